@@ -1,0 +1,131 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace ContextForge.SessionLogging.Capture;
+
+/// <summary>
+/// Receives one output stream of an operation as it is produced: hashes it (SHA-256 over the exact bytes),
+/// counts it, keeps a bounded in-memory head (for the event sample and small inline outputs) and spills the whole
+/// stream to a temporary blob file, so memory stays bounded whatever the size of the output.
+/// Not thread-safe: one producer per stream.
+/// </summary>
+internal sealed class CapturedOutput : IDisposable
+{
+    /// <summary>Outputs up to this size that are valid UTF-8 are stored inline in the journal line.</summary>
+    internal const int InlineLimitBytes = 16 * 1024;
+
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly byte[] _head = new byte[InlineLimitBytes];
+    private readonly string _spillDirectory;
+    private FileStream? _spill;
+    private string? _spillPath;
+    private int _headLength;
+    private bool _completed;
+    private byte[]? _digest;
+
+    public CapturedOutput(string streamName, string spillDirectory)
+    {
+        StreamName = streamName;
+        _spillDirectory = spillDirectory;
+    }
+
+    /// <summary>"pty", "stdout", "stderr" or "console".</summary>
+    public string StreamName { get; }
+
+    /// <summary>Total bytes received.</summary>
+    public long Length { get; private set; }
+
+    /// <summary>A write to the spill file failed; the hash and length are still exact, the bytes beyond the head are lost.</summary>
+    public string? SpillError { get; private set; }
+
+    public void Write(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.IsEmpty) return;
+        if (_completed) throw new InvalidOperationException("The capture is complete.");
+        _hash.AppendData(bytes);
+        Length += bytes.Length;
+        int toHead = Math.Min(bytes.Length, _head.Length - _headLength);
+        if (toHead > 0)
+        {
+            bytes[..toHead].CopyTo(_head.AsSpan(_headLength));
+            _headLength += toHead;
+        }
+        if (Length > InlineLimitBytes && SpillError is null)
+        {
+            try
+            {
+                if (_spill is null)
+                {
+                    Directory.CreateDirectory(_spillDirectory);
+                    _spillPath = Path.Combine(_spillDirectory, $".tmp-{Guid.NewGuid():N}");
+                    _spill = FileSecurity.CreateNewPrivateFile(_spillPath, bufferSize: 64 * 1024);
+                    // The head already holds everything received before this write.
+                    _spill.Write(_head, 0, _headLength);
+                    if (toHead < bytes.Length) _spill.Write(bytes[toHead..]);
+                }
+                else
+                {
+                    _spill.Write(bytes);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                SpillError = ex.Message;
+            }
+        }
+    }
+
+    /// <summary>Finishes the stream and returns its SHA-256 as lowercase hex.</summary>
+    public string Complete()
+    {
+        if (!_completed)
+        {
+            _completed = true;
+            _digest = _hash.GetHashAndReset();
+            try { _spill?.Flush(flushToDisk: true); } catch (IOException ex) { SpillError ??= ex.Message; }
+            _spill?.Dispose();
+            _spill = null;
+        }
+        return Convert.ToHexStringLower(_digest!);
+    }
+
+    /// <summary>The first bytes of the stream (all of it when <see cref="Length"/> fits the head).</summary>
+    public ReadOnlySpan<byte> Head => _head.AsSpan(0, _headLength);
+
+    /// <summary>True when the whole stream is in <see cref="Head"/>.</summary>
+    public bool IsWhollyInHead => Length == _headLength;
+
+    /// <summary>The temporary file holding the whole stream when it outgrew the head; null otherwise.</summary>
+    public string? SpillPath => _spillPath;
+
+    /// <summary>The whole stream as text, when it is in the head and is valid UTF-8; null otherwise.</summary>
+    public string? TryGetInlineText()
+    {
+        if (!IsWhollyInHead) return null;
+        try
+        {
+            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(Head);
+        }
+        catch (DecoderFallbackException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The first <paramref name="maxChars"/> characters, decoded leniently (invalid bytes become U+FFFD).</summary>
+    public string Sample(int maxChars)
+    {
+        string text = Encoding.UTF8.GetString(Head);
+        return text.Length <= maxChars ? text : text[..maxChars];
+    }
+
+    public void Dispose()
+    {
+        _spill?.Dispose();
+        _hash.Dispose();
+        if (_spillPath is not null && File.Exists(_spillPath))
+        {
+            try { File.Delete(_spillPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+}

@@ -1,0 +1,152 @@
+using System.Diagnostics.Tracing;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+
+namespace ContextForge.SessionLogging.Telemetry;
+
+/// <summary>
+/// The <c>ContextForge.SessionLogging</c> provider. Event names, field names and their order, keywords and levels
+/// are a contract with ETW / EventPipe tools (PerfView, WPA, dotnet-trace, TraceEvent): never rename or reorder
+/// them; add fields only after the existing ones. Self-describing (TraceLogging) format, so no manifest is needed
+/// to decode. Every method checks <see cref="EventSource.IsEnabled(EventLevel, EventKeywords)"/> first: with no
+/// listener attached an emit costs a branch and allocates nothing.
+/// </summary>
+[EventSource(Name = ProviderName)]
+public sealed class SessionLoggingEventSource : EventSource
+{
+    /// <summary>The provider name.</summary>
+    public const string ProviderName = "ContextForge.SessionLogging";
+
+    /// <summary>The one instance of the provider in this process.</summary>
+    public static readonly SessionLoggingEventSource Log = new();
+
+    private SessionLoggingEventSource()
+        : base(ProviderName, EventSourceSettings.EtwSelfDescribingEventFormat)
+    {
+    }
+
+    /// <summary>Keyword values, as EventSource expects them (nested class named Keywords).</summary>
+    public static class Keywords
+    {
+        /// <summary>Session lifecycle.</summary>
+        public const EventKeywords Session = (EventKeywords)0x1;
+        /// <summary>Achievements.</summary>
+        public const EventKeywords Achievement = (EventKeywords)0x2;
+        /// <summary>Terminal captures.</summary>
+        public const EventKeywords Terminal = (EventKeywords)0x4;
+        /// <summary>Milestones.</summary>
+        public const EventKeywords Milestone = (EventKeywords)0x8;
+    }
+
+    /// <summary>Event ids. Tools should key on names, which are stable; ids are given for manifest generation.</summary>
+    internal static class EventIds
+    {
+        public const int SessionStart = 1;
+        public const int SessionEnd = 2;
+        public const int TerminalCapture = 3;
+        public const int TerminalCaptureFailed = 4;
+        public const int AchievementLogged = 5;
+    }
+
+    /// <summary>A session was opened. The name ends in "Start", so tools show the Start opcode and an activity.</summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only primitive and string payloads.")]
+    [Event(EventIds.SessionStart, Level = EventLevel.Informational, Keywords = Keywords.Session)]
+    public unsafe void SessionStart(string SessionId, string SessionType, DateTime StartTime, Guid ActivityId, string Methodology, string SessionName)
+    {
+        if (!IsEnabled(EventLevel.Informational, Keywords.Session)) return;
+        long fileTime = StartTime.ToUniversalTime().ToFileTimeUtc();
+        fixed (char* pId = SessionId, pType = SessionType, pMeth = Methodology, pName = SessionName)
+        {
+            EventData* data = stackalloc EventData[6];
+            SetString(ref data[0], pId, SessionId);
+            SetString(ref data[1], pType, SessionType);
+            data[2] = new EventData { DataPointer = (nint)(&fileTime), Size = sizeof(long) };
+            data[3] = new EventData { DataPointer = (nint)(&ActivityId), Size = sizeof(Guid) };
+            SetString(ref data[4], pMeth, Methodology);
+            SetString(ref data[5], pName, SessionName);
+            WriteEventCore(EventIds.SessionStart, 6, data);
+        }
+    }
+
+    /// <summary>A session was closed, with its duration and counts.</summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only primitive and string payloads.")]
+    [Event(EventIds.SessionEnd, Level = EventLevel.Informational, Keywords = Keywords.Session)]
+    public unsafe void SessionEnd(string SessionId, double DurationMs, int OperationCount, int AchievementCount, int FailedOperationCount, string Status)
+    {
+        if (!IsEnabled(EventLevel.Informational, Keywords.Session)) return;
+        fixed (char* pId = SessionId, pStatus = Status)
+        {
+            EventData* data = stackalloc EventData[6];
+            SetString(ref data[0], pId, SessionId);
+            data[1] = new EventData { DataPointer = (nint)(&DurationMs), Size = sizeof(double) };
+            data[2] = new EventData { DataPointer = (nint)(&OperationCount), Size = sizeof(int) };
+            data[3] = new EventData { DataPointer = (nint)(&AchievementCount), Size = sizeof(int) };
+            data[4] = new EventData { DataPointer = (nint)(&FailedOperationCount), Size = sizeof(int) };
+            SetString(ref data[5], pStatus, Status);
+            WriteEventCore(EventIds.SessionEnd, 6, data);
+        }
+    }
+
+    /// <summary>An operation was captured. <paramref name="OutputSample"/> is the first 500 characters.</summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only primitive and string payloads.")]
+    [Event(EventIds.TerminalCapture, Level = EventLevel.Informational, Keywords = Keywords.Terminal)]
+    public unsafe void TerminalCapture(string OperationName, string OperationId, uint DurationMs, uint OutputLength, string OutputSample, string CorrelationId, int ExitCode, string IntegrityHash)
+    {
+        if (!IsEnabled(EventLevel.Informational, Keywords.Terminal)) return;
+        fixed (char* pName = OperationName, pOp = OperationId, pSample = OutputSample, pCorr = CorrelationId, pHash = IntegrityHash)
+        {
+            EventData* data = stackalloc EventData[8];
+            SetString(ref data[0], pName, OperationName);
+            SetString(ref data[1], pOp, OperationId);
+            data[2] = new EventData { DataPointer = (nint)(&DurationMs), Size = sizeof(uint) };
+            data[3] = new EventData { DataPointer = (nint)(&OutputLength), Size = sizeof(uint) };
+            SetString(ref data[4], pSample, OutputSample);
+            SetString(ref data[5], pCorr, CorrelationId);
+            data[6] = new EventData { DataPointer = (nint)(&ExitCode), Size = sizeof(int) };
+            SetString(ref data[7], pHash, IntegrityHash);
+            WriteEventCore(EventIds.TerminalCapture, 8, data);
+        }
+    }
+
+    /// <summary>An in-process capture ended with an exception (level Error).</summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only primitive and string payloads.")]
+    [Event(EventIds.TerminalCaptureFailed, Level = EventLevel.Error, Keywords = Keywords.Terminal)]
+    public unsafe void TerminalCaptureFailed(string OperationName, string OperationId, string Error, string CorrelationId)
+    {
+        if (!IsEnabled(EventLevel.Error, Keywords.Terminal)) return;
+        fixed (char* pName = OperationName, pOp = OperationId, pErr = Error, pCorr = CorrelationId)
+        {
+            EventData* data = stackalloc EventData[4];
+            SetString(ref data[0], pName, OperationName);
+            SetString(ref data[1], pOp, OperationId);
+            SetString(ref data[2], pErr, Error);
+            SetString(ref data[3], pCorr, CorrelationId);
+            WriteEventCore(EventIds.TerminalCaptureFailed, 4, data);
+        }
+    }
+
+    /// <summary>An achievement was logged. <paramref name="EvidenceKeys"/> is the number of evidence entries.</summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only primitive and string payloads.")]
+    [Event(EventIds.AchievementLogged, Level = EventLevel.Informational, Keywords = Keywords.Achievement)]
+    public unsafe void AchievementLogged(string AchievementId, string AchievementType, string Description, string CorrelationId, uint EvidenceKeys)
+    {
+        if (!IsEnabled(EventLevel.Informational, Keywords.Achievement)) return;
+        fixed (char* pId = AchievementId, pType = AchievementType, pDesc = Description, pCorr = CorrelationId)
+        {
+            EventData* data = stackalloc EventData[5];
+            SetString(ref data[0], pId, AchievementId);
+            SetString(ref data[1], pType, AchievementType);
+            SetString(ref data[2], pDesc, Description);
+            SetString(ref data[3], pCorr, CorrelationId);
+            data[4] = new EventData { DataPointer = (nint)(&EvidenceKeys), Size = sizeof(uint) };
+            WriteEventCore(EventIds.AchievementLogged, 5, data);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void SetString(ref EventData data, char* pointer, string value)
+    {
+        data.DataPointer = (nint)pointer;
+        data.Size = (value.Length + 1) * sizeof(char);
+    }
+}
