@@ -8,6 +8,7 @@ namespace ContextForge.SessionLogging.Capture;
 /// counts it, keeps a bounded in-memory head (for the event sample and small inline outputs) and spills the whole
 /// stream to a temporary blob file, so memory stays bounded whatever the size of the output.
 /// Not thread-safe: one producer per stream.
+/// A null spill directory keeps only the hash, the length and the head (an unrecorded run).
 /// </summary>
 internal sealed class CapturedOutput : IDisposable
 {
@@ -16,14 +17,14 @@ internal sealed class CapturedOutput : IDisposable
 
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly byte[] _head = new byte[InlineLimitBytes];
-    private readonly string _spillDirectory;
+    private readonly string? _spillDirectory;
     private FileStream? _spill;
     private string? _spillPath;
     private int _headLength;
     private bool _completed;
     private byte[]? _digest;
 
-    public CapturedOutput(string streamName, string spillDirectory)
+    public CapturedOutput(string streamName, string? spillDirectory)
     {
         StreamName = streamName;
         _spillDirectory = spillDirectory;
@@ -50,7 +51,7 @@ internal sealed class CapturedOutput : IDisposable
             bytes[..toHead].CopyTo(_head.AsSpan(_headLength));
             _headLength += toHead;
         }
-        if (Length > InlineLimitBytes && SpillError is null)
+        if (Length > InlineLimitBytes && SpillError is null && _spillDirectory is not null)
         {
             try
             {

@@ -1,0 +1,53 @@
+using System.CommandLine;
+using ContextForge.SessionLogging.Cli.Commands;
+using ContextForge.SessionLogging.Sessions;
+
+namespace ContextForge.SessionLogging.Cli;
+
+/// <summary>Builds the command tree and runs one command line, mapping every failure to a documented exit code.</summary>
+internal static class CliApplication
+{
+    public static async Task<int> RunAsync(string[] args, CliContext context)
+    {
+        var verbose = new Option<bool>("--verbose") { Description = "Show details (stack traces) for unexpected errors", Recursive = true };
+        var root = new RootCommand("cfsession: record terminal sessions (commands, output, exit codes, achievements) to a JSONL journal and the ContextForge.SessionLogging provider.");
+        root.Options.Add(verbose);
+        root.Subcommands.Add(RunCommand.Create(context));
+        root.Subcommands.Add(StartCommand.Create(context));
+        root.Subcommands.Add(EndCommand.Create(context));
+        root.Subcommands.Add(AchievementCommand.Create(context));
+        root.Subcommands.Add(InspectCommand.Create(context));
+        root.Subcommands.Add(SessionsCommand.Create(context));
+
+        ParseResult parse = root.Parse(args);
+        context.Verbose = parse.GetValue(verbose);
+        if (parse.Errors.Count > 0)
+        {
+            return context.Fail(ExitCodes.Usage, $"{parse.Errors[0].Message} (see 'cfsession --help')");
+        }
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+        }
+        catch (SessionNotFoundException ex)
+        {
+            return context.Fail(ExitCodes.NoSession, ex.Message);
+        }
+        catch (CliUsageException ex)
+        {
+            return context.Fail(ExitCodes.Usage, ex.Message);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return context.Fail(ExitCodes.JournalUnavailable, $"cannot write the journal: {ex.Message}");
+        }
+        catch (Exception ex)
+        {
+            context.Fail(ExitCodes.Internal, $"internal error: {ex.Message}{(context.Verbose ? Environment.NewLine + ex : " (run with --verbose for details)")}");
+            return (int)ExitCodes.Internal;
+        }
+    }
+}
+
+/// <summary>A command-line mistake the user can fix; reported in one line with exit code 64.</summary>
+internal sealed class CliUsageException(string message) : Exception(message);

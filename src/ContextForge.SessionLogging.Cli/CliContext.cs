@@ -1,0 +1,67 @@
+using ContextForge.SessionLogging.Sessions;
+using Spectre.Console;
+
+namespace ContextForge.SessionLogging.Cli;
+
+/// <summary>What every command is given: the consoles it writes to, the environment it reads, the data directory.</summary>
+internal sealed class CliContext
+{
+    public CliContext(IAnsiConsole output, IAnsiConsole error, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        Output = output;
+        Error = error;
+        _environment = environment;
+    }
+
+    private readonly IReadOnlyDictionary<string, string?>? _environment;
+
+    /// <summary>Standard output: results (tables, JSON, export lines).</summary>
+    public IAnsiConsole Output { get; }
+
+    /// <summary>Standard error: messages for the person, errors.</summary>
+    public IAnsiConsole Error { get; }
+
+    /// <summary>Show stack traces for unexpected errors.</summary>
+    public bool Verbose { get; set; }
+
+    public string? GetEnvironment(string name) =>
+        _environment is not null ? _environment.GetValueOrDefault(name) : Environment.GetEnvironmentVariable(name);
+
+    public SessionManager CreateManager() => new(new SessionLoggingOptions
+    {
+        DataDirectory = GetEnvironment(DataDirectory.HomeVariable) is { Length: > 0 } home ? home : null,
+        ToolName = "cfsession",
+    });
+
+    /// <summary>Writes text exactly as given (no markup, no wrapping), for JSON and shell lines.</summary>
+    public void WriteRaw(string text)
+    {
+        var writer = Output.Profile.Out.Writer;
+        writer.Write(text);
+        writer.Flush();
+    }
+
+    /// <summary>Prints a one-line error to stderr and returns its exit code.</summary>
+    public int Fail(ExitCodes code, string message)
+    {
+        Error.Profile.Out.Writer.WriteLine($"cfsession: {message}");
+        Error.Profile.Out.Writer.Flush();
+        return (int)code;
+    }
+
+    /// <summary>Prints a one-line notice to stderr.</summary>
+    public void Notice(string message)
+    {
+        Error.Profile.Out.Writer.WriteLine($"cfsession: {message}");
+        Error.Profile.Out.Writer.Flush();
+    }
+
+    /// <summary>The session the command acts on: the argument, else CFSESSION_ID, else (when allowed) the newest.</summary>
+    public string? ResolveSession(SessionManager manager, string? argument, bool newestAsFallback)
+    {
+        if (!string.IsNullOrWhiteSpace(argument)) return manager.ResolveSessionId(argument);
+        if (GetEnvironment(Capture.SessionEnvironment.SessionId) is { Length: > 0 } current) return manager.ResolveSessionId(current);
+        if (!newestAsFallback) return null;
+        return Inspection.SessionSummary.ReadAll(manager.Data).FirstOrDefault()?.Id;
+    }
+}

@@ -1,0 +1,63 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using ContextForge.SessionLogging.Inspection;
+using ContextForge.SessionLogging.Sessions;
+using Spectre.Console;
+
+namespace ContextForge.SessionLogging.Cli.Commands;
+
+/// <summary><c>cfsession sessions [--limit N] [--json]</c>: recorded sessions, newest first.</summary>
+internal static class SessionsCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var limit = new Option<int>("--limit", "-l") { Description = "Show at most this many sessions (0: all)", DefaultValueFactory = _ => 50 };
+        var json = new Option<bool>("--json") { Description = "Print the list as JSON" };
+        var command = new Command("sessions", "List recorded sessions, newest first") { limit, json };
+        command.SetAction(parse =>
+        {
+            int max = parse.GetValue(limit);
+            if (max < 0) throw new CliUsageException("--limit must be 0 or more");
+            var manager = context.CreateManager();
+            IEnumerable<SessionSummary> sessions = SessionSummary.ReadAll(manager.Data);
+            if (max > 0) sessions = sessions.Take(max);
+            var list = sessions.ToList();
+            if (parse.GetValue(json))
+            {
+                var array = new JsonArray(list.Select(s => (JsonNode?)new JsonObject
+                {
+                    ["session_id"] = s.Id,
+                    ["session_name"] = s.Name,
+                    ["session_type"] = s.Type,
+                    ["start_time"] = s.StartTime is { } t ? SessionManager.FormatTime(t) : null,
+                    ["end_time"] = s.EndTime is { } e ? SessionManager.FormatTime(e) : null,
+                    ["duration_ms"] = s.DurationMs is { } d ? Math.Round(d, 3) : null,
+                    ["status"] = s.Status,
+                    ["operation_count"] = s.Captures.Count,
+                    ["achievement_count"] = s.Achievements.Count,
+                    ["last_exit_code"] = s.LastExitCode,
+                }).ToArray());
+                context.WriteRaw(array.ToJsonString(CliJson.Indented) + Environment.NewLine);
+                return (int)ExitCodes.Success;
+            }
+            if (list.Count == 0)
+            {
+                context.Notice($"no sessions recorded in {manager.Data.Root} yet: try 'cfsession run -- echo hello'");
+                return (int)ExitCodes.Success;
+            }
+            var table = new Table().AddColumn("session").AddColumn("name").AddColumn("started").AddColumn(new TableColumn("duration").RightAligned())
+                .AddColumn(new TableColumn("ops").RightAligned()).AddColumn(new TableColumn("achievements").RightAligned())
+                .AddColumn(new TableColumn("last exit").RightAligned()).AddColumn("status");
+            foreach (var s in list)
+            {
+                string exit = s.LastExitCode is null ? "-" : s.LastExitCode == 0 ? "[green]0[/]" : $"[red]{s.LastExitCode}[/]";
+                table.AddRow(new Text(s.Id), new Text(s.Name), new Text(s.StartTime is { } t ? Format.Time(SessionManager.FormatTime(t)) : "-"),
+                    new Text(s.DurationMs is { } d ? Format.Duration(d) : "-"), new Text(s.Captures.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                    new Text(s.Achievements.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)), new Markup(exit), new Text(s.Status));
+            }
+            context.Output.Write(table);
+            return (int)ExitCodes.Success;
+        });
+        return command;
+    }
+}

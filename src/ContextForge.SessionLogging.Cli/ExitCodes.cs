@@ -1,0 +1,24 @@
+namespace ContextForge.SessionLogging.Cli;
+
+/// <summary>
+/// cfsession's own exit codes (documented in docs/cli.md). <c>run</c> otherwise exits with the child's code;
+/// these follow sysexits.h so they rarely collide with a command's own codes.
+/// </summary>
+internal enum ExitCodes
+{
+    Success = 0,
+    /// <summary>The command line was wrong: unknown option, missing argument, malformed --evidence.</summary>
+    Usage = 64,
+    /// <summary>The data was wrong: for example ending a session that has already ended.</summary>
+    DataError = 65,
+    /// <summary>No such session (unknown id, no current session).</summary>
+    NoSession = 66,
+    /// <summary>An unexpected internal error (details with --verbose).</summary>
+    Internal = 70,
+    /// <summary>The journal could not be written (unwritable or full data directory).</summary>
+    JournalUnavailable = 74,
+    /// <summary>The command exists but could not be executed (shell convention).</summary>
+    CommandNotExecutable = 126,
+    /// <summary>The command was not found (shell convention).</summary>
+    CommandNotFound = 127,
+}

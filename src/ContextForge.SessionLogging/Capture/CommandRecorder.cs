@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Diagnostics.Tracing;
+using System.Text.Json.Nodes;
+using ContextForge.SessionLogging.Events;
+using ContextForge.SessionLogging.Sessions;
+
+namespace ContextForge.SessionLogging.Capture;
+
+/// <summary>The environment variables a session passes to the commands it runs.</summary>
+public static class SessionEnvironment
+{
+    /// <summary>The current session's id; a <c>cfsession run</c> with it set joins that session.</summary>
+    public const string SessionId = "CFSESSION_ID";
+
+    /// <summary>The operation id of the enclosing <c>cfsession run</c>, so a nested run records its parent.</summary>
+    public const string ParentOperationId = "CFSESSION_PARENT_ID";
+
+    /// <summary>The W3C trace context passed to children.</summary>
+    public const string TraceParent = "TRACEPARENT";
+}
+
+/// <summary>What <see cref="CommandRecorder.RunAsync"/> did.</summary>
+/// <param name="Outcome">How the child ended.</param>
+/// <param name="Record">The journaled capture.</param>
+/// <param name="Event">The journaled event.</param>
+/// <param name="StartError">Why the command could not be started (then the exit code is 126 or 127).</param>
+internal sealed record CommandRunResult(CommandOutcome Outcome, CaptureRecord Record, SessionEvent Event, string? StartError);
+
+/// <summary>Runs a child process inside a session and journals it as one TerminalCapture.</summary>
+internal static class CommandRecorder
+{
+    public static async Task<CommandRunResult> RunAsync(Session session, ICommandRunner runner, CommandSpec command, string? parentOperationId, CancellationToken cancellationToken)
+    {
+        string operationId = Guid.NewGuid().ToString("D");
+        string blobs = session.Data.BlobDirectory(session.Id);
+        using var primary = new CapturedOutput("stdout", blobs);
+        using var stderr = new CapturedOutput("stderr", blobs);
+        var env = new Dictionary<string, string?>(command.Environment)
+        {
+            [SessionEnvironment.SessionId] = session.Id,
+            [SessionEnvironment.ParentOperationId] = operationId,
+            [SessionEnvironment.TraceParent] = TraceParent(session.Id, operationId),
+        };
+        var spec = command with { Environment = env };
+        var start = DateTimeOffset.UtcNow;
+        long startTimestamp = Stopwatch.GetTimestamp();
+        CommandOutcome outcome;
+        string? startError = null;
+        try
+        {
+            outcome = await runner.RunAsync(spec, primary, stderr, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CommandStartException ex)
+        {
+            // Recorded too: "I ran X and it was not there" is part of the session's story.
+            startError = ex.Message;
+            outcome = new CommandOutcome(ex.ExitCode, null, 0, "none");
+        }
+        double durationMs = Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds;
+        var end = start + TimeSpan.FromMilliseconds(durationMs);
+
+        var fields = new JsonObject
+        {
+            [JournalFields.OperationId] = operationId,
+            [JournalFields.OperationName] = command.CommandLine,
+            [JournalFields.OperationKind] = "command",
+            [JournalFields.CorrelationId] = session.Id,
+        };
+        if (parentOperationId is not null) fields[JournalFields.ParentOperationId] = parentOperationId;
+        fields[JournalFields.StartTime] = SessionManager.FormatTime(start);
+        fields[JournalFields.EndTime] = SessionManager.FormatTime(end);
+        fields[JournalFields.DurationMs] = Math.Round(durationMs, 3);
+        fields[JournalFields.Command] = command.Program;
+        fields[JournalFields.Arguments] = new JsonArray(command.Arguments.Select(a => (JsonNode?)JsonValue.Create(a)).ToArray());
+        fields[JournalFields.Cwd] = command.WorkingDirectory;
+        fields[JournalFields.ExitCode] = outcome.ExitCode;
+        fields[JournalFields.Signal] = outcome.Signal;
+        fields[JournalFields.CaptureMode] = outcome.Mode;
+        if (startError is not null) fields[JournalFields.Error] = startError;
+        OutputStore.Store(primary, blobs, fields, JournalFields.OutputLength, JournalFields.IntegrityHash, JournalFields.Output, JournalFields.OutputBlob);
+        string sample = OutputStore.Sample(primary);
+        if (outcome.Mode != "pty")
+        {
+            OutputStore.Store(stderr, blobs, fields, JournalFields.StderrLength, JournalFields.StderrHash, JournalFields.Stderr, JournalFields.StderrBlob);
+            if (sample.Length < OutputStore.SampleLength)
+            {
+                string errSample = OutputStore.Sample(stderr);
+                sample = (sample + errSample).Length > OutputStore.SampleLength ? (sample + errSample)[..OutputStore.SampleLength] : sample + errSample;
+            }
+        }
+        fields[JournalFields.OutputSample] = sample;
+        fields[JournalFields.Provenance] = Provenance.Capture(session.ToolName, command.WorkingDirectory);
+        var etw = session.EtwCorrelation(EventLevel.Informational, SessionKeywords.Terminal);
+        etw[JournalFields.OperationId] = operationId;
+        fields[JournalFields.EtwCorrelation] = etw;
+        var e = session.Emit(SessionEventNames.TerminalCapture, end, EventLevel.Informational, SessionKeywords.Terminal, fields);
+        var record = new CaptureRecord(operationId, command.CommandLine, session.Id, start, end, durationMs, outcome.ExitCode,
+            primary.Length + stderr.Length, fields[JournalFields.IntegrityHash]!.GetValue<string>(), outcome.ExitCode == 0);
+        return new CommandRunResult(outcome, record, e, startError);
+    }
+
+    /// <summary>A W3C traceparent whose trace id is the session id and whose span id comes from the operation id.</summary>
+    internal static string TraceParent(string sessionId, string operationId) =>
+        $"00-{sessionId.Replace("-", "", StringComparison.Ordinal)}-{operationId.Replace("-", "", StringComparison.Ordinal)[..16]}-01";
+}

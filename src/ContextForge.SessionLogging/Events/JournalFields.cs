@@ -1,0 +1,50 @@
+namespace ContextForge.SessionLogging.Events;
+
+/// <summary>The snake_case field names used in the journal, the index and the inspection JSON.</summary>
+public static class JournalFields
+{
+#pragma warning disable CS1591 // The names document themselves; docs/journal-format.md describes each one.
+    public const string SessionName = "session_name";
+    public const string SessionType = "session_type";
+    public const string Methodology = "methodology";
+    public const string StartTime = "start_time";
+    public const string EndTime = "end_time";
+    public const string DurationMs = "duration_ms";
+    public const string CorrelationId = "correlation_id";
+    public const string ParentSessionId = "parent_session_id";
+    public const string OperationId = "operation_id";
+    public const string OperationName = "operation_name";
+    public const string ParentOperationId = "parent_operation_id";
+    public const string OperationKind = "operation_kind";
+    public const string Command = "command";
+    public const string Arguments = "arguments";
+    public const string Cwd = "cwd";
+    public const string ExitCode = "exit_code";
+    public const string Signal = "signal";
+    public const string CaptureMode = "capture_mode";
+    public const string OutputLength = "output_length";
+    public const string Output = "output";
+    public const string OutputBlob = "output_blob";
+    public const string OutputSample = "output_sample";
+    public const string OutputPlain = "output_plain";
+    public const string IntegrityHash = "integrity_hash";
+    public const string StderrLength = "stderr_length";
+    public const string Stderr = "stderr";
+    public const string StderrBlob = "stderr_blob";
+    public const string StderrHash = "stderr_hash";
+    public const string Provenance = "provenance";
+    public const string EtwCorrelation = "etw_correlation";
+    public const string Error = "error";
+    public const string ErrorType = "error_type";
+    public const string AchievementId = "achievement_id";
+    public const string AchievementType = "achievement_type";
+    public const string Description = "description";
+    public const string Evidence = "evidence";
+    public const string Timestamp = "timestamp";
+    public const string OperationCount = "operation_count";
+    public const string FailedOperationCount = "failed_operation_count";
+    public const string AchievementCount = "achievement_count";
+    public const string Status = "status";
+    public const string DroppedEvents = "dropped_events";
+#pragma warning restore CS1591
+}

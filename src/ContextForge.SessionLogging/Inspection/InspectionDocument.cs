@@ -1,0 +1,92 @@
+using System.Text.Json.Nodes;
+using ContextForge.SessionLogging.Events;
+using ContextForge.SessionLogging.Sessions;
+using ContextForge.SessionLogging.Telemetry;
+
+namespace ContextForge.SessionLogging.Inspection;
+
+/// <summary>
+/// Builds the agent-inspection document for a session (schema: docs/schemas/inspection.schema.json): the session's
+/// metadata, its terminal captures and achievements, the seed's <c>etw_integration</c> block and
+/// <c>cross_session_context</c> (the 5 most recent other sessions, grouped as session_start / terminal_captures /
+/// achievements).
+/// </summary>
+internal static class InspectionDocument
+{
+    public const int SchemaVersion = 1;
+    public const int CrossSessionCount = 5;
+    public static readonly TimeSpan HistoricalWindow = TimeSpan.FromDays(1);
+
+    private static readonly HashSet<string> BulkyFields = [JournalFields.Output, JournalFields.Stderr];
+
+    public static JsonObject Build(DataDirectory data, string sessionId, DateTimeOffset now)
+    {
+        var summary = SessionSummary.Read(data, sessionId);
+        var others = SessionSummary.ReadAll(data).Where(s => s.Id != sessionId).ToList();
+        var probe = EtwProbe.Probe();
+        var start = summary.Start;
+
+        var session = new JsonObject
+        {
+            ["session_id"] = summary.Id,
+            [JournalFields.CorrelationId] = summary.Id,
+            [JournalFields.SessionName] = summary.Name,
+            [JournalFields.SessionType] = summary.Type,
+            [JournalFields.Methodology] = start?.GetString(JournalFields.Methodology),
+            [JournalFields.StartTime] = summary.StartTime is { } st ? SessionManager.FormatTime(st) : null,
+            [JournalFields.EndTime] = summary.EndTime is { } et ? SessionManager.FormatTime(et) : null,
+            [JournalFields.DurationMs] = summary.DurationMs is { } d ? Math.Round(d, 3) : null,
+            [JournalFields.Status] = summary.Status,
+            [JournalFields.OperationCount] = summary.Captures.Count,
+            [JournalFields.FailedOperationCount] = summary.FailedOperationCount,
+            [JournalFields.AchievementCount] = summary.Achievements.Count,
+            [JournalFields.ParentSessionId] = start?.GetString(JournalFields.ParentSessionId),
+            [JournalFields.Provenance] = start?.Fields[JournalFields.Provenance]?.DeepClone(),
+            ["journal_problems"] = new JsonArray(summary.Problems.Select(p => (JsonNode?)new JsonObject
+            {
+                ["file"] = Path.GetFileName(p.Path),
+                ["line"] = p.Line,
+                ["kind"] = p.Kind.ToString(),
+                ["message"] = p.Message,
+            }).ToArray()),
+        };
+
+        return new JsonObject
+        {
+            ["schema_version"] = SchemaVersion,
+            ["generated_at"] = SessionManager.FormatTime(now),
+            ["session"] = session,
+            ["terminal_captures"] = new JsonArray(summary.Captures.Select(c => (JsonNode?)CaptureEntry(c)).ToArray()),
+            ["achievements"] = new JsonArray(summary.Achievements.Select(a => (JsonNode?)AchievementEntry(a)).ToArray()),
+            ["etw_integration"] = new JsonObject
+            {
+                ["etw_available"] = probe.Available,
+                ["historical_sessions"] = others.Count(s => s.StartTime is { } t && now - t <= HistoricalWindow),
+                ["etw_provider_name"] = SessionLoggingEventSource.ProviderName,
+                ["activity_id"] = summary.ActivityId.ToString("D"),
+                ["mechanism"] = probe.Mechanism,
+                ["probe_detail"] = probe.Detail,
+            },
+            ["cross_session_context"] = new JsonArray(others.Take(CrossSessionCount).Select(s => (JsonNode?)s.ToGroupedContext()).ToArray()),
+        };
+    }
+
+    private static JsonObject CaptureEntry(SessionEvent e)
+    {
+        var entry = new JsonObject { ["event"] = e.Name, ["timestamp"] = SessionManager.FormatTime(e.Timestamp) };
+        foreach (var (key, value) in e.Fields)
+        {
+            if (BulkyFields.Contains(key)) continue;
+            entry[key] = value?.DeepClone();
+        }
+        entry["output_location"] = e.GetString(JournalFields.OutputBlob) ?? (e.Fields.ContainsKey(JournalFields.Output) ? "inline" : "none");
+        return entry;
+    }
+
+    private static JsonObject AchievementEntry(SessionEvent e)
+    {
+        var entry = new JsonObject();
+        foreach (var (key, value) in e.Fields) entry[key] = value?.DeepClone();
+        return entry;
+    }
+}

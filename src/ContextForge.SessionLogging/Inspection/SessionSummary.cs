@@ -1,0 +1,87 @@
+using System.Text.Json.Nodes;
+using ContextForge.SessionLogging.Events;
+using ContextForge.SessionLogging.Journal;
+using ContextForge.SessionLogging.Sessions;
+
+namespace ContextForge.SessionLogging.Inspection;
+
+/// <summary>One session as read from its journal: metadata, its captures and achievements.</summary>
+internal sealed class SessionSummary
+{
+    private SessionSummary(string id, JournalReadResult journal)
+    {
+        Id = id;
+        Events = journal.Events;
+        Problems = journal.Problems;
+        Start = Events.FirstOrDefault(e => e.Name == SessionEventNames.SessionStart);
+        End = Events.LastOrDefault(e => e.Name == SessionEventNames.SessionEnd);
+        Captures = Events.Where(e => e.Name is SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed).ToList();
+        Achievements = Events.Where(e => e.Name == SessionEventNames.AchievementLogged).ToList();
+    }
+
+    public string Id { get; }
+    public IReadOnlyList<SessionEvent> Events { get; }
+    public IReadOnlyList<JournalProblem> Problems { get; }
+    public SessionEvent? Start { get; }
+    public SessionEvent? End { get; }
+    public IReadOnlyList<SessionEvent> Captures { get; }
+    public IReadOnlyList<SessionEvent> Achievements { get; }
+
+    public string Name => Start?.GetString(JournalFields.SessionName) ?? string.Empty;
+    public string Type => Start?.GetString(JournalFields.SessionType) ?? string.Empty;
+
+    public DateTimeOffset? StartTime =>
+        SessionManager.ParseTime(Start?.GetString(JournalFields.StartTime)) ?? Start?.Timestamp ?? Events.FirstOrDefault()?.Timestamp;
+
+    public DateTimeOffset? EndTime => End?.Timestamp;
+
+    /// <summary>"ended" when SessionEnd is journaled, else "open".</summary>
+    public string Status => End is not null ? "ended" : "open";
+
+    public double? DurationMs => End?.GetDouble(JournalFields.DurationMs)
+        ?? (StartTime is { } s && Events.Count > 0 ? (Events[^1].Timestamp - s).TotalMilliseconds : null);
+
+    public int FailedOperationCount => Captures.Count(c => c.Name == SessionEventNames.TerminalCaptureFailed || (c.GetInt64(JournalFields.ExitCode) is { } x && x != 0));
+
+    public long? LastExitCode => Captures.LastOrDefault(c => c.Fields.ContainsKey(JournalFields.ExitCode))?.GetInt64(JournalFields.ExitCode);
+
+    public Guid ActivityId => Start?.ActivityId ?? Events.FirstOrDefault()?.ActivityId ?? Guid.Empty;
+
+    public static SessionSummary Read(DataDirectory data, string sessionId) =>
+        new(sessionId, JournalReader.ReadSession(data.SessionDirectory(sessionId)));
+
+    /// <summary>Every session in the data directory, newest start first.</summary>
+    public static IReadOnlyList<SessionSummary> ReadAll(DataDirectory data) =>
+        data.EnumerateSessionIds()
+            .Select(id => Read(data, id))
+            .Where(s => s.Events.Count > 0)
+            .OrderByDescending(s => s.StartTime ?? DateTimeOffset.MinValue)
+            .ThenBy(s => s.Id, StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>The seed's grouped form: correlation_id, session_start, terminal_captures, achievements.</summary>
+    public JsonObject ToGroupedContext() => new()
+    {
+        ["correlation_id"] = Id,
+        ["session_name"] = Name,
+        ["session_type"] = Type,
+        ["session_start"] = StartTime is { } s ? SessionManager.FormatTime(s) : null,
+        ["status"] = Status,
+        ["terminal_captures"] = new JsonArray(Captures.Select(c => (JsonNode?)new JsonObject
+        {
+            [JournalFields.OperationId] = c.GetString(JournalFields.OperationId),
+            [JournalFields.OperationName] = c.GetString(JournalFields.OperationName),
+            [JournalFields.StartTime] = c.GetString(JournalFields.StartTime),
+            [JournalFields.DurationMs] = c.GetDouble(JournalFields.DurationMs),
+            [JournalFields.ExitCode] = c.GetInt64(JournalFields.ExitCode),
+            ["event"] = c.Name,
+        }).ToArray()),
+        ["achievements"] = new JsonArray(Achievements.Select(a => (JsonNode?)new JsonObject
+        {
+            [JournalFields.AchievementId] = a.GetString(JournalFields.AchievementId),
+            [JournalFields.AchievementType] = a.GetString(JournalFields.AchievementType),
+            [JournalFields.Description] = a.GetString(JournalFields.Description),
+            [JournalFields.Timestamp] = a.GetString(JournalFields.Timestamp),
+        }).ToArray()),
+    };
+}

@@ -1,0 +1,199 @@
+using System.Diagnostics.Tracing;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ContextForge.SessionLogging.Events;
+
+namespace ContextForge.SessionLogging.Journal;
+
+/// <summary>What kind of fault a journal reader found.</summary>
+public enum JournalProblemKind
+{
+    /// <summary>The last line of a segment is incomplete (a write was interrupted). Every earlier line is kept.</summary>
+    TornLastLine,
+    /// <summary>A complete line that is not a valid journal line.</summary>
+    CorruptLine,
+    /// <summary>A line's <c>prev</c> does not match the SHA-256 of the line before it.</summary>
+    HashChainBreak,
+    /// <summary>A line's sequence number is not one more than the previous line's.</summary>
+    SequenceGap,
+}
+
+/// <summary>One fault found while reading a journal segment.</summary>
+/// <param name="Path">The segment file.</param>
+/// <param name="Line">The 1-based line number.</param>
+/// <param name="Kind">What is wrong.</param>
+/// <param name="Message">A one-line description.</param>
+public sealed record JournalProblem(string Path, long Line, JournalProblemKind Kind, string Message);
+
+/// <summary>The events read from one or more segments, and every fault found on the way.</summary>
+/// <param name="Events">Every intact event, in file order (or timestamp order for a session).</param>
+/// <param name="Problems">Every fault; an empty list means the journal read cleanly.</param>
+public sealed record JournalReadResult(IReadOnlyList<SessionEvent> Events, IReadOnlyList<JournalProblem> Problems);
+
+/// <summary>
+/// Reads journal segments back into <see cref="SessionEvent"/>s. Never throws on bad content: a torn final line,
+/// a corrupt line, a broken hash chain or a sequence gap is reported and every intact line is kept.
+/// Streams the file, so memory does not grow with the journal's size.
+/// </summary>
+public static class JournalReader
+{
+    /// <summary>The file extension of journal segments.</summary>
+    public const string SegmentExtension = ".jsonl";
+
+    /// <summary>Reads one segment file.</summary>
+    public static JournalReadResult ReadSegment(string path)
+    {
+        var events = new List<SessionEvent>();
+        var problems = new List<JournalProblem>();
+        ReadSegmentInto(path, events, problems);
+        return new JournalReadResult(events, problems);
+    }
+
+    /// <summary>Reads every segment of a session directory; events are ordered by timestamp, then segment and sequence.</summary>
+    public static JournalReadResult ReadSession(string sessionDirectory)
+    {
+        var events = new List<SessionEvent>();
+        var problems = new List<JournalProblem>();
+        if (Directory.Exists(sessionDirectory))
+        {
+            foreach (string segment in Directory.EnumerateFiles(sessionDirectory, "*" + SegmentExtension).Order(StringComparer.Ordinal))
+                ReadSegmentInto(segment, events, problems);
+        }
+        events.Sort(static (a, b) =>
+        {
+            int c = a.Timestamp.CompareTo(b.Timestamp);
+            if (c != 0) return c;
+            c = string.CompareOrdinal(a.Segment, b.Segment);
+            return c != 0 ? c : a.Sequence.CompareTo(b.Sequence);
+        });
+        return new JournalReadResult(events, problems);
+    }
+
+    private static void ReadSegmentInto(string path, List<SessionEvent> events, List<JournalProblem> problems)
+    {
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            problems.Add(new JournalProblem(path, 0, JournalProblemKind.CorruptLine, $"cannot open: {ex.Message}"));
+            return;
+        }
+        using (stream)
+        {
+            string previousHash = JournalLine.GenesisHash;
+            long previousSequence = 0;
+            long lineNumber = 0;
+            foreach (var (line, complete) in ReadLines(stream))
+            {
+                lineNumber++;
+                if (!complete)
+                {
+                    problems.Add(new JournalProblem(path, lineNumber, JournalProblemKind.TornLastLine,
+                        $"line {lineNumber} is incomplete ({line.Length} bytes, no newline): an interrupted write; earlier lines are intact"));
+                    break;
+                }
+                if (line.Length == 0) continue;
+                string hash = Convert.ToHexStringLower(SHA256.HashData(line.Span));
+                SessionEvent? e;
+                string? prev;
+                try
+                {
+                    (e, prev) = ParseLine(line.Span);
+                }
+                catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or ArgumentException)
+                {
+                    problems.Add(new JournalProblem(path, lineNumber, JournalProblemKind.CorruptLine, $"line {lineNumber} is not a journal line: {ex.Message}"));
+                    previousHash = hash;
+                    continue;
+                }
+                if (prev != previousHash)
+                {
+                    problems.Add(new JournalProblem(path, lineNumber, JournalProblemKind.HashChainBreak,
+                        $"line {lineNumber}: prev {Short(prev)} does not match the previous line's SHA-256 {Short(previousHash)}"));
+                }
+                if (e.Sequence != previousSequence + 1)
+                {
+                    problems.Add(new JournalProblem(path, lineNumber, JournalProblemKind.SequenceGap,
+                        $"line {lineNumber}: sequence {e.Sequence} follows {previousSequence}"));
+                }
+                previousSequence = e.Sequence;
+                previousHash = hash;
+                events.Add(e);
+            }
+        }
+    }
+
+    private static string Short(string? hash) => hash is null ? "(none)" : hash.Length > 12 ? hash[..12] : hash;
+
+    /// <summary>Parses one journal line (without its newline).</summary>
+    internal static (SessionEvent Event, string? PreviousHash) ParseLine(ReadOnlySpan<byte> line)
+    {
+        if (JsonNode.Parse(line) is not JsonObject obj) throw new FormatException("not a JSON object");
+        int version = Required(obj, JournalLine.Version).GetValue<int>();
+        if (version != JournalLine.SchemaVersion) throw new FormatException($"unsupported schema version {version}");
+        string name = Required(obj, JournalLine.Event).GetValue<string>();
+        var timestamp = DateTimeOffset.Parse(Required(obj, JournalLine.Timestamp).GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+        string sessionId = Required(obj, JournalLine.SessionId).GetValue<string>();
+        long sequence = Required(obj, JournalLine.Sequence).GetValue<long>();
+        var level = (EventLevel)Required(obj, JournalLine.Level).GetValue<int>();
+        var keywords = (SessionKeywords)Required(obj, JournalLine.Keywords).GetValue<long>();
+        var activityId = Guid.Parse(Required(obj, JournalLine.ActivityId).GetValue<string>());
+        string segment = obj[JournalLine.Segment]?.GetValue<string>() ?? string.Empty;
+        string? prev = obj[JournalLine.PreviousHash]?.GetValue<string>();
+
+        var fields = new JsonObject();
+        foreach (var key in obj.Select(kv => kv.Key).ToList())
+        {
+            if (JournalLine.HeaderKeys.Contains(key)) continue;
+            var value = obj[key];
+            obj.Remove(key);
+            fields[key] = value;
+        }
+        var e = new SessionEvent(name, timestamp, sessionId, activityId, level, keywords, fields)
+        {
+            Sequence = sequence,
+            Segment = segment,
+        };
+        return (e, prev);
+    }
+
+    private static JsonNode Required(JsonObject obj, string key) =>
+        obj[key] ?? throw new FormatException($"missing \"{key}\"");
+
+    /// <summary>Splits a stream into lines without materialising the file; the last item may be incomplete.</summary>
+    private static IEnumerable<(ReadOnlyMemory<byte> Line, bool Complete)> ReadLines(Stream stream)
+    {
+        byte[] buffer = new byte[64 * 1024];
+        int start = 0, end = 0;
+        while (true)
+        {
+            int newline = Array.IndexOf(buffer, (byte)'\n', start, end - start);
+            if (newline >= 0)
+            {
+                yield return (buffer.AsMemory(start, newline - start), true);
+                start = newline + 1;
+                continue;
+            }
+            // No newline in what we hold: compact, grow if the line is longer than the buffer, read more.
+            if (start > 0)
+            {
+                Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
+                end -= start;
+                start = 0;
+            }
+            if (end == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
+            int read = stream.Read(buffer, end, buffer.Length - end);
+            if (read == 0)
+            {
+                if (end > start) yield return (buffer.AsMemory(start, end - start), false);
+                yield break;
+            }
+            end += read;
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using System.Text.Json.Nodes;
+
+namespace ContextForge.SessionLogging.Sessions;
+
+/// <summary>A logged achievement, as journaled.</summary>
+/// <param name="AchievementId"><c>ACH-{first 8 chars of the correlation id}-{NNN}</c>.</param>
+/// <param name="CorrelationId">The session (correlation) id.</param>
+/// <param name="AchievementType">The kind of outcome, e.g. <c>tests_passed</c>.</param>
+/// <param name="Description">What was achieved.</param>
+/// <param name="Timestamp">When, in UTC.</param>
+/// <param name="Evidence">The evidence entries (typed JSON values).</param>
+public sealed record AchievementRecord(
+    string AchievementId,
+    string CorrelationId,
+    string AchievementType,
+    string Description,
+    DateTimeOffset Timestamp,
+    JsonObject Evidence);
+
+/// <summary>A captured operation, as journaled.</summary>
+/// <param name="OperationId">The operation's id (a UUID).</param>
+/// <param name="OperationName">The operation's name (for a command, its command line).</param>
+/// <param name="CorrelationId">The session (correlation) id.</param>
+/// <param name="StartTime">When it started, UTC.</param>
+/// <param name="EndTime">When it ended, UTC.</param>
+/// <param name="DurationMs">Its duration from a monotonic clock.</param>
+/// <param name="ExitCode">The exit code (commands), 128+signal when a signal ended it; null for in-process blocks.</param>
+/// <param name="OutputLength">Bytes of output captured.</param>
+/// <param name="IntegrityHash"><c>sha256:</c> and the hex SHA-256 over the exact captured bytes.</param>
+/// <param name="Succeeded">False when the operation failed (non-zero exit, or an exception).</param>
+public sealed record CaptureRecord(
+    string OperationId,
+    string OperationName,
+    string CorrelationId,
+    DateTimeOffset StartTime,
+    DateTimeOffset EndTime,
+    double DurationMs,
+    int? ExitCode,
+    long OutputLength,
+    string IntegrityHash,
+    bool Succeeded);

@@ -1,0 +1,44 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
+
+namespace ContextForge.SessionLogging.Sessions;
+
+/// <summary>Who recorded a record, where and with what: host, user, process, tool version, OS, cwd.</summary>
+internal static class Provenance
+{
+    public static readonly string ToolVersion =
+        typeof(Provenance).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+        ?? typeof(Provenance).Assembly.GetName().Version?.ToString() ?? "0.0.0";
+
+    public static string Host => Environment.MachineName;
+
+    public static string User
+    {
+        get
+        {
+            try { return Environment.UserName; }
+            catch (InvalidOperationException) { return "unknown"; }
+        }
+    }
+
+    public static JsonObject Capture(string toolName, string? cwd = null) => new()
+    {
+        ["host"] = Host,
+        ["user"] = User,
+        ["pid"] = Environment.ProcessId,
+        ["tool"] = toolName,
+        ["tool_version"] = ToolVersion,
+        ["os"] = RuntimeInformation.OSDescription,
+        ["os_platform"] = OperatingSystem.IsWindows() ? "windows" : OperatingSystem.IsMacOS() ? "macos" : OperatingSystem.IsLinux() ? "linux" : "other",
+        ["arch"] = RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant(),
+        ["runtime"] = RuntimeInformation.FrameworkDescription,
+        ["cwd"] = cwd ?? SafeCwd(),
+    };
+
+    public static string SafeCwd()
+    {
+        try { return Environment.CurrentDirectory; }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return string.Empty; }
+    }
+}

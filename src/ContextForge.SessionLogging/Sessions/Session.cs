@@ -1,0 +1,269 @@
+using System.Diagnostics.Tracing;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using ContextForge.SessionLogging.Capture;
+using ContextForge.SessionLogging.Events;
+using ContextForge.SessionLogging.Journal;
+using ContextForge.SessionLogging.Telemetry;
+using Spectre.Console;
+
+namespace ContextForge.SessionLogging.Sessions;
+
+/// <summary>
+/// An open session: captures operations, logs achievements, and (when this process started it) ends the session
+/// when disposed. Every record goes to this process's own journal segment and to the provider.
+/// </summary>
+public sealed class Session : IDisposable
+{
+    private readonly SessionManager _manager;
+    private readonly SessionEventPipeline _pipeline;
+    private readonly JournalWriter _journal;
+    private readonly EventSourceSink? _provider;
+    private bool _ended;
+
+    internal Session(SessionManager manager, string id, Guid activityId, DateTimeOffset startTime, string name, string type, bool ownsLifetime)
+    {
+        _manager = manager;
+        Id = id;
+        ActivityId = activityId;
+        StartTime = startTime;
+        Name = name;
+        Type = type;
+        OwnsLifetime = ownsLifetime;
+        _pipeline = manager.CreatePipeline(id, out _journal);
+        _provider = _pipeline.Sinks.OfType<EventSourceSink>().FirstOrDefault();
+    }
+
+    /// <summary>The session (correlation) id: a lowercase UUIDv4.</summary>
+    public string Id { get; }
+
+    /// <summary>The session's activity id, used for ETW / EventPipe correlation.</summary>
+    public Guid ActivityId { get; }
+
+    /// <summary>When the session started, UTC.</summary>
+    public DateTimeOffset StartTime { get; }
+
+    /// <summary>The session's name (may be empty).</summary>
+    public string Name { get; }
+
+    /// <summary>The session's type.</summary>
+    public string Type { get; }
+
+    /// <summary>True when this object started the session and so ends it on dispose; false when it joined one.</summary>
+    public bool OwnsLifetime { get; private set; }
+
+    /// <summary>Leaves the session open when this object is disposed (a shell's session, ended later by another process).</summary>
+    internal void Detach() => OwnsLifetime = false;
+
+    /// <summary>The journal segment this process writes for the session.</summary>
+    public string SegmentPath => _journal.SegmentPath;
+
+    /// <summary>Received / stored / dropped counts of each sink, so no loss is silent.</summary>
+    public IReadOnlyList<SinkStatistics> SinkStatistics => _pipeline.Statistics;
+
+    internal DataDirectory Data => _manager.Data;
+
+    internal string ToolName => _manager.Options.ToolName;
+
+    /// <summary>
+    /// Starts capturing an operation: the returned scope's <see cref="CaptureScope.Console"/> shows output on
+    /// the terminal and records it, and what the code writes to
+    /// <see cref="System.Console"/> is recorded too. Disposing the scope journals the capture. Call
+    /// <see cref="CaptureScope.Fail"/> when the operation throws, or use <see cref="Capture(string, Action{IAnsiConsole})"/>.
+    /// </summary>
+    public CaptureScope Capture(string operationName) => Capture(operationName, display: null!);
+
+    /// <summary>Starts capturing an operation whose output is shown on <paramref name="display"/>; see <see cref="Capture(string)"/>.</summary>
+    public CaptureScope Capture(string operationName, IAnsiConsole display)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(operationName);
+        ThrowIfEnded();
+        return new CaptureScope(this, operationName, display);
+    }
+
+    /// <summary>Runs <paramref name="operation"/> inside a capture; an exception emits TerminalCaptureFailed and is rethrown unchanged.</summary>
+    public CaptureRecord Capture(string operationName, Action<IAnsiConsole> operation)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        var scope = Capture(operationName);
+        try
+        {
+            operation(scope.Console);
+        }
+        catch (Exception ex)
+        {
+            scope.Fail(ex);
+            scope.Dispose();
+            throw;
+        }
+        scope.Dispose();
+        return scope.Result!;
+    }
+
+    /// <summary>Async form of <see cref="Capture(string, Action{IAnsiConsole})"/>.</summary>
+    public async Task<CaptureRecord> CaptureAsync(string operationName, Func<IAnsiConsole, Task> operation)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        var scope = Capture(operationName);
+        try
+        {
+            await operation(scope.Console).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            scope.Fail(ex);
+            scope.Dispose();
+            throw;
+        }
+        scope.Dispose();
+        return scope.Result!;
+    }
+
+    /// <summary>
+    /// Logs an achievement with id <c>ACH-{first 8 of the session id}-{NNN}</c>; NNN counts per session from 001,
+    /// allocated atomically across processes.
+    /// </summary>
+    /// <param name="achievementType">The kind of outcome, e.g. <c>tests_passed</c>.</param>
+    /// <param name="description">What was achieved.</param>
+    /// <param name="evidence">Evidence entries: strings, numbers, booleans, timestamps, GUIDs or null.</param>
+    public AchievementRecord LogAchievement(string achievementType, string description, IReadOnlyDictionary<string, object?>? evidence = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(achievementType);
+        ArgumentNullException.ThrowIfNull(description);
+        ThrowIfEnded();
+        var evidenceJson = new JsonObject();
+        if (evidence is not null)
+        {
+            foreach (var (key, value) in evidence) evidenceJson[key] = ToJson(value);
+        }
+        int number = AchievementCounter.Allocate(_manager.Data.AchievementCounterDirectory(Id));
+        string achievementId = string.Create(CultureInfo.InvariantCulture, $"ACH-{Id[..8]}-{number:D3}");
+        var now = DateTimeOffset.UtcNow;
+        var fields = new JsonObject
+        {
+            [JournalFields.AchievementId] = achievementId,
+            [JournalFields.CorrelationId] = Id,
+            [JournalFields.AchievementType] = achievementType,
+            [JournalFields.Description] = description,
+            [JournalFields.Timestamp] = SessionManager.FormatTime(now),
+            [JournalFields.Evidence] = evidenceJson,
+            [JournalFields.Provenance] = Provenance.Capture(ToolName),
+        };
+        var etw = EtwCorrelation(EventLevel.Informational, SessionKeywords.Achievement);
+        etw[JournalFields.AchievementId] = achievementId;
+        fields[JournalFields.EtwCorrelation] = etw;
+        Emit(SessionEventNames.AchievementLogged, now, EventLevel.Informational, SessionKeywords.Achievement, fields);
+        return new AchievementRecord(achievementId, Id, achievementType, description, now, (JsonObject)evidenceJson.DeepClone());
+    }
+
+    /// <summary>Ends the session (journals SessionEnd with duration and counts). Only the owner ends it.</summary>
+    public void End()
+    {
+        if (_ended) return;
+        _ended = true;
+        if (OwnsLifetime) EmitSessionEnd(_manager, this, DateTimeOffset.UtcNow);
+    }
+
+    /// <summary>Ends a joined session on behalf of its owner (<c>cfsession end</c>).</summary>
+    internal void EndOwned()
+    {
+        OwnsLifetime = true;
+        End();
+    }
+
+    /// <summary>Ends the session if this object owns it, and closes this process's segment.</summary>
+    public void Dispose()
+    {
+        End();
+        _journal.Dispose();
+    }
+
+    internal static void EmitSessionEnd(SessionManager manager, Session session, DateTimeOffset end)
+    {
+        var events = JournalReader.ReadSession(manager.Data.SessionDirectory(session.Id)).Events;
+        int operations = events.Count(e => e.Name is SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed);
+        int failed = events.Count(e => e.Name == SessionEventNames.TerminalCaptureFailed
+            || (e.Name == SessionEventNames.TerminalCapture && e.GetInt64(JournalFields.ExitCode) is { } code && code != 0));
+        int achievements = events.Count(e => e.Name == SessionEventNames.AchievementLogged);
+        var fields = new JsonObject
+        {
+            [JournalFields.CorrelationId] = session.Id,
+            [JournalFields.StartTime] = SessionManager.FormatTime(session.StartTime),
+            [JournalFields.EndTime] = SessionManager.FormatTime(end),
+            [JournalFields.DurationMs] = Math.Round((end - session.StartTime).TotalMilliseconds, 3),
+            [JournalFields.OperationCount] = operations,
+            [JournalFields.FailedOperationCount] = failed,
+            [JournalFields.AchievementCount] = achievements,
+            [JournalFields.Status] = "ended",
+            [JournalFields.Provenance] = Provenance.Capture(session.ToolName),
+            [JournalFields.EtwCorrelation] = session.EtwCorrelation(EventLevel.Informational, SessionKeywords.Session),
+        };
+        session.Emit(SessionEventNames.SessionEnd, end, EventLevel.Informational, SessionKeywords.Session, fields);
+    }
+
+    internal JsonObject EtwCorrelation(EventLevel level, SessionKeywords keywords) => new()
+    {
+        ["activity_id"] = ActivityId.ToString("D"),
+        ["etw_emitted"] = _provider?.IsEnabledFor(level, keywords) ?? false,
+    };
+
+    internal SessionEvent Emit(string name, DateTimeOffset timestamp, EventLevel level, SessionKeywords keywords, JsonObject fields)
+    {
+        var e = new SessionEvent(name, timestamp, Id, ActivityId, level, keywords, fields);
+        _pipeline.Emit(e);
+        return e;
+    }
+
+    private void ThrowIfEnded() => ObjectDisposedException.ThrowIf(_ended, this);
+
+    internal static JsonNode? ToJson(object? value) => value switch
+    {
+        null => null,
+        JsonNode node => node.DeepClone(),
+        string s => JsonValue.Create(s),
+        bool b => JsonValue.Create(b),
+        int i => JsonValue.Create(i),
+        long l => JsonValue.Create(l),
+        uint ui => JsonValue.Create(ui),
+        ulong ul => JsonValue.Create(ul),
+        short sh => JsonValue.Create(sh),
+        byte by => JsonValue.Create(by),
+        double d => double.IsFinite(d) ? JsonValue.Create(d) : JsonValue.Create(d.ToString(CultureInfo.InvariantCulture)),
+        float f => float.IsFinite(f) ? JsonValue.Create(f) : JsonValue.Create(f.ToString(CultureInfo.InvariantCulture)),
+        decimal m => JsonValue.Create(m),
+        DateTimeOffset dto => JsonValue.Create(SessionManager.FormatTime(dto)),
+        DateTime dt => JsonValue.Create(SessionManager.FormatTime(dt.Kind == DateTimeKind.Unspecified ? new DateTimeOffset(dt, TimeSpan.Zero) : new DateTimeOffset(dt))),
+        TimeSpan ts => JsonValue.Create(ts.TotalMilliseconds),
+        Guid g => JsonValue.Create(g.ToString("D")),
+        Enum en => JsonValue.Create(en.ToString()),
+        IFormattable fm => JsonValue.Create(fm.ToString(null, CultureInfo.InvariantCulture)),
+        _ => JsonValue.Create(value.ToString()),
+    };
+}
+
+/// <summary>Allocates achievement numbers 001, 002, ... per session across processes with exclusive file creation.</summary>
+internal static class AchievementCounter
+{
+    public static int Allocate(string directory)
+    {
+        FileSecurity.CreatePrivateDirectory(directory);
+        int next = 1;
+        foreach (string file in Directory.EnumerateFiles(directory))
+        {
+            if (int.TryParse(Path.GetFileName(file), NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= next) next = n + 1;
+        }
+        while (true)
+        {
+            string path = Path.Combine(directory, next.ToString("D3", CultureInfo.InvariantCulture));
+            try
+            {
+                using (FileSecurity.CreateNewPrivateFile(path)) { }
+                return next;
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                next++; // another process took this number first
+            }
+        }
+    }
+}

@@ -1,0 +1,19 @@
+using ContextForge.SessionLogging.Journal;
+
+namespace ContextForge.SessionLogging.Sessions;
+
+/// <summary>Settings of a <see cref="SessionManager"/>.</summary>
+public sealed class SessionLoggingOptions
+{
+    /// <summary>Where journals are written; null means <see cref="DataDirectory.Default"/>.</summary>
+    public string? DataDirectory { get; set; }
+
+    /// <summary>How hard each journal line is pushed to disk. Default: fsync per event.</summary>
+    public JournalDurability Durability { get; set; } = JournalDurability.FsyncPerEvent;
+
+    /// <summary>Whether events are also emitted through the <c>ContextForge.SessionLogging</c> provider. Default: true.</summary>
+    public bool EmitToProvider { get; set; } = true;
+
+    /// <summary>The name recorded as the tool in provenance. Default: the library's name.</summary>
+    public string ToolName { get; set; } = "ContextForge.SessionLogging";
+}

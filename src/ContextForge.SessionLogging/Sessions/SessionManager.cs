@@ -1,0 +1,135 @@
+using System.Diagnostics.Tracing;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using ContextForge.SessionLogging.Events;
+using ContextForge.SessionLogging.Journal;
+using ContextForge.SessionLogging.Telemetry;
+
+namespace ContextForge.SessionLogging.Sessions;
+
+/// <summary>
+/// Opens, joins and ends sessions. Each <see cref="Session"/> it returns writes to its own journal segment, so any
+/// number of processes can record into the same session at once without locking.
+/// </summary>
+public sealed class SessionManager
+{
+    /// <summary>The methodology recorded when none is given (the seed's value).</summary>
+    public const string DefaultMethodology = "contextforge_constitutional";
+
+    /// <summary>The session type recorded when none is given.</summary>
+    public const string DefaultSessionType = "interactive";
+
+    private readonly SessionLoggingOptions _options;
+
+    /// <summary>Creates a manager over the configured (or default) data directory.</summary>
+    public SessionManager(SessionLoggingOptions? options = null)
+    {
+        _options = options ?? new SessionLoggingOptions();
+        Data = _options.DataDirectory is { } dir ? new DataDirectory(dir) : DataDirectory.Default();
+    }
+
+    /// <summary>The data directory sessions are written to.</summary>
+    public DataDirectory Data { get; }
+
+    internal SessionLoggingOptions Options => _options;
+
+    /// <summary>Opens a new session and journals its SessionStart. Disposing the session ends it.</summary>
+    /// <param name="name">A human name for the session (optional).</param>
+    /// <param name="type">The session type (default <see cref="DefaultSessionType"/>).</param>
+    /// <param name="methodology">The methodology (default <see cref="DefaultMethodology"/>).</param>
+    /// <param name="parentSessionId">The session this one was started from, if any.</param>
+    public Session Start(string? name = null, string? type = null, string? methodology = null, string? parentSessionId = null)
+    {
+        string id = Guid.NewGuid().ToString("D");
+        var activityId = Guid.NewGuid();
+        var start = DateTimeOffset.UtcNow;
+        var session = new Session(this, id, activityId, start, name ?? string.Empty, type ?? DefaultSessionType, ownsLifetime: true);
+        var fields = new JsonObject
+        {
+            [JournalFields.SessionName] = session.Name,
+            [JournalFields.SessionType] = session.Type,
+            [JournalFields.StartTime] = FormatTime(start),
+            [JournalFields.Methodology] = methodology ?? DefaultMethodology,
+            [JournalFields.CorrelationId] = id,
+        };
+        if (!string.IsNullOrEmpty(parentSessionId)) fields[JournalFields.ParentSessionId] = parentSessionId;
+        fields[JournalFields.Provenance] = Provenance.Capture(_options.ToolName);
+        fields[JournalFields.EtwCorrelation] = session.EtwCorrelation(EventLevel.Informational, SessionKeywords.Session);
+        session.Emit(SessionEventNames.SessionStart, start, EventLevel.Informational, SessionKeywords.Session, fields);
+        return session;
+    }
+
+    /// <summary>
+    /// Joins an existing session (for example the one named by <c>CFSESSION_ID</c>): the returned session writes to
+    /// a new segment and does not end the session when disposed.
+    /// </summary>
+    /// <exception cref="SessionNotFoundException">No session with that id has been started here.</exception>
+    public Session Join(string sessionId)
+    {
+        var start = ReadSessionStart(sessionId) ?? throw new SessionNotFoundException(sessionId);
+        return new Session(
+            this,
+            sessionId,
+            start.ActivityId,
+            ParseTime(start.GetString(JournalFields.StartTime)) ?? start.Timestamp,
+            start.GetString(JournalFields.SessionName) ?? string.Empty,
+            start.GetString(JournalFields.SessionType) ?? DefaultSessionType,
+            ownsLifetime: false);
+    }
+
+    /// <summary>
+    /// Ends a session from any process (journals SessionEnd with its duration and counts over all segments).
+    /// Returns null when the session has already ended.
+    /// </summary>
+    internal (int Operations, int Achievements)? End(string sessionId)
+    {
+        var events = JournalReader.ReadSession(Data.SessionDirectory(sessionId)).Events;
+        if (events.Any(e => e.Name == SessionEventNames.SessionEnd)) return null;
+        using var session = Join(sessionId);
+        session.EndOwned();
+        var end = JournalReader.ReadSession(Data.SessionDirectory(sessionId)).Events.Last(e => e.Name == SessionEventNames.SessionEnd);
+        return ((int)(end.GetInt64(JournalFields.OperationCount) ?? 0), (int)(end.GetInt64(JournalFields.AchievementCount) ?? 0));
+    }
+
+    /// <summary>Finds a session by its full id or a unique prefix of it.</summary>
+    /// <exception cref="SessionNotFoundException">No session, or more than one, matches.</exception>
+    public string ResolveSessionId(string idOrPrefix)
+    {
+        string wanted = idOrPrefix.Trim().ToLowerInvariant();
+        if (DataDirectory.IsValidSessionId(wanted))
+        {
+            return Directory.Exists(Data.SessionDirectory(wanted)) ? wanted : throw new SessionNotFoundException(idOrPrefix);
+        }
+        if (wanted.Length == 0 || !wanted.All(c => char.IsAsciiHexDigitLower(c) || c == '-'))
+            throw new SessionNotFoundException(idOrPrefix, $"'{idOrPrefix}' is not a session id or id prefix");
+        var matches = Data.EnumerateSessionIds().Where(id => id.StartsWith(wanted, StringComparison.Ordinal)).Take(2).ToList();
+        return matches.Count switch
+        {
+            1 => matches[0],
+            0 => throw new SessionNotFoundException(idOrPrefix),
+            _ => throw new SessionNotFoundException(idOrPrefix, $"'{idOrPrefix}' matches more than one session; give more characters"),
+        };
+    }
+
+    internal SessionEvent? ReadSessionStart(string sessionId)
+    {
+        if (!DataDirectory.IsValidSessionId(sessionId)) return null;
+        string dir = Data.SessionDirectory(sessionId);
+        if (!Directory.Exists(dir)) return null;
+        return JournalReader.ReadSession(dir).Events.FirstOrDefault(e => e.Name == SessionEventNames.SessionStart);
+    }
+
+    internal SessionEventPipeline CreatePipeline(string sessionId, out JournalWriter journal)
+    {
+        journal = new JournalWriter(Data.NewSegmentPath(sessionId), _options.Durability);
+        var sinks = new List<ISessionEventSink> { journal };
+        if (_options.EmitToProvider) sinks.Add(new EventSourceSink(SessionLoggingEventSource.Log));
+        return new SessionEventPipeline(sinks);
+    }
+
+    internal static string FormatTime(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    internal static DateTimeOffset? ParseTime(string? text) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) ? t : null;
+}
