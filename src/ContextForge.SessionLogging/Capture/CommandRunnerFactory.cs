@@ -1,0 +1,36 @@
+using ContextForge.SessionLogging.Capture.Unix;
+
+namespace ContextForge.SessionLogging.Capture;
+
+/// <summary>
+/// Picks the runner for this process. Precedence: <c>forcePty</c> (a command-line flag) over the
+/// <c>CFSESSION_PTY</c> environment variable (<c>1</c> / <c>0</c>) over the automatic choice, which is pty when both
+/// our stdin and stdout are terminals and pipes otherwise. The native pty and pipe runners need Linux x86_64/arm64;
+/// everywhere else (Windows, macOS, other architectures) the Process-based pipe runner is used whatever was asked
+/// (no ConPTY runner yet), and its outcome says <c>Mode = "pipes"</c>.
+/// </summary>
+internal static class CommandRunnerFactory
+{
+    /// <summary>The environment variable that overrides the automatic choice: 1 = pty, 0 = pipes.</summary>
+    internal const string PtyVariable = "CFSESSION_PTY";
+
+    public static ICommandRunner Create(bool? forcePty = null)
+    {
+        if (!LibC.IsSupported) return new ProcessCommandRunner();
+        return WantsPty(forcePty, Environment.GetEnvironmentVariable(PtyVariable), () => LibC.IsTerminal(0) && LibC.IsTerminal(1))
+            ? new PtyCommandRunner()
+            : new PipeCommandRunner();
+    }
+
+    /// <summary>The choice, given the flag, the variable's value and the terminal test.</summary>
+    internal static bool WantsPty(bool? forcePty, string? variable, Func<bool> stdinAndStdoutAreTerminals)
+    {
+        if (forcePty is { } forced) return forced;
+        switch (variable?.Trim())
+        {
+            case "1": return true;
+            case "0": return false;
+        }
+        return stdinAndStdoutAreTerminals();
+    }
+}

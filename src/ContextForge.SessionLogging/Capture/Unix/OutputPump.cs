@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace ContextForge.SessionLogging.Capture.Unix;
+
+/// <summary>
+/// Copies one output descriptor of a child (a pipe's read end, or a pty master) with raw read() to a display
+/// descriptor (raw write(), every byte as received) and into a <see cref="CapturedOutput"/>, on its own thread.
+/// Ends at end of file (read returns 0, or EIO on a pty master whose slave is closed everywhere), or once the child
+/// has exited and nothing arrived for <see cref="IdleAfterExit"/>: a background job that keeps the descriptor open
+/// must not keep the run going.
+/// </summary>
+internal sealed unsafe class OutputPump
+{
+    /// <summary>How long to keep reading after the child exited when no end of file comes.</summary>
+    public static readonly TimeSpan IdleAfterExit = TimeSpan.FromMilliseconds(150);
+
+    private const int BufferSize = 64 * 1024;
+    private const int PollIntervalMs = 50;
+
+    private readonly int _sourceFd;
+    private readonly int _displayFd;
+    private readonly CapturedOutput _capture;
+    private readonly UnixChild _child;
+    private readonly Thread _thread;
+
+    public OutputPump(string name, int sourceFd, int displayFd, CapturedOutput capture, UnixChild child)
+    {
+        _sourceFd = sourceFd;
+        _displayFd = displayFd;
+        _capture = capture;
+        _child = child;
+        _thread = new Thread(Run) { IsBackground = true, Name = name };
+    }
+
+    /// <summary>What stopped the pump other than end of file (a read error, or the capture throwing).</summary>
+    public Exception? Error { get; private set; }
+
+    /// <summary>The errno of the first failed write to the display descriptor (display stopped, capture went on).</summary>
+    public int DisplayError { get; private set; }
+
+    public void Start() => _thread.Start();
+
+    public void Join() => _thread.Join();
+
+    private void Run()
+    {
+        byte[] buffer = GC.AllocateUninitializedArray<byte>(BufferSize, pinned: true);
+        bool displaying = _displayFd >= 0;
+        long quietSince = -1; // timestamp from which, with the child gone, no data has arrived
+        try
+        {
+            fixed (byte* p = buffer)
+            {
+                while (true)
+                {
+                    var pfd = new LibC.PollFd { Fd = _sourceFd, Events = LibC.POLLIN };
+                    int ready = LibC.poll(&pfd, 1, PollIntervalMs);
+                    if (ready < 0)
+                    {
+                        int errno = Marshal.GetLastPInvokeError();
+                        if (errno == LibC.EINTR) continue;
+                        throw new IOException($"poll failed: {LibC.ErrorMessage(errno)}", errno);
+                    }
+                    if (ready == 0)
+                    {
+                        if (!_child.HasExited) continue;
+                        if (quietSince < 0) quietSince = Stopwatch.GetTimestamp();
+                        else if (Stopwatch.GetElapsedTime(quietSince) >= IdleAfterExit) return;
+                        continue;
+                    }
+
+                    nint n = LibC.read(_sourceFd, p, BufferSize);
+                    if (n == 0) return;
+                    if (n < 0)
+                    {
+                        int errno = Marshal.GetLastPInvokeError();
+                        if (errno is LibC.EINTR or LibC.EAGAIN) continue;
+                        if (errno == LibC.EIO) return; // pty master: no slave left open
+                        throw new IOException($"read failed: {LibC.ErrorMessage(errno)}", errno);
+                    }
+                    var data = new ReadOnlySpan<byte>(p, (int)n);
+                    _capture.Write(data);
+                    if (displaying)
+                    {
+                        int err = LibC.WriteAll(_displayFd, data);
+                        if (err != 0)
+                        {
+                            // EPIPE (our reader went away) or another error: stop showing, keep capturing.
+                            DisplayError = err;
+                            displaying = false;
+                        }
+                    }
+                    if (_child.HasExited) quietSince = Stopwatch.GetTimestamp();
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            Error = ex;
+        }
+    }
+}
