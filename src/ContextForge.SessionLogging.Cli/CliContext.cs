@@ -44,15 +44,15 @@ internal sealed class CliContext
     /// <summary>Prints a one-line error to stderr and returns its exit code.</summary>
     public int Fail(ExitCodes code, string message)
     {
-        Error.Profile.Out.Writer.WriteLine($"cfsession: {message}");
-        Error.Profile.Out.Writer.Flush();
+        Notice(message);
         return (int)code;
     }
 
-    /// <summary>Prints a one-line notice to stderr.</summary>
+    /// <summary>Prints a one-line notice to stderr, prefixed with the tool's name once.</summary>
     public void Notice(string message)
     {
-        Error.Profile.Out.Writer.WriteLine($"cfsession: {message}");
+        const string prefix = "cfsession: ";
+        Error.Profile.Out.Writer.WriteLine(message.StartsWith(prefix, StringComparison.Ordinal) ? message : prefix + message);
         Error.Profile.Out.Writer.Flush();
     }
 

@@ -57,7 +57,7 @@ internal static class InspectCommand
                 new Text(Format.Time(c["start_time"]?.ToString())),
                 new Text(c["operation_name"]?.ToString() ?? ""),
                 new Markup(exitText),
-                new Text(c["duration_ms"] is { } d ? Format.Duration(d.GetValue<double>()) : "-"),
+                new Text(c["duration_ms"] is { } cd ? Format.Duration(cd.GetValue<double>()) : "-"),
                 new Text(c["output_length"] is { } l ? Format.Bytes(l.GetValue<long>() + (c["stderr_length"]?.GetValue<long>() ?? 0)) : "-"));
         }
         console.Write(captures);

@@ -45,13 +45,14 @@ internal static class SessionsCommand
                 context.Notice($"no sessions recorded in {manager.Data.Root} yet: try 'cfsession run -- echo hello'");
                 return (int)ExitCodes.Success;
             }
-            var table = new Table().AddColumn("session").AddColumn("name").AddColumn("started").AddColumn(new TableColumn("duration").RightAligned())
-                .AddColumn(new TableColumn("ops").RightAligned()).AddColumn(new TableColumn("achievements").RightAligned())
-                .AddColumn(new TableColumn("last exit").RightAligned()).AddColumn("status");
+            // Ids are shown by their first 8 characters: any unique prefix is accepted wherever a session is named.
+            var table = new Table().Border(TableBorder.Simple).AddColumn("session").AddColumn("name").AddColumn(new TableColumn("started").NoWrap())
+                .AddColumn(new TableColumn("duration").RightAligned().NoWrap()).AddColumn(new TableColumn("ops").RightAligned())
+                .AddColumn(new TableColumn("ach").RightAligned()).AddColumn(new TableColumn("exit").RightAligned()).AddColumn("status");
             foreach (var s in list)
             {
                 string exit = s.LastExitCode is null ? "-" : s.LastExitCode == 0 ? "[green]0[/]" : $"[red]{s.LastExitCode}[/]";
-                table.AddRow(new Text(s.Id), new Text(s.Name), new Text(s.StartTime is { } t ? Format.Time(SessionManager.FormatTime(t)) : "-"),
+                table.AddRow(new Text(s.Id[..8]), new Text(s.Name), new Text(s.StartTime is { } t ? Format.Time(SessionManager.FormatTime(t)) : "-"),
                     new Text(s.DurationMs is { } d ? Format.Duration(d) : "-"), new Text(s.Captures.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                     new Text(s.Achievements.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)), new Markup(exit), new Text(s.Status));
             }
