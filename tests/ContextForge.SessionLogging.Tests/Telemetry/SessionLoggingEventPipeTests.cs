@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Diagnostics.Tracing;
+using ContextForge.SessionLogging.Telemetry;
+using ContextForge.SessionLogging.Tests.Support;
+using Xunit.Abstractions;
+using static ContextForge.SessionLogging.Tests.Telemetry.TelemetrySamples;
+
+namespace ContextForge.SessionLogging.Tests.Telemetry;
+
+/// <summary>
+/// Records this test process over a real EventPipe session (the same IPC path dotnet-trace uses) and decodes the
+/// stream with TraceEvent, as external tools will.
+/// </summary>
+[Collection(SessionLoggingEventSourceCollection.Name)]
+public sealed class SessionLoggingEventPipeTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task All_five_events_decode_over_EventPipe_with_names_levels_keywords_and_every_field()
+    {
+        var clock = Stopwatch.StartNew();
+        IReadOnlyList<RecordedEvent> events = await RecordAsync(keywords: 0xF, () =>
+        {
+            EmitSessionStart();
+            EmitSessionEnd();
+            EmitTerminalCapture();
+            EmitTerminalCaptureFailed();
+            EmitAchievementLogged();
+        });
+        output.WriteLine($"record + decode: {clock.ElapsedMilliseconds} ms, {events.Count} events");
+
+        List<RecordedEvent> ours = [.. events.Where(e => e.ProviderName == SessionLoggingEventSource.ProviderName)];
+        // SessionStart ends in "Start", so it carries the Start opcode and TraceEvent spells it Task/Opcode.
+        Assert.Equal(["Session/Start", "SessionEnd", "TerminalCapture", "TerminalCaptureFailed", "AchievementLogged"], ours.Select(e => e.EventName));
+
+        DateTime now = DateTime.UtcNow;
+        foreach (RecordedEvent e in ours)
+        {
+            Assert.Equal(DateTimeKind.Utc, e.TimeStampUtc.Kind);
+            Assert.InRange(e.TimeStampUtc, now.AddMinutes(-1), now.AddSeconds(1));
+        }
+
+        Assert.True(ours.Zip(ours.Skip(1)).All(p => p.First.TimeStampUtc <= p.Second.TimeStampUtc), "timestamps follow emit order");
+
+        AssertSessionStart(Single(ours, "SessionStart"));
+        AssertSessionEnd(Single(ours, "SessionEnd"));
+        AssertTerminalCapture(Single(ours, "TerminalCapture"));
+        AssertTerminalCaptureFailed(Single(ours, "TerminalCaptureFailed"));
+        AssertAchievementLogged(Single(ours, "AchievementLogged"));
+    }
+
+    [Fact]
+    public async Task Session_records_only_the_keywords_it_asked_for()
+    {
+        IReadOnlyList<RecordedEvent> events = await RecordAsync(keywords: 0x2, () =>
+        {
+            EmitSessionStart();
+            EmitTerminalCapture();
+            EmitAchievementLogged();
+        });
+
+        RecordedEvent e = Assert.Single(events, e => e.ProviderName == SessionLoggingEventSource.ProviderName);
+        AssertAchievementLogged(e);
+    }
+
+    private static async Task<IReadOnlyList<RecordedEvent>> RecordAsync(long keywords, Action emit)
+    {
+        await using EventPipeRecorder recorder = await EventPipeRecorder.StartAsync(
+            Environment.ProcessId, SessionLoggingEventSource.ProviderName, EventLevel.Verbose, keywords);
+        // Events written before the runtime has run the provider's enable callback are not recorded.
+        await EventPipeRecorder.WaitUntilAsync(() => SessionLoggingEventSource.Log.IsEnabled(), Timeout, "the EventPipe session enables the provider");
+        emit();
+        return await recorder.StopAsync(Timeout);
+    }
+
+    private static RecordedEvent Single(IEnumerable<RecordedEvent> events, string eventName)
+    {
+        string startStopSpelling = eventName.EndsWith("Start", StringComparison.Ordinal)
+            ? eventName[..^"Start".Length] + "/Start"
+            : eventName;
+        return Assert.Single(events, e => e.EventName == eventName || e.EventName == startStopSpelling);
+    }
+
+    private static void AssertSessionStart(RecordedEvent e)
+    {
+        AssertHeader(e, EventLevel.Informational, 0x1, SessionStartFields);
+        Assert.Equal(SessionId, e.Payload["SessionId"]);
+        Assert.Equal(SessionType, e.Payload["SessionType"]);
+        // TraceEvent decodes the FILETIME as local time (Kind Local); it is the same instant to the tick.
+        DateTime startTime = Assert.IsType<DateTime>(e.Payload["StartTime"]);
+        Assert.Equal(StartTimeUtc, startTime.ToUniversalTime());
+        Assert.Equal(ActivityId, Assert.IsType<Guid>(e.Payload["ActivityId"]));
+        Assert.Equal(Methodology, e.Payload["Methodology"]);
+        Assert.Equal(SessionName, e.Payload["SessionName"]);
+    }
+
+    private static void AssertSessionEnd(RecordedEvent e)
+    {
+        AssertHeader(e, EventLevel.Informational, 0x1, SessionEndFields);
+        Assert.Equal(SessionId, e.Payload["SessionId"]);
+        Assert.Equal(SessionDurationMs, Assert.IsType<double>(e.Payload["DurationMs"]));
+        Assert.Equal(OperationCount, Assert.IsType<int>(e.Payload["OperationCount"]));
+        Assert.Equal(AchievementCount, Assert.IsType<int>(e.Payload["AchievementCount"]));
+        Assert.Equal(FailedOperationCount, Assert.IsType<int>(e.Payload["FailedOperationCount"]));
+        Assert.Equal(Status, e.Payload["Status"]);
+    }
+
+    private static void AssertTerminalCapture(RecordedEvent e)
+    {
+        AssertHeader(e, EventLevel.Informational, 0x4, TerminalCaptureFields);
+        Assert.Equal(OperationName, e.Payload["OperationName"]);
+        Assert.Equal(OperationId, e.Payload["OperationId"]);
+        Assert.Equal(CaptureDurationMs, Assert.IsType<uint>(e.Payload["DurationMs"]));
+        Assert.Equal(OutputLength, Assert.IsType<uint>(e.Payload["OutputLength"]));
+        Assert.Equal(OutputSample, e.Payload["OutputSample"]);
+        Assert.Equal(CorrelationId, e.Payload["CorrelationId"]);
+        Assert.Equal(ExitCode, Assert.IsType<int>(e.Payload["ExitCode"]));
+        Assert.Equal(IntegrityHash, e.Payload["IntegrityHash"]);
+    }
+
+    private static void AssertTerminalCaptureFailed(RecordedEvent e)
+    {
+        AssertHeader(e, EventLevel.Error, 0x4, TerminalCaptureFailedFields);
+        Assert.Equal(OperationName, e.Payload["OperationName"]);
+        Assert.Equal(OperationId, e.Payload["OperationId"]);
+        Assert.Equal(Error, e.Payload["Error"]);
+        Assert.Equal(CorrelationId, e.Payload["CorrelationId"]);
+    }
+
+    private static void AssertAchievementLogged(RecordedEvent e)
+    {
+        AssertHeader(e, EventLevel.Informational, 0x2, AchievementLoggedFields);
+        Assert.Equal(AchievementId, e.Payload["AchievementId"]);
+        Assert.Equal(AchievementType, e.Payload["AchievementType"]);
+        Assert.Equal(Description, e.Payload["Description"]);
+        Assert.Equal(CorrelationId, e.Payload["CorrelationId"]);
+        Assert.Equal(EvidenceKeys, Assert.IsType<uint>(e.Payload["EvidenceKeys"]));
+    }
+
+    private static void AssertHeader(RecordedEvent e, EventLevel level, long keywords, string[] fields)
+    {
+        Assert.Equal(level, e.Level);
+        Assert.Equal(keywords, e.Keywords);
+        Assert.Equal(fields, e.PayloadNames);
+    }
+}

@@ -1,0 +1,189 @@
+using System.Diagnostics.Tracing;
+using ContextForge.SessionLogging.Telemetry;
+using ContextForge.SessionLogging.Tests.Support;
+using static ContextForge.SessionLogging.Tests.Telemetry.TelemetrySamples;
+
+namespace ContextForge.SessionLogging.Tests.Telemetry;
+
+[Collection(SessionLoggingEventSourceCollection.Name)]
+public sealed class SessionLoggingEventSourceTests
+{
+    private const long SessionKeyword = 0x1;
+    private const long AchievementKeyword = 0x2;
+    private const long TerminalKeyword = 0x4;
+
+    // EventSource derives the GUID from the upper-cased name (SHA-1 over EventSource's namespace, version 5 bits),
+    // the same hash PerfView applies to "*ContextForge.SessionLogging"; logman and WPR name the provider by this
+    // GUID, so it is part of the contract too. Value checked independently with Python's hashlib.
+    private static readonly Guid ProviderGuid = new("37bf0234-8ba5-5c52-e87b-3acaea86db63");
+
+    [Fact]
+    public void Provider_is_named_ContextForge_SessionLogging_and_constructs_without_error()
+    {
+        Assert.Equal("ContextForge.SessionLogging", EventSource.GetName(typeof(SessionLoggingEventSource)));
+        Assert.Equal("ContextForge.SessionLogging", SessionLoggingEventSource.Log.Name);
+        Assert.Equal(ProviderGuid, EventSource.GetGuid(typeof(SessionLoggingEventSource)));
+        Assert.Equal(ProviderGuid, SessionLoggingEventSource.Log.Guid);
+        Assert.Null(SessionLoggingEventSource.Log.ConstructionException);
+        Assert.Equal(EventSourceSettings.EtwSelfDescribingEventFormat, SessionLoggingEventSource.Log.Settings & EventSourceSettings.EtwSelfDescribingEventFormat);
+    }
+
+    [Fact]
+    public void SessionStart_arrives_with_its_fields_in_order_and_values()
+    {
+        EventWrittenEventArgs e = EmitOne(EmitSessionStart, "SessionStart");
+
+        Assert.Equal(EventLevel.Informational, e.Level);
+        Assert.Equal(SessionKeyword, RecordingEventListener.MaskedKeywords(e));
+        Assert.Equal(EventOpcode.Start, e.Opcode);
+        Assert.Equal(SessionStartFields, e.PayloadNames);
+        Assert.Equal(SessionId, e.Payload![0]);
+        Assert.Equal(SessionType, e.Payload[1]);
+        DateTime startTime = Assert.IsType<DateTime>(e.Payload[2]);
+        Assert.Equal(StartTimeUtc, startTime.ToUniversalTime());
+        Assert.Equal(ActivityId, Assert.IsType<Guid>(e.Payload[3]));
+        Assert.Equal(Methodology, e.Payload[4]);
+        Assert.Equal(SessionName, e.Payload[5]);
+    }
+
+    [Fact]
+    public void SessionStart_converts_a_local_StartTime_to_the_same_instant()
+    {
+        DateTime local = StartTimeUtc.ToLocalTime();
+        using var listener = new RecordingEventListener(SessionLoggingEventSource.ProviderName, EventLevel.Verbose, (EventKeywords)0xF);
+
+        SessionLoggingEventSource.Log.SessionStart(SessionId, SessionType, local, ActivityId, Methodology, SessionName);
+
+        EventWrittenEventArgs e = Assert.Single(listener.Named("SessionStart"));
+        Assert.Equal(StartTimeUtc, ((DateTime)e.Payload![2]!).ToUniversalTime());
+    }
+
+    [Fact]
+    public void SessionEnd_arrives_with_its_fields_in_order_and_values()
+    {
+        EventWrittenEventArgs e = EmitOne(EmitSessionEnd, "SessionEnd");
+
+        Assert.Equal(EventLevel.Informational, e.Level);
+        Assert.Equal(SessionKeyword, RecordingEventListener.MaskedKeywords(e));
+        Assert.Equal(SessionEndFields, e.PayloadNames);
+        Assert.Equal(SessionId, e.Payload![0]);
+        Assert.Equal(SessionDurationMs, Assert.IsType<double>(e.Payload[1]));
+        Assert.Equal(OperationCount, Assert.IsType<int>(e.Payload[2]));
+        Assert.Equal(AchievementCount, Assert.IsType<int>(e.Payload[3]));
+        Assert.Equal(FailedOperationCount, Assert.IsType<int>(e.Payload[4]));
+        Assert.Equal(Status, e.Payload[5]);
+    }
+
+    [Fact]
+    public void TerminalCapture_arrives_with_its_fields_in_order_and_values()
+    {
+        EventWrittenEventArgs e = EmitOne(EmitTerminalCapture, "TerminalCapture");
+
+        Assert.Equal(EventLevel.Informational, e.Level);
+        Assert.Equal(TerminalKeyword, RecordingEventListener.MaskedKeywords(e));
+        Assert.Equal(TerminalCaptureFields, e.PayloadNames);
+        Assert.Equal(OperationName, e.Payload![0]);
+        Assert.Equal(OperationId, e.Payload[1]);
+        Assert.Equal(CaptureDurationMs, Assert.IsType<uint>(e.Payload[2]));
+        Assert.Equal(OutputLength, Assert.IsType<uint>(e.Payload[3]));
+        Assert.Equal(OutputSample, e.Payload[4]);
+        Assert.Equal(CorrelationId, e.Payload[5]);
+        Assert.Equal(ExitCode, Assert.IsType<int>(e.Payload[6]));
+        Assert.Equal(IntegrityHash, e.Payload[7]);
+    }
+
+    [Fact]
+    public void TerminalCaptureFailed_arrives_at_Error_level_with_its_fields_in_order_and_values()
+    {
+        EventWrittenEventArgs e = EmitOne(EmitTerminalCaptureFailed, "TerminalCaptureFailed");
+
+        Assert.Equal(EventLevel.Error, e.Level);
+        Assert.Equal(TerminalKeyword, RecordingEventListener.MaskedKeywords(e));
+        Assert.Equal(TerminalCaptureFailedFields, e.PayloadNames);
+        Assert.Equal(OperationName, e.Payload![0]);
+        Assert.Equal(OperationId, e.Payload[1]);
+        Assert.Equal(Error, e.Payload[2]);
+        Assert.Equal(CorrelationId, e.Payload[3]);
+    }
+
+    [Fact]
+    public void AchievementLogged_arrives_with_its_fields_in_order_and_values()
+    {
+        EventWrittenEventArgs e = EmitOne(EmitAchievementLogged, "AchievementLogged");
+
+        Assert.Equal(EventLevel.Informational, e.Level);
+        Assert.Equal(AchievementKeyword, RecordingEventListener.MaskedKeywords(e));
+        Assert.Equal(AchievementLoggedFields, e.PayloadNames);
+        Assert.Equal(AchievementId, e.Payload![0]);
+        Assert.Equal(AchievementType, e.Payload[1]);
+        Assert.Equal(Description, e.Payload[2]);
+        Assert.Equal(CorrelationId, e.Payload[3]);
+        Assert.Equal(EvidenceKeys, Assert.IsType<uint>(e.Payload[4]));
+    }
+
+    [Fact]
+    public void Listener_gets_only_the_keywords_and_level_it_enabled()
+    {
+        using var listener = new RecordingEventListener(SessionLoggingEventSource.ProviderName, EventLevel.Error, (EventKeywords)TerminalKeyword);
+
+        EmitSessionStart();
+        EmitSessionEnd();
+        EmitTerminalCapture();
+        EmitTerminalCaptureFailed();
+        EmitAchievementLogged();
+
+        Assert.Equal(["TerminalCaptureFailed"], listener.Events.Select(e => e.EventName));
+    }
+
+    [Fact]
+    public async Task Disabled_provider_allocates_nothing_per_emit()
+    {
+        // Listener and EventPipe tests share this collection and dispose their sessions; give a stopping
+        // EventPipe session a moment to disable the provider before requiring it off.
+        await EventPipeRecorder.WaitUntilAsync(() => !SessionLoggingEventSource.Log.IsEnabled(), TimeSpan.FromSeconds(5), "no session has the provider enabled");
+        Assert.False(SessionLoggingEventSource.Log.IsEnabled());
+
+        Action[] emits = [EmitSessionStart, EmitSessionEnd, EmitTerminalCapture, EmitTerminalCaptureFailed, EmitAchievementLogged];
+        foreach (Action emit in emits)
+        {
+            emit(); // warm-up: JIT and statics
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10_000; i++)
+            {
+                emit();
+            }
+
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(allocated == 0, $"{emit.Method.Name}: 10,000 disabled emits allocated {allocated} bytes");
+        }
+    }
+
+    [Fact]
+    public void Manifest_names_the_five_events_and_four_keywords()
+    {
+        string? manifest = EventSource.GenerateManifest(typeof(SessionLoggingEventSource), "x");
+
+        Assert.NotNull(manifest);
+        Assert.Contains("name=\"ContextForge.SessionLogging\"", manifest, StringComparison.Ordinal);
+        foreach (string eventName in new[] { "SessionStart", "SessionEnd", "TerminalCapture", "TerminalCaptureFailed", "AchievementLogged" })
+        {
+            Assert.Contains($"symbol=\"{eventName}\"", manifest, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("<keyword name=\"Session\" message=\"$(string.keyword_Session)\" mask=\"0x1\"/>", manifest, StringComparison.Ordinal);
+        Assert.Contains("<keyword name=\"Achievement\" message=\"$(string.keyword_Achievement)\" mask=\"0x2\"/>", manifest, StringComparison.Ordinal);
+        Assert.Contains("<keyword name=\"Terminal\" message=\"$(string.keyword_Terminal)\" mask=\"0x4\"/>", manifest, StringComparison.Ordinal);
+        Assert.Contains("<keyword name=\"Milestone\" message=\"$(string.keyword_Milestone)\" mask=\"0x8\"/>", manifest, StringComparison.Ordinal);
+    }
+
+    private static EventWrittenEventArgs EmitOne(Action emit, string eventName)
+    {
+        using var listener = new RecordingEventListener(SessionLoggingEventSource.ProviderName, EventLevel.Verbose, (EventKeywords)0xF);
+        emit();
+        // EventSource reports its own write failures as EventSourceMessage to the listener; there must be none.
+        EventWrittenEventArgs e = Assert.Single(listener.Events);
+        Assert.Equal(eventName, e.EventName);
+        Assert.Equal(SessionLoggingEventSource.ProviderName, e.EventSource.Name);
+        return e;
+    }
+}
