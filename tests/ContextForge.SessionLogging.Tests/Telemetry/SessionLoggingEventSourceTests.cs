@@ -59,6 +59,37 @@ public sealed class SessionLoggingEventSourceTests
     }
 
     [Fact]
+    public void SessionStart_with_a_StartTime_before_1601_does_not_throw_and_reads_as_the_FILETIME_epoch()
+    {
+        // DateTime.ToFileTimeUtc throws for instants before 1601; an emit must not throw only when someone listens.
+        using var listener = new RecordingEventListener(SessionLoggingEventSource.ProviderName, EventLevel.Verbose, (EventKeywords)0xF);
+
+        SessionLoggingEventSource.Log.SessionStart(SessionId, SessionType, default, ActivityId, Methodology, SessionName);
+
+        EventWrittenEventArgs e = Assert.Single(listener.Named("SessionStart"));
+        Assert.Equal(DateTime.FromFileTimeUtc(0), ((DateTime)e.Payload![2]!).ToUniversalTime());
+    }
+
+    [Fact]
+    public void Null_strings_are_written_as_empty_strings_instead_of_throwing()
+    {
+        // The parameters are non-nullable, but callers without nullable analysis can still pass null; that must not
+        // throw only while a listener is attached.
+        using var listener = new RecordingEventListener(SessionLoggingEventSource.ProviderName, EventLevel.Verbose, (EventKeywords)0xF);
+        SessionLoggingEventSource log = SessionLoggingEventSource.Log;
+
+        log.SessionStart(null!, null!, StartTimeUtc, ActivityId, null!, null!);
+        log.SessionEnd(null!, SessionDurationMs, OperationCount, AchievementCount, FailedOperationCount, null!);
+        log.TerminalCapture(null!, null!, CaptureDurationMs, OutputLength, null!, null!, ExitCode, null!);
+        log.TerminalCaptureFailed(null!, null!, null!, null!);
+        log.AchievementLogged(null!, null!, null!, null!, EvidenceKeys);
+
+        Assert.Equal(["SessionStart", "SessionEnd", "TerminalCapture", "TerminalCaptureFailed", "AchievementLogged"], listener.Events.Select(e => e.EventName));
+        Assert.All(listener.Events.SelectMany(e => e.Payload!.OfType<string>()), value => Assert.Equal(string.Empty, value));
+        Assert.Equal(4 + 2 + 5 + 4 + 4, listener.Events.Sum(e => e.Payload!.OfType<string>().Count()));
+    }
+
+    [Fact]
     public void SessionEnd_arrives_with_its_fields_in_order_and_values()
     {
         EventWrittenEventArgs e = EmitOne(EmitSessionEnd, "SessionEnd");
