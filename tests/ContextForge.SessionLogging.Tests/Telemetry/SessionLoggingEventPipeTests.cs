@@ -64,6 +64,21 @@ public sealed class SessionLoggingEventPipeTests(ITestOutputHelper output)
         AssertAchievementLogged(e);
     }
 
+    [Fact]
+    public async Task Null_string_fields_decode_as_empty_and_the_fields_after_them_stay_aligned()
+    {
+        IReadOnlyList<RecordedEvent> events = await RecordAsync(keywords: 0x4, () =>
+            SessionLoggingEventSource.Log.TerminalCapture(OperationName, null!, CaptureDurationMs, OutputLength, null!, CorrelationId, ExitCode, IntegrityHash));
+
+        RecordedEvent e = Single(events, "TerminalCapture");
+        Assert.Equal(string.Empty, e.Payload["OperationId"]);
+        Assert.Equal(string.Empty, e.Payload["OutputSample"]);
+        Assert.Equal(CaptureDurationMs, e.Payload["DurationMs"]);
+        Assert.Equal(CorrelationId, e.Payload["CorrelationId"]);
+        Assert.Equal(ExitCode, e.Payload["ExitCode"]);
+        Assert.Equal(IntegrityHash, e.Payload["IntegrityHash"]);
+    }
+
     private static async Task<IReadOnlyList<RecordedEvent>> RecordAsync(long keywords, Action emit)
     {
         await using EventPipeRecorder recorder = await EventPipeRecorder.StartAsync(
