@@ -43,11 +43,10 @@ public sealed class SessionLoggingEventPipeTests(ITestOutputHelper output)
 
         Assert.True(ours.Zip(ours.Skip(1)).All(p => p.First.TimeStampUtc <= p.Second.TimeStampUtc), "timestamps follow emit order");
 
-        AssertSessionStart(Single(ours, "SessionStart"));
-        AssertSessionEnd(Single(ours, "SessionEnd"));
-        AssertTerminalCapture(Single(ours, "TerminalCapture"));
-        AssertTerminalCaptureFailed(Single(ours, "TerminalCaptureFailed"));
-        AssertAchievementLogged(Single(ours, "AchievementLogged"));
+        foreach (ExpectedEvent expected in TelemetrySamples.Events)
+        {
+            AssertDecoded(expected, Single(ours, expected.Name));
+        }
     }
 
     [Fact]
@@ -61,7 +60,7 @@ public sealed class SessionLoggingEventPipeTests(ITestOutputHelper output)
         });
 
         RecordedEvent e = Assert.Single(events, e => e.ProviderName == SessionLoggingEventSource.ProviderName);
-        AssertAchievementLogged(e);
+        AssertDecoded(Expected("AchievementLogged"), e);
     }
 
     [Fact]
@@ -97,66 +96,10 @@ public sealed class SessionLoggingEventPipeTests(ITestOutputHelper output)
         return Assert.Single(events, e => e.EventName == eventName || e.EventName == startStopSpelling);
     }
 
-    private static void AssertSessionStart(RecordedEvent e)
+    private static void AssertDecoded(ExpectedEvent expected, RecordedEvent e)
     {
-        AssertHeader(e, EventLevel.Informational, 0x1, SessionStartFields);
-        Assert.Equal(SessionId, e.Payload["SessionId"]);
-        Assert.Equal(SessionType, e.Payload["SessionType"]);
-        // TraceEvent decodes the FILETIME as local time (Kind Local); it is the same instant to the tick.
-        DateTime startTime = Assert.IsType<DateTime>(e.Payload["StartTime"]);
-        Assert.Equal(StartTimeUtc, startTime.ToUniversalTime());
-        Assert.Equal(ActivityId, Assert.IsType<Guid>(e.Payload["ActivityId"]));
-        Assert.Equal(Methodology, e.Payload["Methodology"]);
-        Assert.Equal(SessionName, e.Payload["SessionName"]);
-    }
-
-    private static void AssertSessionEnd(RecordedEvent e)
-    {
-        AssertHeader(e, EventLevel.Informational, 0x1, SessionEndFields);
-        Assert.Equal(SessionId, e.Payload["SessionId"]);
-        Assert.Equal(SessionDurationMs, Assert.IsType<double>(e.Payload["DurationMs"]));
-        Assert.Equal(OperationCount, Assert.IsType<int>(e.Payload["OperationCount"]));
-        Assert.Equal(AchievementCount, Assert.IsType<int>(e.Payload["AchievementCount"]));
-        Assert.Equal(FailedOperationCount, Assert.IsType<int>(e.Payload["FailedOperationCount"]));
-        Assert.Equal(Status, e.Payload["Status"]);
-    }
-
-    private static void AssertTerminalCapture(RecordedEvent e)
-    {
-        AssertHeader(e, EventLevel.Informational, 0x4, TerminalCaptureFields);
-        Assert.Equal(OperationName, e.Payload["OperationName"]);
-        Assert.Equal(OperationId, e.Payload["OperationId"]);
-        Assert.Equal(CaptureDurationMs, Assert.IsType<uint>(e.Payload["DurationMs"]));
-        Assert.Equal(OutputLength, Assert.IsType<uint>(e.Payload["OutputLength"]));
-        Assert.Equal(OutputSample, e.Payload["OutputSample"]);
-        Assert.Equal(CorrelationId, e.Payload["CorrelationId"]);
-        Assert.Equal(ExitCode, Assert.IsType<int>(e.Payload["ExitCode"]));
-        Assert.Equal(IntegrityHash, e.Payload["IntegrityHash"]);
-    }
-
-    private static void AssertTerminalCaptureFailed(RecordedEvent e)
-    {
-        AssertHeader(e, EventLevel.Error, 0x4, TerminalCaptureFailedFields);
-        Assert.Equal(OperationName, e.Payload["OperationName"]);
-        Assert.Equal(OperationId, e.Payload["OperationId"]);
-        Assert.Equal(Error, e.Payload["Error"]);
-        Assert.Equal(CorrelationId, e.Payload["CorrelationId"]);
-    }
-
-    private static void AssertAchievementLogged(RecordedEvent e)
-    {
-        AssertHeader(e, EventLevel.Informational, 0x2, AchievementLoggedFields);
-        Assert.Equal(AchievementId, e.Payload["AchievementId"]);
-        Assert.Equal(AchievementType, e.Payload["AchievementType"]);
-        Assert.Equal(Description, e.Payload["Description"]);
-        Assert.Equal(CorrelationId, e.Payload["CorrelationId"]);
-        Assert.Equal(EvidenceKeys, Assert.IsType<uint>(e.Payload["EvidenceKeys"]));
-    }
-
-    private static void AssertHeader(RecordedEvent e, EventLevel level, long keywords, string[] fields)
-    {
-        Assert.Equal(level, e.Level);
-        Assert.Equal(keywords, e.Keywords);
-        Assert.Equal(fields, e.PayloadNames);
+        Assert.Equal(expected.Level, e.Level);
+        Assert.Equal(expected.Keywords, e.Keywords);
+        expected.AssertFields(e.PayloadNames, e.PayloadNames.Select(name => e.Payload[name]));
     }
 }

@@ -8,8 +8,6 @@ namespace ContextForge.SessionLogging.Tests.Telemetry;
 [Collection(SessionLoggingEventSourceCollection.Name)]
 public sealed class SessionLoggingEventSourceTests
 {
-    private const long SessionKeyword = 0x1;
-    private const long AchievementKeyword = 0x2;
     private const long TerminalKeyword = 0x4;
 
     // EventSource derives the GUID from the upper-cased name (SHA-1 over EventSource's namespace, version 5 bits),
@@ -28,22 +26,24 @@ public sealed class SessionLoggingEventSourceTests
         Assert.Equal(EventSourceSettings.EtwSelfDescribingEventFormat, SessionLoggingEventSource.Log.Settings & EventSourceSettings.EtwSelfDescribingEventFormat);
     }
 
-    [Fact]
-    public void SessionStart_arrives_with_its_fields_in_order_and_values()
-    {
-        EventWrittenEventArgs e = EmitOne(EmitSessionStart, "SessionStart");
+    public static TheoryData<string> EventNames() => [.. TelemetrySamples.Events.Select(e => e.Name)];
 
-        Assert.Equal(EventLevel.Informational, e.Level);
-        Assert.Equal(SessionKeyword, RecordingEventListener.MaskedKeywords(e));
-        Assert.Equal(EventOpcode.Start, e.Opcode);
-        Assert.Equal(SessionStartFields, e.PayloadNames);
-        Assert.Equal(SessionId, e.Payload![0]);
-        Assert.Equal(SessionType, e.Payload[1]);
-        DateTime startTime = Assert.IsType<DateTime>(e.Payload[2]);
-        Assert.Equal(StartTimeUtc, startTime.ToUniversalTime());
-        Assert.Equal(ActivityId, Assert.IsType<Guid>(e.Payload[3]));
-        Assert.Equal(Methodology, e.Payload[4]);
-        Assert.Equal(SessionName, e.Payload[5]);
+    [Theory]
+    [MemberData(nameof(EventNames))]
+    public void Event_arrives_with_its_level_keyword_and_every_field_in_order(string eventName)
+    {
+        ExpectedEvent expected = Expected(eventName);
+        EventWrittenEventArgs e = EmitOne(expected.Emit, eventName);
+
+        Assert.Equal(expected.Level, e.Level);
+        Assert.Equal(expected.Keywords, RecordingEventListener.MaskedKeywords(e));
+        expected.AssertFields(e.PayloadNames!, e.Payload!);
+    }
+
+    [Fact]
+    public void SessionStart_carries_the_Start_opcode()
+    {
+        Assert.Equal(EventOpcode.Start, EmitOne(EmitSessionStart, "SessionStart").Opcode);
     }
 
     [Fact]
@@ -87,69 +87,6 @@ public sealed class SessionLoggingEventSourceTests
         Assert.Equal(["SessionStart", "SessionEnd", "TerminalCapture", "TerminalCaptureFailed", "AchievementLogged"], listener.Events.Select(e => e.EventName));
         Assert.All(listener.Events.SelectMany(e => e.Payload!.OfType<string>()), value => Assert.Equal(string.Empty, value));
         Assert.Equal(4 + 2 + 5 + 4 + 4, listener.Events.Sum(e => e.Payload!.OfType<string>().Count()));
-    }
-
-    [Fact]
-    public void SessionEnd_arrives_with_its_fields_in_order_and_values()
-    {
-        EventWrittenEventArgs e = EmitOne(EmitSessionEnd, "SessionEnd");
-
-        Assert.Equal(EventLevel.Informational, e.Level);
-        Assert.Equal(SessionKeyword, RecordingEventListener.MaskedKeywords(e));
-        Assert.Equal(SessionEndFields, e.PayloadNames);
-        Assert.Equal(SessionId, e.Payload![0]);
-        Assert.Equal(SessionDurationMs, Assert.IsType<double>(e.Payload[1]));
-        Assert.Equal(OperationCount, Assert.IsType<int>(e.Payload[2]));
-        Assert.Equal(AchievementCount, Assert.IsType<int>(e.Payload[3]));
-        Assert.Equal(FailedOperationCount, Assert.IsType<int>(e.Payload[4]));
-        Assert.Equal(Status, e.Payload[5]);
-    }
-
-    [Fact]
-    public void TerminalCapture_arrives_with_its_fields_in_order_and_values()
-    {
-        EventWrittenEventArgs e = EmitOne(EmitTerminalCapture, "TerminalCapture");
-
-        Assert.Equal(EventLevel.Informational, e.Level);
-        Assert.Equal(TerminalKeyword, RecordingEventListener.MaskedKeywords(e));
-        Assert.Equal(TerminalCaptureFields, e.PayloadNames);
-        Assert.Equal(OperationName, e.Payload![0]);
-        Assert.Equal(OperationId, e.Payload[1]);
-        Assert.Equal(CaptureDurationMs, Assert.IsType<uint>(e.Payload[2]));
-        Assert.Equal(OutputLength, Assert.IsType<uint>(e.Payload[3]));
-        Assert.Equal(OutputSample, e.Payload[4]);
-        Assert.Equal(CorrelationId, e.Payload[5]);
-        Assert.Equal(ExitCode, Assert.IsType<int>(e.Payload[6]));
-        Assert.Equal(IntegrityHash, e.Payload[7]);
-    }
-
-    [Fact]
-    public void TerminalCaptureFailed_arrives_at_Error_level_with_its_fields_in_order_and_values()
-    {
-        EventWrittenEventArgs e = EmitOne(EmitTerminalCaptureFailed, "TerminalCaptureFailed");
-
-        Assert.Equal(EventLevel.Error, e.Level);
-        Assert.Equal(TerminalKeyword, RecordingEventListener.MaskedKeywords(e));
-        Assert.Equal(TerminalCaptureFailedFields, e.PayloadNames);
-        Assert.Equal(OperationName, e.Payload![0]);
-        Assert.Equal(OperationId, e.Payload[1]);
-        Assert.Equal(Error, e.Payload[2]);
-        Assert.Equal(CorrelationId, e.Payload[3]);
-    }
-
-    [Fact]
-    public void AchievementLogged_arrives_with_its_fields_in_order_and_values()
-    {
-        EventWrittenEventArgs e = EmitOne(EmitAchievementLogged, "AchievementLogged");
-
-        Assert.Equal(EventLevel.Informational, e.Level);
-        Assert.Equal(AchievementKeyword, RecordingEventListener.MaskedKeywords(e));
-        Assert.Equal(AchievementLoggedFields, e.PayloadNames);
-        Assert.Equal(AchievementId, e.Payload![0]);
-        Assert.Equal(AchievementType, e.Payload[1]);
-        Assert.Equal(Description, e.Payload[2]);
-        Assert.Equal(CorrelationId, e.Payload[3]);
-        Assert.Equal(EvidenceKeys, Assert.IsType<uint>(e.Payload[4]));
     }
 
     [Fact]

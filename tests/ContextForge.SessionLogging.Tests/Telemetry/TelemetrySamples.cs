@@ -1,4 +1,25 @@
+using System.Diagnostics.Tracing;
+
 namespace ContextForge.SessionLogging.Tests.Telemetry;
+
+/// <summary>One provider event as a reader must decode it.</summary>
+internal sealed record ExpectedEvent(string Name, EventLevel Level, long Keywords, Action Emit, (string Name, object Value)[] Fields)
+{
+    /// <summary>
+    /// Asserts field names in order, and each value with its exact type (an int where a uint was written fails).
+    /// DateTime values are compared as UTC instants: EventListener gives Kind Utc, TraceEvent gives Kind Local.
+    /// </summary>
+    public void AssertFields(IEnumerable<string> names, IEnumerable<object?> values)
+    {
+        Assert.Equal(Fields.Select(f => f.Name), names);
+        foreach (((string name, object expected), object? actual) in Fields.Zip(values))
+        {
+            Assert.NotNull(actual);
+            Assert.True(expected.GetType() == actual.GetType(), $"{Name}.{name}: expected {expected.GetType()}, decoded {actual.GetType()}");
+            Assert.Equal(expected, actual is DateTime time ? time.ToUniversalTime() : actual);
+        }
+    }
+}
 
 /// <summary>Distinctive argument values for the provider's five events, shared by the EventListener and EventPipe tests.</summary>
 internal static class TelemetrySamples
@@ -34,11 +55,26 @@ internal static class TelemetrySamples
     public const string Description = "All 42 tests pass \u2713";
     public const uint EvidenceKeys = 4;
 
-    public static readonly string[] SessionStartFields = ["SessionId", "SessionType", "StartTime", "ActivityId", "Methodology", "SessionName"];
-    public static readonly string[] SessionEndFields = ["SessionId", "DurationMs", "OperationCount", "AchievementCount", "FailedOperationCount", "Status"];
-    public static readonly string[] TerminalCaptureFields = ["OperationName", "OperationId", "DurationMs", "OutputLength", "OutputSample", "CorrelationId", "ExitCode", "IntegrityHash"];
-    public static readonly string[] TerminalCaptureFailedFields = ["OperationName", "OperationId", "Error", "CorrelationId"];
-    public static readonly string[] AchievementLoggedFields = ["AchievementId", "AchievementType", "Description", "CorrelationId", "EvidenceKeys"];
+    /// <summary>The five events as a reader must see them: name, level, keyword, and every field in order with its value.</summary>
+    public static readonly IReadOnlyList<ExpectedEvent> Events =
+    [
+        new("SessionStart", EventLevel.Informational, 0x1, EmitSessionStart,
+            [("SessionId", SessionId), ("SessionType", SessionType), ("StartTime", StartTimeUtc), ("ActivityId", ActivityId),
+             ("Methodology", Methodology), ("SessionName", SessionName)]),
+        new("SessionEnd", EventLevel.Informational, 0x1, EmitSessionEnd,
+            [("SessionId", SessionId), ("DurationMs", SessionDurationMs), ("OperationCount", OperationCount),
+             ("AchievementCount", AchievementCount), ("FailedOperationCount", FailedOperationCount), ("Status", Status)]),
+        new("TerminalCapture", EventLevel.Informational, 0x4, EmitTerminalCapture,
+            [("OperationName", OperationName), ("OperationId", OperationId), ("DurationMs", CaptureDurationMs), ("OutputLength", OutputLength),
+             ("OutputSample", OutputSample), ("CorrelationId", CorrelationId), ("ExitCode", ExitCode), ("IntegrityHash", IntegrityHash)]),
+        new("TerminalCaptureFailed", EventLevel.Error, 0x4, EmitTerminalCaptureFailed,
+            [("OperationName", OperationName), ("OperationId", OperationId), ("Error", Error), ("CorrelationId", CorrelationId)]),
+        new("AchievementLogged", EventLevel.Informational, 0x2, EmitAchievementLogged,
+            [("AchievementId", AchievementId), ("AchievementType", AchievementType), ("Description", Description),
+             ("CorrelationId", CorrelationId), ("EvidenceKeys", EvidenceKeys)]),
+    ];
+
+    public static ExpectedEvent Expected(string eventName) => Events.Single(e => e.Name == eventName);
 
     public static void EmitSessionStart() =>
         Log.SessionStart(SessionId, SessionType, StartTimeUtc, ActivityId, Methodology, SessionName);
