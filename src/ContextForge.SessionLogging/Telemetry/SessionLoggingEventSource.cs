@@ -1,6 +1,7 @@
 using System.Diagnostics.Tracing;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace ContextForge.SessionLogging.Telemetry;
 
@@ -54,7 +55,7 @@ public sealed class SessionLoggingEventSource : EventSource
     public unsafe void SessionStart(string SessionId, string SessionType, DateTime StartTime, Guid ActivityId, string Methodology, string SessionName)
     {
         if (!IsEnabled(EventLevel.Informational, Keywords.Session)) return;
-        long fileTime = StartTime.ToUniversalTime().ToFileTimeUtc();
+        long fileTime = ToFileTime(StartTime);
         fixed (char* pId = SessionId, pType = SessionType, pMeth = Methodology, pName = SessionName)
         {
             EventData* data = stackalloc EventData[6];
@@ -143,9 +144,36 @@ public sealed class SessionLoggingEventSource : EventSource
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void SetString(ref EventData data, char* pointer, string value)
+    /// <summary>DateTime.Ticks of the FILETIME epoch, 1601-01-01 UTC.</summary>
+    private const long FileTimeEpochTicks = 504_911_232_000_000_000;
+
+    /// <summary>
+    /// A null-terminated empty UTF-16 string that never moves, written in place of a null string argument:
+    /// <c>fixed</c> on a null string gives a null pointer, and every string field must carry its terminator.
+    /// </summary>
+    private static readonly unsafe nint EmptyString = (nint)NativeMemory.AllocZeroed(sizeof(char));
+
+    /// <summary>
+    /// UTC FILETIME of <paramref name="value"/> (Unspecified counts as local, as in <see cref="DateTime.ToUniversalTime"/>).
+    /// Instants before 1601 are written as 0: <see cref="DateTime.ToFileTimeUtc"/> would throw, and an emit must
+    /// not throw only when a listener is attached.
+    /// </summary>
+    private static long ToFileTime(DateTime value)
     {
+        long ticks = value.ToUniversalTime().Ticks;
+        return ticks < FileTimeEpochTicks ? 0 : ticks - FileTimeEpochTicks;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void SetString(ref EventData data, char* pointer, string? value)
+    {
+        if (value is null)
+        {
+            data.DataPointer = EmptyString;
+            data.Size = sizeof(char);
+            return;
+        }
+
         data.DataPointer = (nint)pointer;
         data.Size = (value.Length + 1) * sizeof(char);
     }
