@@ -19,8 +19,8 @@ public sealed class CaptureScope : IDisposable
     private readonly long _startTimestamp;
     private readonly object _gate = new();
     private readonly CapturedOutput _output;
-    private readonly TextWriter _originalOut;
-    private readonly TextWriter _originalError;
+    private readonly CaptureTextWriter _captureWriter;
+    private readonly TextWriter? _previousCapture;
     private Exception? _failure;
     private bool _disposed;
 
@@ -30,14 +30,12 @@ public sealed class CaptureScope : IDisposable
         OperationName = operationName;
         OperationId = Guid.NewGuid().ToString("D");
         _output = new CapturedOutput("console", session.Data.BlobDirectory(session.Id));
-        var captureWriter = new CaptureTextWriter(_output, _gate);
-        _originalOut = System.Console.Out;
-        _originalError = System.Console.Error;
-        // The display is bound to the real stdout before System.Console is redirected, so nothing is recorded twice.
-        display ??= AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(_originalOut) });
-        Console = new RecordingAnsiConsole(display, captureWriter);
-        System.Console.SetOut(new TeeTextWriter(_originalOut, captureWriter));
-        System.Console.SetError(new TeeTextWriter(_originalError, captureWriter));
+        _captureWriter = new CaptureTextWriter(_output, _gate);
+        TextWriter realStdout = ConsoleRouter.Install();
+        display ??= AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(realStdout) });
+        Console = new RecordingAnsiConsole(display, _captureWriter);
+        // What this operation (this async flow) writes to System.Console is recorded too.
+        _previousCapture = ConsoleRouter.Enter(_captureWriter);
         _start = DateTimeOffset.UtcNow;
         _startTimestamp = Stopwatch.GetTimestamp();
     }
@@ -57,16 +55,15 @@ public sealed class CaptureScope : IDisposable
     /// <summary>Marks the operation as failed: disposing emits TerminalCaptureFailed with this exception.</summary>
     public void Fail(Exception exception) => _failure = exception ?? throw new ArgumentNullException(nameof(exception));
 
-    /// <summary>Stops capturing, restores <see cref="System.Console"/>, and journals the capture.</summary>
+    /// <summary>Stops capturing System.Console output for this operation, and journals the capture.</summary>
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
         double durationMs = Stopwatch.GetElapsedTime(_startTimestamp).TotalMilliseconds;
         var end = _start + TimeSpan.FromMilliseconds(durationMs);
-        System.Console.Out.Flush();
-        System.Console.SetOut(_originalOut);
-        System.Console.SetError(_originalError);
+        ConsoleRouter.Exit(_previousCapture);
+        lock (_gate) _captureWriter.Closed = true;
         try
         {
             bool failed = _failure is not null;

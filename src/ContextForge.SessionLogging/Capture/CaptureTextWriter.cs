@@ -16,10 +16,14 @@ internal sealed class CaptureTextWriter(CapturedOutput output, object gate) : Te
 
     public override void Write(string? value) => Write(value.AsSpan());
 
+    /// <summary>Set when the capture has ended; later writes (from a stray thread) are ignored, not thrown.</summary>
+    public bool Closed { get; set; }
+
     public override void Write(ReadOnlySpan<char> chars)
     {
         lock (gate)
         {
+            if (Closed) return;
             while (!chars.IsEmpty)
             {
                 int take = Math.Min(chars.Length, 2048);
@@ -34,48 +38,5 @@ internal sealed class CaptureTextWriter(CapturedOutput output, object gate) : Te
     {
         Write(value);
         Write(CoreNewLine);
-    }
-}
-
-/// <summary>Writes everything to two writers: what the person sees, and the capture.</summary>
-internal sealed class TeeTextWriter(TextWriter display, TextWriter capture) : TextWriter
-{
-    public override Encoding Encoding => display.Encoding;
-
-    public override void Write(char value)
-    {
-        display.Write(value);
-        capture.Write(value);
-    }
-
-    public override void Write(char[] buffer, int index, int count)
-    {
-        display.Write(buffer, index, count);
-        capture.Write(buffer, index, count);
-    }
-
-    public override void Write(string? value)
-    {
-        display.Write(value);
-        capture.Write(value);
-    }
-
-    public override void Write(ReadOnlySpan<char> buffer)
-    {
-        display.Write(buffer);
-        capture.Write(buffer);
-    }
-
-    public override void WriteLine(string? value)
-    {
-        display.WriteLine(value);
-        capture.Write(value);
-        capture.Write(CoreNewLine);
-    }
-
-    public override void Flush()
-    {
-        display.Flush();
-        capture.Flush();
     }
 }

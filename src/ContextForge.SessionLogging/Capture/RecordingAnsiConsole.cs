@@ -40,19 +40,19 @@ internal sealed class RecordingAnsiConsole : IAnsiConsole
 
     public void Clear(bool home)
     {
-        _display.Clear(home);
+        ConsoleRouter.WithoutCapture(() => _display.Clear(home));
         _recording.Clear(home);
     }
 
     public void Write(IRenderable renderable)
     {
-        _display.Write(renderable);
+        ConsoleRouter.WithoutCapture(() => _display.Write(renderable));
         _recording.Write(renderable);
     }
 
     public void WriteAnsi(Action<AnsiWriter> action)
     {
-        _display.WriteAnsi(action);
+        ConsoleRouter.WithoutCapture(() => _display.WriteAnsi(action));
         _recording.WriteAnsi(action);
     }
 }

@@ -101,16 +101,51 @@ public sealed class SessionTests : IDisposable
         Assert.Equal("bad input 42", e.GetString(JournalFields.Error));
         Assert.Equal("System.FormatException", e.GetString(JournalFields.ErrorType));
         Assert.Contains("before the failure", e.GetString(JournalFields.Output));
-        Assert.Same(Console.Out, Console.Out); // console restored: writing must not throw
+        Console.WriteLine("after the capture: must not throw");
     }
 
     [Fact]
-    public void System_console_is_restored_after_a_capture()
+    public void System_console_output_after_a_capture_is_not_recorded_in_it()
     {
-        var before = Console.Out;
         using var session = _manager.Start();
         session.Capture("x", c => Console.Write("inside"));
-        Assert.Same(before, Console.Out);
+        Console.Write("outside");
+        var e = JournalFiles.ReadSession(_dir.Path, session.Id).Events.Single(x => x.Name == SessionEventNames.TerminalCapture);
+        Assert.Equal("inside", e.GetString(JournalFields.Output));
+    }
+
+    [Fact]
+    public async Task Overlapping_captures_on_different_threads_each_record_only_their_own_console_output()
+    {
+        using var session = _manager.Start();
+        using var bothStarted = new Barrier(2);
+        var records = await Task.WhenAll(Enumerable.Range(0, 2).Select(i => Task.Run(() => session.Capture($"op{i}", c =>
+        {
+            bothStarted.SignalAndWait();
+            for (int n = 0; n < 50; n++) Console.Write($"[{i}]");
+            bothStarted.SignalAndWait();
+        }))));
+
+        var events = JournalFiles.ReadSession(_dir.Path, session.Id).Events.Where(x => x.Name == SessionEventNames.TerminalCapture).ToList();
+        foreach (var i in new[] { 0, 1 })
+        {
+            var e = events.Single(x => x.GetString(JournalFields.OperationName) == $"op{i}");
+            Assert.Equal(string.Concat(Enumerable.Repeat($"[{i}]", 50)), e.GetString(JournalFields.Output));
+        }
+        Assert.Equal(2, records.Length);
+    }
+
+    [Fact]
+    public void Display_that_writes_to_system_console_is_not_recorded_twice()
+    {
+        var display = AnsiConsole.Create(new AnsiConsoleSettings { Ansi = AnsiSupport.No, Out = new AnsiConsoleOutput(Console.Out) });
+        using var session = _manager.Start();
+        using (var scope = session.Capture("once", display))
+        {
+            scope.Console.WriteLine("only once");
+        }
+        var e = JournalFiles.ReadSession(_dir.Path, session.Id).Events.Single(x => x.Name == SessionEventNames.TerminalCapture);
+        Assert.Equal("only once\n", e.GetString(JournalFields.Output));
     }
 
     [Fact]
