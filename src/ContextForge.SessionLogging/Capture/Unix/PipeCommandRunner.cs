@@ -38,6 +38,9 @@ internal sealed class PipeCommandRunner : ICommandRunner
 
     private unsafe CommandOutcome Run(CommandSpec command, CapturedOutput primary, CapturedOutput stderr, CancellationToken cancellationToken)
     {
+        // SIGINT/SIGQUIT come from the terminal to the whole foreground group, the child included: we only must not
+        // die of them. SIGTERM/SIGHUP were meant for us (the command): hand them on, and stay to report.
+        using var signals = new SignalForwarder(LibC.SIGTERM, LibC.SIGHUP);
         var (outRead, outWrite) = LibC.CreatePipe();
         int errRead = -1, errWrite = -1;
         UnixChild child;
@@ -67,18 +70,11 @@ internal sealed class PipeCommandRunner : ICommandRunner
             LibC.CloseQuietly(ref errWrite);
         }
 
-        var signals = new List<PosixSignalRegistration>();
+        signals.Attach(child);
         Timer? killTimer = null;
         OutputPump? outPump = null, errPump = null;
         try
         {
-            // SIGINT/SIGQUIT come from the terminal to the whole foreground group, the child included: we only must
-            // not die of them. SIGTERM/SIGHUP were meant for us (the command): hand them on, and stay to report.
-            signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => ctx.Cancel = true));
-            signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGQUIT, ctx => ctx.Cancel = true));
-            signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { child.Signal(LibC.SIGTERM); ctx.Cancel = true; }));
-            signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx => { child.Signal(LibC.SIGHUP); ctx.Cancel = true; }));
-
             outPump = new OutputPump("cfsession stdout", outRead, StdoutDisplayFd, primary, child);
             errPump = new OutputPump("cfsession stderr", errRead, StderrDisplayFd, stderr, child);
             outPump.Start();
@@ -106,7 +102,6 @@ internal sealed class PipeCommandRunner : ICommandRunner
             // The pumps end by themselves once the child is gone; never close a descriptor a pump still reads.
             outPump?.Join();
             errPump?.Join();
-            foreach (var s in signals) s.Dispose();
             LibC.CloseQuietly(ref outRead);
             LibC.CloseQuietly(ref errRead);
         }

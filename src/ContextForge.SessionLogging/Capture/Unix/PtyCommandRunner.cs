@@ -65,6 +65,9 @@ internal sealed class PtyCommandRunner : ICommandRunner
             }
         }
 
+        // Signals sent to us (not typed: typed keys are bytes in raw mode) go to the child's process group.
+        // Registered before the spawn, so none that arrives while the child starts can kill us.
+        using var forwarder = new SignalForwarder(LibC.SIGINT, LibC.SIGQUIT, LibC.SIGTERM, LibC.SIGHUP);
         try
         {
             master = LibC.posix_openpt(LibC.O_RDWR | LibC.O_NOCTTY | LibC.O_CLOEXEC | LibC.O_NONBLOCK);
@@ -118,15 +121,7 @@ internal sealed class PtyCommandRunner : ICommandRunner
                 }
             }
 
-            // Signals sent to us (not typed: typed keys are bytes now) go to the child's process group.
-            foreach (var (sig, native) in new[]
-                     {
-                         (PosixSignal.SIGINT, LibC.SIGINT), (PosixSignal.SIGQUIT, LibC.SIGQUIT),
-                         (PosixSignal.SIGTERM, LibC.SIGTERM), (PosixSignal.SIGHUP, LibC.SIGHUP),
-                     })
-            {
-                signals.Add(PosixSignalRegistration.Create(sig, ctx => { child.Signal(native); ctx.Cancel = true; }));
-            }
+            forwarder.Attach(child);
             // (IsLinux is always true here, the constructor checked; it tells the platform analyzer.)
             if (terminalFd >= 0 && OperatingSystem.IsLinux())
             {

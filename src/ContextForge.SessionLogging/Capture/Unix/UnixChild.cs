@@ -21,8 +21,10 @@ internal sealed unsafe class UnixChild
 
     public int ProcessId { get; }
 
-    /// <summary>Set once the child has exited (before its wait status is collected).</summary>
-    public bool HasExited { get; private set; }
+    private volatile bool _hasExited;
+
+    /// <summary>Set once the child has exited (before its wait status is collected). Read by the output pumps.</summary>
+    public bool HasExited => _hasExited;
 
     /// <summary>
     /// Spawns <paramref name="command"/> with an empty signal mask and default dispositions for every signal (the .NET
@@ -136,7 +138,7 @@ internal sealed unsafe class UnixChild
             if (errno == LibC.EINTR) continue;
             break; // ECHILD (someone else reaped it): fall through, waitpid reports the same.
         }
-        HasExited = true;
+        _hasExited = true;
         int status = 0;
         int rc;
         lock (_lock)
