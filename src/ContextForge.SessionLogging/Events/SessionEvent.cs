@@ -62,14 +62,38 @@ public sealed class SessionEvent : IEquatable<SessionEvent>
     public string? GetString(string field) =>
         Fields[field] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
 
-    /// <summary>Reads an integer field, or null when absent.</summary>
-    public long? GetInt64(string field) =>
-        Fields[field] is JsonValue v && v.TryGetValue(out long l) ? l
-        : Fields[field] is JsonValue d && d.TryGetValue(out double dd) ? (long)dd : null;
+    /// <summary>Reads an integer field, or null when absent or not a number.</summary>
+    public long? GetInt64(string field) => Fields[field] is JsonValue v ? ToInt64(v) : null;
 
-    /// <summary>Reads a floating-point field, or null when absent.</summary>
-    public double? GetDouble(string field) =>
-        Fields[field] is JsonValue v && v.TryGetValue(out double d) ? d : null;
+    /// <summary>Reads a floating-point field, or null when absent or not a number.</summary>
+    public double? GetDouble(string field) => Fields[field] is JsonValue v ? ToDouble(v) : null;
+
+    // A value read from a file is backed by a JsonElement (any numeric TryGetValue works); a value built in memory
+    // holds its CLR type (an int answers only to int), so both forms are handled.
+    private static long? ToInt64(JsonValue v)
+    {
+        if (v.TryGetValue(out long l)) return l;
+        if (v.TryGetValue(out int i)) return i;
+        if (v.TryGetValue(out uint ui)) return ui;
+        if (v.TryGetValue(out short sh)) return sh;
+        if (v.TryGetValue(out byte b)) return b;
+        if (v.TryGetValue(out ulong ul) && ul <= long.MaxValue) return (long)ul;
+        return ToDouble(v) is { } d && d >= long.MinValue && d <= long.MaxValue ? (long)d : null;
+    }
+
+    private static double? ToDouble(JsonValue v)
+    {
+        if (v.TryGetValue(out double d)) return d;
+        if (v.TryGetValue(out long l)) return l;
+        if (v.TryGetValue(out int i)) return i;
+        if (v.TryGetValue(out uint ui)) return ui;
+        if (v.TryGetValue(out ulong ul)) return ul;
+        if (v.TryGetValue(out float f)) return f;
+        if (v.TryGetValue(out decimal m)) return (double)m;
+        if (v.TryGetValue(out short sh)) return sh;
+        if (v.TryGetValue(out byte b)) return b;
+        return null;
+    }
 
     /// <inheritdoc/>
     public bool Equals(SessionEvent? other) =>

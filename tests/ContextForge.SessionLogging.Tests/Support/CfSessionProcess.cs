@@ -17,6 +17,7 @@ public static class CfSessionProcess
     public static async Task<CliRun> RunAsync(string dataDirectory, IEnumerable<string> args, byte[]? stdin = null,
         IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null, TimeSpan? timeout = null)
     {
+        if (workingDirectory is null) Directory.CreateDirectory(dataDirectory);
         var psi = new ProcessStartInfo("dotnet")
         {
             RedirectStandardInput = true,
