@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs the whole test suite (unit, real child processes, pty under tmux, EventListener and EventPipe) and ends
+# with one summary line: "tests: N passed, N failed, N skipped".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+log="$(mktemp)"
+set +e
+dotnet test ContextForge.SessionLogging.slnx -c Release --nologo 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+summary="$(grep -E '^(Passed|Failed)!' "$log" | tail -1)"
+passed="$(sed -nE 's/.*Passed: *([0-9]+).*/\1/p' <<<"$summary")"
+failed="$(sed -nE 's/.*Failed: *([0-9]+),.*/\1/p' <<<"$summary")"
+skipped="$(sed -nE 's/.*Skipped: *([0-9]+).*/\1/p' <<<"$summary")"
+rm -f "$log"
+echo "tests: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
+if [ "$status" -ne 0 ] || [ -z "$passed" ] || [ "${passed:-0}" -eq 0 ]; then
+  exit 1
+fi
