@@ -6,8 +6,8 @@ namespace ContextForge.SessionLogging.Capture;
 /// Picks the runner for this process. Precedence: <c>forcePty</c> (a command-line flag) over the
 /// <c>CFSESSION_PTY</c> environment variable (<c>1</c> / <c>0</c>) over the automatic choice, which is pty when both
 /// our stdin and stdout are terminals and pipes otherwise. The native pty and pipe runners need Linux x86_64/arm64;
-/// everywhere else (Windows, macOS, other architectures) the Process-based pipe runner is used whatever was asked
-/// (no ConPTY runner yet), and its outcome says <c>Mode = "pipes"</c>.
+/// on Windows 10 1809+ a terminal gets the ConPTY runner; everywhere else (Windows pipes, macOS, other
+/// architectures) the Process-based pipe runner is used, and its outcome says <c>Mode = "pipes"</c>.
 /// </summary>
 internal static class CommandRunnerFactory
 {
@@ -16,6 +16,11 @@ internal static class CommandRunnerFactory
 
     public static ICommandRunner Create(bool? forcePty = null)
     {
+        if (OperatingSystem.IsWindowsVersionAtLeast(10, 0, 17763)
+            && WantsPty(forcePty, Environment.GetEnvironmentVariable(PtyVariable), () => !Console.IsInputRedirected && !Console.IsOutputRedirected))
+        {
+            return new Windows.ConPtyCommandRunner();
+        }
         if (!LibC.IsSupported) return new ProcessCommandRunner();
         return WantsPty(forcePty, Environment.GetEnvironmentVariable(PtyVariable), () => LibC.IsTerminal(0) && LibC.IsTerminal(1))
             ? new PtyCommandRunner()
