@@ -16,7 +16,7 @@ internal static class SearchCommand
 {
     public static Command Create(CliContext context)
     {
-        var text = new Argument<string>("text") { Description = "Words to find in captured output (all must occur)" };
+        var text = new Argument<string[]>("text") { Description = "Words to find in captured output (all must occur)", Arity = ArgumentArity.OneOrMore };
         var filters = new HistoryFilterOptions(defaultLimit: 20);
         var contextLines = new Option<int>("--context", "-C") { Description = "Lines of context around each matching line (default 2)", DefaultValueFactory = _ => 2 };
         var maxMatches = new Option<int>("--max-matches") { Description = "Matching lines shown per operation (default 3)", DefaultValueFactory = _ => 3 };
@@ -28,7 +28,7 @@ internal static class SearchCommand
         command.Options.Add(json);
         command.SetAction(parse =>
         {
-            string query = parse.GetValue(text)!;
+            string query = string.Join(' ', parse.GetValue(text)!);
             var terms = HistoryQuery.SearchTerms(query);
             if (terms.Count == 0) throw new CliUsageException("search: give at least one word to find");
             int around = parse.GetValue(contextLines), max = parse.GetValue(maxMatches);
