@@ -145,7 +145,7 @@ internal sealed class HistoryGenerator(DataDirectory data, int seed = 42)
                 int global = written + i;
                 var (command, output, exit) = RandomCommand();
                 if (global % 1000 == 500) output += $"\nnote: {rareWord} detected in module {global}\n";
-                if (global % 200 == 100) output = LargeOutput(64 * 1024, global);
+                if (global % 200 == 50) output = LargeOutput(64 * 1024, global);
                 ops.Add(new OperationSpec(command, exit, output, Cwds[_random.Next(Cwds.Length)]));
             }
             written += n;
