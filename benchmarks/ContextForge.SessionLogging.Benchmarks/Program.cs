@@ -27,7 +27,7 @@ foreach (int size in sizes)
     var sw = Stopwatch.StartNew();
     var sessions = generator.Generate(size, now.AddHours(-2), TimeSpan.FromDays(90), operationsPerSession: 20, rareWord: RareWord);
     double generateS = sw.Elapsed.TotalSeconds;
-    long journalBytes = DirectorySize(data.SessionsDirectory);
+    long journalBytes = SessionPruner.DirectorySize(data.SessionsDirectory);
 
     Console.Error.WriteLine($"[{size}] first index build...");
     sw.Restart();
@@ -124,8 +124,6 @@ static JsonObject Stats(List<double> times)
     times.Sort();
     return new JsonObject { ["median"] = Math.Round(times[times.Count / 2], 2), ["min"] = Math.Round(times[0], 2), ["max"] = Math.Round(times[^1], 2), ["n"] = times.Count };
 }
-
-static long DirectorySize(string dir) => new DirectoryInfo(dir).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
 
 static long IndexSize(string root) => new DirectoryInfo(root).EnumerateFiles("index.sqlite*").Sum(f => f.Length);
 

@@ -94,8 +94,7 @@ internal static class HistoryCommand
             .AddColumn("what").AddColumn(new TableColumn("exit").RightAligned()).AddColumn(new TableColumn("duration").RightAligned().NoWrap()).AddColumn("cwd");
         foreach (var e in events)
         {
-            long? exit = e.Fields[JournalFields.ExitCode] is JsonValue xv && xv.TryGetValue(out long x) ? x : null;
-            string exitMarkup = e.Name == SessionEventNames.TerminalCaptureFailed ? "[red]failed[/]" : exit is null ? "-" : exit == 0 ? "[green]0[/]" : $"[red]{exit}[/]";
+            string exitMarkup = ExitMarkup(e);
             string what = e.Name switch
             {
                 SessionEventNames.AchievementLogged => $"{Str(e, JournalFields.AchievementType)}: {Str(e, JournalFields.Description)}",
@@ -109,6 +108,13 @@ internal static class HistoryCommand
                 new Text(Str(e, JournalFields.Cwd) ?? ""));
         }
         context.Output.Write(table);
+    }
+
+    /// <summary>The exit column: green 0, red non-zero, red "failed" for an in-process capture that threw, "-" otherwise.</summary>
+    internal static string ExitMarkup(IndexedEvent e)
+    {
+        long? exit = e.Fields[JournalFields.ExitCode] is JsonValue xv && xv.TryGetValue(out long x) ? x : null;
+        return e.Name == SessionEventNames.TerminalCaptureFailed ? "[red]failed[/]" : exit is null ? "-" : exit == 0 ? "[green]0[/]" : $"[red]{exit}[/]";
     }
 
     /// <summary>Short event labels keep the table readable in 80 columns.</summary>

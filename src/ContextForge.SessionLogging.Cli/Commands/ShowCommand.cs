@@ -57,8 +57,7 @@ internal static class ShowCommand
             foreach (var e in events)
             {
                 string at = start is { } s ? "+" + Format.Duration(Math.Max(0, (e.Timestamp - s).TotalMilliseconds)) : e.Timestamp.ToString("O", CultureInfo.InvariantCulture);
-                long? exit = e.Fields[JournalFields.ExitCode] is JsonValue xv && xv.TryGetValue(out long x) ? x : null;
-                string exitMarkup = e.Name == SessionEventNames.TerminalCaptureFailed ? "[red]failed[/]" : exit is null ? "-" : exit == 0 ? "[green]0[/]" : $"[red]{exit}[/]";
+                string exitMarkup = HistoryCommand.ExitMarkup(e);
                 string what = e.Name == SessionEventNames.AchievementLogged
                     ? $"{e.Fields[JournalFields.AchievementId]} {e.Fields[JournalFields.AchievementType]}: {e.Fields[JournalFields.Description]}"
                     : e.Fields[JournalFields.OperationName]?.ToString() ?? e.Fields[JournalFields.SessionName]?.ToString() ?? "";

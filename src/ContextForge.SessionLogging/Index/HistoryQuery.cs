@@ -178,7 +178,7 @@ internal static class HistoryQuery
         }
         if (f.Host is { } h) Add("e.host = $host", "$host", h);
         if (f.Failed) clauses.Add("e.failed = 1");
-        if (f.ExitCode is { } x) Add("e.exit_code = $exit", "$exit", x);
+        if (f.ExitCode is { } x) Add(x != 0 ? "e.failed = 1 AND e.exit_code = $exit" : "e.exit_code = $exit", "$exit", x); // failed = 1 lets the partial index serve
         if (f.AchievementType is { } at) Add("e.achievement_type = $achtype", "$achtype", at);
         return string.Join(" AND ", clauses);
     }

@@ -73,11 +73,12 @@ internal static class IndexMigrations
                 fields TEXT NOT NULL,           -- the event's fields as JSON, without inline output
                 UNIQUE (file, seq)
             );
-            CREATE INDEX events_ts ON events(ts DESC);
+            -- Ascending on purpose: read backwards it yields (ts DESC, rowid DESC), the order every query returns.
+            CREATE INDEX events_ts ON events(ts);
             CREATE INDEX events_session ON events(session_id, ts);
-            CREATE INDEX events_failed ON events(failed, ts DESC) WHERE failed = 1;
+            CREATE INDEX events_failed ON events(ts) WHERE failed = 1;
             CREATE INDEX events_operation ON events(operation_id) WHERE operation_id IS NOT NULL;
-            CREATE INDEX events_achievement_type ON events(achievement_type, ts DESC) WHERE achievement_type IS NOT NULL;
+            CREATE INDEX events_achievement_type ON events(achievement_type, ts) WHERE achievement_type IS NOT NULL;
 
             -- Output text, ANSI stripped and CRLF normalised; rowid = events.id. Contentless: the journal keeps the text.
             CREATE VIRTUAL TABLE output_fts USING fts5(text, content='', contentless_delete=1, tokenize='unicode61');
