@@ -111,6 +111,19 @@ public sealed class PtyEndToEndTests : IDisposable
     }
 
     [TmuxFact]
+    public async Task Answer_typed_ahead_before_run_has_started_is_not_lost()
+    {
+        using var tmux = await StartAsync();
+
+        // Typed in one go, as a paste would: the answer is in the terminal's input queue before cfsession has started.
+        tmux.Type("cfsession run -- sh -c 'read a; echo \"got [$a]\"'\rearly\r");
+
+        await tmux.WaitForLineAsync(@"got \[early\]", timeout: TimeSpan.FromSeconds(10));
+        Assert.Equal(0, await tmux.LastStatusAsync());
+        Assert.EndsWith("got [early]\r\n", SingleCapture().GetString(JournalFields.Output), StringComparison.Ordinal);
+    }
+
+    [TmuxFact]
     public async Task Ctrl_C_typed_on_the_terminal_interrupts_the_child_and_run_exits_130()
     {
         using var tmux = await StartAsync();
