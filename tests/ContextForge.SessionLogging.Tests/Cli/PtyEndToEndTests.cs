@@ -60,9 +60,9 @@ public sealed class PtyEndToEndTests : IDisposable
         int rc = await tmux.RunToPromptAsync($"cfsession run -- ls --color=auto {listed}");
 
         Assert.Equal(0, rc);
-        // On screen: the directory name is drawn with a colour (tmux re-encodes it, so look for any SGR before it).
+        // On screen: the directory name is drawn blue (tmux re-encodes the attributes, e.g. ESC[1m ESC[34m).
         string screen = tmux.Capture(escapes: true);
-        Assert.Matches(new Regex(@"\x1b\[[0-9;]*m[^\n]*blue-dir"), screen);
+        Assert.Matches(new Regex(@"\x1b\[(?:[0-9;]*;)?34(?:;[0-9;]*)?m(?:\x1b\[[0-9;]*m)*blue-dir"), screen);
         string output = SingleCapture().GetString(JournalFields.Output)!;
         Assert.Contains("\u001b[", output, StringComparison.Ordinal);
         Assert.Matches(new Regex(@"\x1b\[[0-9;]*34m(\x1b\[[0-9;]*m)*blue-dir"), output); // ls's default: directories blue
@@ -121,6 +121,23 @@ public sealed class PtyEndToEndTests : IDisposable
         await tmux.WaitForLineAsync(@"got \[early\]", timeout: TimeSpan.FromSeconds(10));
         Assert.Equal(0, await tmux.LastStatusAsync());
         Assert.EndsWith("got [early]\r\n", SingleCapture().GetString(JournalFields.Output), StringComparison.Ordinal);
+    }
+
+    [TmuxFact]
+    public async Task Ctrl_D_typed_on_the_terminal_ends_the_childs_input()
+    {
+        using var tmux = await StartAsync();
+
+        tmux.TypeLine("cfsession run -- cat");
+        await tmux.WaitUntilPaneIsRawAsync();
+        tmux.TypeLine("abc");
+        await tmux.WaitForScreenAsync(s => TmuxSession.Normalize(s).Contains("\nabc\nabc\n", StringComparison.Ordinal), "the line echoed by the pty, then by cat");
+        tmux.Press("C-d");
+
+        Assert.Equal(0, await tmux.LastStatusAsync());
+        var e = SingleCapture();
+        Assert.Equal("abc\r\nabc\r\n", e.GetString(JournalFields.Output));
+        Assert.Equal(0, e.GetInt64(JournalFields.ExitCode));
     }
 
     [TmuxFact]

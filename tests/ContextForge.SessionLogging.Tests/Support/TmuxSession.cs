@@ -37,6 +37,7 @@ public sealed class TmuxSession : IDisposable
     private readonly string _tmux;
     private readonly string _socket;
     private readonly Dictionary<string, string?> _environment;
+    private string? _socketPath;
     private bool _disposed;
 
     public static bool SkipRequested => Environment.GetEnvironmentVariable(SkipVariable)?.Trim() == "1";
@@ -89,8 +90,12 @@ public sealed class TmuxSession : IDisposable
             session.Tmux("-f", "/dev/null", "new-session", "-d", "-x", columns.ToString(CultureInfo.InvariantCulture),
                 "-y", rows.ToString(CultureInfo.InvariantCulture), "-s", "t", "-c", workDirectory,
                 $"exec env PS1='{Prompt}' HISTFILE=/dev/null bash --norc --noprofile");
+            session._socketPath = session.Tmux("display-message", "-p", "#{socket_path}").Trim();
             // Keep the window at the size we set (not the size of whichever client attaches: there is none).
             session.Tmux("set-option", "-g", "window-size", "manual");
+            // Should this test process die without disposing (killed on a timeout), the server goes too.
+            session.Tmux("run-shell", "-b",
+                $"while kill -0 {Environment.ProcessId} 2>/dev/null; do sleep 1; done; '{tmux}' -L {session._socket} kill-server; rm -f '{session._socketPath}'");
             await session.WaitForScreenAsync(s => LastLine(s) == Prompt.TrimEnd(), "the first prompt");
             return session;
         }
@@ -262,8 +267,9 @@ public sealed class TmuxSession : IDisposable
         try
         {
             RunTool(_tmux, ["-L", _socket, "kill-server"], _environment);
+            if (_socketPath is not null) File.Delete(_socketPath); // tmux leaves it behind
         }
-        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or System.ComponentModel.Win32Exception)
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException or System.ComponentModel.Win32Exception)
         {
             // Already gone.
         }
