@@ -57,7 +57,7 @@ internal sealed class CapturedOutput : IDisposable
             {
                 if (_spill is null)
                 {
-                    Directory.CreateDirectory(_spillDirectory);
+                    FileSecurity.CreatePrivateDirectory(_spillDirectory);
                     _spillPath = Path.Combine(_spillDirectory, $".tmp-{Guid.NewGuid():N}");
                     _spill = FileSecurity.CreateNewPrivateFile(_spillPath, bufferSize: 64 * 1024);
                     // The head already holds everything received before this write.

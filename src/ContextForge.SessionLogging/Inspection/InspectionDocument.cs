@@ -79,6 +79,11 @@ internal static class InspectionDocument
             if (BulkyFields.Contains(key)) continue;
             entry[key] = value?.DeepClone();
         }
+        // Every entry carries the same keys: in-process captures have no exit code or signal (null), and ran in the
+        // recording process's working directory.
+        if (!entry.ContainsKey(JournalFields.ExitCode)) entry[JournalFields.ExitCode] = null;
+        if (!entry.ContainsKey(JournalFields.Signal)) entry[JournalFields.Signal] = null;
+        if (!entry.ContainsKey(JournalFields.Cwd)) entry[JournalFields.Cwd] = e.Fields[JournalFields.Provenance]?[JournalFields.Cwd]?.DeepClone();
         entry["output_location"] = e.GetString(JournalFields.OutputBlob) ?? (e.Fields.ContainsKey(JournalFields.Output) ? "inline" : "none");
         return entry;
     }
