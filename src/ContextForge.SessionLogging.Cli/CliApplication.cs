@@ -18,6 +18,9 @@ internal static class CliApplication
         root.Subcommands.Add(AchievementCommand.Create(context));
         root.Subcommands.Add(InspectCommand.Create(context));
         root.Subcommands.Add(SessionsCommand.Create(context));
+        root.Subcommands.Add(TraceCommand.Create(context));
+        root.Subcommands.Add(VerifyCommand.Create(context));
+        root.Subcommands.Add(EtwCommand.Create(context));
 
         ParseResult parse = root.Parse(args);
         context.Verbose = parse.GetValue(verbose);
@@ -32,6 +35,18 @@ internal static class CliApplication
         catch (SessionNotFoundException ex)
         {
             return context.Fail(ExitCodes.NoSession, ex.Message);
+        }
+        catch (TraceFileNotFoundException ex)
+        {
+            return context.Fail(ExitCodes.NoSession, ex.Message);
+        }
+        catch (Tracing.TraceReadException ex)
+        {
+            return context.Fail(ExitCodes.DataError, ex.Message);
+        }
+        catch (Tracing.TraceUnavailableException ex)
+        {
+            return context.Fail(ExitCodes.TraceUnavailable, ex.Message);
         }
         catch (CliUsageException ex)
         {
