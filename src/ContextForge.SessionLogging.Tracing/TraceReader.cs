@@ -51,13 +51,13 @@ internal static class TraceReader
         if (!File.Exists(path)) throw new FileNotFoundException($"no trace file {path}", path);
         bool etl = string.Equals(System.IO.Path.GetExtension(path), ".etl", StringComparison.OrdinalIgnoreCase);
         if (etl && !OperatingSystem.IsWindows())
-            throw new TraceReadException($"{path} is an ETW trace (.etl): reading .etl needs Windows; record with EventPipe (.nettrace) here");
+            throw new TraceUnavailableException($"{path} is an ETW trace (.etl): reading .etl needs Windows; record with EventPipe (.nettrace) here");
         try
         {
             using TraceEventDispatcher source = etl ? OpenEtl(path) : new Microsoft.Diagnostics.Tracing.EventPipeEventSource(path);
             return Decode(source, path, etl ? "etl" : "nettrace");
         }
-        catch (Exception ex) when (ex is not TraceReadException and not OutOfMemoryException)
+        catch (Exception ex) when (ex is not TraceReadException and not TraceUnavailableException and not OutOfMemoryException)
         {
             throw new TraceReadException($"{path} is not a readable {(etl ? "ETW" : "EventPipe")} trace: {ex.Message}", ex);
         }
