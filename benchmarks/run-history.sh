@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dotnet build benchmarks/ContextForge.SessionLogging.Benchmarks -c Release --nologo -v quiet
-dotnet benchmarks/ContextForge.SessionLogging.Benchmarks/bin/Release/net10.0/ContextForge.SessionLogging.Benchmarks.dll "${1:-10000,100000}" benchmarks/results "${CFSESSION_BENCH_DIR:-${TMPDIR:-/tmp}/cfsession-history-bench}"
+dotnet benchmarks/ContextForge.SessionLogging.Benchmarks/bin/Release/net10.0/ContextForge.SessionLogging.Benchmarks.dll history "${1:-10000,100000}" benchmarks/results "${CFSESSION_BENCH_DIR:-${TMPDIR:-/tmp}/cfsession-history-bench}"

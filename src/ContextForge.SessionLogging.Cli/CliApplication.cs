@@ -24,6 +24,9 @@ internal static class CliApplication
         root.Subcommands.Add(ValidateCommand.Create(context));
         root.Subcommands.Add(PruneCommand.Create(context));
         root.Subcommands.Add(ReindexCommand.Create(context));
+        root.Subcommands.Add(TraceCommand.Create(context));
+        root.Subcommands.Add(VerifyCommand.Create(context));
+        root.Subcommands.Add(EtwCommand.Create(context));
 
         ParseResult parse = root.Parse(args);
         context.Verbose = parse.GetValue(verbose);
@@ -38,6 +41,18 @@ internal static class CliApplication
         catch (SessionNotFoundException ex)
         {
             return context.Fail(ExitCodes.NoSession, ex.Message);
+        }
+        catch (TraceFileNotFoundException ex)
+        {
+            return context.Fail(ExitCodes.NoSession, ex.Message);
+        }
+        catch (Tracing.TraceReadException ex)
+        {
+            return context.Fail(ExitCodes.DataError, ex.Message);
+        }
+        catch (Tracing.TraceUnavailableException ex)
+        {
+            return context.Fail(ExitCodes.TraceUnavailable, ex.Message);
         }
         catch (CliUsageException ex)
         {

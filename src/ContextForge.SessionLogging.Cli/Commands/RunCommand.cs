@@ -29,7 +29,13 @@ internal static class RunCommand
             if (parse.GetValue(pty) && parse.GetValue(noPty)) throw new CliUsageException("--pty and --no-pty exclude each other");
             bool? forcePty = parse.GetValue(pty) ? true : parse.GetValue(noPty) ? false : null;
             var runner = CommandRunnerFactory.Create(forcePty);
-            var spec = new CommandSpec(argv[0], argv[1..], Provenance.SafeCwd(), new Dictionary<string, string?>());
+            var environment = new Dictionary<string, string?>();
+            // Under 'trace record' this process writes the trace; a .NET command must not write (and clobber) the same file.
+            if (context.GetEnvironment(Tracing.EventPipeRecording.RecordingMarkerVariable) is { Length: > 0 })
+            {
+                foreach (string variable in Tracing.EventPipeRecording.InheritedVariables) environment[variable] = null;
+            }
+            var spec = new CommandSpec(argv[0], argv[1..], Provenance.SafeCwd(), environment);
             var manager = context.CreateManager();
 
             if (manager.Data.CheckWritable() is { } problem)
