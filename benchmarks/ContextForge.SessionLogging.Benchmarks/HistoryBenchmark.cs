@@ -116,6 +116,32 @@ internal static class HistoryBenchmark
         return 0;
     }
 
+    /// <summary>Times the parts of a catch-up after one new session on an existing generated history.</summary>
+    public static int CatchUpBreakdown(string root)
+    {
+        var data = new DataDirectory(root);
+        var generator = new HistoryGenerator(data, seed: Environment.TickCount);
+        for (int rep = 0; rep < 5; rep++)
+        {
+            generator.Generate(20, DateTimeOffset.UtcNow, TimeSpan.FromSeconds(30), operationsPerSession: 20);
+            var sw = Stopwatch.StartNew();
+            using var index = HistoryIndex.Open(data);
+            double open = sw.Elapsed.TotalMilliseconds;
+            var ids = new HashSet<string>(StringComparer.Ordinal);
+            using (var cmd = index.Command("SELECT session_id, settled FROM sessions"))
+            using (var r = cmd.ExecuteReader())
+                while (r.Read()) ids.Add(r.GetString(0));
+            double load = sw.Elapsed.TotalMilliseconds;
+            int listed = data.EnumerateSessionIds().Count();
+            double list = sw.Elapsed.TotalMilliseconds;
+            var result = index.CatchUp();
+            double total = sw.Elapsed.TotalMilliseconds;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"open {open:0.0} ms, load {ids.Count} ids {load - open:0.0} ms, list {listed} dirs {list - load:0.0} ms, catch-up {total - list:0.0} ms ({result.SessionsExamined} sessions, {result.LinesRead} lines)"));
+        }
+        return 0;
+    }
+
     private static JsonObject Measure(int repetitions, Action action)
     {
         action(); // warm-up (JIT, page cache)
