@@ -33,6 +33,8 @@ internal sealed class JournalWriter : ISessionEventSink, IDisposable
     private readonly TimeSpan _fsyncInterval;
     private Timer? _fsyncTimer;
     private bool _unsynced;
+    private int _groupCommitDepth;
+    private long _groupCommitPending;
     private FileStream? _stream;
     private string _previousHash = JournalLine.GenesisHash;
     private long _sequence;
@@ -82,7 +84,12 @@ internal sealed class JournalWriter : ISessionEventSink, IDisposable
                 {
                     ArrayPool<byte>.Shared.Return(rented);
                 }
-                if (_durability == JournalDurability.FsyncPerEvent) _stream.Flush(flushToDisk: true);
+                if (_durability == JournalDurability.FsyncPerEvent && _groupCommitDepth == 0) _stream.Flush(flushToDisk: true);
+                else if (_durability == JournalDurability.FsyncPerEvent)
+                {
+                    _unsynced = true;
+                    _groupCommitPending++;
+                }
                 else if (_durability == JournalDurability.FsyncPerInterval)
                 {
                     _unsynced = true;
@@ -99,6 +106,48 @@ internal sealed class JournalWriter : ISessionEventSink, IDisposable
                 _dropped++;
                 _lastError = ex.Message;
             }
+        }
+    }
+
+    /// <summary>
+    /// Group commit: under <see cref="JournalDurability.FsyncPerEvent"/>, lines emitted until the returned scope is
+    /// disposed are written at once and fsynced together when it ends (one fsync instead of one per line). Use it
+    /// only where no one is told an event is stored before the scope ends (e.g. a run's last capture and SessionEnd).
+    /// </summary>
+    internal IDisposable GroupCommit()
+    {
+        lock (_gate) _groupCommitDepth++;
+        return new GroupCommitScope(this);
+    }
+
+    private void EndGroupCommit()
+    {
+        lock (_gate)
+        {
+            if (--_groupCommitDepth > 0 || _groupCommitPending == 0 || _stream is null) return;
+            try
+            {
+                _stream.Flush(flushToDisk: true);
+            }
+            catch (IOException ex)
+            {
+                // Not durable: count the group's lines as dropped, as a failed per-event fsync would have.
+                _stored -= _groupCommitPending;
+                _dropped += _groupCommitPending;
+                _lastError = ex.Message;
+            }
+            _groupCommitPending = 0;
+            _unsynced = false;
+        }
+    }
+
+    private sealed class GroupCommitScope(JournalWriter writer) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0) writer.EndGroupCommit();
         }
     }
 

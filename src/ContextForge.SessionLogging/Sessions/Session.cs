@@ -157,6 +157,9 @@ public sealed class Session : IDisposable
         return new AchievementRecord(achievementId, Id, achievementType, description, now, (JsonObject)evidenceJson.DeepClone());
     }
 
+    /// <summary>Journals what is emitted until the scope ends with one fsync (see <see cref="JournalWriter.GroupCommit"/>).</summary>
+    internal IDisposable GroupCommit() => _journal.GroupCommit();
+
     /// <summary>Ends the session (journals SessionEnd with duration and counts). Only the owner ends it.</summary>
     public void End()
     {
