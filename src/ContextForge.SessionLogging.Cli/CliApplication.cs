@@ -27,6 +27,7 @@ internal static class CliApplication
         root.Subcommands.Add(TraceCommand.Create(context));
         root.Subcommands.Add(VerifyCommand.Create(context));
         root.Subcommands.Add(EtwCommand.Create(context));
+        root.Subcommands.Add(BenchCommand.Create(context));
 
         ParseResult parse = root.Parse(args);
         context.Verbose = parse.GetValue(verbose);

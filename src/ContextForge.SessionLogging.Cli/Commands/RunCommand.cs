@@ -53,8 +53,13 @@ internal static class RunCommand
             string? parentOperation = context.GetEnvironment(SessionEnvironment.ParentOperationId) is { Length: > 0 } p ? p : null;
             using (session)
             {
-                var result = await CommandRecorder.RunAsync(session, runner, spec, parentOperation, cancellationToken).ConfigureAwait(false);
-                session.End();
+                CommandRunResult result;
+                // The capture and SessionEnd are acknowledged only when cfsession exits: one fsync covers both.
+                using (session.GroupCommit())
+                {
+                    result = await CommandRecorder.RunAsync(session, runner, spec, parentOperation, cancellationToken).ConfigureAwait(false);
+                    session.End();
+                }
                 ReportDrops(context, session);
                 if (result.StartError is { } startError)
                 {
