@@ -27,11 +27,17 @@ internal sealed class CliContext
     public string? GetEnvironment(string name) =>
         _environment is not null ? _environment.GetValueOrDefault(name) : Environment.GetEnvironmentVariable(name);
 
-    public SessionManager CreateManager() => new(new SessionLoggingOptions
+    public SessionManager CreateManager(bool redact = true)
     {
-        DataDirectory = GetEnvironment(DataDirectory.HomeVariable) is { Length: > 0 } home ? home : null,
-        ToolName = "cfsession",
-    });
+        var manager = new SessionManager(new SessionLoggingOptions
+        {
+            DataDirectory = GetEnvironment(DataDirectory.HomeVariable) is { Length: > 0 } home ? home : null,
+            ToolName = "cfsession",
+            Redact = redact,
+        });
+        if (manager.RedactionConfigError is { } error) Notice(error);
+        return manager;
+    }
 
     /// <summary>Standard output as bytes, for replaying captured output exactly (tests substitute a buffer).</summary>
     public Func<Stream> OpenRawOutput { get; init; } = Console.OpenStandardOutput;

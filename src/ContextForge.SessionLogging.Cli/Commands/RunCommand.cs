@@ -19,9 +19,10 @@ internal static class RunCommand
         var pty = new Option<bool>("--pty") { Description = "Run the command on a pseudo-terminal even when stdin/stdout are not terminals" };
         var noPty = new Option<bool>("--no-pty") { Description = "Use plain pipes (stdout and stderr kept apart) even on a terminal" };
         var requireJournal = new Option<bool>("--require-journal") { Description = "Fail (exit 74) instead of running unrecorded when the journal cannot be written" };
+        var noRedact = new Option<bool>("--no-redact") { Description = "Record output and arguments as they are, without replacing secrets with [REDACTED:<pattern>]" };
         var command = new Command("run", "Run a command inside a session and record it: cfsession run -- make test")
         {
-            commandLine, name, type, pty, noPty, requireJournal,
+            commandLine, name, type, pty, noPty, requireJournal, noRedact,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -36,7 +37,7 @@ internal static class RunCommand
                 foreach (string variable in Tracing.EventPipeRecording.InheritedVariables) environment[variable] = null;
             }
             var spec = new CommandSpec(argv[0], argv[1..], Provenance.SafeCwd(), environment);
-            var manager = context.CreateManager();
+            var manager = context.CreateManager(redact: !parse.GetValue(noRedact));
 
             if (manager.Data.CheckWritable() is { } problem)
             {

@@ -29,7 +29,7 @@ public sealed class CaptureScope : IDisposable
         _session = session;
         OperationName = operationName;
         OperationId = Guid.NewGuid().ToString("D");
-        _output = new CapturedOutput("console", session.Data.BlobDirectory(session.Id));
+        _output = new CapturedOutput("console", session.Data.BlobDirectory(session.Id), session.CreateLineRedactor());
         _captureWriter = new CaptureTextWriter(_output, _gate);
         TextWriter realStdout = ConsoleRouter.Install();
         display ??= AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(realStdout) });
@@ -96,7 +96,7 @@ public sealed class CaptureScope : IDisposable
             var etw = _session.EtwCorrelation(level, SessionKeywords.Terminal);
             etw[JournalFields.OperationId] = OperationId;
             fields[JournalFields.EtwCorrelation] = etw;
-            _session.Emit(failed ? SessionEventNames.TerminalCaptureFailed : SessionEventNames.TerminalCapture, end, level, SessionKeywords.Terminal, fields);
+            _session.Emit(failed ? SessionEventNames.TerminalCaptureFailed : SessionEventNames.TerminalCapture, end, level, SessionKeywords.Terminal, fields, _output.Redactions);
             Result = new CaptureRecord(OperationId, OperationName, _session.Id, _start, end, durationMs, null,
                 _output.Length, fields[JournalFields.IntegrityHash]!.GetValue<string>(), !failed);
         }

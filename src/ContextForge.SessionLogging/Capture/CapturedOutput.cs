@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using ContextForge.SessionLogging.Redaction;
 
 namespace ContextForge.SessionLogging.Capture;
 
@@ -9,6 +10,8 @@ namespace ContextForge.SessionLogging.Capture;
 /// stream to a temporary blob file, so memory stays bounded whatever the size of the output.
 /// Not thread-safe: one producer per stream.
 /// A null spill directory keeps only the hash, the length and the head (an unrecorded run).
+/// With a <see cref="LineRedactor"/>, secrets are replaced line by line before anything is hashed, kept or spilled:
+/// the stored bytes, <see cref="Length"/> and the hash are those of the redacted stream.
 /// </summary>
 internal sealed class CapturedOutput : IDisposable
 {
@@ -23,17 +26,27 @@ internal sealed class CapturedOutput : IDisposable
     private int _headLength;
     private bool _completed;
     private byte[]? _digest;
+    private readonly LineRedactor? _redactor;
+    private readonly ByteSink _store;
 
-    public CapturedOutput(string streamName, string? spillDirectory)
+    public CapturedOutput(string streamName, string? spillDirectory, LineRedactor? redactor = null)
     {
         StreamName = streamName;
         _spillDirectory = spillDirectory;
+        _redactor = redactor;
+        _store = Store;
     }
+
+    /// <summary>What redaction replaced in this stream; null when the stream is not redacted.</summary>
+    public RedactionTally? Redactions => _redactor?.Tally;
+
+    /// <summary>Bytes received from the producer (before redaction).</summary>
+    public long ReceivedLength { get; private set; }
 
     /// <summary>"pty", "stdout", "stderr" or "console".</summary>
     public string StreamName { get; }
 
-    /// <summary>Total bytes received.</summary>
+    /// <summary>Total bytes stored (after redaction; equal to <see cref="ReceivedLength"/> without it).</summary>
     public long Length { get; private set; }
 
     /// <summary>A write to the spill file failed; the hash and length are still exact, the bytes beyond the head are lost.</summary>
@@ -43,6 +56,14 @@ internal sealed class CapturedOutput : IDisposable
     {
         if (bytes.IsEmpty) return;
         if (_completed) throw new InvalidOperationException("The capture is complete.");
+        ReceivedLength += bytes.Length;
+        if (_redactor is null) Store(bytes);
+        else _redactor.Write(bytes, _store);
+    }
+
+    private void Store(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.IsEmpty) return;
         _hash.AppendData(bytes);
         Length += bytes.Length;
         int toHead = Math.Min(bytes.Length, _head.Length - _headLength);
@@ -81,6 +102,7 @@ internal sealed class CapturedOutput : IDisposable
     {
         if (!_completed)
         {
+            _redactor?.Flush(_store);
             _completed = true;
             _digest = _hash.GetHashAndReset();
             try { _spill?.Flush(flushToDisk: true); } catch (IOException ex) { SpillError ??= ex.Message; }

@@ -33,8 +33,8 @@ internal static class CommandRecorder
     {
         string operationId = Guid.NewGuid().ToString("D");
         string blobs = session.Data.BlobDirectory(session.Id);
-        using var primary = new CapturedOutput("stdout", blobs);
-        using var stderr = new CapturedOutput("stderr", blobs);
+        using var primary = new CapturedOutput("stdout", blobs, session.CreateLineRedactor());
+        using var stderr = new CapturedOutput("stderr", blobs, session.CreateLineRedactor());
         var env = new Dictionary<string, string?>(command.Environment)
         {
             [SessionEnvironment.SessionId] = session.Id,
@@ -59,10 +59,13 @@ internal static class CommandRecorder
         double durationMs = Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds;
         var end = start + TimeSpan.FromMilliseconds(durationMs);
 
+        var argumentRedactions = new Redaction.RedactionTally();
+        var recordedArguments = session.Redactor is null ? command.Arguments : Redaction.FieldRedaction.Arguments(command.Program, command.Arguments, argumentRedactions);
+        string recordedCommandLine = CommandSpec.CommandLineOf(command.Program, recordedArguments);
         var fields = new JsonObject
         {
             [JournalFields.OperationId] = operationId,
-            [JournalFields.OperationName] = command.CommandLine,
+            [JournalFields.OperationName] = recordedCommandLine,
             [JournalFields.OperationKind] = "command",
             [JournalFields.CorrelationId] = session.Id,
         };
@@ -71,7 +74,7 @@ internal static class CommandRecorder
         fields[JournalFields.EndTime] = SessionManager.FormatTime(end);
         fields[JournalFields.DurationMs] = Math.Round(durationMs, 3);
         fields[JournalFields.Command] = command.Program;
-        fields[JournalFields.Arguments] = new JsonArray(command.Arguments.Select(a => (JsonNode?)JsonValue.Create(a)).ToArray());
+        fields[JournalFields.Arguments] = new JsonArray(recordedArguments.Select(a => (JsonNode?)JsonValue.Create(a)).ToArray());
         fields[JournalFields.Cwd] = command.WorkingDirectory;
         fields[JournalFields.ExitCode] = outcome.ExitCode;
         fields[JournalFields.Signal] = outcome.Signal;
@@ -93,8 +96,9 @@ internal static class CommandRecorder
         var etw = session.EtwCorrelation(EventLevel.Informational, SessionKeywords.Terminal);
         etw[JournalFields.OperationId] = operationId;
         fields[JournalFields.EtwCorrelation] = etw;
-        var e = session.Emit(SessionEventNames.TerminalCapture, end, EventLevel.Informational, SessionKeywords.Terminal, fields);
-        var record = new CaptureRecord(operationId, command.CommandLine, session.Id, start, end, durationMs, outcome.ExitCode,
+        var e = session.Emit(SessionEventNames.TerminalCapture, end, EventLevel.Informational, SessionKeywords.Terminal, fields,
+            primary.Redactions, outcome.Mode != "pty" ? stderr.Redactions : null, argumentRedactions);
+        var record = new CaptureRecord(operationId, fields[JournalFields.OperationName]!.GetValue<string>(), session.Id, start, end, durationMs, outcome.ExitCode,
             primary.Length + stderr.Length, fields[JournalFields.IntegrityHash]!.GetValue<string>(), outcome.ExitCode == 0);
         return new CommandRunResult(outcome, record, e, startError);
     }

@@ -12,7 +12,10 @@ internal sealed record CommandSpec(
     IReadOnlyDictionary<string, string?> Environment)
 {
     /// <summary>The command line as a user would type it (arguments quoted where needed).</summary>
-    public string CommandLine => string.Join(' ', new[] { Program }.Concat(Arguments).Select(ShellQuote));
+    public string CommandLine => CommandLineOf(Program, Arguments);
+
+    /// <summary>A command line as a user would type it, from a program and its arguments.</summary>
+    internal static string CommandLineOf(string program, IReadOnlyList<string> arguments) => string.Join(' ', new[] { program }.Concat(arguments).Select(ShellQuote));
 
     internal static string ShellQuote(string s) =>
         s.Length > 0 && s.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:,+@%^".Contains(c))

@@ -66,6 +66,12 @@ public sealed class Session : IDisposable
 
     internal string ToolName => _manager.Options.ToolName;
 
+    /// <summary>A line redactor for one captured stream; null when redaction is off.</summary>
+    internal Redaction.LineRedactor? CreateLineRedactor() => _manager.Redactor?.CreateLineRedactor();
+
+    /// <summary>The redactor in use; null when redaction is off.</summary>
+    internal Redaction.SecretRedactor? Redactor => _manager.Redactor;
+
     /// <summary>
     /// Starts capturing an operation: the returned scope's <see cref="CaptureScope.Console"/> shows output on
     /// the terminal and records it, and what the code writes to
@@ -220,8 +226,10 @@ public sealed class Session : IDisposable
         ["etw_emitted"] = _provider?.IsEnabledFor(level, keywords) ?? false,
     };
 
-    internal SessionEvent Emit(string name, DateTimeOffset timestamp, EventLevel level, SessionKeywords keywords, JsonObject fields)
+    internal SessionEvent Emit(string name, DateTimeOffset timestamp, EventLevel level, SessionKeywords keywords, JsonObject fields, params Redaction.RedactionTally?[] outputRedactions)
     {
+        // Before any sink sees the event: the journal, the provider and (through the journal) the index get redacted text.
+        if (_manager.Redactor is { } redactor) Redaction.FieldRedaction.Apply(fields, redactor, outputRedactions);
         var e = new SessionEvent(name, timestamp, Id, ActivityId, level, keywords, fields);
         _pipeline.Emit(e);
         if (e.Sequence > 0)

@@ -17,6 +17,13 @@ public sealed class SessionLoggingOptions
     /// <summary>Whether events are also emitted through the <c>ContextForge.SessionLogging</c> provider. Default: true.</summary>
     public bool EmitToProvider { get; set; } = true;
 
+    /// <summary>
+    /// Whether secrets are replaced with <c>[REDACTED:&lt;pattern&gt;]</c> before anything is written (journal fields,
+    /// captured output, blobs, samples, provider events). Default: true. See docs/reliability.md for the patterns and
+    /// <c>&lt;data root&gt;/redaction.json</c> for adding your own.
+    /// </summary>
+    public bool Redact { get; set; } = true;
+
     /// <summary>The name recorded as the tool in provenance. Default: the library's name.</summary>
     public string ToolName { get; set; } = "ContextForge.SessionLogging";
 }

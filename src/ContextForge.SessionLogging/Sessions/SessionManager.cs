@@ -26,7 +26,18 @@ public sealed class SessionManager
     {
         _options = options ?? new SessionLoggingOptions();
         Data = _options.DataDirectory is { } dir ? new DataDirectory(dir) : DataDirectory.Default();
+        if (_options.Redact)
+        {
+            Redactor = Redaction.SecretRedactor.Load(Data.Root, out string? error);
+            RedactionConfigError = error;
+        }
     }
+
+    /// <summary>The redactor applied to everything written; null with <see cref="SessionLoggingOptions.Redact"/> off.</summary>
+    internal Redaction.SecretRedactor? Redactor { get; }
+
+    /// <summary>Why <c>redaction.json</c> was not used (one line naming file and line), when it is malformed.</summary>
+    internal string? RedactionConfigError { get; }
 
     /// <summary>The data directory sessions are written to.</summary>
     public DataDirectory Data { get; }

@@ -1,0 +1,109 @@
+using System.Text;
+
+namespace ContextForge.SessionLogging.Redaction;
+
+/// <summary>Receives bytes (a span cannot be an Action's type argument).</summary>
+internal delegate void ByteSink(ReadOnlySpan<byte> bytes);
+
+/// <summary>
+/// Redacts one output stream line by line as it is captured. Bytes are buffered up to the end of the line (at most
+/// <see cref="MaxLineBytes"/>), decoded 1:1 as Latin-1 so every byte outside a match (invalid UTF-8 included) is
+/// passed on exactly, redacted, and passed to the sink. A line longer than the bound has its first
+/// <see cref="MaxLineBytes"/> bytes redacted and the rest passed through unredacted, counted in
+/// <see cref="RedactionTally.UnredactedLongLines"/>. A PEM private key block spans lines: its body lines become
+/// <c>[REDACTED:private_key]</c> (each line kept, its line ending too). Not thread-safe: one producer per stream.
+/// </summary>
+internal sealed class LineRedactor
+{
+    /// <summary>The default line bound: 64 KiB.</summary>
+    public const int DefaultMaxLineBytes = 64 * 1024;
+
+    private const string PrivateKeyMarker = "[REDACTED:private_key]";
+    private readonly SecretRedactor _redactor;
+    private readonly byte[] _line;
+    private int _length;
+    private bool _passingLongLine;
+    private bool _inPrivateKey;
+
+    public LineRedactor(SecretRedactor redactor, int maxLineBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLineBytes, 16);
+        _redactor = redactor;
+        _line = new byte[maxLineBytes];
+    }
+
+    /// <summary>The longest line redacted whole.</summary>
+    public int MaxLineBytes => _line.Length;
+
+    /// <summary>What was replaced so far.</summary>
+    public RedactionTally Tally { get; } = new();
+
+    public void Write(ReadOnlySpan<byte> bytes, ByteSink sink)
+    {
+        while (!bytes.IsEmpty)
+        {
+            int newline = bytes.IndexOf((byte)'\n');
+            if (_passingLongLine)
+            {
+                if (newline < 0)
+                {
+                    sink(bytes);
+                    return;
+                }
+                sink(bytes[..(newline + 1)]);
+                bytes = bytes[(newline + 1)..];
+                _passingLongLine = false;
+                continue;
+            }
+            int take = newline < 0 ? bytes.Length : newline + 1;
+            int room = _line.Length - _length;
+            if (take > room)
+            {
+                bytes[..room].CopyTo(_line.AsSpan(_length));
+                _length += room;
+                bytes = bytes[room..];
+                EmitLine(sink);
+                Tally.UnredactedLongLines++;
+                _passingLongLine = true;
+                continue;
+            }
+            bytes[..take].CopyTo(_line.AsSpan(_length));
+            _length += take;
+            bytes = bytes[take..];
+            if (newline >= 0) EmitLine(sink);
+        }
+    }
+
+    /// <summary>Redacts and passes on the last, unterminated line.</summary>
+    public void Flush(ByteSink sink)
+    {
+        if (_length > 0) EmitLine(sink);
+    }
+
+    private void EmitLine(ByteSink sink)
+    {
+        string text = Encoding.Latin1.GetString(_line, 0, _length);
+        string redacted = RedactLine(text);
+        if (ReferenceEquals(redacted, text) || redacted == text) sink(_line.AsSpan(0, _length));
+        else sink(Encoding.Latin1.GetBytes(redacted));
+        _length = 0;
+    }
+
+    private string RedactLine(string line)
+    {
+        if (_inPrivateKey)
+        {
+            if (_redactor.EndsPrivateKey(line, out _))
+            {
+                _inPrivateKey = false;
+                int end = line.IndexOf("-----END", StringComparison.Ordinal);
+                return end == 0 ? line : PrivateKeyMarker + line[end..];
+            }
+            int body = line.EndsWith("\r\n", StringComparison.Ordinal) ? line.Length - 2 : line.EndsWith('\n') ? line.Length - 1 : line.Length;
+            return body == 0 ? line : PrivateKeyMarker + line[body..];
+        }
+        string redacted = _redactor.Redact(line, Tally);
+        if (SecretRedactor.StartsPrivateKeyWithoutEnd(redacted)) _inPrivateKey = true;
+        return redacted;
+    }
+}

@@ -1,0 +1,173 @@
+using System.Text;
+using ContextForge.SessionLogging.Redaction;
+using ContextForge.SessionLogging.Tests.Support;
+using Xunit.Abstractions;
+
+namespace ContextForge.SessionLogging.Tests.Redaction;
+
+/// <summary>The pattern set, line redaction of captured bytes and redaction.json, on generated samples.</summary>
+public sealed class SecretRedactorTests(ITestOutputHelper output)
+{
+    private static readonly SecretRedactor Redactor = SecretRedactor.BuiltIn;
+
+    [Fact]
+    public void Every_built_in_pattern_has_a_generated_sample()
+    {
+        var covered = new SecretSamples(1).OneOfEach().Select(p => p.Pattern).Append("private_key").ToHashSet();
+        Assert.Equal(SecretRedactor.BuiltInPatterns.Select(p => p.Name).Order(), covered.Order());
+    }
+
+    [Fact]
+    public void Each_generated_secret_is_replaced_by_its_pattern_name_and_the_rest_of_the_line_is_kept()
+    {
+        for (int seed = 0; seed < 50; seed++)
+        {
+            foreach (var p in new SecretSamples(seed).OneOfEach())
+            {
+                var tally = new RedactionTally();
+                string redacted = Redactor.Redact(p.Line, tally);
+                Assert.Equal(p.Line.Replace(p.Secret, $"[REDACTED:{p.Pattern}]", StringComparison.Ordinal), redacted);
+                Assert.Equal(1, tally.Count);
+                Assert.Equal(1, tally.ByPattern[p.Pattern]);
+            }
+        }
+    }
+
+    [Fact]
+    public void Private_key_block_is_redacted_whole_in_a_field()
+    {
+        var (block, body) = new SecretSamples(7).PrivateKeyBlock();
+        string redacted = Redactor.Redact("key follows\n" + block + "done\n", null);
+        Assert.Equal("key follows\n-----BEGIN RSA PRIVATE KEY-----[REDACTED:private_key]-----END RSA PRIVATE KEY-----\ndone\n", redacted);
+        Assert.DoesNotContain(body[0], redacted, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Generated_corpus_has_full_recall_and_no_false_positives()
+    {
+        int positives = 0, found = 0, negatives = 0, falsePositives = 0;
+        var missed = new List<string>();
+        var wrong = new List<string>();
+        for (int seed = 0; seed < 200; seed++)
+        {
+            var samples = new SecretSamples(1000 + seed);
+            foreach (var p in samples.OneOfEach())
+            {
+                positives++;
+                string r = Redactor.Redact(p.Line, null);
+                if (!r.Contains(p.Secret, StringComparison.Ordinal) && r.Contains($"[REDACTED:{p.Pattern}]", StringComparison.Ordinal)) found++;
+                else missed.Add(p.Line);
+            }
+            var (block, body) = samples.PrivateKeyBlock();
+            positives++;
+            string rb = Redactor.Redact(block, null);
+            if (body.All(b => !rb.Contains(b, StringComparison.Ordinal))) found++;
+            foreach (string n in samples.Negatives())
+            {
+                negatives++;
+                if (Redactor.Redact(n, null) != n) { falsePositives++; wrong.Add(n); }
+            }
+        }
+        double recall = (double)found / positives;
+        double precision = (double)found / (found + falsePositives);
+        output.WriteLine($"redaction corpus: {positives} positives, {negatives} negatives, recall {recall:P2}, precision {precision:P2}, false positives {falsePositives}");
+        Assert.True(missed.Count == 0, "missed: " + string.Join(" | ", missed.Take(5)));
+        Assert.True(wrong.Count == 0, "false positives: " + string.Join(" | ", wrong.Distinct().Take(5)));
+    }
+
+    [Fact]
+    public void Line_redaction_keeps_invalid_utf8_outside_matches_byte_for_byte()
+    {
+        string token = "ghp_" + new SecretSamples(3).Chars("ABCDEFabcdef0123456789", 36);
+        byte[] input = [0xFF, 0xC3, (byte)' ', .. Encoding.ASCII.GetBytes(token), 0x80, (byte)'\n', 0xFE, 0x00, (byte)'x'];
+        var (stored, tally) = RedactInChunks(input, 1);
+        byte[] expected = [0xFF, 0xC3, (byte)' ', .. "[REDACTED:github_token]"u8.ToArray(), 0x80, (byte)'\n', 0xFE, 0x00, (byte)'x'];
+        Assert.Equal(expected, stored);
+        Assert.Equal(1, tally.Count);
+    }
+
+    [Fact]
+    public void Secret_split_across_writes_is_still_redacted()
+    {
+        var p = new SecretSamples(4).OneOfEach().First(s => s.Pattern == "npm_token");
+        byte[] input = Encoding.ASCII.GetBytes("before\n" + p.Line + "\nafter");
+        foreach (int chunk in new[] { 1, 3, 7, 64 })
+        {
+            var (stored, _) = RedactInChunks(input, chunk);
+            Assert.Equal("before\n" + p.Line.Replace(p.Secret, "[REDACTED:npm_token]", StringComparison.Ordinal) + "\nafter", Encoding.ASCII.GetString(stored));
+        }
+    }
+
+    [Fact]
+    public void Private_key_block_in_output_keeps_every_line_and_line_ending()
+    {
+        var (block, body) = new SecretSamples(5).PrivateKeyBlock(3);
+        string crlf = block.Replace("\n", "\r\n", StringComparison.Ordinal);
+        var (stored, tally) = RedactInChunks(Encoding.ASCII.GetBytes("$ cat key\r\n" + crlf + "$ \r\n"), 5);
+        Assert.Equal("$ cat key\r\n-----BEGIN RSA PRIVATE KEY-----[REDACTED:private_key]\r\n[REDACTED:private_key]\r\n[REDACTED:private_key]\r\n[REDACTED:private_key]\r\n-----END RSA PRIVATE KEY-----\r\n$ \r\n",
+            Encoding.ASCII.GetString(stored));
+        Assert.Equal(1, tally.ByPattern["private_key"]);
+        Assert.DoesNotContain(body[1], Encoding.ASCII.GetString(stored), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Line_longer_than_the_bound_is_redacted_up_to_the_bound_passed_through_beyond_it_and_flagged()
+    {
+        var samples = new SecretSamples(6);
+        string early = "ghp_" + samples.Chars("ABCabc012", 36), late = "npm_" + samples.Chars("ABCabc012", 36);
+        string line = early + new string('x', 100) + late + "\nnext " + late + "\n";
+        var redactor = Redactor.CreateLineRedactor(maxLineBytes: 64);
+        var sink = new MemoryStream();
+        redactor.Write(Encoding.ASCII.GetBytes(line), b => sink.Write(b));
+        redactor.Flush(b => sink.Write(b));
+        string stored = Encoding.ASCII.GetString(sink.ToArray());
+        Assert.StartsWith("[REDACTED:github_token]", stored, StringComparison.Ordinal);
+        Assert.Contains(late + "\nnext [REDACTED:npm_token]\n", stored, StringComparison.Ordinal);
+        Assert.Equal(1, redactor.Tally.UnredactedLongLines);
+    }
+
+    [Fact]
+    public void Redaction_json_adds_patterns_with_a_secret_group()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.Combine("redaction.json"), """
+            {
+              "patterns": [
+                { "name": "ticket_token", "regex": "TKT-(?<secret>[0-9a-f]{32})" }
+              ]
+            }
+            """);
+        var redactor = SecretRedactor.Load(dir.Path, out string? error);
+        Assert.Null(error);
+        string token = new SecretSamples(8).Chars("0123456789abcdef", 32);
+        Assert.Equal("use TKT-[REDACTED:ticket_token] now", redactor.Redact($"use TKT-{token} now", null));
+        Assert.Contains("ticket_token", redactor.PatternNames);
+    }
+
+    [Theory]
+    [InlineData("{\n  \"patterns\": [\n    { \"name\": \"a\", \"regex\": \"x\" },\n    { \"name\": \"b\" \"regex\": \"y\" }\n  ]\n}\n", 4, "not valid JSON")]
+    [InlineData("{\n  \"patterns\": [\n    { \"name\": \"a\", \"regex\": \"x\" },\n    { \"name\": \"b\", \"regex\": \"(unclosed\" }\n  ]\n}\n", 4, "pattern 2 (b): invalid regex")]
+    [InlineData("{\n  \"patterns\": [\n    { \"name\": \"a b\", \"regex\": \"x\" }\n  ]\n}\n", 3, "pattern 1 name 'a b'")]
+    public void Malformed_redaction_json_is_one_line_naming_file_and_line_and_the_built_in_set_stays(string json, int line, string what)
+    {
+        using var dir = new TempDirectory();
+        string path = dir.Combine("redaction.json");
+        File.WriteAllText(path, json);
+        var redactor = SecretRedactor.Load(dir.Path, out string? error);
+        Assert.NotNull(error);
+        Assert.StartsWith($"{path}:{line}: ", error, StringComparison.Ordinal);
+        Assert.Contains(what, error, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error);
+        Assert.Same(SecretRedactor.BuiltIn, redactor);
+    }
+
+    private static (byte[] Stored, RedactionTally Tally) RedactInChunks(byte[] input, int chunk)
+    {
+        var redactor = Redactor.CreateLineRedactor();
+        var sink = new MemoryStream();
+        for (int i = 0; i < input.Length; i += chunk)
+            redactor.Write(input.AsSpan(i, Math.Min(chunk, input.Length - i)), b => sink.Write(b));
+        redactor.Flush(b => sink.Write(b));
+        return (sink.ToArray(), redactor.Tally);
+    }
+}
