@@ -45,7 +45,7 @@ internal static class HistoryCommand
                 }
                 foreach (var g in grouped)
                 {
-                    context.Output.Write(new Rule($"[bold]{Markup.Escape(g!["correlation_id"]!.ToString()[..8])}[/] {Markup.Escape(g["session_name"]?.ToString() ?? "")} [grey]{Format.Time(g["session_start"]?.ToString())}[/]").LeftJustified());
+                    context.Output.Write(new Rule($"[bold]{TerminalText.Markup(g!["correlation_id"]!.ToString()[..8])}[/] {TerminalText.Markup(g["session_name"]?.ToString() ?? "")} [grey]{Format.Time(g["session_start"]?.ToString())}[/]").LeftJustified());
                     Render(context, events.Where(e => e.SessionId == g["correlation_id"]!.ToString()).ToList());
                 }
                 return (int)ExitCodes.Success;
@@ -103,9 +103,9 @@ internal static class HistoryCommand
                 _ => Str(e, JournalFields.OperationName) ?? "",
             };
             double? duration = e.Fields[JournalFields.DurationMs] is JsonValue dv && dv.TryGetValue(out double d) ? d : null;
-            table.AddRow(new Text(e.Timestamp.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)), new Text(e.SessionId[..8]),
-                new Text(ShortName(e.Name)), new Text(what), new Markup(exitMarkup), new Text(duration is { } dd ? Format.Duration(dd) : "-"),
-                new Text(Str(e, JournalFields.Cwd) ?? ""));
+            table.AddRow(TerminalText.Of(e.Timestamp.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)), TerminalText.Of(e.SessionId[..8]),
+                TerminalText.Of(ShortName(e.Name)), TerminalText.Of(what), new Markup(exitMarkup), TerminalText.Of(duration is { } dd ? Format.Duration(dd) : "-"),
+                TerminalText.Of(Str(e, JournalFields.Cwd) ?? ""));
         }
         context.Output.Write(table);
     }

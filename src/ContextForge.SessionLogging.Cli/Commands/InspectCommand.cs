@@ -33,7 +33,7 @@ internal static class InspectCommand
     {
         var s = doc["session"]!.AsObject();
         var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
-        void Row(string label, JsonNode? value) => grid.AddRow(new Markup($"[grey]{label}[/]"), new Text(value?.ToString() ?? "-"));
+        void Row(string label, JsonNode? value) => grid.AddRow(new Markup($"[grey]{label}[/]"), TerminalText.Of(value?.ToString() ?? "-"));
         Row("session", s["session_id"]);
         Row("name", s["session_name"]);
         Row("type", s["session_type"]);
@@ -54,11 +54,11 @@ internal static class InspectCommand
             string exitText = c["event"]?.ToString() == "TerminalCaptureFailed" ? "[red]failed[/]"
                 : exit is null ? "-" : exit.GetValue<long>() == 0 ? "[green]0[/]" : $"[red]{exit.GetValue<long>()}[/]";
             captures.AddRow(
-                new Text(Format.Time(c["start_time"]?.ToString())),
-                new Text(c["operation_name"]?.ToString() ?? ""),
+                TerminalText.Of(Format.Time(c["start_time"]?.ToString())),
+                TerminalText.Of(c["operation_name"]?.ToString() ?? ""),
                 new Markup(exitText),
-                new Text(c["duration_ms"] is { } cd ? Format.Duration(cd.GetValue<double>()) : "-"),
-                new Text(c["output_length"] is { } l ? Format.Bytes(l.GetValue<long>() + (c["stderr_length"]?.GetValue<long>() ?? 0)) : "-"));
+                TerminalText.Of(c["duration_ms"] is { } cd ? Format.Duration(cd.GetValue<double>()) : "-"),
+                TerminalText.Of(c["output_length"] is { } l ? Format.Bytes(l.GetValue<long>() + (c["stderr_length"]?.GetValue<long>() ?? 0)) : "-"));
         }
         console.Write(captures);
 
@@ -69,16 +69,16 @@ internal static class InspectCommand
             foreach (var a in achievements)
             {
                 string evidence = string.Join(", ", (a!["evidence"] as JsonObject ?? []).Select(kv => $"{kv.Key}={kv.Value}"));
-                table.AddRow(new Text(a["achievement_id"]?.ToString() ?? ""), new Text(a["achievement_type"]?.ToString() ?? ""),
-                    new Text(a["description"]?.ToString() ?? ""), new Text(evidence));
+                table.AddRow(TerminalText.Of(a["achievement_id"]?.ToString() ?? ""), TerminalText.Of(a["achievement_type"]?.ToString() ?? ""),
+                    TerminalText.Of(a["description"]?.ToString() ?? ""), TerminalText.Of(evidence));
             }
             console.Write(table);
         }
 
         var etw = doc["etw_integration"]!.AsObject();
         console.Write(new Markup(string.Create(CultureInfo.InvariantCulture,
-            $"[grey]{Markup.Escape(etw["mechanism"]!.ToString())}:[/] {(etw["etw_available"]!.GetValue<bool>() ? "[green]available[/]" : "[yellow]unavailable[/]")} " +
-            $"[grey]({Markup.Escape(etw["probe_detail"]!.ToString())}); provider {Markup.Escape(etw["etw_provider_name"]!.ToString())}, activity {etw["activity_id"]}; " +
+            $"[grey]{TerminalText.Markup(etw["mechanism"]!.ToString())}:[/] {(etw["etw_available"]!.GetValue<bool>() ? "[green]available[/]" : "[yellow]unavailable[/]")} " +
+            $"[grey]({TerminalText.Markup(etw["probe_detail"]!.ToString())}); provider {TerminalText.Markup(etw["etw_provider_name"]!.ToString())}, activity {etw["activity_id"]}; " +
             $"{etw["historical_sessions"]} other sessions in the last day[/]")));
         console.WriteLine();
         var cross = doc["cross_session_context"]!.AsArray();
@@ -87,7 +87,7 @@ internal static class InspectCommand
             console.Write(new Rule("[grey]recent sessions[/]").LeftJustified());
             foreach (var c in cross)
             {
-                console.Write(new Text(string.Create(CultureInfo.InvariantCulture,
+                console.Write(TerminalText.Of(string.Create(CultureInfo.InvariantCulture,
                     $"{c!["correlation_id"]}  {Format.Time(c["session_start"]?.ToString())}  {c["session_name"]}  {c["terminal_captures"]!.AsArray().Count} ops, {c["achievements"]!.AsArray().Count} achievements")));
                 console.WriteLine();
             }

@@ -64,14 +64,14 @@ internal static class SearchCommand
                 long? exit = hit.Fields[JournalFields.ExitCode] is JsonValue xv && xv.TryGetValue(out long x) ? x : null;
                 string exitText = exit is null ? "" : exit == 0 ? " [green]exit 0[/]" : $" [red]exit {exit}[/]";
                 context.Output.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-                    $"[bold]{Markup.Escape(hit.Fields[JournalFields.OperationName]?.ToString() ?? "")}[/] [grey]{hit.Timestamp.ToLocalTime():yyyy-MM-dd HH:mm:ss} session {hit.SessionId[..8]} op {(hit.OperationId ?? "")[..Math.Min(8, hit.OperationId?.Length ?? 0)]}[/]{exitText}"));
+                    $"[bold]{TerminalText.Markup(hit.Fields[JournalFields.OperationName]?.ToString() ?? "")}[/] [grey]{hit.Timestamp.ToLocalTime():yyyy-MM-dd HH:mm:ss} session {hit.SessionId[..8]} op {(hit.OperationId ?? "")[..Math.Min(8, hit.OperationId?.Length ?? 0)]}[/]{exitText}"));
                 foreach (var m in matches)
                 {
                     long n = m.LineNumber - m.Before.Count;
-                    foreach (string b in m.Before) context.Output.MarkupLine($"[grey]{n++,6}-[/] {Markup.Escape(b)}");
+                    foreach (string b in m.Before) context.Output.MarkupLine($"[grey]{n++,6}-[/] {TerminalText.Markup(b)}");
                     context.Output.MarkupLine($"[grey]{m.LineNumber,6}:[/] {Highlight(m.Text, terms)}");
                     n = m.LineNumber + 1;
-                    foreach (string a in m.After) context.Output.MarkupLine($"[grey]{n++,6}-[/] {Markup.Escape(a)}");
+                    foreach (string a in m.After) context.Output.MarkupLine($"[grey]{n++,6}-[/] {TerminalText.Markup(a)}");
                     context.Output.MarkupLine("[grey]     --[/]");
                 }
                 context.Output.WriteLine();
@@ -128,7 +128,7 @@ internal static class SearchCommand
         {
             int j = i;
             while (j < line.Length && marks[j] == marks[i]) j++;
-            string piece = Markup.Escape(line[i..j]);
+            string piece = TerminalText.Markup(line[i..j]);
             sb.Append(marks[i] ? $"[black on yellow]{piece}[/]" : piece);
             i = j;
         }

@@ -12,8 +12,9 @@ namespace ContextForge.SessionLogging.Cli.Commands;
 
 /// <summary>
 /// <c>cfsession show SESSION [--json]</c>: a session's timeline (operations with duration and exit code,
-/// achievements); <c>--output OPERATION [--plain]</c> replays one operation's output exactly (stdout, then stderr
-/// to stderr), colours included, or ANSI-stripped with --plain.
+/// achievements); <c>--output OPERATION</c> shows one operation's output (stdout, then stderr to stderr) with every
+/// escape sequence and control character made visible (<see cref="TerminalText"/>), ANSI-stripped with
+/// <c>--plain</c>, or replayed byte for byte, escape sequences included, with <c>--raw</c>.
 /// </summary>
 internal static class ShowCommand
 {
@@ -22,15 +23,18 @@ internal static class ShowCommand
         var session = new Argument<string>("session") { Description = "Session id or unique prefix" };
         var output = new Option<string?>("--output", "-o") { Description = "Replay this operation's output (operation id or unique prefix)" };
         var plain = new Option<bool>("--plain") { Description = "With --output: strip colours and control sequences" };
+        var raw = new Option<bool>("--raw") { Description = "With --output: replay the exact recorded bytes, escape sequences included (only for output you trust)" };
         var json = new Option<bool>("--json") { Description = "Print the timeline as JSON" };
-        var command = new Command("show", "Show a session's timeline, or replay an operation's output exactly") { session, output, plain, json };
+        var command = new Command("show", "Show a session's timeline, or replay an operation's output exactly") { session, output, plain, raw, json };
         command.SetAction(parse =>
         {
             var manager = context.CreateManager();
             string id = manager.ResolveSessionId(parse.GetValue(session)!);
             using var index = context.OpenIndex(manager);
-            if (parse.GetValue(output) is { } operation) return Replay(context, index, id, operation, parse.GetValue(plain));
-            if (parse.GetValue(plain)) throw new CliUsageException("--plain goes with --output OPERATION");
+            if (parse.GetValue(plain) && parse.GetValue(raw)) throw new CliUsageException("--plain and --raw exclude each other");
+            var mode = parse.GetValue(raw) ? ReplayMode.Raw : parse.GetValue(plain) ? ReplayMode.Plain : ReplayMode.Visible;
+            if (parse.GetValue(output) is { } operation) return Replay(context, index, id, operation, mode);
+            if (mode != ReplayMode.Visible) throw new CliUsageException("--plain and --raw go with --output OPERATION");
             var row = HistoryQuery.Session(index, id);
             var events = HistoryQuery.SessionEvents(index, id);
             if (parse.GetValue(json))
@@ -50,7 +54,7 @@ internal static class ShowCommand
                 return (int)ExitCodes.Success;
             }
             context.Output.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-                $"[bold]{id}[/] {Markup.Escape(row?.Name ?? "")} [grey]{Markup.Escape(row?.Type ?? "")}, {row?.Status}, {row?.OperationCount} ops ({row?.FailedOperationCount} failed), {row?.AchievementCount} achievements{(row?.DurationMs is { } d ? ", " + Format.Duration(d) : "")}[/]"));
+                $"[bold]{id}[/] {TerminalText.Markup(row?.Name ?? "")} [grey]{TerminalText.Markup(row?.Type ?? "")}, {row?.Status}, {row?.OperationCount} ops ({row?.FailedOperationCount} failed), {row?.AchievementCount} achievements{(row?.DurationMs is { } d ? ", " + Format.Duration(d) : "")}[/]"));
             var start = row?.StartTime;
             var table = new Table().Border(TableBorder.Simple).AddColumn(new TableColumn("at").RightAligned().NoWrap()).AddColumn(new TableColumn("event").NoWrap()).AddColumn(new TableColumn("operation").NoWrap())
                 .AddColumn("what").AddColumn(new TableColumn("exit").RightAligned()).AddColumn(new TableColumn("duration").RightAligned().NoWrap()).AddColumn(new TableColumn("output").RightAligned());
@@ -63,8 +67,8 @@ internal static class ShowCommand
                     : e.Fields[JournalFields.OperationName]?.ToString() ?? e.Fields[JournalFields.SessionName]?.ToString() ?? "";
                 double? duration = e.Name is SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed && e.Fields[JournalFields.DurationMs] is JsonValue dv && dv.TryGetValue(out double dd) ? dd : null;
                 long length = (e.Fields[JournalFields.OutputLength] is JsonValue ol && ol.TryGetValue(out long l1) ? l1 : 0) + (e.Fields[JournalFields.StderrLength] is JsonValue sl && sl.TryGetValue(out long l2) ? l2 : 0);
-                table.AddRow(new Text(at), new Text(HistoryCommand.ShortName(e.Name)), new Text(e.OperationId is { } op ? op[..8] : ""), new Text(what), new Markup(exitMarkup),
-                    new Text(duration is { } du ? Format.Duration(du) : "-"), new Text(e.Fields.ContainsKey(JournalFields.IntegrityHash) ? Format.Bytes(length) : ""));
+                table.AddRow(TerminalText.Of(at), TerminalText.Of(HistoryCommand.ShortName(e.Name)), TerminalText.Of(e.OperationId is { } op ? op[..8] : ""), TerminalText.Of(what), new Markup(exitMarkup),
+                    TerminalText.Of(duration is { } du ? Format.Duration(du) : "-"), TerminalText.Of(e.Fields.ContainsKey(JournalFields.IntegrityHash) ? Format.Bytes(length) : ""));
             }
             context.Output.Write(table);
             return (int)ExitCodes.Success;
@@ -72,7 +76,9 @@ internal static class ShowCommand
         return command;
     }
 
-    private static int Replay(CliContext context, HistoryIndex index, string sessionId, string operation, bool plain)
+    private enum ReplayMode { Visible, Plain, Raw }
+
+    private static int Replay(CliContext context, HistoryIndex index, string sessionId, string operation, ReplayMode mode)
     {
         var found = HistoryQuery.FindOperation(index, sessionId, operation);
         if (found.Count == 0) return context.Fail(ExitCodes.NoSession, $"session {sessionId[..8]} has no operation '{operation}': 'cfsession show {sessionId[..8]}' lists them");
@@ -90,7 +96,8 @@ internal static class ShowCommand
             byte[] bytes = stream.ReadBytes();
             if (stream.Hash is { } expected && "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes)) != expected)
                 context.Notice($"warning: the stored {stream.Stream} of {hit.OperationId} does not match its recorded hash ('cfsession validate' reports it)");
-            if (plain) bytes = Encoding.UTF8.GetBytes(AnsiText.ToPlain(Encoding.UTF8.GetString(bytes)));
+            if (mode == ReplayMode.Plain) bytes = Encoding.UTF8.GetBytes(TerminalText.Visible(AnsiText.ToPlain(Encoding.UTF8.GetString(bytes))));
+            else if (mode == ReplayMode.Visible) bytes = Encoding.UTF8.GetBytes(TerminalText.Visible(Encoding.UTF8.GetString(bytes)));
             if (stream.Stream == JournalFields.Stderr)
             {
                 context.Error.Profile.Out.Writer.Write(Encoding.UTF8.GetString(bytes));

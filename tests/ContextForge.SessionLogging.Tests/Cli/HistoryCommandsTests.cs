@@ -145,7 +145,7 @@ public sealed class HistoryCommandsTests : IDisposable
     }
 
     [Fact]
-    public async Task Show_output_replays_the_exact_bytes_and_plain_strips_them()
+    public async Task Show_output_raw_replays_the_exact_bytes_plain_strips_them_and_the_default_shows_controls_visibly()
     {
         byte[] expected = [.. "\u001b[1;32mgreen\u001b[0m\r\nnext\n"u8, 0xFF, 0xFE, .. "raw\n"u8];
         string script = Path.Combine(_temp.Path, "emit.sh");
@@ -163,11 +163,13 @@ public sealed class HistoryCommandsTests : IDisposable
             int code = CliApplication.RunAsync(["show", session[..8], "--output", operation[..6], .. extra], context).GetAwaiter().GetResult();
             return (code, raw.ToArray());
         }
-        var exact = Replay();
+        var exact = Replay("--raw");
         Assert.Equal(0, exact.Code);
         Assert.Equal(expected, exact.Bytes);
         var plain = Replay("--plain");
         Assert.Equal("green\nnext\n\uFFFD\uFFFDraw\n", Encoding.UTF8.GetString(plain.Bytes));
+        var visible = Replay();
+        Assert.Equal("\u241B[1;32mgreen\u241B[0m\nnext\n\uFFFD\uFFFDraw\n", Encoding.UTF8.GetString(visible.Bytes));
         var unknown = await Cli("show", session[..8], "--output", "zzzz");
         Assert.Equal(66, unknown.ExitCode);
         var timeline = await Cli("show", session[..8]);
