@@ -98,7 +98,8 @@ internal static class SearchCommand
     internal static List<LineMatch> Matches(HistoryIndex index, IndexedEvent hit, IReadOnlyList<string> terms, int around, int max)
     {
         var result = new List<LineMatch>();
-        var fields = OutputStream.ReadLineFields(Path.Combine(index.Data.SessionsDirectory, hit.File), hit.LineOffset, hit.LineLength);
+        if (OutputStream.IndexedSegmentPath(index.Data, hit.File) is not { } segment) return result;
+        var fields = OutputStream.ReadLineFields(segment, hit.LineOffset, hit.LineLength);
         if (fields is null) return result;
         foreach (var stream in OutputStream.Of(fields, index.Data.SessionDirectory(hit.SessionId)))
         {

@@ -84,10 +84,17 @@ internal static class ShowCommand
         if (found.Count == 0) return context.Fail(ExitCodes.NoSession, $"session {sessionId[..8]} has no operation '{operation}': 'cfsession show {sessionId[..8]}' lists them");
         if (found.Count > 1) return context.Fail(ExitCodes.Usage, $"operation '{operation}' matches more than one operation; give more characters");
         var hit = found[0];
-        var fields = OutputStream.ReadLineFields(Path.Combine(index.Data.SessionsDirectory, hit.File), hit.LineOffset, hit.LineLength)
+        string segment = OutputStream.IndexedSegmentPath(index.Data, hit.File)
+            ?? throw new IOException($"the index names '{TerminalText.Visible(hit.File)}', which is not a journal segment of the data directory; run 'cfsession reindex'");
+        var fields = OutputStream.ReadLineFields(segment, hit.LineOffset, hit.LineLength)
             ?? throw new IOException($"cannot read {hit.File} line {hit.Line}");
         foreach (var stream in OutputStream.Of(fields, index.Data.SessionDirectory(sessionId)))
         {
+            if (stream.RejectedBlobReference is { } rejected)
+            {
+                context.Notice($"the {stream.Stream} of {hit.OperationId} names blob {TerminalText.Visible(rejected)}, which is not blobs/<sha256>: refused ('cfsession validate' reports it)");
+                continue;
+            }
             if (!stream.Exists)
             {
                 if (stream.Length is > 0) context.Notice($"the {stream.Stream} of {hit.OperationId} is not stored (blob missing or never written)");

@@ -31,7 +31,12 @@ internal sealed class HistoryIndex : IDisposable
     {
         FileSecurity.CreatePrivateDirectory(data.Root);
         string path = Path.Combine(data.Root, FileName);
-        bool created = !File.Exists(path);
+        if (!File.Exists(path))
+        {
+            // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the database file's mode, so
+            // no index file is ever readable by others, not even for the moment between creation and a chmod.
+            try { using (FileSecurity.CreateNewPrivateFile(path)) { } } catch (IOException) when (File.Exists(path)) { }
+        }
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -39,9 +44,18 @@ internal sealed class HistoryIndex : IDisposable
             DefaultTimeout = (int)BusyTimeout.TotalSeconds,
         }.ToString());
         connection.Open();
-        if (created && !OperatingSystem.IsWindows())
+        if (!OperatingSystem.IsWindows())
         {
-            try { File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite); } catch (IOException) { }
+            // An index made by an older version (or copied in) is made private too, with its -wal and -shm.
+            foreach (string file in new[] { path, path + "-wal", path + "-shm" })
+            {
+                try
+                {
+                    if (File.Exists(file) && (File.GetUnixFileMode(file) & ~(UnixFileMode.UserRead | UnixFileMode.UserWrite)) != 0)
+                        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
+            }
         }
         var index = new HistoryIndex(data, connection);
         index.Execute(string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds};"));

@@ -12,7 +12,9 @@ namespace ContextForge.SessionLogging.Index;
 /// <param name="BlobPath">The blob file, when stored as a blob.</param>
 /// <param name="Hash">The recorded <c>sha256:</c> hash.</param>
 /// <param name="Length">The recorded length in bytes.</param>
-internal sealed record OutputStream(string Stream, string? Inline, string? BlobPath, string? Hash, long? Length)
+/// <param name="RejectedBlobReference">A blob reference that is not <c>blobs/&lt;64 lowercase hex&gt;</c> (a tampered
+/// journal naming <c>../../etc/passwd</c>, an absolute path, NUL, a device name...): never opened, reported by validate.</param>
+internal sealed record OutputStream(string Stream, string? Inline, string? BlobPath, string? Hash, long? Length, string? RejectedBlobReference = null)
 {
     public bool Exists => Inline is not null || (BlobPath is not null && File.Exists(BlobPath));
 
@@ -51,13 +53,28 @@ internal sealed record OutputStream(string Stream, string? Inline, string? BlobP
             string? blobPath = blob is not null && IsBlobReference(blob) ? Path.Combine(sessionDirectory, "blobs", blob["blobs/".Length..]) : null;
             string? hash = fields[hashField] is JsonValue h && h.TryGetValue(out string? hs) ? hs : null;
             long? length = fields[lengthField] is JsonValue l && l.TryGetValue(out long ll) ? ll : null;
-            list.Add(new OutputStream(inlineField, inline, blobPath, hash, length));
+            string? rejected = fields.ContainsKey(blobField) && blobPath is null ? fields[blobField]?.ToJsonString() ?? "null" : null;
+            list.Add(new OutputStream(inlineField, inline, blobPath, hash, length, rejected));
         }
     }
 
     // Only "blobs/<64 hex>" becomes a path: a journal line never names an arbitrary file.
-    private static bool IsBlobReference(string reference) =>
+    internal static bool IsBlobReference(string reference) =>
         reference.StartsWith("blobs/", StringComparison.Ordinal) && reference.Length == 6 + 64 && reference[6..].All(char.IsAsciiHexDigitLower);
+
+    /// <summary>
+    /// The segment a (possibly tampered) index row names, as <c>&lt;session id&gt;/&lt;name&gt;.jsonl</c> under the
+    /// sessions directory; null for anything else (<c>..</c>, absolute paths, separators, NUL).
+    /// </summary>
+    public static string? IndexedSegmentPath(Sessions.DataDirectory data, string relative)
+    {
+        string[] parts = relative.Split('/');
+        if (parts.Length != 2 || !Sessions.DataDirectory.IsValidSessionId(parts[0])) return null;
+        string name = parts[1];
+        if (!name.EndsWith(Journal.JournalReader.SegmentExtension, StringComparison.Ordinal) || name.Length <= Journal.JournalReader.SegmentExtension.Length
+            || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')) || name.StartsWith('.')) return null;
+        return Path.Combine(data.SessionsDirectory, parts[0], name);
+    }
 
     /// <summary>Re-reads one journal line (located by the index) and returns its fields.</summary>
     public static JsonObject? ReadLineFields(string segmentPath, long offset, int length)

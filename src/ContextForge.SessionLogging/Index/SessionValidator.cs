@@ -103,6 +103,11 @@ internal static class SessionValidator
         }
         foreach (var stream in OutputStream.Of(e.Fields, dir))
         {
+            if (stream.RejectedBlobReference is { } rejected)
+            {
+                add("error", "unsafe_blob_reference", e, $"{e.GetString(JournalFields.OperationId)} {stream.Stream}: blob reference {Truncate(rejected)} is not blobs/<sha256>; refused, not opened");
+                continue;
+            }
             if (stream.Hash is null)
             {
                 add("error", "capture_hash_mismatch", e, $"{e.GetString(JournalFields.OperationId)} {stream.Stream}: no integrity hash recorded");
@@ -120,6 +125,8 @@ internal static class SessionValidator
                 add("error", "capture_hash_mismatch", e, $"{e.GetString(JournalFields.OperationId)} {stream.Stream}: stored output hashes to {actual[..19]}..., the journal says {stream.Hash[..Math.Min(19, stream.Hash.Length)]}...");
         }
     }
+
+    private static string Truncate(string s) => s.Length <= 80 ? s : s[..80] + "...";
 
     private static void ValidateParents(string id, Dictionary<string, string?> parents, List<ValidationFinding> findings)
     {
