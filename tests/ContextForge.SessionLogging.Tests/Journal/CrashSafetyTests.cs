@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using ContextForge.SessionLogging.Events;
+using ContextForge.SessionLogging.Journal;
+using ContextForge.SessionLogging.Tests.Support;
+
+namespace ContextForge.SessionLogging.Tests.Journal;
+
+/// <summary>
+/// The fast version of scripts/crash-test.sh: real 'cfsession run' processes SIGKILLed at random points while their
+/// child prints, interleaved with runs that return. Journals still read, only a last line can be torn, nothing
+/// acknowledged is lost, validate reports no integrity error, reindex rebuilds.
+/// </summary>
+public sealed class CrashSafetyTests : IDisposable
+{
+    private const int Batches = 5, VictimsPerBatch = 4; // 20 kills
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private Process StartVictim(int n, string? joinSession)
+    {
+        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, WorkingDirectory = _dir.Path };
+        foreach (string a in new[] { CfSessionProcess.DllPath, "run", "--no-pty", "--", "sh", "-c", $"n=0; while [ $n -lt 40000 ]; do echo \"victim {n} line $n\"; n=$((n+1)); done" }) psi.ArgumentList.Add(a);
+        psi.Environment["CFSESSION_HOME"] = _dir.Path;
+        psi.Environment.Remove("CFSESSION_PARENT_ID");
+        if (joinSession is null) psi.Environment.Remove("CFSESSION_ID"); else psi.Environment["CFSESSION_ID"] = joinSession;
+        var p = Process.Start(psi)!;
+        p.StandardInput.Close();
+        _ = p.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
+        _ = p.StandardError.BaseStream.CopyToAsync(Stream.Null);
+        return p;
+    }
+
+    [Fact]
+    public async Task Sigkill_at_random_points_loses_nothing_acknowledged_and_breaks_no_journal()
+    {
+        var random = new Random(Environment.TickCount);
+        var start = await CfSessionProcess.RunAsync(_dir.Path, ["start", "--name", "crash-shared"]);
+        string shared = start.StdoutText.Trim()["export CFSESSION_ID=".Length..];
+        var acknowledged = new List<string>();
+        int kills = 0;
+        for (int batch = 0; batch < Batches; batch++)
+        {
+            var victims = Enumerable.Range(0, VictimsPerBatch).Select(v => StartVictim(batch * VictimsPerBatch + v, v % 2 == 0 ? shared : null)).ToList();
+            var ack = CfSessionProcess.RunAsync(_dir.Path, ["run", "--no-pty", "--", "sh", "-c", $"echo 'ack {batch} a'; echo 'ack {batch} b'"],
+                environment: batch % 2 == 0 ? new Dictionary<string, string?> { ["CFSESSION_ID"] = shared } : null);
+            foreach (var victim in victims)
+            {
+                await Task.Delay(random.Next(0, 400));
+                try { victim.Kill(); kills++; } catch (InvalidOperationException) { } // already exited: not a kill
+            }
+            foreach (var victim in victims) { await victim.WaitForExitAsync(); victim.Dispose(); }
+            var ackRun = await ack;
+            Assert.Equal(0, ackRun.ExitCode);
+            acknowledged.Add($"ack {batch} a\nack {batch} b\n");
+        }
+
+        var outputs = new List<string>();
+        foreach (string id in JournalFiles.SessionIds(_dir.Path))
+        {
+            var read = JournalFiles.ReadSession(_dir.Path, id);
+            Assert.All(read.Problems, p => Assert.Equal(JournalProblemKind.TornLastLine, p.Kind));
+            outputs.AddRange(read.Events.Where(e => e.Name == SessionEventNames.TerminalCapture).Select(e => e.GetString(JournalFields.Output) ?? ""));
+        }
+        foreach (string a in acknowledged) Assert.Single(outputs, o => o == a);
+        Assert.True(kills > 0);
+
+        var validate = await CfSessionProcess.RunAsync(_dir.Path, ["validate", "--all", "--json"]);
+        var kinds = JsonNode.Parse(validate.Stdout)!["findings"]!.AsArray().Select(f => f!["kind"]!.GetValue<string>()).ToList();
+        Assert.All(kinds, k => Assert.Contains(k, new[] { "torn_line", "abandoned", "capture_output_not_stored" }));
+        Assert.Equal(0, (await CfSessionProcess.RunAsync(_dir.Path, ["reindex"])).ExitCode);
+        // The rebuilt index holds every acknowledged operation.
+        string history = (await CfSessionProcess.RunAsync(_dir.Path, ["history", "--limit", "0", "--json"])).StdoutText;
+        Assert.NotNull(JsonNode.Parse(history));
+        for (int batch = 0; batch < Batches; batch++) Assert.Contains($"echo 'ack {batch} a'", history, StringComparison.Ordinal);
+    }
+}
