@@ -59,6 +59,11 @@ internal static class CliApplication
         {
             return context.Fail(ExitCodes.Usage, ex.Message);
         }
+        catch (Microsoft.Data.Sqlite.SqliteException ex) when (ex.SqliteErrorCode is 8 or 10 or 13 or 14)
+        {
+            // SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN: the data directory is unwritable or full.
+            return context.Fail(ExitCodes.JournalUnavailable, $"cannot write the history index: {ex.Message.ReplaceLineEndings(" ")}");
+        }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return context.Fail(ExitCodes.JournalUnavailable, $"cannot write the journal: {ex.Message}");

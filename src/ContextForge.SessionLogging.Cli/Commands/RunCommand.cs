@@ -18,7 +18,7 @@ internal static class RunCommand
         var type = new Option<string?>("--type", "-t") { Description = "Type of the new session (default: command)" };
         var pty = new Option<bool>("--pty") { Description = "Run the command on a pseudo-terminal even when stdin/stdout are not terminals" };
         var noPty = new Option<bool>("--no-pty") { Description = "Use plain pipes (stdout and stderr kept apart) even on a terminal" };
-        var requireJournal = new Option<bool>("--require-journal") { Description = "Fail (exit 74) instead of running unrecorded when the journal cannot be written" };
+        var requireJournal = new Option<bool>("--require-journal") { Description = "Exit 74 when the journal cannot be written: before running (nothing is run) or after (the output was shown, the record is incomplete)" };
         var noRedact = new Option<bool>("--no-redact") { Description = "Record output and arguments as they are, without replacing secrets with [REDACTED:<pattern>]" };
         var command = new Command("run", "Run a command inside a session and record it: cfsession run -- make test")
         {
@@ -61,7 +61,9 @@ internal static class RunCommand
                     result = await CommandRecorder.RunAsync(session, runner, spec, parentOperation, cancellationToken).ConfigureAwait(false);
                     session.End();
                 }
-                ReportDrops(context, session);
+                bool incomplete = ReportDrops(context, session, result);
+                if (incomplete && parse.GetValue(requireJournal))
+                    return context.Fail(ExitCodes.JournalUnavailable, $"the record of this run is incomplete and --require-journal was given (the command exited {result.Outcome.ExitCode})");
                 if (result.StartError is { } startError)
                 {
                     return context.Fail((ExitCodes)result.Outcome.ExitCode, startError);
@@ -86,11 +88,25 @@ internal static class RunCommand
         }
     }
 
-    private static void ReportDrops(CliContext context, Session session)
+    // One line per sink that lost events (received = stored + dropped), and one per output stream that could not
+    // be stored; true when the journal record of this run is incomplete.
+    private static bool ReportDrops(CliContext context, Session session, CommandRunResult result)
     {
+        bool incomplete = false;
         foreach (var stats in session.SinkStatistics.Where(s => s.Dropped > 0))
         {
-            context.Notice($"{stats.Dropped} of {stats.Received} events were not stored by the {stats.Name}: {stats.LastError}");
+            context.Notice($"{stats.Name}: received {stats.Received} events, stored {stats.Stored}, dropped {stats.Dropped}: {OneLine(stats.LastError)}");
+            incomplete |= stats.Name == "journal";
         }
+        foreach (string field in new[] { Events.JournalFields.OutputBlob + "_error", Events.JournalFields.StderrBlob + "_error" })
+        {
+            if (result.Event.GetString(field) is not { } error) continue;
+            string stream = field[..field.IndexOf('_', StringComparison.Ordinal)];
+            context.Notice(OneLine(error).Replace("output could not be stored", $"{stream} was shown but could not be stored", StringComparison.Ordinal));
+            incomplete = true;
+        }
+        return incomplete;
     }
+
+    private static string OneLine(string? text) => (text ?? "unknown error").ReplaceLineEndings(" ");
 }

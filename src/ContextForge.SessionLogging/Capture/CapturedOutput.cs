@@ -106,8 +106,7 @@ internal sealed class CapturedOutput : IDisposable
             _completed = true;
             _digest = _hash.GetHashAndReset();
             try { _spill?.Flush(flushToDisk: true); } catch (IOException ex) { SpillError ??= ex.Message; }
-            _spill?.Dispose();
-            _spill = null;
+            DisposeSpill();
         }
         return Convert.ToHexStringLower(_digest!);
     }
@@ -142,9 +141,16 @@ internal sealed class CapturedOutput : IDisposable
         return text.Length <= maxChars ? text : text[..maxChars];
     }
 
+    // Disposing flushes what is still buffered: on a full disk that throws, and the error belongs to the capture.
+    private void DisposeSpill()
+    {
+        try { _spill?.Dispose(); } catch (IOException ex) { SpillError ??= ex.Message; }
+        _spill = null;
+    }
+
     public void Dispose()
     {
-        _spill?.Dispose();
+        DisposeSpill();
         _hash.Dispose();
         if (_spillPath is not null && File.Exists(_spillPath))
         {

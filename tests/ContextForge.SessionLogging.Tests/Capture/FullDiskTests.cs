@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Text;
+using ContextForge.SessionLogging.Tests.Support;
+
+namespace ContextForge.SessionLogging.Tests.Capture;
+
+/// <summary>
+/// A full disk (a 256 KiB tmpfs) and a read-only data directory: the command still runs and its output is shown,
+/// the loss is reported in one line (received = stored + dropped), --require-journal exits 74, and nothing recorded
+/// before is damaged. Needs root (mount); skipped otherwise.
+/// </summary>
+public sealed class FullDiskTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private readonly string _mount;
+    private readonly bool _mounted;
+
+    public FullDiskTests()
+    {
+        _mount = _dir.Combine("mnt");
+        Directory.CreateDirectory(_mount);
+        _mounted = OperatingSystem.IsLinux() && Environment.UserName == "root" && Mount("-t", "tmpfs", "-o", "size=256k", "tmpfs", _mount) == 0;
+    }
+
+    public void Dispose()
+    {
+        if (_mounted) Mount("-u", _mount);
+        _dir.Dispose();
+    }
+
+    private static int Mount(params string[] args)
+    {
+        var psi = new ProcessStartInfo(args[0] == "-u" ? "umount" : "mount") { RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in args[0] == "-u" ? args[1..] : args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        p.WaitForExit();
+        return p.ExitCode;
+    }
+
+    private string Data => Path.Combine(_mount, "data");
+
+    private Task<CliRun> Cf(params string[] args) => CfSessionProcess.RunAsync(Data, args, workingDirectory: _dir.Path);
+
+    private Dictionary<string, byte[]> Snapshot() =>
+        Directory.EnumerateFiles(Path.Combine(Data, "sessions"), "*", SearchOption.AllDirectories).ToDictionary(f => f, File.ReadAllBytes);
+
+    [Fact]
+    public async Task Full_disk_shows_the_output_reports_the_loss_in_one_line_and_damages_nothing_recorded()
+    {
+        if (!_mounted) return;
+        var first = await Cf("run", "--", "echo", "recorded before the disk filled");
+        Assert.Equal(0, first.ExitCode);
+        var before = Snapshot();
+        string filler = Path.Combine(_mount, "filler");
+        using (var fs = new FileStream(filler, FileMode.CreateNew))
+        {
+            byte[] block = new byte[4096];
+            try { while (true) { fs.Write(block); fs.Flush(); } } catch (IOException) { }
+        }
+
+        var full = await Cf("run", "--", "sh", "-c", "echo shown; head -c 300000 /dev/zero | tr '\\0' y; echo; exit 3");
+        Assert.Equal(3, full.ExitCode); // the command's own exit code
+        Assert.Equal(6 + 300000 + 1, full.Stdout.Length); // every byte shown
+        string[] notices = full.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains(notices, n => n.StartsWith("cfsession: journal: received ", StringComparison.Ordinal) && n.Contains(", stored 0, dropped ", StringComparison.Ordinal) && n.Contains("No space left on device", StringComparison.Ordinal));
+        Assert.All(notices, n => Assert.StartsWith("cfsession: ", n, StringComparison.Ordinal));
+
+        var required = await Cf("run", "--require-journal", "--", "sh", "-c", "echo still shown; exit 0");
+        Assert.Equal(74, required.ExitCode);
+        Assert.Equal("still shown\n", required.StdoutText);
+        Assert.Contains("--require-journal", required.Stderr, StringComparison.Ordinal);
+
+        foreach (var (file, bytes) in before) Assert.Equal(bytes, File.ReadAllBytes(file)); // nothing recorded before is damaged
+        File.Delete(filler);
+        string firstSession = Path.GetFileName(Path.GetDirectoryName(before.Keys.First(f => f.EndsWith(".jsonl", StringComparison.Ordinal)))!);
+        var validate = await Cf("validate", firstSession);
+        Assert.Equal(0, validate.ExitCode);
+    }
+
+    [Fact]
+    public async Task Read_only_data_directory_runs_unrecorded_with_one_line_and_require_journal_runs_nothing()
+    {
+        if (!_mounted) return;
+        Assert.Equal(0, (await Cf("run", "--", "echo", "recorded")).ExitCode);
+        var before = Snapshot();
+        Assert.Equal(0, Mount("-o", "remount,ro", _mount));
+
+        var run = await Cf("run", "--", "sh", "-c", "echo shown anyway; exit 5");
+        Assert.Equal(5, run.ExitCode);
+        Assert.Equal("shown anyway\n", run.StdoutText);
+        Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("running unrecorded", run.Stderr, StringComparison.Ordinal);
+
+        var required = await Cf("run", "--require-journal", "--", "sh", "-c", "echo must not run");
+        Assert.Equal(74, required.ExitCode);
+        Assert.Empty(required.Stdout);
+        foreach (var (file, bytes) in before) Assert.Equal(bytes, File.ReadAllBytes(file));
+    }
+}
