@@ -43,3 +43,19 @@ measure "1M-lines" "" seq 1 "$lines"
 measure "1M-lines" "--no-redact" seq 1 "$lines"
 measure "one-${big_mb}MB-line" "" sh -c "head -c $((big_mb * 1024 * 1024)) /dev/zero | tr '\\0' x"
 measure "one-${big_mb}MB-line" "--no-redact" sh -c "head -c $((big_mb * 1024 * 1024)) /dev/zero | tr '\\0' x"
+
+# The explicit cap: a 100 MB line with --max-output 10MB is shown in full, 10 MB stored, flagged, true length recorded.
+data="$work/capped"; mkdir -p "$data"
+CFSESSION_HOME="$data" /usr/bin/time -f '%M %e' -o "$work/time" dotnet "$cli" run --no-pty --max-output 10MB -- \
+  sh -c "head -c $((big_mb * 1024 * 1024)) /dev/zero | tr '\\0' x" | wc -c >"$work/shown"
+read -r rss_kb secs <"$work/time"
+python3 - "$data" "$(cat "$work/shown")" "$secs" "$((rss_kb / 1024))" <<'PY'
+import glob, json, sys
+data, shown, secs, rss = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+for seg in glob.glob(f"{data}/sessions/*/*.jsonl"):
+    for line in open(seg):
+        e = json.loads(line)
+        if e["event"] == "TerminalCapture":
+            print(f"overload: capped-10MB shown={shown} stored={e['output_length']} truncated={e.get('output_truncated')} "
+                  f"received_length={e.get('output_received_length')} seconds={secs} peak_rss_mb={rss}")
+PY

@@ -27,13 +27,14 @@ internal sealed class CliContext
     public string? GetEnvironment(string name) =>
         _environment is not null ? _environment.GetValueOrDefault(name) : Environment.GetEnvironmentVariable(name);
 
-    public SessionManager CreateManager(bool redact = true)
+    public SessionManager CreateManager(bool redact = true, long? maxOutputBytes = null)
     {
         var manager = new SessionManager(new SessionLoggingOptions
         {
             DataDirectory = GetEnvironment(DataDirectory.HomeVariable) is { Length: > 0 } home ? home : null,
             ToolName = "cfsession",
             Redact = redact,
+            MaxOutputBytes = maxOutputBytes,
         });
         if (manager.RedactionConfigError is { } error) Notice(error);
         return manager;

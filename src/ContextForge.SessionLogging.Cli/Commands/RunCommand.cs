@@ -19,10 +19,11 @@ internal static class RunCommand
         var pty = new Option<bool>("--pty") { Description = "Run the command on a pseudo-terminal even when stdin/stdout are not terminals" };
         var noPty = new Option<bool>("--no-pty") { Description = "Use plain pipes (stdout and stderr kept apart) even on a terminal" };
         var requireJournal = new Option<bool>("--require-journal") { Description = "Exit 74 when the journal cannot be written: before running (nothing is run) or after (the output was shown, the record is incomplete)" };
+        var maxOutput = new Option<string?>("--max-output") { Description = "Store at most this much of each output stream (e.g. 100MB); the rest is shown, counted and flagged truncated. Default: no cap" };
         var noRedact = new Option<bool>("--no-redact") { Description = "Record output and arguments as they are, without replacing secrets with [REDACTED:<pattern>]" };
         var command = new Command("run", "Run a command inside a session and record it: cfsession run -- make test")
         {
-            commandLine, name, type, pty, noPty, requireJournal, noRedact,
+            commandLine, name, type, pty, noPty, requireJournal, noRedact, maxOutput,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -37,7 +38,8 @@ internal static class RunCommand
                 foreach (string variable in Tracing.EventPipeRecording.InheritedVariables) environment[variable] = null;
             }
             var spec = new CommandSpec(argv[0], argv[1..], Provenance.SafeCwd(), environment);
-            var manager = context.CreateManager(redact: !parse.GetValue(noRedact));
+            long? cap = parse.GetValue(maxOutput) is { } capText ? Quantities.Size(capText, "--max-output") : null;
+            var manager = context.CreateManager(redact: !parse.GetValue(noRedact), maxOutputBytes: cap);
 
             if (manager.Data.CheckWritable() is { } problem)
             {

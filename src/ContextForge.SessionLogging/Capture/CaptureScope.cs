@@ -29,7 +29,7 @@ public sealed class CaptureScope : IDisposable
         _session = session;
         OperationName = operationName;
         OperationId = Guid.NewGuid().ToString("D");
-        _output = new CapturedOutput("console", session.Data.BlobDirectory(session.Id), session.CreateLineRedactor());
+        _output = session.CreateCapture("console");
         _captureWriter = new CaptureTextWriter(_output, _gate);
         TextWriter realStdout = ConsoleRouter.Install();
         display ??= AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(realStdout) });
@@ -83,6 +83,7 @@ public sealed class CaptureScope : IDisposable
             {
                 OutputStore.Store(_output, _session.Data.BlobDirectory(_session.Id), fields,
                     JournalFields.OutputLength, JournalFields.IntegrityHash, JournalFields.Output, JournalFields.OutputBlob);
+                CommandRecorder.RecordTruncation(_output, fields, JournalFields.OutputTruncated, JournalFields.OutputReceivedLength);
                 sample = OutputStore.Sample(_output);
             }
             fields[JournalFields.OutputSample] = sample;

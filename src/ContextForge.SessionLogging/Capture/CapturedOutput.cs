@@ -29,8 +29,12 @@ internal sealed class CapturedOutput : IDisposable
     private readonly LineRedactor? _redactor;
     private readonly ByteSink _store;
 
-    public CapturedOutput(string streamName, string? spillDirectory, LineRedactor? redactor = null)
+    private readonly long _maxStoredBytes;
+
+    public CapturedOutput(string streamName, string? spillDirectory, LineRedactor? redactor = null, long? maxStoredBytes = null)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxStoredBytes ?? 0);
+        _maxStoredBytes = maxStoredBytes ?? long.MaxValue;
         StreamName = streamName;
         _spillDirectory = spillDirectory;
         _redactor = redactor;
@@ -40,8 +44,11 @@ internal sealed class CapturedOutput : IDisposable
     /// <summary>What redaction replaced in this stream; null when the stream is not redacted.</summary>
     public RedactionTally? Redactions => _redactor?.Tally;
 
-    /// <summary>Bytes received from the producer (before redaction).</summary>
+    /// <summary>Bytes received from the producer (before redaction and truncation): the true length of the stream.</summary>
     public long ReceivedLength { get; private set; }
+
+    /// <summary>True when the stream reached the cap and the rest was counted but not stored.</summary>
+    public bool Truncated { get; private set; }
 
     /// <summary>"pty", "stdout", "stderr" or "console".</summary>
     public string StreamName { get; }
@@ -64,6 +71,13 @@ internal sealed class CapturedOutput : IDisposable
     private void Store(ReadOnlySpan<byte> bytes)
     {
         if (bytes.IsEmpty) return;
+        if (Length + bytes.Length > _maxStoredBytes)
+        {
+            // The cap: what is stored (and hashed) ends here; ReceivedLength keeps counting.
+            Truncated = true;
+            bytes = bytes[..(int)Math.Max(0, _maxStoredBytes - Length)];
+            if (bytes.IsEmpty) return;
+        }
         _hash.AppendData(bytes);
         Length += bytes.Length;
         int toHead = Math.Min(bytes.Length, _head.Length - _headLength);

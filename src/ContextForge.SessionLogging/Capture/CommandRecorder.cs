@@ -33,8 +33,8 @@ internal static class CommandRecorder
     {
         string operationId = Guid.NewGuid().ToString("D");
         string blobs = session.Data.BlobDirectory(session.Id);
-        using var primary = new CapturedOutput("stdout", blobs, session.CreateLineRedactor());
-        using var stderr = new CapturedOutput("stderr", blobs, session.CreateLineRedactor());
+        using var primary = session.CreateCapture("stdout");
+        using var stderr = session.CreateCapture("stderr");
         var env = new Dictionary<string, string?>(command.Environment)
         {
             [SessionEnvironment.SessionId] = session.Id,
@@ -81,10 +81,12 @@ internal static class CommandRecorder
         fields[JournalFields.CaptureMode] = outcome.Mode;
         if (startError is not null) fields[JournalFields.Error] = startError;
         OutputStore.Store(primary, blobs, fields, JournalFields.OutputLength, JournalFields.IntegrityHash, JournalFields.Output, JournalFields.OutputBlob);
+        RecordTruncation(primary, fields, JournalFields.OutputTruncated, JournalFields.OutputReceivedLength);
         string sample = OutputStore.Sample(primary);
         if (outcome.Mode != "pty")
         {
             OutputStore.Store(stderr, blobs, fields, JournalFields.StderrLength, JournalFields.StderrHash, JournalFields.Stderr, JournalFields.StderrBlob);
+            RecordTruncation(stderr, fields, JournalFields.StderrTruncated, JournalFields.StderrReceivedLength);
             if (sample.Length < OutputStore.SampleLength)
             {
                 string errSample = OutputStore.Sample(stderr);
@@ -101,6 +103,14 @@ internal static class CommandRecorder
         var record = new CaptureRecord(operationId, fields[JournalFields.OperationName]!.GetValue<string>(), session.Id, start, end, durationMs, outcome.ExitCode,
             primary.Length + stderr.Length, fields[JournalFields.IntegrityHash]!.GetValue<string>(), outcome.ExitCode == 0);
         return new CommandRunResult(outcome, record, e, startError);
+    }
+
+    /// <summary>A capped stream records that it was truncated and its true length (bytes received from the child).</summary>
+    internal static void RecordTruncation(CapturedOutput output, JsonObject fields, string truncatedField, string receivedField)
+    {
+        if (!output.Truncated) return;
+        fields[truncatedField] = true;
+        fields[receivedField] = output.ReceivedLength;
     }
 
     /// <summary>A W3C traceparent whose trace id is the session id and whose span id comes from the operation id.</summary>

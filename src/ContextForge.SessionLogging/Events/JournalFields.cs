@@ -29,6 +29,10 @@ public static class JournalFields
     public const string OutputPlain = "output_plain";
     public const string IntegrityHash = "integrity_hash";
     public const string StderrLength = "stderr_length";
+    public const string OutputTruncated = "output_truncated";
+    public const string OutputReceivedLength = "output_received_length";
+    public const string StderrTruncated = "stderr_truncated";
+    public const string StderrReceivedLength = "stderr_received_length";
     public const string Stderr = "stderr";
     public const string StderrBlob = "stderr_blob";
     public const string StderrHash = "stderr_hash";

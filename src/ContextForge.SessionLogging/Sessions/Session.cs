@@ -69,6 +69,10 @@ public sealed class Session : IDisposable
     /// <summary>A line redactor for one captured stream; null when redaction is off.</summary>
     internal Redaction.LineRedactor? CreateLineRedactor() => _manager.Redactor?.CreateLineRedactor();
 
+    /// <summary>A capture for one output stream of an operation, redacted and capped as configured.</summary>
+    internal CapturedOutput CreateCapture(string streamName) =>
+        new(streamName, Data.BlobDirectory(Id), CreateLineRedactor(), _manager.Options.MaxOutputBytes);
+
     /// <summary>The redactor in use; null when redaction is off.</summary>
     internal Redaction.SecretRedactor? Redactor => _manager.Redactor;
 

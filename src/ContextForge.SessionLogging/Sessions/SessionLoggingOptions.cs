@@ -24,6 +24,13 @@ public sealed class SessionLoggingOptions
     /// </summary>
     public bool Redact { get; set; } = true;
 
+    /// <summary>
+    /// The most bytes of each output stream of one operation that are stored; beyond it the stream is still shown and
+    /// counted but not stored, and the capture records <c>output_truncated: true</c> with the true length in
+    /// <c>output_received_length</c> (same for stderr). Null (the default): no cap, everything is stored.
+    /// </summary>
+    public long? MaxOutputBytes { get; set; }
+
     /// <summary>The name recorded as the tool in provenance. Default: the library's name.</summary>
     public string ToolName { get; set; } = "ContextForge.SessionLogging";
 }
