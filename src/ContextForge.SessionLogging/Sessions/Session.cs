@@ -32,7 +32,39 @@ public sealed class Session : IDisposable
         OwnsLifetime = ownsLifetime;
         _pipeline = manager.CreatePipeline(id, out _journal);
         _provider = _pipeline.Sinks.OfType<EventSourceSink>().FirstOrDefault();
+        _milestones = manager.LoadMilestones();
+        TraceId = SessionActivities.TraceIdFor(id);
+        _activity = SessionActivities.StartSession(id, name, type, joined: !ownsLifetime);
+        ActivityContext = _activity?.Context
+            ?? SessionActivities.InheritedContext(id)
+            ?? new System.Diagnostics.ActivityContext(TraceId, System.Diagnostics.ActivitySpanId.CreateFromString(activityId.ToString("N").AsSpan(0, 16)), System.Diagnostics.ActivityTraceFlags.Recorded);
+        _previousCurrent = s_current;
+        s_current = this;
     }
+
+    private static volatile Session? s_current;
+    private readonly Session? _previousCurrent;
+    private readonly Milestones.MilestoneEngine? _milestones;
+    private readonly System.Diagnostics.Activity? _activity;
+
+    /// <summary>
+    /// The session's W3C trace id: its id without dashes (<see cref="SessionActivities.SessionIdFor"/> goes back).
+    /// </summary>
+    public System.Diagnostics.ActivityTraceId TraceId { get; }
+
+    /// <summary>
+    /// The context operations of this process hang under: the session's activity in this process when one is
+    /// listened to, else the <c>TRACEPARENT</c> this process inherited for the session, else the session's trace
+    /// with a span id taken from its activity id.
+    /// </summary>
+    internal System.Diagnostics.ActivityContext ActivityContext { get; }
+
+    /// <summary>
+    /// The session this process is recording into: the one most recently started or joined here and not yet
+    /// disposed (disposing it makes the one before it current again). <see cref="UnifiedTelemetry"/>, the
+    /// ILogger provider and the Serilog sink journal into it.
+    /// </summary>
+    public static Session? Current => s_current;
 
     /// <summary>The session (correlation) id: a lowercase UUIDv4.</summary>
     public string Id { get; }
@@ -162,6 +194,7 @@ public sealed class Session : IDisposable
         if (_ended) return;
         _ended = true;
         if (OwnsLifetime) EmitSessionEnd(_manager, this, DateTimeOffset.UtcNow);
+        _activity?.Stop();
     }
 
     /// <summary>Ends a joined session on behalf of its owner (<c>cfsession end</c>).</summary>
@@ -175,7 +208,28 @@ public sealed class Session : IDisposable
     public void Dispose()
     {
         End();
+        _activity?.Stop();
+        if (ReferenceEquals(s_current, this)) s_current = _previousCurrent is { _disposed: false } previous ? previous : null;
+        _disposed = true;
         _journal.Dispose();
+    }
+
+    private bool _disposed;
+
+    /// <summary>
+    /// Journals an event emitted through <see cref="UnifiedTelemetry"/> (or a logging integration): the fields
+    /// keep the names they were given; a milestone's name goes first as <c>milestone_name</c>.
+    /// </summary>
+    internal SessionEvent? LogCustomEvent(string eventName, SessionKeywords keywords, string? milestoneName, IEnumerable<KeyValuePair<string, object?>>? fields, EventLevel level = EventLevel.Informational)
+    {
+        if (_ended || _disposed) return null;
+        var json = new JsonObject();
+        if (milestoneName is not null) json[JournalFields.MilestoneName] = milestoneName;
+        if (fields is not null)
+        {
+            foreach (var (key, value) in fields) json[key] = UnifiedFieldEncoder.ToJournal(value);
+        }
+        return Emit(eventName, DateTimeOffset.UtcNow, level, keywords, json);
     }
 
     internal static void EmitSessionEnd(SessionManager manager, Session session, DateTimeOffset end)
@@ -211,6 +265,7 @@ public sealed class Session : IDisposable
     {
         var e = new SessionEvent(name, timestamp, Id, ActivityId, level, keywords, fields);
         _pipeline.Emit(e);
+        _milestones?.OnEvent(this, e);
         return e;
     }
 
