@@ -18,6 +18,8 @@ internal static class CliApplication
         root.Subcommands.Add(AchievementCommand.Create(context));
         root.Subcommands.Add(InspectCommand.Create(context));
         root.Subcommands.Add(SessionsCommand.Create(context));
+        root.Subcommands.Add(MilestonesCommand.Create(context));
+        root.Subcommands.Add(MilestoneCommand.Create(context));
 
         ParseResult parse = root.Parse(args);
         context.Verbose = parse.GetValue(verbose);

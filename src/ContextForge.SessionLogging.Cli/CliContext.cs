@@ -31,6 +31,7 @@ internal sealed class CliContext
     {
         DataDirectory = GetEnvironment(DataDirectory.HomeVariable) is { Length: > 0 } home ? home : null,
         ToolName = "cfsession",
+        Warning = Notice,
     });
 
     /// <summary>Writes text exactly as given (no markup, no wrapping), for JSON and shell lines.</summary>

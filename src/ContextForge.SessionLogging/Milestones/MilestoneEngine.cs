@@ -151,7 +151,7 @@ internal sealed class MilestoneEngine(DataDirectory data, IReadOnlyList<Mileston
         ["rule_kind"] = MilestoneDefinition.KindName(d.Kind),
         ["scope"] = MilestoneDefinition.ScopeName(d.Scope),
         ["trigger_event"] = trigger.Name,
-        ["session_id"] = sessionId,
+        [JournalFields.CorrelationId] = sessionId,
     };
 
     private void Reach(Session session, MilestoneDefinition d, JsonObject evidence, DateTimeOffset when)

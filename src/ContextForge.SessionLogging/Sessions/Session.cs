@@ -220,6 +220,25 @@ public sealed class Session : IDisposable
     /// Journals an event emitted through <see cref="UnifiedTelemetry"/> (or a logging integration): the fields
     /// keep the names they were given; a milestone's name goes first as <c>milestone_name</c>.
     /// </summary>
+    /// <summary>
+    /// Records an event of the caller's own (a log entry, a domain event) in this session: journaled with
+    /// <paramref name="fields"/> (names kept as given) and emitted on the <c>ContextForge.UnifiedTelemetry</c>
+    /// provider with the Session keyword, like <see cref="UnifiedTelemetry.LogSessionEvent(string, EventLevel, IEnumerable{KeyValuePair{string, object}})"/>.
+    /// </summary>
+    public void LogEvent(string eventName, EventLevel level, IEnumerable<KeyValuePair<string, object?>>? fields)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(eventName);
+        UnifiedTelemetry.EmitSessionEventToProvider(eventName, level, fields);
+        LogCustomEvent(eventName, SessionKeywords.Session, null, fields, level);
+    }
+
+    /// <summary>
+    /// The journal name of a caller's field: the name as given, except that a name the journal line's header uses
+    /// (<c>v</c>, <c>event</c>, <c>ts</c>, <c>session_id</c>, ...) or <c>milestone_name</c> gets a <c>field_</c> prefix.
+    /// </summary>
+    internal static string JournalFieldName(string name) =>
+        Journal.JournalLine.HeaderKeys.Contains(name) || name == JournalFields.MilestoneName ? "field_" + name : name;
+
     internal SessionEvent? LogCustomEvent(string eventName, SessionKeywords keywords, string? milestoneName, IEnumerable<KeyValuePair<string, object?>>? fields, EventLevel level = EventLevel.Informational)
     {
         if (_ended || _disposed) return null;
@@ -227,7 +246,7 @@ public sealed class Session : IDisposable
         if (milestoneName is not null) json[JournalFields.MilestoneName] = milestoneName;
         if (fields is not null)
         {
-            foreach (var (key, value) in fields) json[key] = UnifiedFieldEncoder.ToJournal(value);
+            foreach (var (key, value) in fields) json[JournalFieldName(key)] = UnifiedFieldEncoder.ToJournal(value);
         }
         return Emit(eventName, DateTimeOffset.UtcNow, level, keywords, json);
     }

@@ -41,7 +41,7 @@ public static class UnifiedTelemetry
     /// Emits a session event named <paramref name="eventName"/> with <paramref name="fields"/> (Session keyword,
     /// level Informational) and journals it in the current session.
     /// </summary>
-    public static void LogSessionEvent(string eventName, IEnumerable<KeyValuePair<string, object?>>? fields = null) =>
+    public static void LogSessionEvent(string eventName, IEnumerable<KeyValuePair<string, object?>>? fields) =>
         LogSessionEvent(eventName, EventLevel.Informational, fields);
 
     /// <summary>
@@ -74,6 +74,15 @@ public static class UnifiedTelemetry
         if (!IsEnabled(SessionKeywords.Milestone) && session is null) return;
         EmitMilestoneToProvider(milestoneName, fields);
         session?.LogCustomEvent(MilestoneReachedEventName, SessionKeywords.Milestone, milestoneName, fields);
+    }
+
+    /// <summary>Only the provider half of <see cref="LogSessionEvent(string, EventLevel, IEnumerable{KeyValuePair{string, object}})"/>.</summary>
+    internal static void EmitSessionEventToProvider(string eventName, EventLevel level, IEnumerable<KeyValuePair<string, object?>>? fields)
+    {
+        var source = UnifiedTelemetryEventSource.Log;
+        if (!source.IsEnabled(level, (EventKeywords)SessionKeywords.Session)) return;
+        var (count, json, types) = UnifiedFieldEncoder.Encode(fields);
+        source.WriteSessionEvent(eventName, level, new SessionEventPayload(count, json, types));
     }
 
     /// <summary>Only the provider half of <see cref="LogAchievementMilestone"/> (the caller journals).</summary>
