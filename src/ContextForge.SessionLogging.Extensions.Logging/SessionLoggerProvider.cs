@@ -130,14 +130,20 @@ internal sealed class SessionLogger(SessionLoggerProvider provider, string categ
         provider.Scopes.ForEachScope((scope, state) =>
         {
             if (scope is null) return;
+            string? text = scope.ToString();
             if (scope is IEnumerable<KeyValuePair<string, object?>> scopeProperties)
             {
+                var pairs = new List<string>();
                 foreach (var (key, value) in scopeProperties)
                 {
-                    if (key != "{OriginalFormat}") state.Fields.AddProperty(key, value);
+                    if (key == "{OriginalFormat}") continue;
+                    state.Fields.AddProperty(key, value);
+                    pairs.Add($"{key}:{value}");
                 }
+                // A dictionary's ToString is its type name: show its pairs instead.
+                if (text is null || text == scope.GetType().ToString()) text = string.Join(", ", pairs);
             }
-            state.Texts.Add(scope.ToString() ?? string.Empty);
+            state.Texts.Add(text ?? string.Empty);
         }, (Fields: fields, Texts: scopeTexts));
         if (scopeTexts.Count > 0) fields.Add("scopes", string.Join(" => ", scopeTexts));
         if (exception is not null)

@@ -17,7 +17,7 @@ public static class SessionLoggingBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var options = new SessionLoggerOptions();
         configure?.Invoke(options);
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoggerProvider>(_ => new SessionLoggerProvider(options)));
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoggerProvider, SessionLoggerProvider>(_ => new SessionLoggerProvider(options)));
         return builder;
     }
 }
