@@ -38,11 +38,11 @@ public sealed class Session : IDisposable
         ActivityContext = _activity?.Context
             ?? SessionActivities.InheritedContext(id)
             ?? new System.Diagnostics.ActivityContext(TraceId, System.Diagnostics.ActivitySpanId.CreateFromString(activityId.ToString("N").AsSpan(0, 16)), System.Diagnostics.ActivityTraceFlags.Recorded);
-        _previousCurrent = s_current;
-        s_current = this;
+        _previousCurrent = s_current.Value;
+        s_current.Value = this;
     }
 
-    private static volatile Session? s_current;
+    private static readonly AsyncLocal<Session?> s_current = new();
     private readonly Session? _previousCurrent;
     private readonly Milestones.MilestoneEngine? _milestones;
     private readonly System.Diagnostics.Activity? _activity;
@@ -60,11 +60,13 @@ public sealed class Session : IDisposable
     internal System.Diagnostics.ActivityContext ActivityContext { get; }
 
     /// <summary>
-    /// The session this process is recording into: the one most recently started or joined here and not yet
-    /// disposed (disposing it makes the one before it current again). <see cref="UnifiedTelemetry"/>, the
-    /// ILogger provider and the Serilog sink journal into it.
+    /// The session this code is recording into: the one most recently started or joined in this async flow (and
+    /// the flows it starts: tasks, threads, timers created afterwards) and not yet disposed; disposing it makes the
+    /// one before it current again. Starting a session in <c>Main</c> makes it current for the whole app; starting
+    /// one inside an async method makes it current only inside that method and what it calls.
+    /// <see cref="UnifiedTelemetry"/>, the ILogger provider and the Serilog sink journal into it.
     /// </summary>
-    public static Session? Current => s_current;
+    public static Session? Current => s_current.Value;
 
     /// <summary>The session (correlation) id: a lowercase UUIDv4.</summary>
     public string Id { get; }
@@ -209,7 +211,7 @@ public sealed class Session : IDisposable
     {
         End();
         _activity?.Stop();
-        if (ReferenceEquals(s_current, this)) s_current = _previousCurrent is { _disposed: false } previous ? previous : null;
+        if (ReferenceEquals(s_current.Value, this)) s_current.Value = _previousCurrent is { _disposed: false } previous ? previous : null;
         _disposed = true;
         _journal.Dispose();
     }

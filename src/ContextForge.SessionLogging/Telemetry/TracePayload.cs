@@ -83,7 +83,12 @@ internal static class TracePayload
         switch (value)
         {
             case IDictionary<string, object?> typed:
-                return [.. typed];
+            {
+                // Enumerate: TraceEvent's StructValue does not implement CopyTo.
+                var list = new List<KeyValuePair<string, object?>>();
+                foreach (var pair in typed) list.Add(pair);
+                return list;
+            }
             case IDictionary dictionary:
             {
                 var list = new List<KeyValuePair<string, object?>>();
@@ -91,7 +96,11 @@ internal static class TracePayload
                 return list;
             }
             case IEnumerable<KeyValuePair<string, object?>> pairs:
-                return [.. pairs];
+            {
+                var list = new List<KeyValuePair<string, object?>>();
+                foreach (var pair in pairs) list.Add(pair);
+                return list;
+            }
             default:
                 return null;
         }
