@@ -195,7 +195,13 @@ public sealed class Session : IDisposable
     {
         if (_ended) return;
         _ended = true;
-        if (OwnsLifetime) EmitSessionEnd(_manager, this, DateTimeOffset.UtcNow);
+        if (OwnsLifetime)
+        {
+            // Milestones reached by SessionEnd (clean_session) are journaled right after it.
+            _endingNow = true;
+            try { EmitSessionEnd(_manager, this, DateTimeOffset.UtcNow); }
+            finally { _endingNow = false; }
+        }
         _activity?.Stop();
     }
 
@@ -217,6 +223,7 @@ public sealed class Session : IDisposable
     }
 
     private bool _disposed;
+    private bool _endingNow;
 
     /// <summary>
     /// Journals an event emitted through <see cref="UnifiedTelemetry"/> (or a logging integration): the fields
@@ -243,7 +250,7 @@ public sealed class Session : IDisposable
 
     internal SessionEvent? LogCustomEvent(string eventName, SessionKeywords keywords, string? milestoneName, IEnumerable<KeyValuePair<string, object?>>? fields, EventLevel level = EventLevel.Informational)
     {
-        if (_ended || _disposed) return null;
+        if ((_ended && !_endingNow) || _disposed) return null;
         var json = new JsonObject();
         if (milestoneName is not null) json[JournalFields.MilestoneName] = milestoneName;
         if (fields is not null)
