@@ -18,6 +18,9 @@ public sealed class SessionLoggerOptions
     /// </summary>
     public bool JoinSessionFromEnvironment { get; set; } = true;
 
+    /// <summary>The session id (or unique prefix) to join; null means the value of <c>CFSESSION_ID</c>.</summary>
+    public string? JoinSessionId { get; set; }
+
     /// <summary>Where joined sessions are written; null means the default data directory (<c>CFSESSION_HOME</c>).</summary>
     public string? DataDirectory { get; set; }
 }
@@ -62,7 +65,7 @@ public sealed class SessionLoggerProvider : ILoggerProvider, ISupportExternalSco
             {
                 if (_joinTried) return _joined;
                 _joinTried = true;
-                string? id = Environment.GetEnvironmentVariable(SessionEnvironment.SessionId);
+                string? id = _options.JoinSessionId ?? Environment.GetEnvironmentVariable(SessionEnvironment.SessionId);
                 if (string.IsNullOrWhiteSpace(id)) return null;
                 try
                 {
