@@ -4,14 +4,14 @@
 #   LoggingBenchmarks: one structured message through our ILogger provider / Serilog sink vs Microsoft's console
 #   and JSON console providers and Serilog's file sink.
 # Results (markdown + JSON) and the machine description go to benchmarks/results/.
-# Usage: bash benchmarks/run-unified.sh [extra BenchmarkDotNet args, default: --job short]
+# Usage: bash benchmarks/run-unified.sh [extra BenchmarkDotNet args, default: --job medium]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 project=benchmarks/ContextForge.SessionLogging.Benchmarks
 out=$(mktemp -d)
 args=("$@")
-[ ${#args[@]} -eq 0 ] && args=(--job short)
+[ ${#args[@]} -eq 0 ] && args=(--job medium)
 dotnet run -c Release --project "$project" -- --filter '*UnifiedTelemetryBenchmarks*' '*LoggingBenchmarks*' \
   --exporters json markdown --artifacts "$out" "${args[@]}"
 mkdir -p benchmarks/results
