@@ -1,3 +1,21 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
 using BenchmarkDotNet.Running;
+using ContextForge.SessionLogging.Benchmarks;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// 'throughput N BUFFER_MB...' runs the EventPipe throughput program; anything else goes to BenchmarkDotNet.
+if (args.Length > 0 && args[0] == "throughput")
+{
+    int events = int.Parse(args[1], CultureInfo.InvariantCulture);
+    var results = new JsonArray();
+    foreach (string mb in args[2..])
+    {
+        var r = EventPipeThroughput.Run(events, int.Parse(mb, CultureInfo.InvariantCulture), Path.GetTempPath());
+        Console.Error.WriteLine(r.ToJsonString());
+        results.Add(r);
+    }
+    Console.WriteLine(results.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+    return 0;
+}
+BenchmarkSwitcher.FromAssembly(typeof(EmitWithoutSession).Assembly).Run(args);
+return 0;

@@ -18,6 +18,10 @@ internal static class CliApplication
         root.Subcommands.Add(AchievementCommand.Create(context));
         root.Subcommands.Add(InspectCommand.Create(context));
         root.Subcommands.Add(SessionsCommand.Create(context));
+        root.Subcommands.Add(TraceCommand.Create(context));
+        root.Subcommands.Add(VerifyCommand.Create(context));
+        root.Subcommands.Add(EtwCommand.Create(context));
+        root.Subcommands.Add(BenchCommand.Create(context));
         root.Subcommands.Add(MilestonesCommand.Create(context));
         root.Subcommands.Add(MilestoneCommand.Create(context));
 
@@ -34,6 +38,18 @@ internal static class CliApplication
         catch (SessionNotFoundException ex)
         {
             return context.Fail(ExitCodes.NoSession, ex.Message);
+        }
+        catch (TraceFileNotFoundException ex)
+        {
+            return context.Fail(ExitCodes.NoSession, ex.Message);
+        }
+        catch (Tracing.TraceReadException ex)
+        {
+            return context.Fail(ExitCodes.DataError, ex.Message);
+        }
+        catch (Tracing.TraceUnavailableException ex)
+        {
+            return context.Fail(ExitCodes.TraceUnavailable, ex.Message);
         }
         catch (CliUsageException ex)
         {

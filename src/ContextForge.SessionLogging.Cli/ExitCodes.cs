@@ -7,12 +7,16 @@ namespace ContextForge.SessionLogging.Cli;
 internal enum ExitCodes
 {
     Success = 0,
+    /// <summary><c>verify</c>: the trace and the journal differ in a way nothing explains (like diff's 1).</summary>
+    Differences = 1,
     /// <summary>The command line was wrong: unknown option, missing argument, malformed --evidence.</summary>
     Usage = 64,
     /// <summary>The data was wrong: for example ending a session that has already ended.</summary>
     DataError = 65,
     /// <summary>No such session (unknown id, no current session).</summary>
     NoSession = 66,
+    /// <summary>Tracing is unavailable: EventPipe disabled (DOTNET_EnableDiagnostics=0), no process to attach to, ETW off Windows, no trace written.</summary>
+    TraceUnavailable = 69,
     /// <summary>An unexpected internal error (details with --verbose).</summary>
     Internal = 70,
     /// <summary>The journal could not be written (unwritable or full data directory).</summary>

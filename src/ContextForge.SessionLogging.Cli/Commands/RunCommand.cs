@@ -29,7 +29,13 @@ internal static class RunCommand
             if (parse.GetValue(pty) && parse.GetValue(noPty)) throw new CliUsageException("--pty and --no-pty exclude each other");
             bool? forcePty = parse.GetValue(pty) ? true : parse.GetValue(noPty) ? false : null;
             var runner = CommandRunnerFactory.Create(forcePty);
-            var spec = new CommandSpec(argv[0], argv[1..], Provenance.SafeCwd(), new Dictionary<string, string?>());
+            var environment = new Dictionary<string, string?>();
+            // Under 'trace record' this process writes the trace; a .NET command must not write (and clobber) the same file.
+            if (context.GetEnvironment(Tracing.EventPipeRecording.RecordingMarkerVariable) is { Length: > 0 })
+            {
+                foreach (string variable in Tracing.EventPipeRecording.InheritedVariables) environment[variable] = null;
+            }
+            var spec = new CommandSpec(argv[0], argv[1..], Provenance.SafeCwd(), environment);
             var manager = context.CreateManager();
 
             if (manager.Data.CheckWritable() is { } problem)
@@ -47,8 +53,13 @@ internal static class RunCommand
             string? parentOperation = context.GetEnvironment(SessionEnvironment.ParentOperationId) is { Length: > 0 } p ? p : null;
             using (session)
             {
-                var result = await CommandRecorder.RunAsync(session, runner, spec, parentOperation, cancellationToken).ConfigureAwait(false);
-                session.End();
+                CommandRunResult result;
+                // The capture and SessionEnd are acknowledged only when cfsession exits: one fsync covers both.
+                using (session.GroupCommit())
+                {
+                    result = await CommandRecorder.RunAsync(session, runner, spec, parentOperation, cancellationToken).ConfigureAwait(false);
+                    session.End();
+                }
                 ReportDrops(context, session);
                 if (result.StartError is { } startError)
                 {

@@ -12,6 +12,11 @@ public enum JournalDurability
     Flush,
     /// <summary>write() and fsync per event (the default): an acknowledged event survives a power loss.</summary>
     FsyncPerEvent,
+    /// <summary>
+    /// write() per event and one fsync per interval (<see cref="Sessions.SessionLoggingOptions.FsyncInterval"/>) while
+    /// there is unsynced data, and on close: survives a process crash; a power loss loses at most one interval.
+    /// </summary>
+    FsyncPerInterval,
 }
 
 /// <summary>
@@ -25,17 +30,24 @@ internal sealed class JournalWriter : ISessionEventSink, IDisposable
     private readonly object _gate = new();
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
     private readonly JournalDurability _durability;
+    private readonly TimeSpan _fsyncInterval;
+    private Timer? _fsyncTimer;
+    private bool _unsynced;
+    private int _groupCommitDepth;
+    private long _groupCommitPending;
     private FileStream? _stream;
     private string _previousHash = JournalLine.GenesisHash;
     private long _sequence;
     private long _received, _stored, _dropped;
     private string? _lastError;
 
-    public JournalWriter(string segmentPath, JournalDurability durability)
+    public JournalWriter(string segmentPath, JournalDurability durability, TimeSpan? fsyncInterval = null)
     {
         SegmentPath = segmentPath;
         SegmentName = Path.GetFileNameWithoutExtension(segmentPath);
         _durability = durability;
+        _fsyncInterval = fsyncInterval ?? TimeSpan.FromSeconds(1);
+        if (_fsyncInterval <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(fsyncInterval), "the fsync interval must be positive");
     }
 
     public string SegmentPath { get; }
@@ -72,7 +84,17 @@ internal sealed class JournalWriter : ISessionEventSink, IDisposable
                 {
                     ArrayPool<byte>.Shared.Return(rented);
                 }
-                if (_durability == JournalDurability.FsyncPerEvent) _stream.Flush(flushToDisk: true);
+                if (_durability == JournalDurability.FsyncPerEvent && _groupCommitDepth == 0) _stream.Flush(flushToDisk: true);
+                else if (_durability == JournalDurability.FsyncPerEvent)
+                {
+                    _unsynced = true;
+                    _groupCommitPending++;
+                }
+                else if (_durability == JournalDurability.FsyncPerInterval)
+                {
+                    _unsynced = true;
+                    _fsyncTimer ??= new Timer(static state => ((JournalWriter)state!).SyncIfNeeded(), this, _fsyncInterval, _fsyncInterval);
+                }
                 _sequence = sequence;
                 _previousHash = hash;
                 sessionEvent.Sequence = sequence;
@@ -82,6 +104,66 @@ internal sealed class JournalWriter : ISessionEventSink, IDisposable
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 _dropped++;
+                _lastError = ex.Message;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Group commit: under <see cref="JournalDurability.FsyncPerEvent"/>, lines emitted until the returned scope is
+    /// disposed are written at once and fsynced together when it ends (one fsync instead of one per line). Use it
+    /// only where no one is told an event is stored before the scope ends (e.g. a run's last capture and SessionEnd).
+    /// </summary>
+    internal IDisposable GroupCommit()
+    {
+        lock (_gate) _groupCommitDepth++;
+        return new GroupCommitScope(this);
+    }
+
+    private void EndGroupCommit()
+    {
+        lock (_gate)
+        {
+            if (--_groupCommitDepth > 0 || _groupCommitPending == 0 || _stream is null) return;
+            try
+            {
+                _stream.Flush(flushToDisk: true);
+            }
+            catch (IOException ex)
+            {
+                // Not durable: count the group's lines as dropped, as a failed per-event fsync would have.
+                _stored -= _groupCommitPending;
+                _dropped += _groupCommitPending;
+                _lastError = ex.Message;
+            }
+            _groupCommitPending = 0;
+            _unsynced = false;
+        }
+    }
+
+    private sealed class GroupCommitScope(JournalWriter writer) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0) writer.EndGroupCommit();
+        }
+    }
+
+    /// <summary>The interval timer's work: fsync once if anything was written since the last fsync.</summary>
+    internal void SyncIfNeeded()
+    {
+        lock (_gate)
+        {
+            if (!_unsynced || _stream is null) return;
+            try
+            {
+                _stream.Flush(flushToDisk: true);
+                _unsynced = false;
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+            {
                 _lastError = ex.Message;
             }
         }
@@ -121,8 +203,15 @@ internal sealed class JournalWriter : ISessionEventSink, IDisposable
     {
         lock (_gate)
         {
-            try { _stream?.Flush(flushToDisk: _durability == JournalDurability.FsyncPerEvent); }
-            catch (IOException) { }
+            _fsyncTimer?.Dispose();
+            _fsyncTimer = null;
+            // Every line was written with one unbuffered write(); under FsyncPerEvent each was fsynced already.
+            if (_unsynced && _stream is not null)
+            {
+                try { _stream.Flush(flushToDisk: true); }
+                catch (IOException ex) { _lastError = ex.Message; }
+                _unsynced = false;
+            }
             _stream?.Dispose();
             _stream = null;
         }

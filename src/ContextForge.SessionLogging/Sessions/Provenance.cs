@@ -13,14 +13,14 @@ internal static class Provenance
 
     public static string Host => Environment.MachineName;
 
-    public static string User
+    // Resolving the user name reads the password database (getpwuid_r); it cannot change within a process.
+    private static readonly Lazy<string> UserName = new(() =>
     {
-        get
-        {
-            try { return Environment.UserName; }
-            catch (InvalidOperationException) { return "unknown"; }
-        }
-    }
+        try { return Environment.UserName; }
+        catch (InvalidOperationException) { return "unknown"; }
+    });
+
+    public static string User => UserName.Value;
 
     public static JsonObject Capture(string toolName, string? cwd = null) => new()
     {

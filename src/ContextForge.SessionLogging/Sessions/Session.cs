@@ -20,6 +20,7 @@ public sealed class Session : IDisposable
     private readonly JournalWriter _journal;
     private readonly EventSourceSink? _provider;
     private bool _ended;
+    private int _journaledOperations, _journaledFailedOperations, _journaledAchievements;
 
     internal Session(SessionManager manager, string id, Guid activityId, DateTimeOffset startTime, string name, string type, bool ownsLifetime)
     {
@@ -190,6 +191,9 @@ public sealed class Session : IDisposable
         return new AchievementRecord(achievementId, Id, achievementType, description, now, (JsonObject)evidenceJson.DeepClone());
     }
 
+    /// <summary>Journals what is emitted until the scope ends with one fsync (see <see cref="JournalWriter.GroupCommit"/>).</summary>
+    internal IDisposable GroupCommit() => _journal.GroupCommit();
+
     /// <summary>Ends the session (journals SessionEnd with duration and counts). Only the owner ends it.</summary>
     public void End()
     {
@@ -226,10 +230,6 @@ public sealed class Session : IDisposable
     private bool _endingNow;
 
     /// <summary>
-    /// Journals an event emitted through <see cref="UnifiedTelemetry"/> (or a logging integration): the fields
-    /// keep the names they were given; a milestone's name goes first as <c>milestone_name</c>.
-    /// </summary>
-    /// <summary>
     /// Records an event of the caller's own (a log entry, a domain event) in this session: journaled with
     /// <paramref name="fields"/> (names kept as given) and emitted on the <c>ContextForge.UnifiedTelemetry</c>
     /// provider with the Session keyword, like <see cref="UnifiedTelemetry.LogSessionEvent(string, EventLevel, IEnumerable{KeyValuePair{string, object}})"/>.
@@ -248,6 +248,10 @@ public sealed class Session : IDisposable
     internal static string JournalFieldName(string name) =>
         Journal.JournalLine.HeaderKeys.Contains(name) || name == JournalFields.MilestoneName ? "field_" + name : name;
 
+    /// <summary>
+    /// Journals an event emitted through <see cref="UnifiedTelemetry"/> (or a logging integration): the fields
+    /// keep the names they were given; a milestone's name goes first as <c>milestone_name</c>.
+    /// </summary>
     internal SessionEvent? LogCustomEvent(string eventName, SessionKeywords keywords, string? milestoneName, IEnumerable<KeyValuePair<string, object?>>? fields, EventLevel level = EventLevel.Informational)
     {
         if ((_ended && !_endingNow) || _disposed) return null;
@@ -262,11 +266,20 @@ public sealed class Session : IDisposable
 
     internal static void EmitSessionEnd(SessionManager manager, Session session, DateTimeOffset end)
     {
-        var events = JournalReader.ReadSession(manager.Data.SessionDirectory(session.Id)).Events;
-        int operations = events.Count(e => e.Name is SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed);
-        int failed = events.Count(e => e.Name == SessionEventNames.TerminalCaptureFailed
-            || (e.Name == SessionEventNames.TerminalCapture && e.GetInt64(JournalFields.ExitCode) is { } code && code != 0));
-        int achievements = events.Count(e => e.Name == SessionEventNames.AchievementLogged);
+        string sessionDirectory = manager.Data.SessionDirectory(session.Id);
+        int operations, failed, achievements;
+        if (session.IsOnlySegment(sessionDirectory))
+        {
+            // This process wrote every line of the session: its own counts are the session's, no re-read needed.
+            (operations, failed, achievements) = (session._journaledOperations, session._journaledFailedOperations, session._journaledAchievements);
+        }
+        else
+        {
+            var events = JournalReader.ReadSession(sessionDirectory).Events;
+            operations = events.Count(e => e.Name is SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed);
+            failed = events.Count(IsFailedOperation);
+            achievements = events.Count(e => e.Name == SessionEventNames.AchievementLogged);
+        }
         var fields = new JsonObject
         {
             [JournalFields.CorrelationId] = session.Id,
@@ -293,8 +306,29 @@ public sealed class Session : IDisposable
     {
         var e = new SessionEvent(name, timestamp, Id, ActivityId, level, keywords, fields);
         _pipeline.Emit(e);
+        if (e.Sequence > 0)
+        {
+            // Counted only once journaled, exactly as a re-read of the journal would count it.
+            if (name is SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed) Interlocked.Increment(ref _journaledOperations);
+            if (IsFailedOperation(e)) Interlocked.Increment(ref _journaledFailedOperations);
+            if (name == SessionEventNames.AchievementLogged) Interlocked.Increment(ref _journaledAchievements);
+        }
         _milestones?.OnEvent(this, e);
         return e;
+    }
+
+    private static bool IsFailedOperation(SessionEvent e) => e.Name == SessionEventNames.TerminalCaptureFailed
+        || (e.Name == SessionEventNames.TerminalCapture && e.GetInt64(JournalFields.ExitCode) is { } code && code != 0);
+
+    /// <summary>True when the session directory holds no journal segment but this process's own.</summary>
+    private bool IsOnlySegment(string sessionDirectory)
+    {
+        if (!Directory.Exists(sessionDirectory)) return true;
+        foreach (string segment in Directory.EnumerateFiles(sessionDirectory, "*" + JournalReader.SegmentExtension))
+        {
+            if (!string.Equals(Path.GetFullPath(segment), Path.GetFullPath(SegmentPath), StringComparison.Ordinal)) return false;
+        }
+        return true;
     }
 
     private void ThrowIfEnded() => ObjectDisposedException.ThrowIf(_ended, this);

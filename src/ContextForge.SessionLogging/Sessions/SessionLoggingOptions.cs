@@ -11,6 +11,9 @@ public sealed class SessionLoggingOptions
     /// <summary>How hard each journal line is pushed to disk. Default: fsync per event.</summary>
     public JournalDurability Durability { get; set; } = JournalDurability.FsyncPerEvent;
 
+    /// <summary>How often <see cref="JournalDurability.FsyncPerInterval"/> fsyncs a segment with unsynced lines. Default: 1 s.</summary>
+    public TimeSpan FsyncInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Whether events are also emitted through the <c>ContextForge.SessionLogging</c> provider. Default: true.</summary>
     public bool EmitToProvider { get; set; } = true;
 

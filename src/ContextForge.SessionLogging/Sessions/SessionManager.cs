@@ -123,7 +123,7 @@ public sealed class SessionManager
 
     internal SessionEventPipeline CreatePipeline(string sessionId, out JournalWriter journal)
     {
-        journal = new JournalWriter(Data.NewSegmentPath(sessionId), _options.Durability);
+        journal = new JournalWriter(Data.NewSegmentPath(sessionId), _options.Durability, _options.FsyncInterval);
         var sinks = new List<ISessionEventSink> { journal };
         if (_options.EmitToProvider) sinks.Add(new EventSourceSink(SessionLoggingEventSource.Log));
         return new SessionEventPipeline(sinks);

@@ -52,9 +52,17 @@ public sealed class SessionLoggingEventSource : EventSource
     /// <summary>A session was opened. The name ends in "Start", so tools show the Start opcode and an activity.</summary>
     [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only primitive and string payloads.")]
     [Event(EventIds.SessionStart, Level = EventLevel.Informational, Keywords = Keywords.Session)]
-    public unsafe void SessionStart(string SessionId, string SessionType, DateTime StartTime, Guid ActivityId, string Methodology, string SessionName)
+    public void SessionStart(string SessionId, string SessionType, DateTime StartTime, Guid ActivityId, string Methodology, string SessionName)
     {
-        if (!IsEnabled(EventLevel.Informational, Keywords.Session)) return;
+        if (IsEnabled(EventLevel.Informational, Keywords.Session)) WriteSessionStart(SessionId, SessionType, StartTime, ActivityId, Methodology, SessionName);
+    }
+
+    /// <summary>The write path of <see cref="SessionStart"/>, kept out of line so the disabled check stays a few instructions.</summary>
+    [NonEvent]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only primitive and string payloads.")]
+    private unsafe void WriteSessionStart(string SessionId, string SessionType, DateTime StartTime, Guid ActivityId, string Methodology, string SessionName)
+    {
         long fileTime = ToFileTime(StartTime);
         fixed (char* pId = SessionId, pType = SessionType, pMeth = Methodology, pName = SessionName)
         {
@@ -72,9 +80,17 @@ public sealed class SessionLoggingEventSource : EventSource
     /// <summary>A session was closed, with its duration and counts.</summary>
     [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only primitive and string payloads.")]
     [Event(EventIds.SessionEnd, Level = EventLevel.Informational, Keywords = Keywords.Session)]
-    public unsafe void SessionEnd(string SessionId, double DurationMs, int OperationCount, int AchievementCount, int FailedOperationCount, string Status)
+    public void SessionEnd(string SessionId, double DurationMs, int OperationCount, int AchievementCount, int FailedOperationCount, string Status)
     {
-        if (!IsEnabled(EventLevel.Informational, Keywords.Session)) return;
+        if (IsEnabled(EventLevel.Informational, Keywords.Session)) WriteSessionEnd(SessionId, DurationMs, OperationCount, AchievementCount, FailedOperationCount, Status);
+    }
+
+    /// <summary>The write path of <see cref="SessionEnd"/>, kept out of line so the disabled check stays a few instructions.</summary>
+    [NonEvent]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only primitive and string payloads.")]
+    private unsafe void WriteSessionEnd(string SessionId, double DurationMs, int OperationCount, int AchievementCount, int FailedOperationCount, string Status)
+    {
         fixed (char* pId = SessionId, pStatus = Status)
         {
             EventData* data = stackalloc EventData[6];
@@ -91,9 +107,17 @@ public sealed class SessionLoggingEventSource : EventSource
     /// <summary>An operation was captured. <paramref name="OutputSample"/> is the first 500 characters.</summary>
     [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only primitive and string payloads.")]
     [Event(EventIds.TerminalCapture, Level = EventLevel.Informational, Keywords = Keywords.Terminal)]
-    public unsafe void TerminalCapture(string OperationName, string OperationId, uint DurationMs, uint OutputLength, string OutputSample, string CorrelationId, int ExitCode, string IntegrityHash)
+    public void TerminalCapture(string OperationName, string OperationId, uint DurationMs, uint OutputLength, string OutputSample, string CorrelationId, int ExitCode, string IntegrityHash)
     {
-        if (!IsEnabled(EventLevel.Informational, Keywords.Terminal)) return;
+        if (IsEnabled(EventLevel.Informational, Keywords.Terminal)) WriteTerminalCapture(OperationName, OperationId, DurationMs, OutputLength, OutputSample, CorrelationId, ExitCode, IntegrityHash);
+    }
+
+    /// <summary>The write path of <see cref="TerminalCapture"/>, kept out of line so the disabled check stays a few instructions.</summary>
+    [NonEvent]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only primitive and string payloads.")]
+    private unsafe void WriteTerminalCapture(string OperationName, string OperationId, uint DurationMs, uint OutputLength, string OutputSample, string CorrelationId, int ExitCode, string IntegrityHash)
+    {
         fixed (char* pName = OperationName, pOp = OperationId, pSample = OutputSample, pCorr = CorrelationId, pHash = IntegrityHash)
         {
             EventData* data = stackalloc EventData[8];
@@ -112,9 +136,17 @@ public sealed class SessionLoggingEventSource : EventSource
     /// <summary>An in-process capture ended with an exception (level Error).</summary>
     [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only primitive and string payloads.")]
     [Event(EventIds.TerminalCaptureFailed, Level = EventLevel.Error, Keywords = Keywords.Terminal)]
-    public unsafe void TerminalCaptureFailed(string OperationName, string OperationId, string Error, string CorrelationId)
+    public void TerminalCaptureFailed(string OperationName, string OperationId, string Error, string CorrelationId)
     {
-        if (!IsEnabled(EventLevel.Error, Keywords.Terminal)) return;
+        if (IsEnabled(EventLevel.Error, Keywords.Terminal)) WriteTerminalCaptureFailed(OperationName, OperationId, Error, CorrelationId);
+    }
+
+    /// <summary>The write path of <see cref="TerminalCaptureFailed"/>, kept out of line so the disabled check stays a few instructions.</summary>
+    [NonEvent]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only primitive and string payloads.")]
+    private unsafe void WriteTerminalCaptureFailed(string OperationName, string OperationId, string Error, string CorrelationId)
+    {
         fixed (char* pName = OperationName, pOp = OperationId, pErr = Error, pCorr = CorrelationId)
         {
             EventData* data = stackalloc EventData[4];
@@ -129,9 +161,17 @@ public sealed class SessionLoggingEventSource : EventSource
     /// <summary>An achievement was logged. <paramref name="EvidenceKeys"/> is the number of evidence entries.</summary>
     [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only primitive and string payloads.")]
     [Event(EventIds.AchievementLogged, Level = EventLevel.Informational, Keywords = Keywords.Achievement)]
-    public unsafe void AchievementLogged(string AchievementId, string AchievementType, string Description, string CorrelationId, uint EvidenceKeys)
+    public void AchievementLogged(string AchievementId, string AchievementType, string Description, string CorrelationId, uint EvidenceKeys)
     {
-        if (!IsEnabled(EventLevel.Informational, Keywords.Achievement)) return;
+        if (IsEnabled(EventLevel.Informational, Keywords.Achievement)) WriteAchievementLogged(AchievementId, AchievementType, Description, CorrelationId, EvidenceKeys);
+    }
+
+    /// <summary>The write path of <see cref="AchievementLogged"/>, kept out of line so the disabled check stays a few instructions.</summary>
+    [NonEvent]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only primitive and string payloads.")]
+    private unsafe void WriteAchievementLogged(string AchievementId, string AchievementType, string Description, string CorrelationId, uint EvidenceKeys)
+    {
         fixed (char* pId = AchievementId, pType = AchievementType, pDesc = Description, pCorr = CorrelationId)
         {
             EventData* data = stackalloc EventData[5];

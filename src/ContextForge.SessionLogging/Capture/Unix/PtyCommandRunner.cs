@@ -117,7 +117,8 @@ internal sealed class PtyCommandRunner : ICommandRunner
                 LibC.cfmakeraw(raw);
                 lock (s_terminalLock)
                 {
-                    rawApplied = LibC.tcsetattr(StdinFd, LibC.TCSAFLUSH, raw) == 0;
+                    // TCSANOW, not TCSAFLUSH: keys typed (or pasted) before we got here are input for the child.
+                    rawApplied = LibC.tcsetattr(StdinFd, LibC.TCSANOW, raw) == 0;
                 }
             }
 

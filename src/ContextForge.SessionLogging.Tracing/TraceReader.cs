@@ -1,0 +1,167 @@
+using System.Diagnostics.Tracing;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using ContextForge.SessionLogging.Events;
+using ContextForge.SessionLogging.Sessions;
+using ContextForge.SessionLogging.Telemetry;
+using Microsoft.Diagnostics.Tracing;
+
+namespace ContextForge.SessionLogging.Tracing;
+
+/// <summary>One provider event read from a trace: which provider wrote it, and the event in the journal's form.</summary>
+/// <param name="Provider">The provider name (<c>ContextForge.SessionLogging</c> or <c>ContextForge.UnifiedTelemetry</c>).</param>
+/// <param name="Event">The event, with the journal's name and snake_case field names.</param>
+internal sealed record TracedEvent(string Provider, SessionEvent Event);
+
+/// <summary>What a trace file holds for the ContextForge providers.</summary>
+/// <param name="Path">The trace file.</param>
+/// <param name="Format">"nettrace" (EventPipe) or "etl" (ETW).</param>
+/// <param name="Events">The providers' events in trace order (other providers' events are skipped).</param>
+/// <param name="LostEvents">Events the recording session itself reports as lost (buffers full).</param>
+/// <param name="TraceStart">When the recording session started (UTC).</param>
+/// <param name="TraceEnd">When the recording session ended (UTC).</param>
+/// <param name="Unattributed">Provider events that name no session (no SessionId or CorrelationId field).</param>
+internal sealed record TraceReadResult(
+    string Path,
+    string Format,
+    IReadOnlyList<TracedEvent> Events,
+    long LostEvents,
+    DateTimeOffset TraceStart,
+    DateTimeOffset TraceEnd,
+    int Unattributed);
+
+/// <summary>A trace file that cannot be read (missing, not a trace, truncated, or a format this OS cannot read).</summary>
+internal sealed class TraceReadException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// Decodes a .nettrace (EventPipe, any OS: written by <c>cfsession trace record</c>, <c>dotnet-trace collect</c> or the
+/// <c>DOTNET_EnableEventPipe</c> variables) or an .etl (ETW, Windows only) into the same <see cref="SessionEvent"/>s
+/// the journal reader gives: names as in the journal (<c>Session/Start</c> becomes <c>SessionStart</c>), fields
+/// under their snake_case journal names, timestamps in UTC, keywords masked to the low 32 bits.
+/// </summary>
+internal static class TraceReader
+{
+    /// <summary>The trace's own field carrying the number of evidence entries of an achievement.</summary>
+    public const string EvidenceKeysField = "evidence_keys";
+
+    /// <summary>Reads a trace file; the format follows the extension (.etl is ETW, anything else EventPipe).</summary>
+    public static TraceReadResult Read(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"no trace file {path}", path);
+        bool etl = string.Equals(System.IO.Path.GetExtension(path), ".etl", StringComparison.OrdinalIgnoreCase);
+        if (etl && !OperatingSystem.IsWindows())
+            throw new TraceUnavailableException($"{path} is an ETW trace (.etl): reading .etl needs Windows; record with EventPipe (.nettrace) here");
+        try
+        {
+            using TraceEventDispatcher source = etl ? OpenEtl(path) : new Microsoft.Diagnostics.Tracing.EventPipeEventSource(path);
+            return Decode(source, path, etl ? "etl" : "nettrace");
+        }
+        catch (Exception ex) when (ex is not TraceReadException and not TraceUnavailableException and not OutOfMemoryException)
+        {
+            throw new TraceReadException($"{path} is not a readable {(etl ? "ETW" : "EventPipe")} trace: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Reads a .nettrace stream (for traces held in memory).</summary>
+    public static TraceReadResult Read(Stream nettrace, string name)
+    {
+        try
+        {
+            using var source = new Microsoft.Diagnostics.Tracing.EventPipeEventSource(nettrace);
+            return Decode(source, name, "nettrace");
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw new TraceReadException($"{name} is not a readable EventPipe trace: {ex.Message}", ex);
+        }
+    }
+
+    [System.Runtime.Versioning.SupportedOSPlatform("windows")]
+    private static ETWTraceEventSource OpenEtl(string path) => new(path);
+
+    private static TraceReadResult Decode(TraceEventDispatcher source, string path, string format)
+    {
+        var events = new List<TracedEvent>();
+        var activities = new Dictionary<string, Guid>(StringComparer.Ordinal);
+        int unattributed = 0;
+        // Self-describing (TraceLogging) events are only surfaced by the dynamic parser.
+        source.Dynamic.All += e =>
+        {
+            if (!TraceProviders.IsOurs(e.ProviderName)) return;
+            var converted = Convert(e, activities);
+            if (converted is null) unattributed++;
+            else events.Add(new TracedEvent(e.ProviderName, converted));
+        };
+        source.Process();
+        return new TraceReadResult(path, format, events, source.EventsLost,
+            ToUtc(source.SessionStartTime), ToUtc(source.SessionEndTime), unattributed);
+    }
+
+    private static DateTimeOffset ToUtc(DateTime time) => new(time.ToUniversalTime(), TimeSpan.Zero);
+
+    private static SessionEvent? Convert(TraceEvent e, Dictionary<string, Guid> activities)
+    {
+        string name = SessionEventNames.Normalize(e.EventName);
+        string[] names = e.PayloadNames ?? [];
+        var fields = new JsonObject();
+        string? sessionId = null;
+        Guid? activityId = null;
+        for (int i = 0; i < names.Length; i++)
+        {
+            object? value = e.PayloadValue(i);
+            switch (names[i])
+            {
+                case "SessionId":
+                    sessionId = value as string;
+                    continue;
+                case "ActivityId" when value is Guid g:
+                    activityId = g;
+                    continue;
+                case "CorrelationId":
+                    sessionId ??= value as string;
+                    break;
+            }
+            fields[SnakeCase(names[i])] = ToJson(value);
+        }
+        if (string.IsNullOrEmpty(sessionId)) return null;
+        if (activityId is { } started) activities[sessionId] = started;
+        // Only SessionStart carries the session's activity id; later events take it from the session's start.
+        Guid activity = activityId ?? activities.GetValueOrDefault(sessionId);
+        return new SessionEvent(name, ToUtc(e.TimeStamp), sessionId, activity, (EventLevel)(int)e.Level,
+            (SessionKeywords)((long)e.Keywords & TraceProviders.KeywordMask), fields);
+    }
+
+    /// <summary>The provider's PascalCase field name as the journal spells it: <c>DurationMs</c> is <c>duration_ms</c>.</summary>
+    public static string SnakeCase(string pascal)
+    {
+        var sb = new StringBuilder(pascal.Length + 4);
+        for (int i = 0; i < pascal.Length; i++)
+        {
+            char c = pascal[i];
+            if (char.IsUpper(c))
+            {
+                if (i > 0 && (char.IsLower(pascal[i - 1]) || char.IsDigit(pascal[i - 1]))) sb.Append('_');
+                sb.Append(char.ToLowerInvariant(c));
+            }
+            else
+            {
+                sb.Append(c);
+            }
+        }
+        return sb.ToString();
+    }
+
+    private static JsonNode? ToJson(object? value) => value switch
+    {
+        null => null,
+        string s => JsonValue.Create(s),
+        DateTime t => JsonValue.Create(SessionManager.FormatTime(ToUtc(t))),
+        Guid g => JsonValue.Create(g.ToString("D")),
+        bool b => JsonValue.Create(b),
+        byte or sbyte or short or ushort or int or uint or long => JsonValue.Create(System.Convert.ToInt64(value, CultureInfo.InvariantCulture)),
+        ulong u => JsonValue.Create(u),
+        float or double => JsonValue.Create(System.Convert.ToDouble(value, CultureInfo.InvariantCulture)),
+        _ => JsonValue.Create(System.Convert.ToString(value, CultureInfo.InvariantCulture)),
+    };
+}
