@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using ContextForge.SessionLogging.Inspection;
 using ContextForge.SessionLogging.Sessions;
 using Spectre.Console;
 
@@ -19,22 +18,21 @@ internal static class SessionsCommand
             int max = parse.GetValue(limit);
             if (max < 0) throw new CliUsageException("--limit must be 0 or more");
             var manager = context.CreateManager();
-            IEnumerable<SessionSummary> sessions = SessionSummary.ReadAll(manager.Data);
-            if (max > 0) sessions = sessions.Take(max);
-            var list = sessions.ToList();
+            using var index = context.OpenIndex(manager);
+            var list = Index.HistoryQuery.Sessions(index, max);
             if (parse.GetValue(json))
             {
                 var array = new JsonArray(list.Select(s => (JsonNode?)new JsonObject
                 {
-                    ["session_id"] = s.Id,
+                    ["session_id"] = s.SessionId,
                     ["session_name"] = s.Name,
                     ["session_type"] = s.Type,
                     ["start_time"] = s.StartTime is { } t ? SessionManager.FormatTime(t) : null,
                     ["end_time"] = s.EndTime is { } e ? SessionManager.FormatTime(e) : null,
                     ["duration_ms"] = s.DurationMs is { } d ? Math.Round(d, 3) : null,
                     ["status"] = s.Status,
-                    ["operation_count"] = s.Captures.Count,
-                    ["achievement_count"] = s.Achievements.Count,
+                    ["operation_count"] = s.OperationCount,
+                    ["achievement_count"] = s.AchievementCount,
                     ["last_exit_code"] = s.LastExitCode,
                 }).ToArray());
                 context.WriteRaw(array.ToJsonString(CliJson.Indented) + Environment.NewLine);
@@ -52,9 +50,9 @@ internal static class SessionsCommand
             foreach (var s in list)
             {
                 string exit = s.LastExitCode is null ? "-" : s.LastExitCode == 0 ? "[green]0[/]" : $"[red]{s.LastExitCode}[/]";
-                table.AddRow(new Text(s.Id[..8]), new Text(s.Name), new Text(s.StartTime is { } t ? Format.Time(SessionManager.FormatTime(t)) : "-"),
-                    new Text(s.DurationMs is { } d ? Format.Duration(d) : "-"), new Text(s.Captures.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-                    new Text(s.Achievements.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)), new Markup(exit), new Text(s.Status));
+                table.AddRow(new Text(s.SessionId[..8]), new Text(s.Name), new Text(s.StartTime is { } t ? Format.Time(SessionManager.FormatTime(t)) : "-"),
+                    new Text(s.DurationMs is { } d ? Format.Duration(d) : "-"), new Text(s.OperationCount.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                    new Text(s.AchievementCount.ToString(System.Globalization.CultureInfo.InvariantCulture)), new Markup(exit), new Text(s.Status));
             }
             context.Output.Write(table);
             return (int)ExitCodes.Success;

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ContextForge.SessionLogging.Events;
+using ContextForge.SessionLogging.Index;
 using ContextForge.SessionLogging.Sessions;
 using ContextForge.SessionLogging.Telemetry;
 
@@ -9,7 +10,7 @@ namespace ContextForge.SessionLogging.Inspection;
 /// Builds the agent-inspection document for a session (schema: docs/schemas/inspection.schema.json): the session's
 /// metadata, its terminal captures and achievements, the seed's <c>etw_integration</c> block and
 /// <c>cross_session_context</c> (the 5 most recent other sessions, grouped as session_start / terminal_captures /
-/// achievements).
+/// achievements), the other sessions read from the history index.
 /// </summary>
 internal static class InspectionDocument
 {
@@ -22,7 +23,11 @@ internal static class InspectionDocument
     public static JsonObject Build(DataDirectory data, string sessionId, DateTimeOffset now)
     {
         var summary = SessionSummary.Read(data, sessionId);
-        var others = SessionSummary.ReadAll(data).Where(s => s.Id != sessionId).ToList();
+        // The other sessions come from the index (caught up first), so the document stays fast with a large history.
+        using var index = HistoryIndex.Open(data);
+        index.CatchUp();
+        var others = HistoryQuery.Sessions(index, CrossSessionCount, exceptSessionId: sessionId).Select(s => HistoryQuery.Summary(index, s)).ToList();
+        long historical = HistoryQuery.CountSessionsSince(index, now - HistoricalWindow, sessionId);
         var probe = EtwProbe.Probe();
         var start = summary.Start;
 
@@ -69,13 +74,13 @@ internal static class InspectionDocument
             ["etw_integration"] = new JsonObject
             {
                 ["etw_available"] = probe.Available,
-                ["historical_sessions"] = others.Count(s => s.StartTime is { } t && now - t <= HistoricalWindow),
+                ["historical_sessions"] = historical,
                 ["etw_provider_name"] = SessionLoggingEventSource.ProviderName,
                 ["activity_id"] = summary.ActivityId.ToString("D"),
                 ["mechanism"] = probe.Mechanism,
                 ["probe_detail"] = probe.Detail,
             },
-            ["cross_session_context"] = new JsonArray(others.Take(CrossSessionCount).Select(s => (JsonNode?)s.ToGroupedContext()).ToArray()),
+            ["cross_session_context"] = new JsonArray(others.Select(s => (JsonNode?)s.ToGroupedContext()).ToArray()),
         };
     }
 

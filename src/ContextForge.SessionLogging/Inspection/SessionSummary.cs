@@ -8,6 +8,9 @@ namespace ContextForge.SessionLogging.Inspection;
 /// <summary>One session as read from its journal: metadata, its captures and achievements.</summary>
 internal sealed class SessionSummary
 {
+    /// <summary>A session from events already read (the index keeps them without their inline output).</summary>
+    public static SessionSummary FromEvents(string id, IReadOnlyList<SessionEvent> events) => new(id, new JournalReadResult(events, []));
+
     private SessionSummary(string id, JournalReadResult journal)
     {
         Id = id;

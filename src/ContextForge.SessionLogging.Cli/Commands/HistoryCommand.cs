@@ -1,0 +1,213 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using ContextForge.SessionLogging.Events;
+using ContextForge.SessionLogging.Index;
+using ContextForge.SessionLogging.Inspection;
+using ContextForge.SessionLogging.Sessions;
+using Spectre.Console;
+
+namespace ContextForge.SessionLogging.Cli.Commands;
+
+/// <summary>
+/// <c>cfsession history [filters] [--json] [--group-by correlation]</c>: events across every recorded session,
+/// newest first, from the index (caught up with the journals first).
+/// </summary>
+internal static class HistoryCommand
+{
+    public const int JsonSchemaVersion = 1;
+
+    public static Command Create(CliContext context)
+    {
+        var filters = new HistoryFilterOptions(defaultLimit: 50);
+        var json = new Option<bool>("--json") { Description = "Print the result as JSON (docs/cli.md describes the document)" };
+        var groupBy = new Option<string?>("--group-by") { Description = "Group by session: 'correlation' gives the seed's grouped form" };
+        groupBy.AcceptOnlyFromAmong("correlation");
+        var rescan = new Option<bool>("--rescan") { Description = "Check every session's journal for changes, not only recent ones" };
+        var command = new Command("history", "Search recorded events across sessions: commands, exit codes, achievements, sessions");
+        filters.AddTo(command);
+        command.Options.Add(json);
+        command.Options.Add(groupBy);
+        command.Options.Add(rescan);
+        command.SetAction(parse =>
+        {
+            var filter = filters.Read(parse, DateTimeOffset.UtcNow);
+            var manager = context.CreateManager();
+            using var index = context.OpenIndex(manager, parse.GetValue(rescan));
+            var events = HistoryQuery.Events(index, filter);
+            if (parse.GetValue(groupBy) is not null)
+            {
+                var grouped = Grouped(index, events);
+                if (parse.GetValue(json))
+                {
+                    context.WriteRaw(new JsonObject { ["schema_version"] = JsonSchemaVersion, ["count"] = grouped.Count, ["sessions"] = new JsonArray(grouped.ToArray()) }.ToJsonString(CliJson.Indented) + Environment.NewLine);
+                    return (int)ExitCodes.Success;
+                }
+                foreach (var g in grouped)
+                {
+                    context.Output.Write(new Rule($"[bold]{Markup.Escape(g!["correlation_id"]!.ToString()[..8])}[/] {Markup.Escape(g["session_name"]?.ToString() ?? "")} [grey]{Format.Time(g["session_start"]?.ToString())}[/]").LeftJustified());
+                    Render(context, events.Where(e => e.SessionId == g["correlation_id"]!.ToString()).ToList());
+                }
+                return (int)ExitCodes.Success;
+            }
+            if (parse.GetValue(json))
+            {
+                context.WriteRaw(new JsonObject
+                {
+                    ["schema_version"] = JsonSchemaVersion,
+                    ["count"] = events.Count,
+                    ["events"] = new JsonArray(events.Select(e => (JsonNode?)e.ToJson()).ToArray()),
+                }.ToJsonString(CliJson.Indented) + Environment.NewLine);
+                return (int)ExitCodes.Success;
+            }
+            if (events.Count == 0)
+            {
+                context.Notice("no recorded events match");
+                return (int)ExitCodes.Success;
+            }
+            Render(context, events);
+            return (int)ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary>The matching events grouped per session in the seed's form (SessionSummary.ToGroupedContext), newest session first.</summary>
+    internal static List<JsonNode?> Grouped(HistoryIndex index, IReadOnlyList<IndexedEvent> events)
+    {
+        var result = new List<JsonNode?>();
+        foreach (var group in events.GroupBy(e => e.SessionId))
+        {
+            var session = HistoryQuery.Session(index, group.Key);
+            var activity = session?.ActivityId ?? Guid.Empty;
+            // The session's start and end always come along, so name, start time and status are those of the session.
+            var lifecycle = HistoryQuery.SessionEvents(index, group.Key).Where(e => e.Name is SessionEventNames.SessionStart or SessionEventNames.SessionEnd);
+            var chosen = group.Concat(lifecycle).DistinctBy(e => e.Id).OrderBy(e => e.Timestamp).ThenBy(e => e.File, StringComparer.Ordinal).ThenBy(e => e.Sequence)
+                .Select(e => e.ToSessionEvent(activity)).ToList();
+            result.Add(SessionSummary.FromEvents(group.Key, chosen).ToGroupedContext());
+        }
+        return result;
+    }
+
+    internal static void Render(CliContext context, IReadOnlyList<IndexedEvent> events)
+    {
+        var table = new Table().Border(TableBorder.Simple).AddColumn(new TableColumn("time").NoWrap()).AddColumn(new TableColumn("session").NoWrap()).AddColumn(new TableColumn("event").NoWrap())
+            .AddColumn("what").AddColumn(new TableColumn("exit").RightAligned()).AddColumn(new TableColumn("duration").RightAligned().NoWrap()).AddColumn("cwd");
+        foreach (var e in events)
+        {
+            string exitMarkup = ExitMarkup(e);
+            string what = e.Name switch
+            {
+                SessionEventNames.AchievementLogged => $"{Str(e, JournalFields.AchievementType)}: {Str(e, JournalFields.Description)}",
+                SessionEventNames.SessionStart => $"{Str(e, JournalFields.SessionName)} ({Str(e, JournalFields.SessionType)})",
+                SessionEventNames.SessionEnd => $"{e.Fields[JournalFields.OperationCount]} ops, {e.Fields[JournalFields.AchievementCount]} achievements",
+                _ => Str(e, JournalFields.OperationName) ?? "",
+            };
+            double? duration = e.Fields[JournalFields.DurationMs] is JsonValue dv && dv.TryGetValue(out double d) ? d : null;
+            table.AddRow(new Text(e.Timestamp.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)), new Text(e.SessionId[..8]),
+                new Text(ShortName(e.Name)), new Text(what), new Markup(exitMarkup), new Text(duration is { } dd ? Format.Duration(dd) : "-"),
+                new Text(Str(e, JournalFields.Cwd) ?? ""));
+        }
+        context.Output.Write(table);
+    }
+
+    /// <summary>The exit column: green 0, red non-zero, red "failed" for an in-process capture that threw, "-" otherwise.</summary>
+    internal static string ExitMarkup(IndexedEvent e)
+    {
+        long? exit = e.Fields[JournalFields.ExitCode] is JsonValue xv && xv.TryGetValue(out long x) ? x : null;
+        return e.Name == SessionEventNames.TerminalCaptureFailed ? "[red]failed[/]" : exit is null ? "-" : exit == 0 ? "[green]0[/]" : $"[red]{exit}[/]";
+    }
+
+    /// <summary>Short event labels keep the table readable in 80 columns.</summary>
+    internal static string ShortName(string eventName) => eventName switch
+    {
+        SessionEventNames.SessionStart => "start",
+        SessionEventNames.SessionEnd => "end",
+        SessionEventNames.TerminalCapture => "op",
+        SessionEventNames.TerminalCaptureFailed => "op failed",
+        SessionEventNames.AchievementLogged => "achievement",
+        _ => eventName,
+    };
+
+    private static string? Str(IndexedEvent e, string field) => e.Fields[field] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
+}
+
+/// <summary>The filter options <c>history</c> and <c>search</c> share.</summary>
+internal sealed class HistoryFilterOptions(int defaultLimit)
+{
+    private readonly Option<string?> _since = new("--since") { Description = "Only events newer than this: 30m, 2h, 2d, 1w" };
+    private readonly Option<int?> _daysBack = new("--days-back") { Description = "Only events from the last N days" };
+    private readonly Option<string?> _from = new("--from") { Description = "Only events at or after this time (ISO 8601; local time without an offset)" };
+    private readonly Option<string?> _to = new("--to") { Description = "Only events at or before this time" };
+    private readonly Option<string?> _keywords = new("--keywords", "-k") { Description = "Event kinds, comma-separated: session, terminal, achievement (default: all)" };
+    private readonly Option<string?> _session = new("--session", "-s") { Description = "Session (correlation) id or prefix" };
+    private readonly Option<string?> _name = new("--name", "-n") { Description = "Session name contains this text" };
+    private readonly Option<string?> _type = new("--type", "-t") { Description = "Session type" };
+    private readonly Option<string?> _command = new("--command", "-c") { Description = "Command line contains this text; ^text matches a prefix" };
+    private readonly Option<string?> _cwd = new("--cwd") { Description = "Ran in this directory or below it" };
+    private readonly Option<string?> _host = new("--host") { Description = "Recorded on this host" };
+    private readonly Option<bool> _failed = new("--failed") { Description = "Only failed operations (non-zero exit or an exception)" };
+    private readonly Option<long?> _exitCode = new("--exit-code") { Description = "Only operations with this exit code" };
+    private readonly Option<string?> _achievementType = new("--achievement-type") { Description = "Only achievements of this type" };
+    private readonly Option<int> _limit = new("--limit", "-l") { Description = $"At most this many results (default {defaultLimit}; 0: all)", DefaultValueFactory = _ => defaultLimit };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { _since, _daysBack, _from, _to, _keywords, _session, _name, _type, _command, _cwd, _host, _failed, _exitCode, _achievementType, _limit })
+            command.Options.Add(option);
+    }
+
+    public HistoryFilter Read(ParseResult parse, DateTimeOffset now)
+    {
+        DateTimeOffset? from = null;
+        if (parse.GetValue(_since) is { } since) from = now - Quantities.Duration(since, "--since");
+        if (parse.GetValue(_daysBack) is { } days)
+        {
+            if (days < 0) throw new CliUsageException("--days-back must be 0 or more");
+            from = Later(from, now - TimeSpan.FromDays(days));
+        }
+        if (parse.GetValue(_from) is { } f) from = Later(from, Quantities.Time(f, "--from"));
+        DateTimeOffset? to = parse.GetValue(_to) is { } t ? Quantities.Time(t, "--to") : null;
+        int limit = parse.GetValue(_limit);
+        if (limit < 0) throw new CliUsageException("--limit must be 0 or more");
+        var keywords = SessionKeywords.Session | SessionKeywords.Terminal | SessionKeywords.Achievement;
+        if (parse.GetValue(_keywords) is { } list)
+        {
+            keywords = SessionKeywords.None;
+            foreach (string k in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                keywords |= k.ToLowerInvariant() switch
+                {
+                    "session" => SessionKeywords.Session,
+                    "terminal" => SessionKeywords.Terminal,
+                    "achievement" => SessionKeywords.Achievement,
+                    "milestone" => SessionKeywords.Milestone,
+                    _ => throw new CliUsageException($"--keywords: unknown kind '{k}' (use session, terminal, achievement)"),
+                };
+            }
+        }
+        bool failed = parse.GetValue(_failed);
+        long? exit = parse.GetValue(_exitCode);
+        string? achievementType = parse.GetValue(_achievementType);
+        // Operation-only criteria narrow the kinds to operations, achievement criteria to achievements.
+        if ((failed || exit is not null || parse.GetValue(_command) is not null) && parse.GetValue(_keywords) is null) keywords = SessionKeywords.Terminal;
+        if (achievementType is not null && parse.GetValue(_keywords) is null) keywords = SessionKeywords.Achievement;
+        return new HistoryFilter
+        {
+            From = from,
+            To = to,
+            Keywords = keywords,
+            Session = parse.GetValue(_session),
+            Name = parse.GetValue(_name),
+            Type = parse.GetValue(_type),
+            Command = parse.GetValue(_command),
+            Cwd = parse.GetValue(_cwd) is { } cwd ? Path.GetFullPath(cwd) : null,
+            Host = parse.GetValue(_host),
+            Failed = failed,
+            ExitCode = exit,
+            AchievementType = achievementType,
+            Limit = limit,
+        };
+    }
+
+    private static DateTimeOffset Later(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x > b ? x : b;
+}

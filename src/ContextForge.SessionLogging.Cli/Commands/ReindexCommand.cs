@@ -1,0 +1,41 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace ContextForge.SessionLogging.Cli.Commands;
+
+/// <summary><c>cfsession reindex [--json]</c>: empties the history index and rebuilds it from the journals alone.</summary>
+internal static class ReindexCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var json = new Option<bool>("--json") { Description = "Print the counts as JSON" };
+        var command = new Command("reindex", "Rebuild the history index from the journals (the index is never the only copy of anything)") { json };
+        command.SetAction(parse =>
+        {
+            var manager = context.CreateManager();
+            using var index = Index.HistoryIndex.Open(manager.Data);
+            var r = index.Rebuild();
+            if (parse.GetValue(json))
+            {
+                context.WriteRaw(new JsonObject
+                {
+                    ["schema_version"] = HistoryCommand.JsonSchemaVersion,
+                    ["index"] = index.PathOnDisk,
+                    ["sessions"] = r.SessionsExamined,
+                    ["segments"] = r.SegmentsRead,
+                    ["lines"] = r.LinesRead,
+                    ["events"] = r.EventsAdded,
+                    ["skipped_lines"] = r.LinesSkipped,
+                }.ToJsonString(CliJson.Indented) + Environment.NewLine);
+            }
+            else
+            {
+                context.WriteRaw(string.Create(CultureInfo.InvariantCulture,
+                    $"reindexed {r.SessionsExamined} sessions: {r.SegmentsRead} segments, {r.EventsAdded} events{(r.LinesSkipped > 0 ? $", {r.LinesSkipped} unreadable lines skipped ('cfsession validate --all' lists them)" : "")}") + Environment.NewLine);
+            }
+            return (int)ExitCodes.Success;
+        });
+        return command;
+    }
+}

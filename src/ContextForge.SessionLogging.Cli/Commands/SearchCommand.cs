@@ -1,0 +1,137 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using ContextForge.SessionLogging.Events;
+using ContextForge.SessionLogging.Index;
+using Spectre.Console;
+
+namespace ContextForge.SessionLogging.Cli.Commands;
+
+/// <summary>
+/// <c>cfsession search TEXT [filters] [--context N] [--json]</c>: full-text search over captured output (FTS5 over
+/// ANSI-stripped text), newest first, each hit with its matching lines, their context, and the terms highlighted.
+/// </summary>
+internal static class SearchCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var text = new Argument<string[]>("text") { Description = "Words to find in captured output (all must occur)", Arity = ArgumentArity.OneOrMore };
+        var filters = new HistoryFilterOptions(defaultLimit: 20);
+        var contextLines = new Option<int>("--context", "-C") { Description = "Lines of context around each matching line (default 2)", DefaultValueFactory = _ => 2 };
+        var maxMatches = new Option<int>("--max-matches") { Description = "Matching lines shown per operation (default 3)", DefaultValueFactory = _ => 3 };
+        var json = new Option<bool>("--json") { Description = "Print the result as JSON (docs/cli.md describes the document)" };
+        var command = new Command("search", "Full-text search over the output of every recorded operation") { text };
+        filters.AddTo(command);
+        command.Options.Add(contextLines);
+        command.Options.Add(maxMatches);
+        command.Options.Add(json);
+        command.SetAction(parse =>
+        {
+            string query = string.Join(' ', parse.GetValue(text)!);
+            var terms = HistoryQuery.SearchTerms(query);
+            if (terms.Count == 0) throw new CliUsageException("search: give at least one word to find");
+            int around = parse.GetValue(contextLines), max = parse.GetValue(maxMatches);
+            if (around < 0 || max < 1) throw new CliUsageException("--context must be 0 or more and --max-matches 1 or more");
+            var filter = filters.Read(parse, DateTimeOffset.UtcNow);
+            var manager = context.CreateManager();
+            using var index = context.OpenIndex(manager);
+            var hits = HistoryQuery.Search(index, query, filter);
+            var results = hits.Select(h => (Hit: h, Matches: Matches(index, h, terms, around, max))).ToList();
+            if (parse.GetValue(json))
+            {
+                context.WriteRaw(new JsonObject
+                {
+                    ["schema_version"] = HistoryCommand.JsonSchemaVersion,
+                    ["query"] = query,
+                    ["count"] = results.Count,
+                    ["results"] = new JsonArray(results.Select(r =>
+                    {
+                        var o = r.Hit.ToJson();
+                        o["matches"] = new JsonArray(r.Matches.Select(m => (JsonNode?)m.ToJson()).ToArray());
+                        return (JsonNode?)o;
+                    }).ToArray()),
+                }.ToJsonString(CliJson.Indented) + Environment.NewLine);
+                return (int)ExitCodes.Success;
+            }
+            if (results.Count == 0)
+            {
+                context.Notice($"no captured output contains {query}");
+                return (int)ExitCodes.Success;
+            }
+            foreach (var (hit, matches) in results)
+            {
+                long? exit = hit.Fields[JournalFields.ExitCode] is JsonValue xv && xv.TryGetValue(out long x) ? x : null;
+                string exitText = exit is null ? "" : exit == 0 ? " [green]exit 0[/]" : $" [red]exit {exit}[/]";
+                context.Output.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+                    $"[bold]{Markup.Escape(hit.Fields[JournalFields.OperationName]?.ToString() ?? "")}[/] [grey]{hit.Timestamp.ToLocalTime():yyyy-MM-dd HH:mm:ss} session {hit.SessionId[..8]} op {(hit.OperationId ?? "")[..Math.Min(8, hit.OperationId?.Length ?? 0)]}[/]{exitText}"));
+                foreach (var m in matches)
+                {
+                    long n = m.LineNumber - m.Before.Count;
+                    foreach (string b in m.Before) context.Output.MarkupLine($"[grey]{n++,6}-[/] {Markup.Escape(b)}");
+                    context.Output.MarkupLine($"[grey]{m.LineNumber,6}:[/] {Highlight(m.Text, terms)}");
+                    n = m.LineNumber + 1;
+                    foreach (string a in m.After) context.Output.MarkupLine($"[grey]{n++,6}-[/] {Markup.Escape(a)}");
+                    context.Output.MarkupLine("[grey]     --[/]");
+                }
+                context.Output.WriteLine();
+            }
+            return (int)ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary>A matching line of one output stream, with context.</summary>
+    internal sealed record LineMatch(string Stream, long LineNumber, string Text, IReadOnlyList<string> Before, IReadOnlyList<string> After)
+    {
+        public JsonObject ToJson() => new()
+        {
+            ["stream"] = Stream,
+            ["line_number"] = LineNumber,
+            ["text"] = Text,
+            ["before"] = new JsonArray(Before.Select(b => (JsonNode?)b).ToArray()),
+            ["after"] = new JsonArray(After.Select(a => (JsonNode?)a).ToArray()),
+        };
+    }
+
+    /// <summary>Re-reads the hit's output (journal line or blob), plain, and finds the lines holding any term.</summary>
+    internal static List<LineMatch> Matches(HistoryIndex index, IndexedEvent hit, IReadOnlyList<string> terms, int around, int max)
+    {
+        var result = new List<LineMatch>();
+        var fields = OutputStream.ReadLineFields(Path.Combine(index.Data.SessionsDirectory, hit.File), hit.LineOffset, hit.LineLength);
+        if (fields is null) return result;
+        foreach (var stream in OutputStream.Of(fields, index.Data.SessionDirectory(hit.SessionId)))
+        {
+            string text = stream.ReadPlainPrefix(JournalIndexer.IndexedOutputBytes);
+            string[] lines = (text.EndsWith('\n') ? text[..^1] : text).Split('\n');
+            for (int i = 0; i < lines.Length && result.Count < max; i++)
+            {
+                if (!terms.Any(t => lines[i].Contains(t, StringComparison.OrdinalIgnoreCase))) continue;
+                result.Add(new LineMatch(stream.Stream, i + 1, lines[i], lines[Math.Max(0, i - around)..i], lines[(i + 1)..Math.Min(lines.Length, i + 1 + around)]));
+            }
+        }
+        return result;
+    }
+
+    /// <summary>The line as Spectre markup with every occurrence of a term highlighted.</summary>
+    internal static string Highlight(string line, IReadOnlyList<string> terms)
+    {
+        var marks = new bool[line.Length];
+        foreach (string term in terms)
+        {
+            for (int at = line.IndexOf(term, StringComparison.OrdinalIgnoreCase); at >= 0; at = line.IndexOf(term, at + 1, StringComparison.OrdinalIgnoreCase))
+                Array.Fill(marks, true, at, term.Length);
+        }
+        var sb = new StringBuilder();
+        int i = 0;
+        while (i < line.Length)
+        {
+            int j = i;
+            while (j < line.Length && marks[j] == marks[i]) j++;
+            string piece = Markup.Escape(line[i..j]);
+            sb.Append(marks[i] ? $"[black on yellow]{piece}[/]" : piece);
+            i = j;
+        }
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,58 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using ContextForge.SessionLogging.Index;
+using Spectre.Console;
+
+namespace ContextForge.SessionLogging.Cli.Commands;
+
+/// <summary>
+/// <c>cfsession validate [SESSION | --all] [--json]</c>: checks sessions against the journal rules (docs/cli.md lists
+/// every finding kind). Exit 0 when no error was found (warnings such as an abandoned session do not fail), 65 when
+/// any error was.
+/// </summary>
+internal static class ValidateCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var session = new Argument<string?>("session") { Description = "Session id or prefix (default: $CFSESSION_ID, else --all)", Arity = ArgumentArity.ZeroOrOne };
+        var all = new Option<bool>("--all") { Description = "Validate every session" };
+        var json = new Option<bool>("--json") { Description = "Print the findings as JSON" };
+        var command = new Command("validate", "Check sessions: orphan events, parent cycles, abandoned sessions, evidence, capture hashes, hash chain, provenance") { session, all, json };
+        command.SetAction(parse =>
+        {
+            var manager = context.CreateManager();
+            if (parse.GetValue(all) && parse.GetValue(session) is not null) throw new CliUsageException("give a SESSION or --all, not both");
+            string? one = parse.GetValue(all) ? null : context.ResolveSession(manager, parse.GetValue(session), newestAsFallback: false);
+            using var index = context.OpenIndex(manager, full: true);
+            var ids = one is not null ? [one] : manager.Data.EnumerateSessionIds().Order(StringComparer.Ordinal).ToList();
+            var findings = SessionValidator.Validate(index, ids);
+            int errors = findings.Count(f => f.Severity == "error");
+            if (parse.GetValue(json))
+            {
+                context.WriteRaw(new JsonObject
+                {
+                    ["schema_version"] = HistoryCommand.JsonSchemaVersion,
+                    ["sessions_checked"] = ids.Count,
+                    ["valid"] = errors == 0,
+                    ["errors"] = errors,
+                    ["warnings"] = findings.Count - errors,
+                    ["findings"] = new JsonArray(findings.Select(f => (JsonNode?)f.ToJson()).ToArray()),
+                }.ToJsonString(CliJson.Indented) + Environment.NewLine);
+            }
+            else
+            {
+                foreach (var f in findings)
+                {
+                    string where = f.File is null ? f.SessionId : $"{f.File}{(f.Line is { } l ? ":" + l : "")}";
+                    string severity = f.Severity == "error" ? "[red]error[/]" : "[yellow]warning[/]";
+                    context.Output.MarkupLine($"{severity} [bold]{f.Kind}[/] {Markup.Escape(where)}: {Markup.Escape(f.Message)}");
+                }
+                context.Output.MarkupLine(errors == 0
+                    ? $"[green]valid[/]: {ids.Count} session(s) checked, {findings.Count} warning(s)"
+                    : $"[red]invalid[/]: {ids.Count} session(s) checked, {errors} error(s), {findings.Count - errors} warning(s)");
+            }
+            return errors == 0 ? (int)ExitCodes.Success : (int)ExitCodes.DataError;
+        });
+        return command;
+    }
+}

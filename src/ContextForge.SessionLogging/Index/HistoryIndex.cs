@@ -1,0 +1,139 @@
+using System.Globalization;
+using ContextForge.SessionLogging.Sessions;
+using Microsoft.Data.Sqlite;
+
+namespace ContextForge.SessionLogging.Index;
+
+/// <summary>
+/// The SQLite index over every journal in a data directory (<c>&lt;root&gt;/index.sqlite</c>): WAL mode, a busy
+/// timeout, schema from <see cref="IndexMigrations"/>. Derived data only: <see cref="Rebuild"/> recreates it from
+/// the journals. Queries call <see cref="CatchUp"/> first; the write path (<c>run</c>) never touches the index.
+/// </summary>
+internal sealed class HistoryIndex : IDisposable
+{
+    public const string FileName = "index.sqlite";
+    public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(10);
+
+    private HistoryIndex(DataDirectory data, SqliteConnection connection)
+    {
+        Data = data;
+        Connection = connection;
+    }
+
+    public DataDirectory Data { get; }
+
+    public SqliteConnection Connection { get; }
+
+    public string PathOnDisk => Path.Combine(Data.Root, FileName);
+
+    /// <summary>Opens (creating and migrating as needed) the index of <paramref name="data"/>.</summary>
+    public static HistoryIndex Open(DataDirectory data)
+    {
+        FileSecurity.CreatePrivateDirectory(data.Root);
+        string path = Path.Combine(data.Root, FileName);
+        bool created = !File.Exists(path);
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Pooling = false,
+            DefaultTimeout = (int)BusyTimeout.TotalSeconds,
+        }.ToString());
+        connection.Open();
+        if (created && !OperatingSystem.IsWindows())
+        {
+            try { File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite); } catch (IOException) { }
+        }
+        var index = new HistoryIndex(data, connection);
+        index.Execute(string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds};"));
+        index.Execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;");
+        index.Migrate();
+        return index;
+    }
+
+    /// <summary>The schema version (the highest applied migration).</summary>
+    public int SchemaVersion => Convert.ToInt32(Scalar("SELECT COALESCE(MAX(version), 0) FROM migrations"), CultureInfo.InvariantCulture);
+
+    private void Migrate()
+    {
+        Execute("CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);");
+        if (Convert.ToInt32(Scalar("SELECT COALESCE(MAX(version), 0) FROM migrations"), CultureInfo.InvariantCulture) >= IndexMigrations.All[^1].Version) return;
+        // BEGIN IMMEDIATE: two processes opening a new index at once apply each migration exactly once.
+        using var tx = Connection.BeginTransaction(deferred: false);
+        long current = Convert.ToInt64(Scalar("SELECT COALESCE(MAX(version), 0) FROM migrations", tx), CultureInfo.InvariantCulture);
+        foreach (var (version, name, sql) in IndexMigrations.All)
+        {
+            if (version <= current) continue;
+            Execute(sql, tx);
+            using var record = Command("INSERT INTO migrations (version, name, applied_at) VALUES ($v, $n, $t)", tx);
+            record.Parameters.AddWithValue("$v", version);
+            record.Parameters.AddWithValue("$n", name);
+            record.Parameters.AddWithValue("$t", SessionManager.FormatTime(DateTimeOffset.UtcNow));
+            record.ExecuteNonQuery();
+        }
+        tx.Commit();
+    }
+
+    /// <summary>Reads what the journals gained since the last catch-up. See <see cref="JournalIndexer"/>.</summary>
+    public CatchUpResult CatchUp(bool full = false) => new JournalIndexer(this).CatchUp(full, DateTimeOffset.UtcNow);
+
+    /// <summary>Empties the index and reads every journal again.</summary>
+    public CatchUpResult Rebuild()
+    {
+        using (var tx = Connection.BeginTransaction(deferred: false))
+        {
+            Execute("DELETE FROM events; DELETE FROM output_fts; DELETE FROM sessions; DELETE FROM segments; DELETE FROM meta;", tx);
+            tx.Commit();
+        }
+        var result = CatchUp(full: true);
+        Execute("PRAGMA wal_checkpoint(TRUNCATE);");
+        return result;
+    }
+
+    /// <summary>Removes every index row of a session (prune, a vanished directory).</summary>
+    internal void DeleteSession(string sessionId, SqliteTransaction tx)
+    {
+        using var cmd = Command("""
+            DELETE FROM output_fts WHERE rowid IN (SELECT id FROM events WHERE session_id = $s);
+            DELETE FROM events WHERE session_id = $s;
+            DELETE FROM segments WHERE session_id = $s;
+            DELETE FROM sessions WHERE session_id = $s;
+            """, tx);
+        cmd.Parameters.AddWithValue("$s", sessionId);
+        cmd.ExecuteNonQuery();
+    }
+
+    internal SqliteCommand Command(string sql, SqliteTransaction? tx = null)
+    {
+        var cmd = Connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Transaction = tx;
+        return cmd;
+    }
+
+    internal void Execute(string sql, SqliteTransaction? tx = null)
+    {
+        using var cmd = Command(sql, tx);
+        cmd.ExecuteNonQuery();
+    }
+
+    internal object? Scalar(string sql, SqliteTransaction? tx = null)
+    {
+        using var cmd = Command(sql, tx);
+        return cmd.ExecuteScalar();
+    }
+
+    public void Dispose() => Connection.Dispose();
+}
+
+/// <summary>What one catch-up did: the counters tests and benchmarks use to prove it read only new lines.</summary>
+internal sealed class CatchUpResult
+{
+    public int SessionsExamined { get; set; }
+    public int SegmentsRead { get; set; }
+    public long BytesRead { get; set; }
+    public long LinesRead { get; set; }
+    public long EventsAdded { get; set; }
+    public long LinesSkipped { get; set; }
+    public int SessionsRemoved { get; set; }
+    public int SegmentsReplaced { get; set; }
+}

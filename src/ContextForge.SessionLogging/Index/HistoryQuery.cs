@@ -1,0 +1,207 @@
+using System.Diagnostics.Tracing;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using ContextForge.SessionLogging.Events;
+using ContextForge.SessionLogging.Inspection;
+using Microsoft.Data.Sqlite;
+
+namespace ContextForge.SessionLogging.Index;
+
+/// <summary>What <c>history</c> and <c>search</c> filter on; every criterion is optional and they combine with AND.</summary>
+internal sealed record HistoryFilter
+{
+    public DateTimeOffset? From { get; init; }
+    public DateTimeOffset? To { get; init; }
+    public SessionKeywords Keywords { get; init; } = SessionKeywords.Session | SessionKeywords.Terminal | SessionKeywords.Achievement;
+    public string? Session { get; init; }
+    public string? Name { get; init; }
+    public string? Type { get; init; }
+    /// <summary>Substring of the command line; a leading <c>^</c> anchors it as a prefix.</summary>
+    public string? Command { get; init; }
+    /// <summary>The working directory or any directory below it.</summary>
+    public string? Cwd { get; init; }
+    public string? Host { get; init; }
+    public bool Failed { get; init; }
+    public long? ExitCode { get; init; }
+    public string? AchievementType { get; init; }
+    public int Limit { get; init; } = 100;
+}
+
+/// <summary>One indexed event: where it is in the journal, and its fields (inline output left out).</summary>
+internal sealed record IndexedEvent(long Id, string SessionId, string File, long Sequence, long Line, long LineOffset, int LineLength,
+    DateTimeOffset Timestamp, string Name, EventLevel Level, SessionKeywords Keywords, JsonObject Fields)
+{
+    public string? OperationId => Fields[JournalFields.OperationId] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
+
+    /// <summary>The document every <c>--json</c> query prints for an event.</summary>
+    public JsonObject ToJson()
+    {
+        var o = new JsonObject
+        {
+            ["event"] = Name,
+            ["timestamp"] = Sessions.SessionManager.FormatTime(Timestamp),
+            ["session_id"] = SessionId,
+            ["file"] = File,
+            ["line"] = Line,
+            ["seq"] = Sequence,
+        };
+        foreach (var (key, value) in Fields) o[key] = value?.DeepClone();
+        return o;
+    }
+
+    public SessionEvent ToSessionEvent(Guid activityId) =>
+        new(Name, Timestamp, SessionId, activityId, Level, Keywords, (JsonObject)Fields.DeepClone()) { Sequence = Sequence, Segment = Path.GetFileNameWithoutExtension(File) };
+}
+
+/// <summary>One session row of the index.</summary>
+internal sealed record IndexedSession(string SessionId, string Name, string Type, string? ParentSessionId, string? Host, DateTimeOffset? StartTime,
+    DateTimeOffset? EndTime, DateTimeOffset? LastEventTime, double? DurationMs, string Status, long OperationCount, long FailedOperationCount,
+    long AchievementCount, long? LastExitCode, Guid ActivityId);
+
+/// <summary>The read side of the index: history, sessions, search hits, one session's timeline.</summary>
+internal static class HistoryQuery
+{
+    private const string EventColumns = "e.id, e.session_id, e.file, e.seq, e.line, e.line_offset, e.line_length, e.ts, e.name, e.level, e.keywords, e.fields";
+    private const string SessionColumns = "session_id, name, type, parent_session_id, host, start_ts, end_ts, last_ts, duration_ms, status, operation_count, failed_operation_count, achievement_count, last_exit_code, activity_id";
+
+    public static IReadOnlyList<IndexedEvent> Events(HistoryIndex index, HistoryFilter filter)
+    {
+        using var cmd = index.Command("");
+        var where = Where(filter, cmd);
+        cmd.CommandText = $"SELECT {EventColumns} FROM events e{(NeedsSessionJoin(filter) ? " JOIN sessions s ON s.session_id = e.session_id" : "")} WHERE {where} ORDER BY e.ts DESC, e.id DESC LIMIT $limit";
+        cmd.Parameters.AddWithValue("$limit", filter.Limit <= 0 ? -1 : filter.Limit);
+        return ReadEvents(cmd);
+    }
+
+    /// <summary>Full-text search over output (FTS5): every whitespace-separated term must occur; newest first.</summary>
+    public static IReadOnlyList<IndexedEvent> Search(HistoryIndex index, string text, HistoryFilter filter)
+    {
+        using var cmd = index.Command("");
+        var where = Where(filter with { Keywords = SessionKeywords.Terminal }, cmd);
+        cmd.CommandText = $"SELECT {EventColumns} FROM output_fts f JOIN events e ON e.id = f.rowid{(NeedsSessionJoin(filter) ? " JOIN sessions s ON s.session_id = e.session_id" : "")} WHERE output_fts MATCH $match AND {where} ORDER BY e.ts DESC, e.id DESC LIMIT $limit";
+        cmd.Parameters.AddWithValue("$match", MatchExpression(text));
+        cmd.Parameters.AddWithValue("$limit", filter.Limit <= 0 ? -1 : filter.Limit);
+        return ReadEvents(cmd);
+    }
+
+    /// <summary>The FTS5 expression for plain user text: each term quoted (so punctuation is literal), all required.</summary>
+    public static string MatchExpression(string text) =>
+        string.Join(" AND ", SearchTerms(text).Select(t => "\"" + t.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""));
+
+    public static IReadOnlyList<string> SearchTerms(string text) =>
+        text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    public static IReadOnlyList<IndexedEvent> SessionEvents(HistoryIndex index, string sessionId)
+    {
+        using var cmd = index.Command($"SELECT {EventColumns} FROM events e WHERE e.session_id = $s ORDER BY e.ts, e.file, e.seq");
+        cmd.Parameters.AddWithValue("$s", sessionId);
+        return ReadEvents(cmd);
+    }
+
+    /// <summary>Sessions with at least one event, newest start first.</summary>
+    public static IReadOnlyList<IndexedSession> Sessions(HistoryIndex index, int limit, string? exceptSessionId = null, IReadOnlyCollection<string>? only = null)
+    {
+        using var cmd = index.Command("");
+        var sql = new StringBuilder($"SELECT {SessionColumns} FROM sessions WHERE first_ts IS NOT NULL");
+        if (exceptSessionId is not null)
+        {
+            sql.Append(" AND session_id <> $except");
+            cmd.Parameters.AddWithValue("$except", exceptSessionId);
+        }
+        if (only is not null)
+        {
+            sql.Append(" AND session_id IN (SELECT value FROM json_each($only))");
+            cmd.Parameters.AddWithValue("$only", new JsonArray(only.Select(o => (JsonNode?)o).ToArray()).ToJsonString());
+        }
+        sql.Append(" ORDER BY start_ts DESC, session_id LIMIT $limit");
+        cmd.Parameters.AddWithValue("$limit", limit <= 0 ? -1 : limit);
+        cmd.CommandText = sql.ToString();
+        var list = new List<IndexedSession>();
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            list.Add(new IndexedSession(r.GetString(0), r.GetString(1), r.GetString(2), Nullable(r, 3), Nullable(r, 4), Time(r, 5), Time(r, 6), Time(r, 7),
+                r.IsDBNull(8) ? null : r.GetDouble(8), r.GetString(9), r.GetInt64(10), r.GetInt64(11), r.GetInt64(12),
+                r.IsDBNull(13) ? null : r.GetInt64(13), r.IsDBNull(14) ? Guid.Empty : Guid.Parse(r.GetString(14))));
+        }
+        return list;
+    }
+
+    public static IndexedSession? Session(HistoryIndex index, string sessionId) => Sessions(index, 1, only: [sessionId]).FirstOrDefault();
+
+    /// <summary>How many other sessions started at or after <paramref name="since"/>.</summary>
+    public static long CountSessionsSince(HistoryIndex index, DateTimeOffset since, string? exceptSessionId)
+    {
+        using var cmd = index.Command("SELECT COUNT(*) FROM sessions WHERE first_ts IS NOT NULL AND start_ts >= $since AND session_id <> $except");
+        cmd.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
+        cmd.Parameters.AddWithValue("$except", exceptSessionId ?? string.Empty);
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    /// <summary>A session rebuilt from the index as a <see cref="SessionSummary"/> (for the seed's grouped form).</summary>
+    public static SessionSummary Summary(HistoryIndex index, IndexedSession session) =>
+        SessionSummary.FromEvents(session.SessionId, SessionEvents(index, session.SessionId).Select(e => e.ToSessionEvent(session.ActivityId)).ToList());
+
+    /// <summary>Finds an operation of a session by its id or a unique prefix of it.</summary>
+    public static IReadOnlyList<IndexedEvent> FindOperation(HistoryIndex index, string sessionId, string operationPrefix)
+    {
+        using var cmd = index.Command($"SELECT {EventColumns} FROM events e WHERE e.session_id = $s AND e.operation_id LIKE $p ESCAPE '\\' AND e.name IN ('TerminalCapture', 'TerminalCaptureFailed') ORDER BY e.ts LIMIT 2");
+        cmd.Parameters.AddWithValue("$s", sessionId);
+        cmd.Parameters.AddWithValue("$p", EscapeLike(operationPrefix.Trim().ToLowerInvariant()) + "%");
+        return ReadEvents(cmd);
+    }
+
+    private static bool NeedsSessionJoin(HistoryFilter f) => f.Name is not null || f.Type is not null;
+
+    private static string Where(HistoryFilter f, SqliteCommand cmd)
+    {
+        var clauses = new List<string> { "(e.keywords & $keywords) <> 0" };
+        cmd.Parameters.AddWithValue("$keywords", (long)f.Keywords);
+        void Add(string clause, string name, object value)
+        {
+            clauses.Add(clause);
+            cmd.Parameters.AddWithValue(name, value);
+        }
+        if (f.From is { } from) Add("e.ts >= $from", "$from", from.ToUnixTimeMilliseconds());
+        if (f.To is { } to) Add("e.ts <= $to", "$to", to.ToUnixTimeMilliseconds());
+        if (f.Session is { Length: > 0 } s) Add("e.session_id LIKE $session ESCAPE '\\'", "$session", EscapeLike(s.Trim().ToLowerInvariant()) + "%");
+        if (f.Name is { } n) Add("s.name LIKE $name ESCAPE '\\'", "$name", "%" + EscapeLike(n) + "%");
+        if (f.Type is { } t) Add("s.type = $type", "$type", t);
+        if (f.Command is { Length: > 0 } c)
+            Add("e.operation_name LIKE $command ESCAPE '\\'", "$command", c.StartsWith('^') ? EscapeLike(c[1..]) + "%" : "%" + EscapeLike(c) + "%");
+        if (f.Cwd is { Length: > 0 } cwd)
+        {
+            string dir = cwd.Length > 1 ? cwd.TrimEnd('/') : cwd;
+            Add("(e.cwd = $cwd OR e.cwd LIKE $cwdbelow ESCAPE '\\')", "$cwd", dir);
+            cmd.Parameters.AddWithValue("$cwdbelow", EscapeLike(dir == "/" ? "" : dir) + "/%");
+        }
+        if (f.Host is { } h) Add("e.host = $host", "$host", h);
+        if (f.Failed) clauses.Add("e.failed = 1");
+        if (f.ExitCode is { } x) Add(x != 0 ? "e.failed = 1 AND e.exit_code = $exit" : "e.exit_code = $exit", "$exit", x); // failed = 1 lets the partial index serve
+        if (f.AchievementType is { } at) Add("e.achievement_type = $achtype", "$achtype", at);
+        return string.Join(" AND ", clauses);
+    }
+
+    private static string EscapeLike(string text) =>
+        text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
+
+    private static List<IndexedEvent> ReadEvents(SqliteCommand cmd)
+    {
+        var list = new List<IndexedEvent>();
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            list.Add(new IndexedEvent(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt32(6),
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(7)), r.GetString(8), (EventLevel)r.GetInt32(9), (SessionKeywords)r.GetInt64(10),
+                JsonNode.Parse(r.GetString(11)) as JsonObject ?? []));
+        }
+        return list;
+    }
+
+    private static string? Nullable(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    private static DateTimeOffset? Time(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(i));
+
+    internal static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

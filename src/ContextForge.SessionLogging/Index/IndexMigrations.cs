@@ -1,0 +1,87 @@
+namespace ContextForge.SessionLogging.Index;
+
+/// <summary>
+/// The index schema as numbered, append-only migrations: a released migration is never edited, a change is a new
+/// one. <c>migrations</c> records which ran. The index is derived data: <c>cfsession reindex</c> rebuilds it.
+/// </summary>
+internal static class IndexMigrations
+{
+    public static readonly IReadOnlyList<(int Version, string Name, string Sql)> All =
+    [
+        (1, "journal index and output search", """
+            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+            -- One row per journal segment file: how far it has been read.
+            CREATE TABLE segments (
+                file TEXT PRIMARY KEY,          -- '<session-id>/<segment>.jsonl'
+                session_id TEXT NOT NULL,
+                offset INTEGER NOT NULL,        -- bytes of complete lines consumed
+                lines INTEGER NOT NULL,         -- complete lines consumed
+                skipped_lines INTEGER NOT NULL, -- lines that were not journal lines (validate reports them)
+                length INTEGER NOT NULL,        -- file length when last read
+                mtime INTEGER NOT NULL,         -- file mtime (ticks) when last read
+                head_hash TEXT NOT NULL         -- SHA-256 of the first bytes: detects a replaced file
+            );
+            CREATE INDEX segments_session ON segments(session_id);
+
+            CREATE TABLE sessions (
+                session_id TEXT PRIMARY KEY,
+                name TEXT NOT NULL DEFAULT '',
+                type TEXT NOT NULL DEFAULT '',
+                methodology TEXT,
+                parent_session_id TEXT,
+                host TEXT,
+                user TEXT,
+                start_ts INTEGER,               -- Unix ms
+                end_ts INTEGER,
+                first_ts INTEGER,
+                last_ts INTEGER,
+                duration_ms REAL,
+                status TEXT NOT NULL,           -- ended | open | abandoned
+                operation_count INTEGER NOT NULL DEFAULT 0,
+                failed_operation_count INTEGER NOT NULL DEFAULT 0,
+                achievement_count INTEGER NOT NULL DEFAULT 0,
+                last_exit_code INTEGER,
+                activity_id TEXT,
+                dir_mtime INTEGER NOT NULL DEFAULT 0,
+                settled INTEGER NOT NULL DEFAULT 0  -- ended/abandoned and quiet: quick catch-up skips it
+            );
+            CREATE INDEX sessions_start ON sessions(start_ts DESC);
+            CREATE INDEX sessions_unsettled ON sessions(settled) WHERE settled = 0;
+
+            CREATE TABLE events (
+                id INTEGER PRIMARY KEY,
+                session_id TEXT NOT NULL,
+                file TEXT NOT NULL,
+                seq INTEGER NOT NULL,
+                line INTEGER NOT NULL,          -- 1-based line number in the segment
+                line_offset INTEGER NOT NULL,   -- byte offset of the line (to re-read output)
+                line_length INTEGER NOT NULL,
+                ts INTEGER NOT NULL,            -- Unix ms
+                name TEXT NOT NULL,
+                level INTEGER NOT NULL,
+                keywords INTEGER NOT NULL,
+                operation_id TEXT,
+                operation_name TEXT,
+                cwd TEXT,
+                host TEXT,
+                exit_code INTEGER,
+                failed INTEGER NOT NULL DEFAULT 0,
+                duration_ms REAL,
+                achievement_id TEXT,
+                achievement_type TEXT,
+                fields TEXT NOT NULL,           -- the event's fields as JSON, without inline output
+                UNIQUE (file, seq)
+            );
+            -- Ascending on purpose: read backwards it yields (ts DESC, rowid DESC), the order every query returns.
+            CREATE INDEX events_ts ON events(ts);
+            CREATE INDEX events_session ON events(session_id, ts);
+            CREATE INDEX events_failed ON events(ts) WHERE failed = 1;
+            CREATE INDEX events_operation ON events(operation_id) WHERE operation_id IS NOT NULL;
+            CREATE INDEX events_achievement_type ON events(achievement_type, ts) WHERE achievement_type IS NOT NULL;
+
+            -- Output text, ANSI stripped and CRLF normalised; rowid = events.id. Contentless: the journal keeps the text.
+            CREATE VIRTUAL TABLE output_fts USING fts5(text, content='', contentless_delete=1, tokenize='unicode61');
+            """),
+    ];
+}

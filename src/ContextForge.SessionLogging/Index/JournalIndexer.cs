@@ -1,0 +1,462 @@
+using System.Globalization;
+using System.IO.Enumeration;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ContextForge.SessionLogging.Events;
+using ContextForge.SessionLogging.Journal;
+using ContextForge.SessionLogging.Sessions;
+using Microsoft.Data.Sqlite;
+
+namespace ContextForge.SessionLogging.Index;
+
+/// <summary>
+/// Brings the index up to date with the journals, incrementally: each segment is read from the byte offset where
+/// the last catch-up stopped, and only complete lines are consumed (a torn tail is read again next time). A segment
+/// whose first line changed, or that shrank, was replaced and is read again from the start. Everything happens in
+/// one <c>BEGIN IMMEDIATE</c> transaction, and events are unique on (segment, seq): two processes catching up at
+/// once serialise on the write lock and the second finds nothing left to do.
+/// <para>Quick catch-up (every query) re-examines sessions that are open, or ended less than
+/// <see cref="SettleAfter"/> ago, and lists the sessions directory only when its mtime changed (a session was
+/// created or removed). A full catch-up (<c>reindex</c>, <c>validate --all</c>, <c>history --rescan</c>) examines
+/// every session.</para>
+/// </summary>
+internal sealed class JournalIndexer(HistoryIndex index)
+{
+    /// <summary>Output text indexed for search, per stream: the first 1 MiB (of a larger blob, the rest is not searchable).</summary>
+    public const int IndexedOutputBytes = 1 << 20;
+
+    /// <summary>An ended or abandoned session this quiet is settled: quick catch-up skips it.</summary>
+    public static readonly TimeSpan SettleAfter = TimeSpan.FromHours(1);
+
+    /// <summary>A session without SessionEnd, no live writer and no event for this long is abandoned.</summary>
+    public static readonly TimeSpan AbandonedAfter = TimeSpan.FromHours(1);
+
+    private const string RootMtimeKey = "sessions_dir_mtime";
+    private SqliteTransaction _tx = null!;
+    private SqliteCommand _insertEvent = null!;
+    private SqliteCommand _insertText = null!;
+    private CatchUpResult _result = null!;
+
+    public CatchUpResult CatchUp(bool full, DateTimeOffset now)
+    {
+        _result = new CatchUpResult();
+        var data = index.Data;
+        using var tx = index.Connection.BeginTransaction(deferred: false);
+        _tx = tx;
+        if (!Directory.Exists(data.SessionsDirectory))
+        {
+            tx.Commit();
+            return _result;
+        }
+        long rootMtime = Directory.GetLastWriteTimeUtc(data.SessionsDirectory).Ticks;
+        string? storedRoot = index.Scalar($"SELECT value FROM meta WHERE key = '{RootMtimeKey}'", tx) as string;
+        bool list = full || storedRoot != rootMtime.ToString(CultureInfo.InvariantCulture);
+
+        // Unsettled sessions are re-examined every time; the rest only when listing (and then only if new or full).
+        var unsettled = Ids(index, "SELECT group_concat(session_id, ',') FROM sessions WHERE settled = 0", tx);
+        List<string> candidates;
+        if (list)
+        {
+            // One aggregated string instead of a row per session: at 50k sessions this is ~10x cheaper to read.
+            var known = Ids(index, "SELECT group_concat(session_id, ',') FROM sessions", tx);
+            var onDisk = ListSessionDirectories(data.SessionsDirectory);
+            foreach (string gone in known.Where(id => !onDisk.Contains(id)).ToList())
+            {
+                index.DeleteSession(gone, tx);
+                _result.SessionsRemoved++;
+            }
+            candidates = onDisk.Where(id => full || !known.Contains(id) || unsettled.Contains(id)).ToList();
+        }
+        else
+        {
+            candidates = unsettled.ToList();
+        }
+
+        using (_insertEvent = index.Command("""
+            INSERT OR IGNORE INTO events (session_id, file, seq, line, line_offset, line_length, ts, name, level, keywords,
+                operation_id, operation_name, cwd, host, exit_code, failed, duration_ms, achievement_id, achievement_type, fields)
+            VALUES ($session, $file, $seq, $line, $offset, $length, $ts, $name, $level, $keywords,
+                $op, $opname, $cwd, $host, $exit, $failed, $duration, $ach, $achtype, $fields)
+            RETURNING id
+            """, tx))
+        using (_insertText = index.Command("INSERT INTO output_fts (rowid, text) VALUES ($id, $text)", tx))
+        {
+            foreach (string sessionId in candidates.Order(StringComparer.Ordinal))
+            {
+                if (Directory.Exists(data.SessionDirectory(sessionId))) CatchUpSession(sessionId, now);
+            }
+        }
+
+        using (var meta = index.Command("INSERT INTO meta (key, value) VALUES ($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value", tx))
+        {
+            meta.Parameters.AddWithValue("$k", RootMtimeKey);
+            meta.Parameters.AddWithValue("$v", rootMtime.ToString(CultureInfo.InvariantCulture));
+            meta.ExecuteNonQuery();
+        }
+        tx.Commit();
+        return _result;
+    }
+
+    private static HashSet<string> Ids(HistoryIndex index, string sql, SqliteTransaction tx) =>
+        index.Scalar(sql, tx) is string joined ? joined.Split(',').ToHashSet(StringComparer.Ordinal) : new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>The session directories, listed without allocating an object per entry (50k entries in a few ms).</summary>
+    private static HashSet<string> ListSessionDirectories(string sessionsDirectory)
+    {
+        var names = new FileSystemEnumerable<string>(sessionsDirectory, static (ref FileSystemEntry e) => e.FileName.ToString(),
+            new EnumerationOptions { RecurseSubdirectories = false, IgnoreInaccessible = true, AttributesToSkip = 0 })
+        {
+            ShouldIncludePredicate = static (ref FileSystemEntry e) => e.IsDirectory && e.FileName.Length == 36,
+        };
+        return names.Where(DataDirectory.IsValidSessionId).ToHashSet(StringComparer.Ordinal);
+    }
+
+    private sealed record SegmentState(long Offset, long Lines, long Skipped, long Length, long Mtime, string HeadHash);
+
+    private void CatchUpSession(string sessionId, DateTimeOffset now)
+    {
+        _result.SessionsExamined++;
+        string dir = index.Data.SessionDirectory(sessionId);
+        long dirMtime = Directory.GetLastWriteTimeUtc(dir).Ticks;
+        var states = new Dictionary<string, SegmentState>(StringComparer.Ordinal);
+        using (var cmd = index.Command("SELECT file, offset, lines, skipped_lines, length, mtime, head_hash FROM segments WHERE session_id = $s", _tx))
+        {
+            cmd.Parameters.AddWithValue("$s", sessionId);
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
+                states[reader.GetString(0)] = new(reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetString(6));
+        }
+        bool changed = false;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string path in Directory.EnumerateFiles(dir, "*" + JournalReader.SegmentExtension))
+        {
+            string file = sessionId + "/" + Path.GetFileName(path);
+            seen.Add(file);
+            var info = new FileInfo(path);
+            if (!info.Exists) continue;
+            if (states.TryGetValue(file, out var state) && state.Length == info.Length && state.Mtime == info.LastWriteTimeUtc.Ticks) continue;
+            changed |= ReadSegment(sessionId, path, file, state);
+        }
+        foreach (string vanished in states.Keys.Where(f => !seen.Contains(f)))
+        {
+            DeleteSegment(vanished);
+            changed = true;
+        }
+        RecomputeSession(sessionId, dirMtime, now, changed);
+    }
+
+    private void DeleteSegment(string file)
+    {
+        using var cmd = index.Command("""
+            DELETE FROM output_fts WHERE rowid IN (SELECT id FROM events WHERE file = $f);
+            DELETE FROM events WHERE file = $f;
+            DELETE FROM segments WHERE file = $f;
+            """, _tx);
+        cmd.Parameters.AddWithValue("$f", file);
+        cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>Reads the complete lines after the recorded offset; returns true when anything was added.</summary>
+    private bool ReadSegment(string sessionId, string path, string file, SegmentState? state)
+    {
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false; // validate reports an unreadable segment; the next catch-up tries again
+        }
+        using (stream)
+        {
+            long length = stream.Length;
+            long mtime = File.GetLastWriteTimeUtc(path).Ticks;
+            long offset = 0, lines = 0, skipped = 0;
+            string headHash = string.Empty;
+            bool replaced = false;
+            if (state is not null)
+            {
+                headHash = FirstLineHash(stream, state.Offset);
+                if (length < state.Offset || headHash != state.HeadHash)
+                {
+                    DeleteSegment(file);
+                    _result.SegmentsReplaced++;
+                    replaced = true;
+                    headHash = string.Empty;
+                }
+                else
+                {
+                    (offset, lines, skipped) = (state.Offset, state.Lines, state.Skipped);
+                }
+            }
+            _result.SegmentsRead++;
+            stream.Seek(offset, SeekOrigin.Begin);
+            long added = 0;
+            byte[] buffer = new byte[64 * 1024];
+            int start = 0, end = 0;
+            long bufferOffset = offset; // file offset of buffer[0]
+            while (true)
+            {
+                int newline = Array.IndexOf(buffer, (byte)'\n', start, end - start);
+                if (newline >= 0)
+                {
+                    var line = buffer.AsSpan(start, newline - start);
+                    long lineOffset = bufferOffset + start;
+                    lines++;
+                    if (lines == 1) headHash = Convert.ToHexStringLower(SHA256.HashData(line));
+                    if (line.Length > 0)
+                    {
+                        if (IndexLine(sessionId, file, line, lines, lineOffset)) added++;
+                        else if (!_lastLineParsed) skipped++;
+                    }
+                    _result.LinesRead++;
+                    start = newline + 1;
+                    offset = bufferOffset + start;
+                    continue;
+                }
+                if (start > 0)
+                {
+                    Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
+                    bufferOffset += start;
+                    end -= start;
+                    start = 0;
+                }
+                if (end == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
+                int read = stream.Read(buffer, end, buffer.Length - end);
+                if (read == 0) break; // a torn tail stays unread until it is complete
+                _result.BytesRead += read;
+                end += read;
+            }
+            _result.EventsAdded += added;
+            _result.LinesSkipped += skipped - (replaced || state is null ? 0 : state.Skipped);
+            // A segment with no complete line yet keeps no head: its first line is hashed when it arrives.
+            using var upsert = index.Command("""
+                INSERT INTO segments (file, session_id, offset, lines, skipped_lines, length, mtime, head_hash)
+                VALUES ($f, $s, $o, $l, $k, $len, $m, $h)
+                ON CONFLICT(file) DO UPDATE SET offset = excluded.offset, lines = excluded.lines, skipped_lines = excluded.skipped_lines,
+                    length = excluded.length, mtime = excluded.mtime, head_hash = excluded.head_hash
+                """, _tx);
+            upsert.Parameters.AddWithValue("$f", file);
+            upsert.Parameters.AddWithValue("$s", sessionId);
+            upsert.Parameters.AddWithValue("$o", offset);
+            upsert.Parameters.AddWithValue("$l", lines);
+            upsert.Parameters.AddWithValue("$k", skipped);
+            // The length recorded is what was consumed when a tail is torn, so the next catch-up looks again.
+            upsert.Parameters.AddWithValue("$len", offset == length ? length : offset);
+            upsert.Parameters.AddWithValue("$m", mtime);
+            upsert.Parameters.AddWithValue("$h", headHash);
+            upsert.ExecuteNonQuery();
+            return added > 0 || replaced;
+        }
+    }
+
+    /// <summary>The SHA-256 of the segment's first line, read again to detect a replaced file.</summary>
+    private static string FirstLineHash(FileStream stream, long consumed)
+    {
+        if (consumed == 0) return string.Empty;
+        stream.Seek(0, SeekOrigin.Begin);
+        byte[] buffer = new byte[(int)Math.Min(consumed, 1 << 20)];
+        int read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+        int newline = Array.IndexOf(buffer, (byte)'\n', 0, read);
+        return newline < 0 ? "unreadable" : Convert.ToHexStringLower(SHA256.HashData(buffer.AsSpan(0, newline)));
+    }
+
+    private bool _lastLineParsed;
+
+    private bool IndexLine(string sessionId, string file, ReadOnlySpan<byte> line, long lineNumber, long lineOffset)
+    {
+        SessionEvent e;
+        try
+        {
+            (e, _) = JournalReader.ParseLine(line);
+            _lastLineParsed = true;
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or ArgumentException)
+        {
+            _lastLineParsed = false;
+            return false; // reported by validate; never fatal here
+        }
+        var fields = e.Fields;
+        bool capture = e.Name is SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed;
+        long? exit = e.GetInt64(JournalFields.ExitCode);
+        bool failed = e.Name == SessionEventNames.TerminalCaptureFailed || (e.Name == SessionEventNames.TerminalCapture && exit is { } x && x != 0);
+        var stored = new JsonObject();
+        foreach (var (key, value) in fields)
+        {
+            if (key is JournalFields.Output or JournalFields.Stderr) continue;
+            stored[key] = value?.DeepClone();
+        }
+        var p = _insertEvent.Parameters;
+        p.Clear();
+        p.AddWithValue("$session", sessionId);
+        p.AddWithValue("$file", file);
+        p.AddWithValue("$seq", e.Sequence);
+        p.AddWithValue("$line", lineNumber);
+        p.AddWithValue("$offset", lineOffset);
+        p.AddWithValue("$length", line.Length);
+        p.AddWithValue("$ts", e.Timestamp.ToUnixTimeMilliseconds());
+        p.AddWithValue("$name", e.Name);
+        p.AddWithValue("$level", (int)e.Level);
+        p.AddWithValue("$keywords", (long)e.Keywords);
+        p.AddWithValue("$op", (object?)e.GetString(JournalFields.OperationId) ?? DBNull.Value);
+        p.AddWithValue("$opname", (object?)e.GetString(JournalFields.OperationName) ?? DBNull.Value);
+        p.AddWithValue("$cwd", (object?)(e.GetString(JournalFields.Cwd) ?? fields[JournalFields.Provenance]?[JournalFields.Cwd]?.GetValue<string>()) ?? DBNull.Value);
+        p.AddWithValue("$host", (object?)(fields[JournalFields.Provenance]?["host"] is JsonValue h && h.TryGetValue(out string? host) ? host : null) ?? DBNull.Value);
+        p.AddWithValue("$exit", exit is { } ec ? ec : DBNull.Value);
+        p.AddWithValue("$failed", failed ? 1 : 0);
+        p.AddWithValue("$duration", e.GetDouble(JournalFields.DurationMs) is { } d ? d : DBNull.Value);
+        p.AddWithValue("$ach", (object?)e.GetString(JournalFields.AchievementId) ?? DBNull.Value);
+        p.AddWithValue("$achtype", (object?)e.GetString(JournalFields.AchievementType) ?? DBNull.Value);
+        p.AddWithValue("$fields", stored.ToJsonString());
+        if (_insertEvent.ExecuteScalar() is not long id) return false; // already indexed (another process, or a duplicate seq)
+        if (capture)
+        {
+            var text = new StringBuilder();
+            foreach (var stream in OutputStream.Of(fields, index.Data.SessionDirectory(sessionId)))
+            {
+                if (text.Length > 0) text.Append('\n');
+                text.Append(stream.ReadPlainPrefix(IndexedOutputBytes));
+            }
+            if (text.Length > 0)
+            {
+                _insertText.Parameters.Clear();
+                _insertText.Parameters.AddWithValue("$id", id);
+                _insertText.Parameters.AddWithValue("$text", text.ToString());
+                _insertText.ExecuteNonQuery();
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Derives the session row from its indexed events (segments arrive in any order, so it is recomputed).</summary>
+    private void RecomputeSession(string sessionId, long dirMtime, DateTimeOffset now, bool changed)
+    {
+        using var existing = index.Command("SELECT status FROM sessions WHERE session_id = $s", _tx);
+        existing.Parameters.AddWithValue("$s", sessionId);
+        string? status = existing.ExecuteScalar() as string;
+        if (!changed && status == "ended")
+        {
+            UpdateSettled(sessionId, dirMtime, now);
+            return;
+        }
+
+        JsonObject? start = null, end = null;
+        long? startEventTs = null, endTs = null;
+        using (var cmd = index.Command("SELECT name, ts, fields FROM events WHERE session_id = $s AND name IN ('SessionStart', 'SessionEnd') ORDER BY ts, file, seq", _tx))
+        {
+            cmd.Parameters.AddWithValue("$s", sessionId);
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
+            {
+                if (reader.GetString(0) == SessionEventNames.SessionStart)
+                {
+                    if (start is null) { start = JsonNode.Parse(reader.GetString(2)) as JsonObject; startEventTs = reader.GetInt64(1); }
+                }
+                else
+                {
+                    end = JsonNode.Parse(reader.GetString(2)) as JsonObject;
+                    endTs = reader.GetInt64(1);
+                }
+            }
+        }
+        long operations = 0, failed = 0, achievements = 0;
+        long? firstTs = null, lastTs = null, lastExit = null;
+        using (var cmd = index.Command("""
+            SELECT COUNT(*) FILTER (WHERE name IN ('TerminalCapture', 'TerminalCaptureFailed')), COALESCE(SUM(failed), 0),
+                   COUNT(*) FILTER (WHERE name = 'AchievementLogged'), MIN(ts), MAX(ts),
+                   (SELECT exit_code FROM events WHERE session_id = $s AND name = 'TerminalCapture' ORDER BY ts DESC, id DESC LIMIT 1)
+            FROM events WHERE session_id = $s
+            """, _tx))
+        {
+            cmd.Parameters.AddWithValue("$s", sessionId);
+            using var reader = cmd.ExecuteReader();
+            reader.Read();
+            operations = reader.GetInt64(0);
+            failed = reader.GetInt64(1);
+            achievements = reader.GetInt64(2);
+            firstTs = reader.IsDBNull(3) ? null : reader.GetInt64(3);
+            lastTs = reader.IsDBNull(4) ? null : reader.GetInt64(4);
+            lastExit = reader.IsDBNull(5) ? null : reader.GetInt64(5);
+        }
+        string? host = Str(start?[JournalFields.Provenance]?["host"]);
+        long? startTs = SessionManager.ParseTime(Str(start?[JournalFields.StartTime]))?.ToUnixTimeMilliseconds() ?? startEventTs ?? firstTs;
+        status = end is not null ? "ended" : HasLiveWriter(sessionId, host) || lastTs is null || now.ToUnixTimeMilliseconds() - lastTs < AbandonedAfter.TotalMilliseconds ? "open" : "abandoned";
+        double? duration = end?[JournalFields.DurationMs] is JsonValue dv && dv.TryGetValue(out double dd) ? dd
+            : startTs is { } s0 && lastTs is { } l0 ? l0 - s0 : null;
+
+        using var upsert = index.Command("""
+            INSERT INTO sessions (session_id, name, type, methodology, parent_session_id, host, user, start_ts, end_ts, first_ts, last_ts,
+                duration_ms, status, operation_count, failed_operation_count, achievement_count, last_exit_code, activity_id, dir_mtime, settled)
+            VALUES ($s, $name, $type, $meth, $parent, $host, $user, $start, $end, $first, $last, $dur, $status, $ops, $failed, $ach, $exit, $activity, $dirm, $settled)
+            ON CONFLICT(session_id) DO UPDATE SET name = excluded.name, type = excluded.type, methodology = excluded.methodology,
+                parent_session_id = excluded.parent_session_id, host = excluded.host, user = excluded.user, start_ts = excluded.start_ts,
+                end_ts = excluded.end_ts, first_ts = excluded.first_ts, last_ts = excluded.last_ts, duration_ms = excluded.duration_ms,
+                status = excluded.status, operation_count = excluded.operation_count, failed_operation_count = excluded.failed_operation_count,
+                achievement_count = excluded.achievement_count, last_exit_code = excluded.last_exit_code, activity_id = excluded.activity_id,
+                dir_mtime = excluded.dir_mtime, settled = excluded.settled
+            """, _tx);
+        var p = upsert.Parameters;
+        p.AddWithValue("$s", sessionId);
+        p.AddWithValue("$name", Str(start?[JournalFields.SessionName]) ?? string.Empty);
+        p.AddWithValue("$type", Str(start?[JournalFields.SessionType]) ?? string.Empty);
+        p.AddWithValue("$meth", (object?)Str(start?[JournalFields.Methodology]) ?? DBNull.Value);
+        p.AddWithValue("$parent", (object?)Str(start?[JournalFields.ParentSessionId]) ?? DBNull.Value);
+        p.AddWithValue("$host", (object?)host ?? DBNull.Value);
+        p.AddWithValue("$user", (object?)Str(start?[JournalFields.Provenance]?["user"]) ?? DBNull.Value);
+        p.AddWithValue("$start", startTs is { } st ? st : DBNull.Value);
+        p.AddWithValue("$end", endTs is { } et ? et : DBNull.Value);
+        p.AddWithValue("$first", firstTs is { } ft ? ft : DBNull.Value);
+        p.AddWithValue("$last", lastTs is { } lt ? lt : DBNull.Value);
+        p.AddWithValue("$dur", duration is { } du ? du : DBNull.Value);
+        p.AddWithValue("$status", status);
+        p.AddWithValue("$ops", operations);
+        p.AddWithValue("$failed", failed);
+        p.AddWithValue("$ach", achievements);
+        p.AddWithValue("$exit", lastExit is { } le ? le : DBNull.Value);
+        p.AddWithValue("$activity", (object?)ActivityId(sessionId) ?? DBNull.Value);
+        p.AddWithValue("$dirm", dirMtime);
+        p.AddWithValue("$settled", IsSettled(status, lastTs, now) ? 1 : 0);
+        upsert.ExecuteNonQuery();
+    }
+
+    private void UpdateSettled(string sessionId, long dirMtime, DateTimeOffset now)
+    {
+        using var cmd = index.Command("UPDATE sessions SET dir_mtime = $d, settled = CASE WHEN last_ts < $cutoff THEN 1 ELSE 0 END WHERE session_id = $s", _tx);
+        cmd.Parameters.AddWithValue("$d", dirMtime);
+        cmd.Parameters.AddWithValue("$cutoff", now.ToUnixTimeMilliseconds() - (long)SettleAfter.TotalMilliseconds);
+        cmd.Parameters.AddWithValue("$s", sessionId);
+        cmd.ExecuteNonQuery();
+    }
+
+    private static bool IsSettled(string status, long? lastTs, DateTimeOffset now) =>
+        status is "ended" or "abandoned" && lastTs is { } t && now.ToUnixTimeMilliseconds() - t >= SettleAfter.TotalMilliseconds;
+
+    private string? ActivityId(string sessionId)
+    {
+        // The activity id is in the journal header, not the fields: read it from the session's first line.
+        using var cmd = index.Command("SELECT file, line_offset, line_length FROM events WHERE session_id = $s ORDER BY ts, file, seq LIMIT 1", _tx);
+        cmd.Parameters.AddWithValue("$s", sessionId);
+        using var reader = cmd.ExecuteReader();
+        if (!reader.Read()) return null;
+        var obj = OutputStream.ReadLineFields(Path.Combine(index.Data.SessionsDirectory, reader.GetString(0)), reader.GetInt64(1), reader.GetInt32(2));
+        return Str(obj?[JournalLine.ActivityId]);
+    }
+
+    private bool HasLiveWriter(string sessionId, string? host)
+    {
+        if (host is not null && host != Provenance.Host) return true; // another machine's process: cannot tell, so not abandoned
+        using var cmd = index.Command("SELECT file FROM segments WHERE session_id = $s", _tx);
+        cmd.Parameters.AddWithValue("$s", sessionId);
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read())
+        {
+            if (ProcessLiveness.PidFromSegmentName(reader.GetString(0)) is { } pid && ProcessLiveness.IsAlive(pid)) return true;
+        }
+        return false;
+    }
+
+    private static string? Str(JsonNode? node) => node is JsonValue v && v.TryGetValue(out string? s) ? s : null;
+}

@@ -1,0 +1,144 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using ContextForge.SessionLogging.Events;
+using ContextForge.SessionLogging.Journal;
+using ContextForge.SessionLogging.Sessions;
+
+namespace ContextForge.SessionLogging.Index;
+
+/// <summary>One thing <c>validate</c> found, located by session, segment file and line.</summary>
+/// <param name="Severity">"error" (fails validation) or "warning" (flagged, not a failure: an abandoned session).</param>
+/// <param name="Kind">A stable snake_case name; docs/cli.md lists them.</param>
+/// <param name="SessionId">The session concerned.</param>
+/// <param name="File">The segment, as <c>session-id/segment.jsonl</c>, when the finding is about a line.</param>
+/// <param name="Line">The 1-based line in that segment.</param>
+/// <param name="Message">One line saying what is wrong.</param>
+internal sealed record ValidationFinding(string Severity, string Kind, string SessionId, string? File, long? Line, string Message)
+{
+    public JsonObject ToJson() => new()
+    {
+        ["severity"] = Severity,
+        ["kind"] = Kind,
+        ["session_id"] = SessionId,
+        ["file"] = File,
+        ["line"] = Line,
+        ["message"] = Message,
+    };
+}
+
+/// <summary>
+/// Checks what the seed calls constitutional compliance, from the journals themselves: no orphan events, no cycles
+/// in parent links, every session ended or flagged abandoned, evidence on every achievement, every capture hash
+/// verifying against its stored output, no torn or corrupt lines, sequence gaps or hash-chain breaks, provenance on
+/// every record. The index (caught up in full first) supplies line numbers and the parent links of all sessions.
+/// </summary>
+internal static class SessionValidator
+{
+    public static readonly string[] ProvenanceKeys = ["host", "user", "pid", "tool_version", "cwd"];
+
+    public static IReadOnlyList<ValidationFinding> Validate(HistoryIndex index, IReadOnlyList<string> sessionIds)
+    {
+        var findings = new List<ValidationFinding>();
+        var all = HistoryQuery.Sessions(index, 0);
+        var parents = all.ToDictionary(s => s.SessionId, s => s.ParentSessionId, StringComparer.Ordinal);
+        var status = all.ToDictionary(s => s.SessionId, s => s, StringComparer.Ordinal);
+        foreach (string id in sessionIds)
+        {
+            ValidateSession(index, id, status.GetValueOrDefault(id), findings);
+            ValidateParents(id, parents, findings);
+        }
+        return findings;
+    }
+
+    private static void ValidateSession(HistoryIndex index, string id, IndexedSession? row, List<ValidationFinding> findings)
+    {
+        string dir = index.Data.SessionDirectory(id);
+        var journal = JournalReader.ReadSession(dir);
+        string Rel(string path) => id + "/" + Path.GetFileName(path);
+        foreach (var p in journal.Problems)
+        {
+            string kind = p.Kind switch
+            {
+                JournalProblemKind.TornLastLine => "torn_line",
+                JournalProblemKind.CorruptLine => "corrupt_line",
+                JournalProblemKind.HashChainBreak => "hash_chain_break",
+                _ => "sequence_gap",
+            };
+            findings.Add(new("error", kind, id, Rel(p.Path), p.Line, p.Message));
+        }
+        var lines = HistoryQuery.SessionEvents(index, id).ToDictionary(e => (Path.GetFileNameWithoutExtension(e.File), e.Sequence), e => e.Line);
+        long? LineOf(SessionEvent e) => lines.TryGetValue((e.Segment, e.Sequence), out long l) ? l : null;
+        string FileOf(SessionEvent e) => id + "/" + e.Segment + JournalReader.SegmentExtension;
+        void Add(string severity, string kind, SessionEvent? e, string message) =>
+            findings.Add(new(severity, kind, id, e is null ? null : FileOf(e), e is null ? null : LineOf(e), message));
+
+        var events = journal.Events;
+        if (events.Count == 0) return;
+        if (!events.Any(e => e.Name == SessionEventNames.SessionStart))
+            Add("error", "orphan_event", events[0], $"the session has no SessionStart: its {events.Count} events belong to no known session");
+        bool ended = events.Any(e => e.Name == SessionEventNames.SessionEnd);
+        var operations = events.Select(e => e.GetString(JournalFields.OperationId)).Where(o => o is not null).ToHashSet(StringComparer.Ordinal);
+        foreach (var e in events)
+        {
+            if (e.SessionId != id) Add("error", "orphan_event", e, $"{e.Name} names session {e.SessionId} but is journaled in {id}");
+            if (e.GetString(JournalFields.ParentOperationId) is { } parentOp && ended && !operations.Contains(parentOp))
+                Add("error", "orphan_event", e, $"{e.Name} {e.GetString(JournalFields.OperationId)} names parent operation {parentOp}, which the session does not contain");
+            if (e.Fields[JournalFields.Provenance] is not JsonObject provenance)
+                Add("error", "missing_provenance", e, $"{e.Name} carries no provenance");
+            else if (ProvenanceKeys.Where(k => provenance[k] is null).ToList() is { Count: > 0 } missing)
+                Add("error", "missing_provenance", e, $"{e.Name} provenance lacks {string.Join(", ", missing)}");
+            if (e.Name == SessionEventNames.AchievementLogged && (e.Fields[JournalFields.Evidence] is not JsonObject evidence || evidence.Count == 0))
+                Add("error", "achievement_without_evidence", e, $"achievement {e.GetString(JournalFields.AchievementId)} ({e.GetString(JournalFields.AchievementType)}) carries no evidence");
+            if (e.Name is SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed) VerifyCapture(e, dir, Add);
+        }
+        if (!ended && row?.Status == "abandoned")
+            Add("warning", "abandoned", events[^1], $"no SessionEnd, no process that wrote it is running and nothing was recorded for over {JournalIndexer.AbandonedAfter.TotalHours:0.#} h: flagged abandoned (its events are kept)");
+    }
+
+    private static void VerifyCapture(SessionEvent e, string dir, Action<string, string, SessionEvent?, string> add)
+    {
+        foreach (string field in new[] { JournalFields.OutputBlob + "_error", JournalFields.StderrBlob + "_error" })
+        {
+            if (e.GetString(field) is { } error) add("warning", "capture_output_not_stored", e, $"{e.GetString(JournalFields.OperationId)}: {error}");
+        }
+        foreach (var stream in OutputStream.Of(e.Fields, dir))
+        {
+            if (stream.Hash is null)
+            {
+                add("error", "capture_hash_mismatch", e, $"{e.GetString(JournalFields.OperationId)} {stream.Stream}: no integrity hash recorded");
+                continue;
+            }
+            if (!stream.Exists)
+            {
+                if (stream.BlobPath is not null)
+                    add("error", "capture_output_missing", e, $"{e.GetString(JournalFields.OperationId)} {stream.Stream}: blob {Path.GetFileName(stream.BlobPath)} is missing");
+                continue; // no stored output (a blob that could not be written is reported above)
+            }
+            using var input = stream.OpenRead();
+            string actual = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(input));
+            if (actual != stream.Hash)
+                add("error", "capture_hash_mismatch", e, $"{e.GetString(JournalFields.OperationId)} {stream.Stream}: stored output hashes to {actual[..19]}..., the journal says {stream.Hash[..Math.Min(19, stream.Hash.Length)]}...");
+        }
+    }
+
+    private static void ValidateParents(string id, Dictionary<string, string?> parents, List<ValidationFinding> findings)
+    {
+        var seen = new List<string> { id };
+        string current = id;
+        while (parents.TryGetValue(current, out string? parent) && parent is not null)
+        {
+            if (parent == id || seen.Contains(parent))
+            {
+                findings.Add(new("error", "parent_cycle", id, null, null, $"parent links form a cycle: {string.Join(" -> ", seen.Append(parent).Select(s => s[..8]))}"));
+                return;
+            }
+            if (!parents.ContainsKey(parent))
+            {
+                if (current == id) findings.Add(new("warning", "unknown_parent", id, null, null, $"parent session {parent} is not in this data directory"));
+                return;
+            }
+            seen.Add(parent);
+            current = parent;
+        }
+    }
+}

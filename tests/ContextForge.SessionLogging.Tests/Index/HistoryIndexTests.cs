@@ -1,0 +1,241 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using ContextForge.SessionLogging.Benchmarks;
+using ContextForge.SessionLogging.Events;
+using ContextForge.SessionLogging.Index;
+using ContextForge.SessionLogging.Sessions;
+using ContextForge.SessionLogging.Tests.Support;
+using static ContextForge.SessionLogging.Benchmarks.HistoryGenerator;
+
+namespace ContextForge.SessionLogging.Tests.Index;
+
+public sealed class HistoryIndexTests : IDisposable
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
+    private readonly TempDirectory _temp = new();
+    private readonly DataDirectory _data;
+    private readonly HistoryGenerator _generator;
+
+    public HistoryIndexTests()
+    {
+        _data = new DataDirectory(_temp.Path);
+        _generator = new HistoryGenerator(_data, seed: 7);
+    }
+
+    public void Dispose() => _temp.Dispose();
+
+    private static JsonObject Evidence() => new() { ["tests"] = 42 };
+
+    /// <summary>Three sessions whose every query answer is known in advance.</summary>
+    private (WrittenSession Build, WrittenSession Deploy, WrittenSession Old) WriteKnownHistory()
+    {
+        var build = _generator.Write(new SessionSpec("build", "command", Now.AddHours(-3),
+        [
+            new OperationSpec("dotnet build", 0, "Build succeeded.\n", "/home/dev/api"),
+            new OperationSpec("dotnet test", 1, "Failed: 1\nerror: expected 4 got 5\n", "/home/dev/api/tests"),
+        ], [new AchievementSpec("build_succeeded", "the build is green", Evidence())]));
+        var deploy = _generator.Write(new SessionSpec("deploy prod", "interactive", Now.AddHours(-1),
+        [
+            new OperationSpec("kubectl apply -f deploy.yaml", 0, "deployment.apps/api configured\n", "/srv/infra"),
+            new OperationSpec("git push origin main", 128, "fatal: unable to access\n", "/home/dev/web"),
+        ], [new AchievementSpec("deployed", "api deployed", Evidence())], Host: "other-host"));
+        var old = _generator.Write(new SessionSpec("old", "command", Now.AddDays(-10),
+            [new OperationSpec("make", 2, "make: *** No rule to make target\n", "/home/dev/api")], []));
+        return (build, deploy, old);
+    }
+
+    private HistoryIndex OpenCaughtUp()
+    {
+        var index = HistoryIndex.Open(_data);
+        index.CatchUp();
+        return index;
+    }
+
+    private static List<string?> Ops(IEnumerable<IndexedEvent> events) => events.Select(e => e.Fields[JournalFields.OperationName]?.ToString()).ToList();
+
+    [Fact]
+    public void Index_is_created_with_WAL_and_every_migration_applied_once()
+    {
+        using var index = HistoryIndex.Open(_data);
+        using var again = HistoryIndex.Open(_data);
+        Assert.Equal(IndexMigrations.All[^1].Version, index.SchemaVersion);
+        Assert.Equal("wal", index.Scalar("PRAGMA journal_mode") as string);
+        Assert.Equal((long)IndexMigrations.All.Count, index.Scalar("SELECT COUNT(*) FROM migrations"));
+        Assert.True(File.Exists(Path.Combine(_data.Root, "index.sqlite")));
+    }
+
+    [Fact]
+    public void Filters_return_exactly_the_expected_operations()
+    {
+        var (build, deploy, old) = WriteKnownHistory();
+        using var index = OpenCaughtUp();
+        var terminal = new HistoryFilter { Keywords = SessionKeywords.Terminal, Limit = 0 };
+
+        Assert.Equal(["git push origin main", "kubectl apply -f deploy.yaml", "dotnet test", "dotnet build", "make"], Ops(HistoryQuery.Events(index, terminal)));
+        Assert.Equal(["git push origin main", "dotnet test", "make"], Ops(HistoryQuery.Events(index, terminal with { Failed = true })));
+        Assert.Equal(["git push origin main"], Ops(HistoryQuery.Events(index, terminal with { ExitCode = 128 })));
+        Assert.Equal(["git push origin main", "dotnet test"], Ops(HistoryQuery.Events(index, terminal with { Failed = true, From = Now.AddDays(-2) })));
+        Assert.Equal(["make"], Ops(HistoryQuery.Events(index, terminal with { To = Now.AddDays(-2) })));
+        Assert.Equal(["dotnet test", "dotnet build"], Ops(HistoryQuery.Events(index, terminal with { Command = "dotnet" })));
+        Assert.Equal(["dotnet test", "dotnet build"], Ops(HistoryQuery.Events(index, terminal with { Command = "^dotnet " })));
+        Assert.Empty(HistoryQuery.Events(index, terminal with { Command = "^build" }));
+        Assert.Equal(["dotnet build"], Ops(HistoryQuery.Events(index, terminal with { Command = "build" })));
+        Assert.Equal(["dotnet test", "dotnet build", "make"], Ops(HistoryQuery.Events(index, terminal with { Cwd = "/home/dev/api" })));
+        Assert.Equal(["dotnet test"], Ops(HistoryQuery.Events(index, terminal with { Cwd = "/home/dev/api/tests" })));
+        Assert.Equal(["git push origin main", "kubectl apply -f deploy.yaml"], Ops(HistoryQuery.Events(index, terminal with { Host = "other-host" })));
+        Assert.Equal(["git push origin main", "kubectl apply -f deploy.yaml"], Ops(HistoryQuery.Events(index, terminal with { Name = "deploy" })));
+        Assert.Equal(["dotnet test", "dotnet build", "make"], Ops(HistoryQuery.Events(index, terminal with { Type = "command" })));
+        Assert.Equal(["make"], Ops(HistoryQuery.Events(index, terminal with { Session = old.Id[..8] })));
+        Assert.Equal(["git push origin main", "kubectl apply -f deploy.yaml"], Ops(HistoryQuery.Events(index, terminal with { Limit = 2 })));
+
+        var achievements = HistoryQuery.Events(index, new HistoryFilter { Keywords = SessionKeywords.Achievement, Limit = 0 });
+        Assert.Equal(["ACH-" + deploy.Id[..8] + "-001", "ACH-" + build.Id[..8] + "-001"], achievements.Select(e => e.Fields["achievement_id"]!.ToString()));
+        var deployed = HistoryQuery.Events(index, new HistoryFilter { Keywords = SessionKeywords.Achievement, AchievementType = "deployed" });
+        Assert.Equal(deploy.Id, Assert.Single(deployed).SessionId);
+        var sessionEvents = HistoryQuery.Events(index, new HistoryFilter { Keywords = SessionKeywords.Session, Limit = 0 });
+        Assert.Equal(6, sessionEvents.Count);
+        Assert.All(sessionEvents, e => Assert.True(e.Name is SessionEventNames.SessionStart or SessionEventNames.SessionEnd));
+    }
+
+    [Fact]
+    public void Sessions_carry_counts_status_and_times_from_the_journal()
+    {
+        var (build, deploy, old) = WriteKnownHistory();
+        using var index = OpenCaughtUp();
+        var sessions = HistoryQuery.Sessions(index, 0);
+        Assert.Equal([deploy.Id, build.Id, old.Id], sessions.Select(s => s.SessionId));
+        var b = sessions[1];
+        Assert.Equal(("build", "command", "ended", 2L, 1L, 1L, 1L), (b.Name, b.Type, b.Status, b.OperationCount, b.FailedOperationCount, b.AchievementCount, b.LastExitCode));
+        Assert.Equal(build.Spec.Start.ToUnixTimeMilliseconds(), b.StartTime!.Value.ToUnixTimeMilliseconds());
+        Assert.Equal(1L, HistoryQuery.CountSessionsSince(index, Now.AddDays(-1), build.Id));
+    }
+
+    [Fact]
+    public void Search_finds_words_in_ANSI_stripped_output_and_in_blobs()
+    {
+        string big = string.Concat(Enumerable.Range(0, 2000).Select(i => $"line {i} of a long log\n")) + "the needle is here\n";
+        var s = _generator.Write(new SessionSpec("search", "command", Now.AddMinutes(-5),
+        [
+            new OperationSpec("red", 1, "ok\n\u001b[31mfatal\u001b[0m: disk\r\nfull\n", "/tmp"),
+            new OperationSpec("big", 0, big, "/tmp"),
+            new OperationSpec("err", 0, "", "/tmp", Stderr: "warning: stderr-only-word\n"),
+        ], []));
+        Assert.True(Directory.Exists(Path.Combine(_data.SessionDirectory(s.Id), "blobs")));
+        using var index = OpenCaughtUp();
+        Assert.Equal(["red"], Ops(HistoryQuery.Search(index, "fatal disk", new HistoryFilter())));
+        Assert.Equal(["big"], Ops(HistoryQuery.Search(index, "needle", new HistoryFilter())));
+        Assert.Equal(["err"], Ops(HistoryQuery.Search(index, "stderr-only-word", new HistoryFilter())));
+        Assert.Empty(HistoryQuery.Search(index, "31m", new HistoryFilter()));
+        Assert.Empty(HistoryQuery.Search(index, "fatal", new HistoryFilter { Failed = true, ExitCode = 0 }));
+    }
+
+    [Fact]
+    public void Catch_up_reads_only_lines_added_since_the_last_one_and_waits_for_a_torn_tail()
+    {
+        var s = _generator.Write(new SessionSpec("grow", "command", Now.AddMinutes(-5), [new OperationSpec("one", 0, "1\n", "/tmp")], [], Ended: false));
+        using var index = HistoryIndex.Open(_data);
+        var first = index.CatchUp();
+        Assert.Equal((2L, 2L), (first.LinesRead, first.EventsAdded));
+
+        var nothing = index.CatchUp();
+        Assert.Equal((0, 0L, 0L), (nothing.SegmentsRead, nothing.LinesRead, nothing.BytesRead));
+
+        // Append one complete line (a copy of line 2 with the next sequence number and chain) and half of another.
+        var lines = File.ReadAllLines(s.SegmentPath);
+        string next = NextLine(lines[^1], lines[1], 3);
+        byte[] complete = Encoding.UTF8.GetBytes(next + "\n");
+        File.AppendAllText(s.SegmentPath, next + "\n" + NextLine(next, lines[1], 4)[..40]);
+        var grown = index.CatchUp();
+        Assert.Equal((1, 1L, 1L), (grown.SegmentsRead, grown.LinesRead, grown.EventsAdded));
+        Assert.True(grown.BytesRead >= complete.Length && grown.BytesRead < complete.Length + 41);
+
+        // Completing the torn line makes exactly that line appear.
+        string full = NextLine(next, lines[1], 4);
+        File.AppendAllText(s.SegmentPath, full[40..] + "\n");
+        var completed = index.CatchUp();
+        Assert.Equal((1L, 1L), (completed.LinesRead, completed.EventsAdded));
+        Assert.Equal(4L, index.Scalar("SELECT COUNT(*) FROM events"));
+        Assert.Equal(3L, index.Scalar("SELECT operation_count FROM sessions"));
+    }
+
+    /// <summary>A copy of a capture line with a new sequence number, operation id and a chain link to <paramref name="previous"/>.</summary>
+    internal static string NextLine(string previous, string template, long seq)
+    {
+        var obj = JsonNode.Parse(template)!.AsObject();
+        obj["seq"] = seq;
+        obj["prev"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(previous)));
+        obj["operation_id"] = Guid.NewGuid().ToString("D");
+        return obj.ToJsonString();
+    }
+
+    [Fact]
+    public void A_replaced_segment_is_read_again_from_the_start()
+    {
+        var s = _generator.Write(new SessionSpec("replace", "command", Now.AddMinutes(-5), [new OperationSpec("first", 0, "1\n", "/tmp")], []));
+        using var index = OpenCaughtUp();
+        var other = new HistoryGenerator(new DataDirectory(_temp.Combine("other")), seed: 99).Write(new SessionSpec("x", "command", Now.AddMinutes(-4),
+            [new OperationSpec("second", 0, "2\n", "/tmp"), new OperationSpec("third", 0, "3\n", "/tmp")], [], Id: s.Id));
+        File.Copy(other.SegmentPath, s.SegmentPath, overwrite: true);
+        var result = index.CatchUp(full: true);
+        Assert.Equal(1, result.SegmentsReplaced);
+        Assert.Equal(["third", "second"], Ops(HistoryQuery.Events(index, new HistoryFilter { Keywords = SessionKeywords.Terminal })));
+    }
+
+    [Fact]
+    public void Rebuild_gives_the_same_answers_as_the_incremental_index()
+    {
+        var generator = new HistoryGenerator(_data, seed: 3);
+        using var index = HistoryIndex.Open(_data);
+        // Incremental: three rounds of new sessions, caught up after each.
+        for (int round = 0; round < 3; round++)
+        {
+            generator.Generate(120, Now.AddHours(-round), TimeSpan.FromHours(1), operationsPerSession: 15, rareWord: "quasar" + round);
+            index.CatchUp();
+        }
+        string incremental = Answers(index);
+        var rebuilt = index.Rebuild();
+        long journalEvents = _data.EnumerateSessionIds().Sum(id => (long)JournalFiles.ReadSession(_temp.Path, id).Events.Count);
+        Assert.Equal(journalEvents, rebuilt.EventsAdded);
+        Assert.Equal(incremental, Answers(index));
+    }
+
+    private static string Answers(HistoryIndex index)
+    {
+        var sb = new StringBuilder();
+        foreach (var e in HistoryQuery.Events(index, new HistoryFilter { Limit = 0 })) sb.AppendLine(e.ToJson().ToJsonString());
+        foreach (var s in HistoryQuery.Sessions(index, 0)) sb.AppendLine(s.ToString());
+        foreach (var e in HistoryQuery.Events(index, new HistoryFilter { Failed = true, Keywords = SessionKeywords.Terminal, Limit = 0 })) sb.AppendLine(e.OperationId);
+        foreach (string word in new[] { "quasar0", "quasar2", "Passed", "TODO" })
+            foreach (var e in HistoryQuery.Search(index, word, new HistoryFilter { Limit = 0 })) sb.AppendLine(word + " " + e.OperationId);
+        return sb.ToString();
+    }
+
+    [Fact]
+    public async Task Two_indexers_catching_up_at_once_insert_each_event_once()
+    {
+        new HistoryGenerator(_data, seed: 5).Generate(300, Now, TimeSpan.FromHours(2), operationsPerSession: 10);
+        var tasks = Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
+        {
+            using var index = HistoryIndex.Open(_data);
+            return index.CatchUp().EventsAdded;
+        })).ToArray();
+        long[] added = await Task.WhenAll(tasks);
+        using var check = HistoryIndex.Open(_data);
+        long events = (long)check.Scalar("SELECT COUNT(*) FROM events")!;
+        Assert.Equal(events, added.Sum());
+        long journalLines = new DataDirectory(_temp.Path).EnumerateSessionIds().Sum(id => (long)JournalFiles.ReadSession(_temp.Path, id).Events.Count);
+        Assert.Equal(journalLines, events);
+    }
+
+    [Fact]
+    public void A_removed_session_directory_leaves_the_index()
+    {
+        var (build, _, _) = WriteKnownHistory();
+        using var index = OpenCaughtUp();
+        Directory.Delete(_data.SessionDirectory(build.Id), recursive: true);
+        var result = index.CatchUp();
+        Assert.Equal(1, result.SessionsRemoved);
+        Assert.DoesNotContain(build.Id, HistoryQuery.Sessions(index, 0).Select(s => s.SessionId));
+        Assert.Equal(0L, index.Scalar($"SELECT COUNT(*) FROM events WHERE session_id = '{build.Id}'"));
+    }
+}
