@@ -165,7 +165,7 @@ internal sealed class MilestoneEngine(DataDirectory data, IReadOnlyList<Mileston
     internal static SessionEvent? Record(Session session, string name, JsonObject evidence)
     {
         var fields = evidence.Select(kv => new KeyValuePair<string, object?>(kv.Key, ToClr(kv.Value))).ToList();
-        UnifiedTelemetry.EmitMilestoneToProvider(name, fields);
+        UnifiedTelemetry.EmitMilestoneToProvider(name, fields, session.Id);
         return session.LogCustomEvent(UnifiedTelemetry.MilestoneReachedEventName, SessionKeywords.Milestone, name, fields);
     }
 

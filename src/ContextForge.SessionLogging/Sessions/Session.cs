@@ -237,7 +237,7 @@ public sealed class Session : IDisposable
     public void LogEvent(string eventName, EventLevel level, IEnumerable<KeyValuePair<string, object?>>? fields)
     {
         ArgumentException.ThrowIfNullOrEmpty(eventName);
-        UnifiedTelemetry.EmitSessionEventToProvider(eventName, level, fields);
+        UnifiedTelemetry.EmitSessionEventToProvider(eventName, level, fields, Id);
         LogCustomEvent(eventName, SessionKeywords.Session, null, fields, level);
     }
 

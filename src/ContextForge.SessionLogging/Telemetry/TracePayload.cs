@@ -17,9 +17,14 @@ internal static class TracePayload
 {
     /// <summary>
     /// The event's fields in order. For MilestoneReached the first is <c>MilestoneName</c>. Fields the provider
-    /// does not know (a payload from another provider) are passed through unchanged.
+    /// does not know (a payload from another provider) are passed through unchanged. <c>SessionId</c> is not a
+    /// field: see <see cref="Decode"/>.
     /// </summary>
-    public static IReadOnlyList<KeyValuePair<string, object?>> Flatten(IReadOnlyList<string> payloadNames, IReadOnlyList<object?> payloadValues)
+    public static IReadOnlyList<KeyValuePair<string, object?>> Flatten(IReadOnlyList<string> payloadNames, IReadOnlyList<object?> payloadValues) =>
+        Decode(payloadNames, payloadValues).Fields;
+
+    /// <summary>The session the event was journaled in (null when none) and its flattened fields.</summary>
+    public static (string? SessionId, IReadOnlyList<KeyValuePair<string, object?>> Fields) Decode(IReadOnlyList<string> payloadNames, IReadOnlyList<object?> payloadValues)
     {
         var top = new List<KeyValuePair<string, object?>>();
         for (int i = 0; i < payloadNames.Count; i++)
@@ -30,19 +35,20 @@ internal static class TracePayload
         }
 
         var result = new List<KeyValuePair<string, object?>>(top.Count + 4);
-        string? json = null, types = null;
+        string? json = null, types = null, sessionId = null;
         foreach (var (name, value) in top)
         {
             switch (name)
             {
                 case "Fields": json = value as string; break;
                 case "FieldTypes": types = value as string; break;
+                case "SessionId": sessionId = value as string; break;
                 case "FieldCount": break;
                 default: result.Add(new(name, value)); break;
             }
         }
         if (json is not null) result.AddRange(DecodeFields(json, types ?? string.Empty));
-        return result;
+        return (string.IsNullOrEmpty(sessionId) ? null : sessionId, result);
     }
 
     /// <summary>Decodes the <c>Fields</c> JSON object with its <c>FieldTypes</c> tags.</summary>
@@ -55,13 +61,13 @@ internal static class TracePayload
         foreach (var property in doc.RootElement.EnumerateObject())
         {
             string tag = i < tags.Length ? tags[i] : UnifiedFieldEncoder.String;
-            list.Add(new(property.Name, Decode(property.Value, tag)));
+            list.Add(new(property.Name, DecodeValue(property.Value, tag)));
             i++;
         }
         return list;
     }
 
-    private static object? Decode(JsonElement value, string tag)
+    private static object? DecodeValue(JsonElement value, string tag)
     {
         if (value.ValueKind == JsonValueKind.Null) return null;
         return tag switch

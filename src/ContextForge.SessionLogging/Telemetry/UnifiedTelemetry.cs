@@ -58,7 +58,7 @@ public static class UnifiedTelemetry
         if (enabled)
         {
             var (count, json, types) = UnifiedFieldEncoder.Encode(fields);
-            source.WriteSessionEvent(eventName, level, new SessionEventPayload(count, json, types));
+            source.WriteSessionEvent(eventName, level, new SessionEventPayload(count, json, types, session?.Id ?? string.Empty));
         }
         session?.LogCustomEvent(eventName, SessionKeywords.Session, null, fields, level);
     }
@@ -72,25 +72,25 @@ public static class UnifiedTelemetry
         ArgumentException.ThrowIfNullOrEmpty(milestoneName);
         Session? session = Session.Current;
         if (!IsEnabled(SessionKeywords.Milestone) && session is null) return;
-        EmitMilestoneToProvider(milestoneName, fields);
+        EmitMilestoneToProvider(milestoneName, fields, session?.Id);
         session?.LogCustomEvent(MilestoneReachedEventName, SessionKeywords.Milestone, milestoneName, fields);
     }
 
     /// <summary>Only the provider half of <see cref="LogSessionEvent(string, EventLevel, IEnumerable{KeyValuePair{string, object}})"/>.</summary>
-    internal static void EmitSessionEventToProvider(string eventName, EventLevel level, IEnumerable<KeyValuePair<string, object?>>? fields)
+    internal static void EmitSessionEventToProvider(string eventName, EventLevel level, IEnumerable<KeyValuePair<string, object?>>? fields, string? sessionId)
     {
         var source = UnifiedTelemetryEventSource.Log;
         if (!source.IsEnabled(level, (EventKeywords)SessionKeywords.Session)) return;
         var (count, json, types) = UnifiedFieldEncoder.Encode(fields);
-        source.WriteSessionEvent(eventName, level, new SessionEventPayload(count, json, types));
+        source.WriteSessionEvent(eventName, level, new SessionEventPayload(count, json, types, sessionId ?? string.Empty));
     }
 
     /// <summary>Only the provider half of <see cref="LogAchievementMilestone"/> (the caller journals).</summary>
-    internal static void EmitMilestoneToProvider(string milestoneName, IEnumerable<KeyValuePair<string, object?>>? fields)
+    internal static void EmitMilestoneToProvider(string milestoneName, IEnumerable<KeyValuePair<string, object?>>? fields, string? sessionId)
     {
         if (!IsEnabled(SessionKeywords.Milestone)) return;
         var (count, json, types) = UnifiedFieldEncoder.Encode(fields);
-        UnifiedTelemetryEventSource.Log.WriteMilestone(new MilestonePayload(milestoneName, count, json, types));
+        UnifiedTelemetryEventSource.Log.WriteMilestone(new MilestonePayload(milestoneName, count, json, types, sessionId ?? string.Empty));
     }
 }
 

@@ -9,8 +9,8 @@ namespace ContextForge.SessionLogging.Telemetry;
 /// (TraceLogging): events are written with <see cref="EventSource.Write{T}(string, EventSourceOptions, T)"/> and
 /// a payload type whose properties are the event's fields. Dynamic field names cannot be TraceLogging field names
 /// (a field name comes from a CLR property), so the caller's fields travel as two strings, <c>Fields</c> (a JSON
-/// object, names as given) and <c>FieldTypes</c> (one type tag per field, in order); <see cref="TracePayload"/>
-/// turns them back into named, typed fields. See docs/events.md.
+/// object, names as given) and <c>FieldTypes</c> (one type tag per field, in order), followed by <c>SessionId</c>;
+/// <see cref="TracePayload"/> turns them back into named, typed fields. See docs/events.md.
 /// </summary>
 [EventSource(Name = ProviderName)]
 internal sealed class UnifiedTelemetryEventSource : EventSource
@@ -55,21 +55,26 @@ internal sealed class UnifiedTelemetryEventSource : EventSource
         Write(UnifiedTelemetry.MilestoneReachedEventName, MilestoneOptions, payload);
 }
 
-/// <summary>The payload of a dynamic session event: the fields as JSON, their type tags, and their count.</summary>
+/// <summary>
+/// The payload of a dynamic session event: the fields as JSON, their type tags, their count, and the session the
+/// event was journaled in (empty when none), so a trace reader can attribute it.
+/// </summary>
 [EventData]
-internal readonly struct SessionEventPayload(int fieldCount, string fields, string fieldTypes)
+internal readonly struct SessionEventPayload(int fieldCount, string fields, string fieldTypes, string sessionId)
 {
     public int FieldCount { get; } = fieldCount;
     public string Fields { get; } = fields;
     public string FieldTypes { get; } = fieldTypes;
+    public string SessionId { get; } = sessionId;
 }
 
 /// <summary>The payload of MilestoneReached: the milestone's name first, then the fields as in <see cref="SessionEventPayload"/>.</summary>
 [EventData]
-internal readonly struct MilestonePayload(string milestoneName, int fieldCount, string fields, string fieldTypes)
+internal readonly struct MilestonePayload(string milestoneName, int fieldCount, string fields, string fieldTypes, string sessionId)
 {
     public string MilestoneName { get; } = milestoneName;
     public int FieldCount { get; } = fieldCount;
     public string Fields { get; } = fields;
     public string FieldTypes { get; } = fieldTypes;
+    public string SessionId { get; } = sessionId;
 }

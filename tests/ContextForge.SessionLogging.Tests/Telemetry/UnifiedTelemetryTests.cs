@@ -62,7 +62,8 @@ public sealed class UnifiedTelemetryTests
         var e = Assert.Single(listener.Named("BuildFinished"));
         Assert.Equal(EventLevel.Informational, e.Level);
         Assert.Equal(0x1, RecordingEventListener.MaskedKeywords(e));
-        Assert.Equal(["FieldCount", "Fields", "FieldTypes"], e.PayloadNames);
+        Assert.Equal(["FieldCount", "Fields", "FieldTypes", "SessionId"], e.PayloadNames);
+        Assert.Equal(string.Empty, e.Payload![3]); // no current session
         Assert.Equal(EveryType.Length, e.Payload![0]);
         AssertEveryType(TracePayload.Flatten(e.PayloadNames!, e.Payload!), skip: 0);
     }
@@ -77,7 +78,7 @@ public sealed class UnifiedTelemetryTests
         var e = Assert.Single(listener.Named("MilestoneReached"));
         Assert.Equal(EventLevel.Informational, e.Level);
         Assert.Equal(0x8, RecordingEventListener.MaskedKeywords(e));
-        Assert.Equal(["MilestoneName", "FieldCount", "Fields", "FieldTypes"], e.PayloadNames);
+        Assert.Equal(["MilestoneName", "FieldCount", "Fields", "FieldTypes", "SessionId"], e.PayloadNames);
         var flattened = TracePayload.Flatten(e.PayloadNames!, e.Payload!);
         Assert.Equal(new KeyValuePair<string, object?>("MilestoneName", "five_green_runs"), flattened[0]);
         AssertEveryType(flattened, skip: 1);
@@ -200,5 +201,39 @@ public sealed class UnifiedTelemetryTests
         Assert.Equal(journaled.GetString("who"), traced[3].Value!.ToString());
         Assert.Equal(journaled.GetString("s"), traced[4].Value);
         Assert.Equal(journaled.GetDouble("r"), traced[5].Value);
+    }
+
+    [Fact]
+    public async Task The_trace_reader_turns_an_EventPipe_recording_into_the_same_events_the_journal_holds()
+    {
+        using var dir = new TempDirectory();
+        var manager = new SessionManager(new SessionLoggingOptions { DataDirectory = dir.Path, EmitToProvider = false });
+        await using var recorder = await EventPipeRecorder.StartAsync(Environment.ProcessId, UnifiedTelemetry.ProviderName, EventLevel.Verbose, 0xF);
+        await EventPipeRecorder.WaitUntilAsync(() => UnifiedTelemetry.IsEnabled(SessionKeywords.Milestone), Timeout, "the provider is enabled");
+        string id;
+        using (var session = manager.Start())
+        {
+            id = session.Id;
+            UnifiedTelemetry.LogSessionEvent("BuildFinished", Fields());
+            UnifiedTelemetry.LogAchievementMilestone("five_green_runs", new Dictionary<string, object?> { ["runs"] = 5, ["seq"] = "header clash" });
+            session.LogEvent("LogEntry", EventLevel.Warning, new Dictionary<string, object?> { ["message"] = "low disk", ["percent"] = 3 });
+        }
+        UnifiedTelemetry.LogSessionEvent("OutsideAnySession", new Dictionary<string, object?> { ["a"] = 1 });
+        await recorder.StopAsync(Timeout);
+
+        var read = ContextForge.SessionLogging.Tracing.TraceReader.Read(new MemoryStream(recorder.TraceBytes.ToArray()), "self.nettrace");
+
+        var traced = read.Events.Where(e => e.Provider == UnifiedTelemetry.ProviderName).Select(e => e.Event).ToList();
+        var journaled = JournalFiles.ReadSession(dir.Path, id).Events.Where(e => e.Name is "BuildFinished" or "MilestoneReached" or "LogEntry").ToList();
+        Assert.Equal(["BuildFinished", "MilestoneReached", "LogEntry"], traced.Select(e => e.Name));
+        Assert.Equal(1, read.Unattributed); // OutsideAnySession: emitted with no session to attribute it to
+        foreach (var (t, j) in traced.Zip(journaled))
+        {
+            Assert.Equal(j.Name, t.Name);
+            Assert.Equal(id, t.SessionId);
+            Assert.Equal(j.Level, t.Level);
+            Assert.Equal(j.Keywords, t.Keywords);
+            Assert.Equal(j.Fields.ToJsonString(), t.Fields.ToJsonString());
+        }
     }
 }
