@@ -243,10 +243,11 @@ public sealed class Session : IDisposable
 
     /// <summary>
     /// The journal name of a caller's field: the name as given, except that a name the journal line's header uses
-    /// (<c>v</c>, <c>event</c>, <c>ts</c>, <c>session_id</c>, ...) or <c>milestone_name</c> gets a <c>field_</c> prefix.
+    /// (<c>v</c>, <c>event</c>, <c>ts</c>, <c>session_id</c>, ...), <c>milestone_name</c> or <c>provenance</c> gets a
+    /// <c>field_</c> prefix.
     /// </summary>
     internal static string JournalFieldName(string name) =>
-        Journal.JournalLine.HeaderKeys.Contains(name) || name == JournalFields.MilestoneName ? "field_" + name : name;
+        Journal.JournalLine.HeaderKeys.Contains(name) || name is JournalFields.MilestoneName or JournalFields.Provenance ? "field_" + name : name;
 
     /// <summary>
     /// Journals an event emitted through <see cref="UnifiedTelemetry"/> (or a logging integration): the fields
@@ -261,6 +262,8 @@ public sealed class Session : IDisposable
         {
             foreach (var (key, value) in fields) json[JournalFieldName(key)] = UnifiedFieldEncoder.ToJournal(value);
         }
+        // Like every journaled event: who recorded it (cfsession validate requires it).
+        json[JournalFields.Provenance] = Provenance.Capture(ToolName);
         return Emit(eventName, DateTimeOffset.UtcNow, level, keywords, json);
     }
 

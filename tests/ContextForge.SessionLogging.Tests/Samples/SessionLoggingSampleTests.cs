@@ -51,7 +51,9 @@ public sealed class SessionLoggingSampleTests : IDisposable
         Assert.Equal("sample", logs[2].GetString("Component"));
 
         var checkpoint = events.Single(e => e.Name == "SampleCheckpoint");
-        Assert.Equal(["step", "items", "total", "paid", "at", "order_guid"], checkpoint.Fields.Select(f => f.Key));
+        Assert.Equal(["step", "items", "total", "paid", "at", "order_guid", "provenance"], checkpoint.Fields.Select(f => f.Key));
+        // Written by the sample (the child), not by cfsession.
+        Assert.NotEqual(capture.Fields["provenance"]!["pid"]!.GetValue<int>(), checkpoint.Fields["provenance"]!["pid"]!.GetValue<int>());
         Assert.Equal("2026-01-02T03:04:05.0000000Z", checkpoint.GetString("at"));
         var milestone = events.Single(e => e.Name == "MilestoneReached");
         Assert.Equal("sample_done", milestone.GetString(JournalFields.MilestoneName));
@@ -68,5 +70,9 @@ public sealed class SessionLoggingSampleTests : IDisposable
         var workSpan = spans.Single(s => s["span"]!.GetValue<string>() == "sample.work");
         Assert.Equal(capture.GetString(JournalFields.SpanId), sessionSpan["parent_span_id"]!.GetValue<string>());
         Assert.Equal(sessionSpan["span_id"]!.GetValue<string>(), workSpan["parent_span_id"]!.GetValue<string>());
+
+        // The events of the app's own keep the journal valid.
+        var validate = await CfSessionProcess.RunAsync(_dir.Path, ["validate", "--all"]);
+        Assert.True(validate.ExitCode == 0, validate.StdoutText + validate.Stderr);
     }
 }

@@ -157,7 +157,8 @@ public sealed class UnifiedTelemetryTests
         var build = Assert.Single(events, e => e.Name == "BuildFinished");
         Assert.Equal(EventLevel.Informational, build.Level);
         Assert.Equal(SessionKeywords.Session, build.Keywords);
-        Assert.Equal(EveryType.Select(f => f.Name), build.Fields.Select(f => f.Key));
+        Assert.Equal([.. EveryType.Select(f => f.Name), "provenance"], build.Fields.Select(f => f.Key));
+        Assert.Equal(Environment.ProcessId, build.Fields["provenance"]!["pid"]!.GetValue<int>());
         Assert.Equal("héllo \"quoted\" ✓", build.GetString("text"));
         Assert.Equal(-42, build.GetInt64("int32"));
         Assert.Equal(ulong.MaxValue, build.Fields["uint64_big"]!.GetValue<ulong>());
@@ -171,7 +172,7 @@ public sealed class UnifiedTelemetryTests
 
         var milestone = Assert.Single(events, e => e.Name == "MilestoneReached");
         Assert.Equal(SessionKeywords.Milestone, milestone.Keywords);
-        Assert.Equal(["milestone_name", "runs", "field_session_id"], milestone.Fields.Select(f => f.Key));
+        Assert.Equal(["milestone_name", "runs", "field_session_id", "provenance"], milestone.Fields.Select(f => f.Key));
         Assert.Equal("five_green_runs", milestone.GetString("milestone_name"));
         Assert.Equal(5, milestone.GetInt64("runs"));
         Assert.Equal("clash", milestone.GetString("field_session_id"));
@@ -194,7 +195,7 @@ public sealed class UnifiedTelemetryTests
 
         var traced = TracePayload.Flatten(listener.Named("Same")[0].PayloadNames!, listener.Named("Same")[0].Payload!);
         var journaled = JournalFiles.ReadSession(dir.Path, id).Events.Single(e => e.Name == "Same");
-        Assert.Equal(journaled.Fields.Select(f => f.Key), traced.Select(f => f.Key));
+        Assert.Equal(journaled.Fields.Select(f => f.Key).Where(k => k != "provenance"), traced.Select(f => f.Key));
         Assert.Equal(journaled.GetInt64("n"), (long)traced[0].Value!);
         Assert.Equal(journaled.Fields["ok"]!.GetValue<bool>(), traced[1].Value);
         Assert.Equal(journaled.GetString("at"), SessionManager.FormatTime((DateTime)traced[2].Value!));
@@ -233,7 +234,10 @@ public sealed class UnifiedTelemetryTests
             Assert.Equal(id, t.SessionId);
             Assert.Equal(j.Level, t.Level);
             Assert.Equal(j.Keywords, t.Keywords);
-            Assert.Equal(j.Fields.ToJsonString(), t.Fields.ToJsonString());
+            // The journal adds provenance (who wrote the line); the trace carries the caller's fields only.
+            var journalFields = (System.Text.Json.Nodes.JsonObject)j.Fields.DeepClone();
+            journalFields.Remove("provenance");
+            Assert.Equal(journalFields.ToJsonString(), t.Fields.ToJsonString());
         }
     }
 }
