@@ -33,6 +33,7 @@ internal sealed class CliContext
         {
             DataDirectory = GetEnvironment(DataDirectory.HomeVariable) is { Length: > 0 } home ? home : null,
             ToolName = "cfsession",
+            Warning = Notice,
             Redact = redact,
             MaxOutputBytes = maxOutputBytes,
         });
