@@ -57,7 +57,7 @@ public static class UnifiedTelemetry
         if (!enabled && session is null) return;
         if (enabled)
         {
-            var (count, json, types) = UnifiedFieldEncoder.Encode(fields);
+            var (count, json, types) = UnifiedFieldEncoder.Encode(Redacted(fields, session));
             source.WriteSessionEvent(eventName, level, new SessionEventPayload(count, json, types, session?.Id ?? string.Empty));
         }
         session?.LogCustomEvent(eventName, SessionKeywords.Session, null, fields, level);
@@ -81,15 +81,24 @@ public static class UnifiedTelemetry
     {
         var source = UnifiedTelemetryEventSource.Log;
         if (!source.IsEnabled(level, (EventKeywords)SessionKeywords.Session)) return;
-        var (count, json, types) = UnifiedFieldEncoder.Encode(fields);
+        var (count, json, types) = UnifiedFieldEncoder.Encode(Redacted(fields, Session.Current));
         source.WriteSessionEvent(eventName, level, new SessionEventPayload(count, json, types, sessionId ?? string.Empty));
+    }
+
+    // Provider events are redacted like journal lines: with the session's redactor (none when it has redaction off),
+    // or the built-in set when there is no session.
+    private static IEnumerable<KeyValuePair<string, object?>>? Redacted(IEnumerable<KeyValuePair<string, object?>>? fields, Session? session)
+    {
+        var redactor = session is null ? Redaction.SecretRedactor.BuiltIn : session.Redactor;
+        if (fields is null || redactor is null) return fields;
+        return fields.Select(kv => kv.Value is string s ? new KeyValuePair<string, object?>(kv.Key, redactor.Redact(s, null)) : kv).ToList();
     }
 
     /// <summary>Only the provider half of <see cref="LogAchievementMilestone"/> (the caller journals).</summary>
     internal static void EmitMilestoneToProvider(string milestoneName, IEnumerable<KeyValuePair<string, object?>>? fields, string? sessionId)
     {
         if (!IsEnabled(SessionKeywords.Milestone)) return;
-        var (count, json, types) = UnifiedFieldEncoder.Encode(fields);
+        var (count, json, types) = UnifiedFieldEncoder.Encode(Redacted(fields, Session.Current));
         UnifiedTelemetryEventSource.Log.WriteMilestone(new MilestonePayload(milestoneName, count, json, types, sessionId ?? string.Empty));
     }
 }

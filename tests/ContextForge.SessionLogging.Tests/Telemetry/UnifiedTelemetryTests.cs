@@ -69,6 +69,20 @@ public sealed class UnifiedTelemetryTests
     }
 
     [Fact]
+    public void Provider_fields_are_redacted_like_journal_fields()
+    {
+        using var listener = new RecordingEventListener(UnifiedTelemetry.ProviderName, EventLevel.Verbose, (EventKeywords)0xF);
+        string token = "ghp_" + new ContextForge.SessionLogging.Tests.Redaction.SecretSamples(11).Chars("ABCDEFabcdef0123456789", 36);
+
+        UnifiedTelemetry.LogSessionEvent("DeployFinished", new Dictionary<string, object?> { ["log"] = $"pushed with {token}", ["count"] = 3 });
+
+        var e = Assert.Single(listener.Named("DeployFinished"));
+        var fields = TracePayload.Flatten(e.PayloadNames!, e.Payload!);
+        Assert.Equal("pushed with [REDACTED:github_token]", fields.Single(f => f.Key == "log").Value);
+        Assert.Equal(3L, fields.Single(f => f.Key == "count").Value);
+    }
+
+    [Fact]
     public void EventListener_receives_MilestoneReached_with_MilestoneName_first_and_the_Milestone_keyword()
     {
         using var listener = new RecordingEventListener(UnifiedTelemetry.ProviderName, EventLevel.Verbose, (EventKeywords)0xF);
