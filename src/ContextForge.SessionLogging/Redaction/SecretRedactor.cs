@@ -139,6 +139,11 @@ internal sealed class SecretRedactor
     internal static List<SecretPattern> ParseConfig(byte[] json, string path)
     {
         var list = new List<SecretPattern>();
+        // Found by MutationFuzzTests: invalid UTF-8 inside a string made GetString() throw InvalidOperationException.
+        char[] scratch = new char[json.Length];
+        var status = System.Text.Unicode.Utf8.ToUtf16(json, scratch, out int bytesRead, out _, replaceInvalidSequences: false);
+        if (status != System.Buffers.OperationStatus.Done)
+            throw new RedactionConfigException($"{path}:{1 + json.AsSpan(0, bytesRead).Count((byte)'\n')}: not valid UTF-8 (byte {bytesRead + 1})");
         JsonDocument doc;
         try
         {

@@ -161,6 +161,18 @@ public sealed class SecretRedactorTests(ITestOutputHelper output)
         Assert.Same(SecretRedactor.BuiltIn, redactor);
     }
 
+    [Fact]
+    public void Redaction_json_with_invalid_utf8_is_one_line_error_not_a_crash()
+    {
+        // Regression: found by MutationFuzzTests (an invalid byte inside a JSON string threw out of Load).
+        using var dir = new TempDirectory();
+        string path = dir.Combine("redaction.json");
+        File.WriteAllBytes(path, [.. "{\n  \"patterns\": [ { \"name\": \"a\xF2\", \"regex\": \"x\" } ]\n}\n"u8.ToArray()[..24], 0xF2, .. "\", \"regex\": \"x\" } ]\n}\n"u8.ToArray()]);
+        var redactor = SecretRedactor.Load(dir.Path, out string? error);
+        Assert.Equal($"{path}:2: not valid UTF-8 (byte 25); using the built-in redaction patterns only", error);
+        Assert.Same(SecretRedactor.BuiltIn, redactor);
+    }
+
     private static (byte[] Stored, RedactionTally Tally) RedactInChunks(byte[] input, int chunk)
     {
         var redactor = Redactor.CreateLineRedactor();
