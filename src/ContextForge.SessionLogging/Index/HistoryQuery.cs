@@ -89,8 +89,10 @@ internal static class HistoryQuery
     public static string MatchExpression(string text) =>
         string.Join(" AND ", SearchTerms(text).Select(t => "\"" + t.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""));
 
+    // Control characters are separators: a NUL inside an FTS5 string ended it early ("unterminated string", found by
+    // MutationFuzzTests), and the indexed text holds no controls anyway.
     public static IReadOnlyList<string> SearchTerms(string text) =>
-        text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        new string(text.Select(c => char.IsControl(c) ? ' ' : c).ToArray()).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     public static IReadOnlyList<IndexedEvent> SessionEvents(HistoryIndex index, string sessionId)
     {

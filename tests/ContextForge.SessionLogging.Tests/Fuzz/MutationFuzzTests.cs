@@ -115,6 +115,15 @@ public sealed class MutationFuzzTests : IDisposable
     }
 
     [Fact]
+    public async Task Search_with_a_nul_in_a_word_is_not_an_internal_error()
+    {
+        // Regression: found by Cli_never_reports_an_internal_error_for_random_arguments (seed 4242).
+        var result = await InProcessCli.RunAsync(_dir.Path, null, "search", "reindex", "\0", "x", "--failed");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(0, (await InProcessCli.RunAsync(_dir.Path, null, "search", "\0")).ExitCode is 0 or 64 ? 0 : 1);
+    }
+
+    [Fact]
     public async Task Cli_never_reports_an_internal_error_for_random_arguments()
     {
         string[] vocabulary = ["history", "search", "show", "sessions", "validate", "inspect", "prune", "reindex", "--json", "--limit", "-1", "0", "99999999999",
