@@ -1,0 +1,187 @@
+using ZstdSharp;
+
+namespace ContextForge.SessionLogging.Capture;
+
+/// <summary>
+/// The session's content-addressed store of outputs too large (or not UTF-8 enough) to inline: the one place that
+/// knows how a blob is written and read. New blobs are zstd frames at <c>blobs/&lt;sha256&gt;.zst</c>, compressed
+/// while the output streams in (bounded memory: a fixed window, never the whole output); the name and the journal's
+/// hash are over the ORIGINAL bytes. Blobs written before compression was adopted, <c>blobs/&lt;sha256&gt;</c> (raw
+/// bytes), stay readable. The journal's reference names the encoding by its suffix: <c>.zst</c> = zstd, none = raw.
+/// </summary>
+internal static class BlobStore
+{
+    /// <summary>The prefix of every blob reference in a journal line.</summary>
+    public const string ReferencePrefix = "blobs/";
+
+    /// <summary>The suffix of a zstd-compressed blob (file name and reference).</summary>
+    public const string CompressedSuffix = ".zst";
+
+    /// <summary>zstd level: 3 stores realistic terminal output at 5-15 % of raw (benchmarks/results/storage.md).</summary>
+    public const int CompressionLevel = 3;
+
+    private const int HexLength = 64;
+
+    /// <summary>Starts a spill: a temporary compressed file in <paramref name="blobDirectory"/> the output streams into.</summary>
+    public static Spill CreateSpill(string blobDirectory)
+    {
+        FileSecurity.CreatePrivateDirectory(blobDirectory);
+        string path = Path.Combine(blobDirectory, $".tmp-{Guid.NewGuid():N}{CompressedSuffix}");
+        return new Spill(path, FileSecurity.CreateNewPrivateFile(path, bufferSize: 64 * 1024));
+    }
+
+    /// <summary>
+    /// Stores a finished output whose SHA-256 is <paramref name="hex"/> and returns its journal reference
+    /// (<c>blobs/&lt;hex&gt;.zst</c>). The spill file, when there is one, becomes the blob by a rename; an output
+    /// wholly in memory is compressed to a temporary file first. An existing blob with the same hash is reused.
+    /// Throws <see cref="IOException"/> with the reason when the bytes cannot be stored.
+    /// </summary>
+    public static string Store(CapturedOutput output, string blobDirectory, string hex)
+    {
+        FileSecurity.CreatePrivateDirectory(blobDirectory);
+        string name = hex + CompressedSuffix;
+        string blobPath = Path.Combine(blobDirectory, name);
+        if (File.Exists(blobPath))
+        {
+            // Same bytes already stored (content addressed): nothing to write.
+        }
+        else if (output.SpillPath is { } spill && output.SpillError is null)
+        {
+            File.Move(spill, blobPath, overwrite: false);
+        }
+        else if (output.IsWhollyInHead)
+        {
+            using var tmp = CreateSpill(blobDirectory);
+            try
+            {
+                tmp.Write(output.Head);
+                tmp.Finish();
+                File.Move(tmp.Path, blobPath, overwrite: false);
+            }
+            catch
+            {
+                try { File.Delete(tmp.Path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                throw;
+            }
+        }
+        else
+        {
+            throw new IOException(output.SpillError ?? "the spill file is missing");
+        }
+        return ReferencePrefix + name;
+    }
+
+    /// <summary>
+    /// The file a journal reference names, or null when it is not a blob reference. Only
+    /// <c>blobs/&lt;64 lowercase hex&gt;</c> and <c>blobs/&lt;64 lowercase hex&gt;.zst</c> become paths: a journal
+    /// line never names an arbitrary file.
+    /// </summary>
+    public static string? ResolvePath(string sessionDirectory, string reference)
+    {
+        if (!reference.StartsWith(ReferencePrefix, StringComparison.Ordinal)) return null;
+        string name = reference[ReferencePrefix.Length..];
+        string hex = name.EndsWith(CompressedSuffix, StringComparison.Ordinal) ? name[..^CompressedSuffix.Length] : name;
+        if (hex.Length != HexLength || !hex.All(char.IsAsciiHexDigitLower)) return null;
+        return Path.Combine(sessionDirectory, "blobs", name);
+    }
+
+    /// <summary>True when the blob file is zstd-compressed (its name ends in <c>.zst</c>).</summary>
+    public static bool IsCompressed(string blobPath) => blobPath.EndsWith(CompressedSuffix, StringComparison.Ordinal);
+
+    /// <summary>Opens a blob by its journal reference and returns its ORIGINAL bytes as a stream (decompressed while read).</summary>
+    /// <exception cref="ArgumentException">The reference is not a blob reference.</exception>
+    public static Stream OpenRead(string sessionDirectory, string reference) =>
+        OpenPath(ResolvePath(sessionDirectory, reference) ?? throw new ArgumentException($"not a blob reference: {reference}", nameof(reference)));
+
+    /// <summary>
+    /// Opens a resolved blob file and returns its original bytes as a stream. A compressed blob that is not a
+    /// valid zstd frame (corrupt, truncated) fails the read with an <see cref="IOException"/> that says so.
+    /// </summary>
+    public static Stream OpenPath(string blobPath)
+    {
+        var file = new FileStream(blobPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, IsCompressed(blobPath) ? 1 : 64 * 1024);
+        if (!IsCompressed(blobPath)) return file;
+        try
+        {
+            return new DecodingStream(new DecompressionStream(file, bufferSize: 64 * 1024, checkEndOfStream: true, leaveOpen: false), blobPath);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A blob being written: bytes in, a zstd frame out to a temporary file.</summary>
+    internal sealed class Spill : IDisposable
+    {
+        private readonly FileStream _file;
+        private CompressionStream? _compressor;
+
+        internal Spill(string path, FileStream file)
+        {
+            Path = path;
+            _file = file;
+            _compressor = new CompressionStream(file, CompressionLevel, bufferSize: 64 * 1024, leaveOpen: true);
+        }
+
+        /// <summary>The temporary file.</summary>
+        public string Path { get; }
+
+        public void Write(ReadOnlySpan<byte> bytes) =>
+            (_compressor ?? throw new InvalidOperationException("The spill is finished.")).Write(bytes);
+
+        /// <summary>Ends the zstd frame and makes the file durable (fsync) before it is renamed into place.</summary>
+        public void Finish()
+        {
+            if (_compressor is null) return;
+            _compressor.Dispose();
+            _compressor = null;
+            _file.Flush(flushToDisk: true);
+        }
+
+        public void Dispose()
+        {
+            try { _compressor?.Dispose(); } catch (IOException) { }
+            _compressor = null;
+            _file.Dispose();
+        }
+    }
+
+    /// <summary>Read-only view of a decompression stream that reports a bad frame as an <see cref="IOException"/>.</summary>
+    private sealed class DecodingStream(Stream inner, string blobPath) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            try
+            {
+                return inner.Read(buffer);
+            }
+            catch (ZstdException ex)
+            {
+                throw new IOException($"blob {Path.GetFileName(blobPath)} is not a valid zstd frame: {ex.Message}", ex);
+            }
+            catch (EndOfStreamException ex)
+            {
+                throw new IOException($"blob {Path.GetFileName(blobPath)} is truncated", ex);
+            }
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+}
