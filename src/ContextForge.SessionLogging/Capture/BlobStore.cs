@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Collections.Concurrent;
 using ZstdSharp;
 
 namespace ContextForge.SessionLogging.Capture;
@@ -112,11 +114,27 @@ internal static class BlobStore
         }
     }
 
-    /// <summary>A blob being written: bytes in, a zstd frame out to a temporary file.</summary>
+    /// <summary>
+    /// A blob being written: bytes in, a zstd frame out to a temporary file. Compression runs off the producer's
+    /// thread once the output passes one chunk (256 KiB): the producer (the capture pump, which also hashes and
+    /// forwards the output) copies into pooled chunks and a compressor thread drains at most
+    /// <see cref="QueuedChunks"/> of them, so memory stays bounded (~2 MiB plus zstd's window) and a large capture
+    /// costs the slower of the two threads, not their sum. A write error on the compressor thread surfaces as an
+    /// <see cref="IOException"/> from the next <see cref="Write"/> or from <see cref="Finish"/>.
+    /// </summary>
     internal sealed class Spill : IDisposable
     {
+        private const int ChunkBytes = 256 * 1024;
+        private const int QueuedChunks = 6;
+
         private readonly FileStream _file;
         private CompressionStream? _compressor;
+        private byte[]? _chunk;
+        private int _chunkLength;
+        private BlockingCollection<(byte[] Chunk, int Length)>? _queue;
+        private Thread? _worker;
+        private volatile Exception? _workerError;
+        private bool _finished;
 
         internal Spill(string path, FileStream file)
         {
@@ -128,21 +146,88 @@ internal static class BlobStore
         /// <summary>The temporary file.</summary>
         public string Path { get; }
 
-        public void Write(ReadOnlySpan<byte> bytes) =>
-            (_compressor ?? throw new InvalidOperationException("The spill is finished.")).Write(bytes);
+        public void Write(ReadOnlySpan<byte> bytes)
+        {
+            if (_finished) throw new InvalidOperationException("The spill is finished.");
+            if (_workerError is { } error) throw new IOException(error.Message, error);
+            while (!bytes.IsEmpty)
+            {
+                _chunk ??= ArrayPool<byte>.Shared.Rent(ChunkBytes);
+                int n = Math.Min(bytes.Length, ChunkBytes - _chunkLength);
+                bytes[..n].CopyTo(_chunk.AsSpan(_chunkLength));
+                _chunkLength += n;
+                bytes = bytes[n..];
+                if (_chunkLength == ChunkBytes) Hand(_chunk, _chunkLength);
+            }
+        }
+
+        // A full chunk goes to the compressor thread (started with the first one).
+        private void Hand(byte[] chunk, int length)
+        {
+            _chunk = null;
+            _chunkLength = 0;
+            if (_queue is null)
+            {
+                _queue = new BlockingCollection<(byte[], int)>(QueuedChunks);
+                _worker = new Thread(Compress) { IsBackground = true, Name = "cfsession blob compressor" };
+                _worker.Start();
+            }
+            _queue.Add((chunk, length));
+        }
+
+        private void Compress()
+        {
+            foreach (var (chunk, length) in _queue!.GetConsumingEnumerable())
+            {
+                try
+                {
+                    if (_workerError is null) _compressor!.Write(chunk, 0, length);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ZstdException)
+                {
+                    _workerError = ex;
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(chunk);
+                }
+            }
+        }
 
         /// <summary>Ends the zstd frame and makes the file durable (fsync) before it is renamed into place.</summary>
         public void Finish()
         {
-            if (_compressor is null) return;
-            _compressor.Dispose();
+            if (_finished) return;
+            _finished = true;
+            StopWorker();
+            if (_workerError is { } error) throw new IOException(error.Message, error);
+            if (_chunk is not null)
+            {
+                _compressor!.Write(_chunk, 0, _chunkLength); // a short tail (or a small blob) compresses on this thread
+                ArrayPool<byte>.Shared.Return(_chunk);
+                _chunk = null;
+            }
+            _compressor!.Dispose();
             _compressor = null;
             _file.Flush(flushToDisk: true);
         }
 
+        private void StopWorker()
+        {
+            if (_queue is null) return;
+            _queue.CompleteAdding();
+            _worker!.Join();
+            _queue.Dispose();
+            _queue = null;
+        }
+
         public void Dispose()
         {
-            try { _compressor?.Dispose(); } catch (IOException) { }
+            _finished = true;
+            StopWorker();
+            if (_chunk is not null) ArrayPool<byte>.Shared.Return(_chunk);
+            _chunk = null;
+            try { _compressor?.Dispose(); } catch (Exception ex) when (ex is IOException or ZstdException) { }
             _compressor = null;
             _file.Dispose();
         }
