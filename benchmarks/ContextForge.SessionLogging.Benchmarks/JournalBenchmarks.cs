@@ -69,10 +69,10 @@ public abstract class JournalBenchmarkBase
         for (int i = 0; i < events; i++) writer.Emit(CaptureRecordShape.Event(i));
     }
 
-    protected static Serilog.Core.Logger SerilogFile(string path, bool buffered, TimeSpan? flushToDiskInterval = null) =>
+    protected static global::Serilog.Core.Logger SerilogFile(string path, bool buffered, TimeSpan? flushToDiskInterval = null) =>
         new LoggerConfiguration().WriteTo.File(new CompactJsonFormatter(), path, buffered: buffered, flushToDiskInterval: flushToDiskInterval).CreateLogger();
 
-    protected static void SerilogEvent(Serilog.ILogger log, int n) =>
+    protected static void SerilogEvent(global::Serilog.ILogger log, int n) =>
         log.Information("TerminalCapture {operation_id} {operation_name} {operation_kind} {correlation_id} {start_time} {end_time} {duration_ms} {command} {arguments} {cwd} {exit_code} {capture_mode} {output_length} {integrity_hash} {output_sample} {provenance}",
             "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0", "dotnet build -c Release", "command", CaptureRecordShape.SessionId,
             "2026-11-25T10:00:00.0000000Z", "2026-11-25T10:00:12.3450000Z", 12345.678, "dotnet", new[] { "build", "-c", "Release" },

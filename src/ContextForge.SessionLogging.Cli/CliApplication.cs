@@ -28,6 +28,8 @@ internal static class CliApplication
         root.Subcommands.Add(VerifyCommand.Create(context));
         root.Subcommands.Add(EtwCommand.Create(context));
         root.Subcommands.Add(BenchCommand.Create(context));
+        root.Subcommands.Add(MilestonesCommand.Create(context));
+        root.Subcommands.Add(MilestoneCommand.Create(context));
 
         ParseResult parse = root.Parse(args);
         context.Verbose = parse.GetValue(verbose);

@@ -31,6 +31,7 @@ internal sealed class CliContext
     {
         DataDirectory = GetEnvironment(DataDirectory.HomeVariable) is { Length: > 0 } home ? home : null,
         ToolName = "cfsession",
+        Warning = Notice,
     });
 
     /// <summary>Standard output as bytes, for replaying captured output exactly (tests substitute a buffer).</summary>

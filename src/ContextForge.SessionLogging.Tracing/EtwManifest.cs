@@ -14,8 +14,9 @@ internal sealed record ProviderManifest(string Provider, string FileName, string
 internal static class EtwManifest
 {
     /// <summary>
-    /// The providers with an EventSource class in this build. ContextForge.UnifiedTelemetry is added here when its
-    /// EventSource exists (see docs/windows.md); until then only ContextForge.SessionLogging has a manifest.
+    /// The providers with manifest-describable events. ContextForge.UnifiedTelemetry emits only TraceLogging events
+    /// whose names and fields are chosen at run time, which a manifest cannot describe; ETW tools decode them from the
+    /// trace's own metadata (see docs/windows.md).
     /// </summary>
     [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2026",
         Justification = "GenerateManifest keeps every member of the EventSource type, which includes EventSource's own generic Write methods; it only reads the [Event] methods' signatures and never calls them.")]

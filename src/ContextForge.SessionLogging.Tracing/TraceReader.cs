@@ -102,6 +102,7 @@ internal static class TraceReader
 
     private static SessionEvent? Convert(TraceEvent e, Dictionary<string, Guid> activities)
     {
+        if (e.ProviderName == TraceProviders.UnifiedTelemetry) return ConvertUnified(e, activities);
         string name = SessionEventNames.Normalize(e.EventName);
         string[] names = e.PayloadNames ?? [];
         var fields = new JsonObject();
@@ -129,6 +130,30 @@ internal static class TraceReader
         // Only SessionStart carries the session's activity id; later events take it from the session's start.
         Guid activity = activityId ?? activities.GetValueOrDefault(sessionId);
         return new SessionEvent(name, ToUtc(e.TimeStamp), sessionId, activity, (EventLevel)(int)e.Level,
+            (SessionKeywords)((long)e.Keywords & TraceProviders.KeywordMask), fields);
+    }
+
+    /// <summary>
+    /// A <c>ContextForge.UnifiedTelemetry</c> event (a session event of the caller's own, a log entry,
+    /// MilestoneReached): flattened by <see cref="TracePayload"/> (over EventPipe the payload is one unnamed struct)
+    /// into the journal's form: the fields under the names given (a journal header name gets <c>field_</c>),
+    /// <c>MilestoneName</c> as <c>milestone_name</c>, values as the journal writes them. Unattributed (null) when
+    /// it was emitted outside a session.
+    /// </summary>
+    private static SessionEvent? ConvertUnified(TraceEvent e, Dictionary<string, Guid> activities)
+    {
+        string[] names = e.PayloadNames ?? [];
+        var values = new object?[names.Length];
+        for (int i = 0; i < names.Length; i++) values[i] = e.PayloadValue(i);
+        var (sessionId, flattened) = TracePayload.Decode(names, values);
+        if (sessionId is null) return null;
+        var fields = new JsonObject();
+        foreach (var (key, value) in flattened)
+        {
+            if (key == UnifiedTelemetry.MilestoneNameField) fields[JournalFields.MilestoneName] = value as string;
+            else fields[Session.JournalFieldName(key)] = UnifiedFieldEncoder.ToJournal(value is DateTime t ? new DateTimeOffset(t.ToUniversalTime(), TimeSpan.Zero) : value);
+        }
+        return new SessionEvent(e.EventName, ToUtc(e.TimeStamp), sessionId, activities.GetValueOrDefault(sessionId), (EventLevel)(int)e.Level,
             (SessionKeywords)((long)e.Keywords & TraceProviders.KeywordMask), fields);
     }
 

@@ -75,6 +75,18 @@ internal static class InspectCommand
             console.Write(table);
         }
 
+        if (doc["session_events"] is JsonArray others && others.Count > 0)
+        {
+            var table = new Table().Expand().Title("events (logs, milestones, app events)").AddColumn("time").AddColumn("event").AddColumn("fields");
+            foreach (var e in others)
+            {
+                string fields = string.Join(", ", (e!["fields"] as JsonObject ?? []).Select(kv => $"{kv.Key}={kv.Value}"));
+                if (fields.Length > 160) fields = fields[..157] + "...";
+                table.AddRow(new Text(Format.Time(e["timestamp"]?.ToString())), new Text(e["event"]?.ToString() ?? ""), new Text(fields));
+            }
+            console.Write(table);
+        }
+
         var etw = doc["etw_integration"]!.AsObject();
         console.Write(new Markup(string.Create(CultureInfo.InvariantCulture,
             $"[grey]{Markup.Escape(etw["mechanism"]!.ToString())}:[/] {(etw["etw_available"]!.GetValue<bool>() ? "[green]available[/]" : "[yellow]unavailable[/]")} " +

@@ -22,13 +22,14 @@ public sealed class CaptureScope : IDisposable
     private readonly CaptureTextWriter _captureWriter;
     private readonly TextWriter? _previousCapture;
     private Exception? _failure;
+    private readonly Activity? _activity;
     private bool _disposed;
 
     internal CaptureScope(Session session, string operationName, IAnsiConsole? display)
     {
         _session = session;
         OperationName = operationName;
-        OperationId = Guid.NewGuid().ToString("D");
+        (_activity, OperationId) = Telemetry.SessionActivities.StartOperation(session, operationName);
         _output = new CapturedOutput("console", session.Data.BlobDirectory(session.Id));
         _captureWriter = new CaptureTextWriter(_output, _gate);
         TextWriter realStdout = ConsoleRouter.Install();
@@ -77,6 +78,9 @@ public sealed class CaptureScope : IDisposable
                 [JournalFields.EndTime] = SessionManager.FormatTime(end),
                 [JournalFields.DurationMs] = Math.Round(durationMs, 3),
                 [JournalFields.CaptureMode] = "console",
+                [JournalFields.TraceId] = _session.TraceId.ToHexString(),
+                [JournalFields.SpanId] = Telemetry.SessionActivities.SpanIdFor(OperationId).ToHexString(),
+                [JournalFields.ParentSpanId] = (_activity?.ParentSpanId ?? _session.ActivityContext.SpanId).ToHexString(),
             };
             string sample;
             lock (_gate)
@@ -103,6 +107,11 @@ public sealed class CaptureScope : IDisposable
         finally
         {
             _output.Dispose();
+            if (_activity is not null)
+            {
+                if (_failure is not null) _activity.SetStatus(ActivityStatusCode.Error, _failure.Message);
+                _activity.Stop();
+            }
         }
     }
 }

@@ -31,7 +31,8 @@ internal static class CommandRecorder
 {
     public static async Task<CommandRunResult> RunAsync(Session session, ICommandRunner runner, CommandSpec command, string? parentOperationId, CancellationToken cancellationToken)
     {
-        string operationId = Guid.NewGuid().ToString("D");
+        var (activity, operationId) = Telemetry.SessionActivities.StartOperation(session, command.CommandLine);
+        using var operationActivity = activity;
         string blobs = session.Data.BlobDirectory(session.Id);
         using var primary = new CapturedOutput("stdout", blobs);
         using var stderr = new CapturedOutput("stderr", blobs);
@@ -65,7 +66,12 @@ internal static class CommandRecorder
             [JournalFields.OperationName] = command.CommandLine,
             [JournalFields.OperationKind] = "command",
             [JournalFields.CorrelationId] = session.Id,
+            [JournalFields.TraceId] = session.TraceId.ToHexString(),
+            [JournalFields.SpanId] = Telemetry.SessionActivities.SpanIdFor(operationId).ToHexString(),
+            [JournalFields.ParentSpanId] = (activity?.ParentSpanId ?? session.ActivityContext.SpanId).ToHexString(),
         };
+        activity?.SetTag("process.exit_code", outcome.ExitCode);
+        if (outcome.ExitCode != 0) activity?.SetStatus(ActivityStatusCode.Error, $"exit code {outcome.ExitCode}");
         if (parentOperationId is not null) fields[JournalFields.ParentOperationId] = parentOperationId;
         fields[JournalFields.StartTime] = SessionManager.FormatTime(start);
         fields[JournalFields.EndTime] = SessionManager.FormatTime(end);

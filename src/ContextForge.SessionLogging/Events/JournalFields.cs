@@ -46,5 +46,9 @@ public static class JournalFields
     public const string AchievementCount = "achievement_count";
     public const string Status = "status";
     public const string DroppedEvents = "dropped_events";
+    public const string MilestoneName = "milestone_name";
+    public const string TraceId = "trace_id";
+    public const string SpanId = "span_id";
+    public const string ParentSpanId = "parent_span_id";
 #pragma warning restore CS1591
 }

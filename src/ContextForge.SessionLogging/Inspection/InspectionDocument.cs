@@ -63,6 +63,14 @@ internal static class InspectionDocument
             ["session"] = session,
             ["terminal_captures"] = new JsonArray(summary.Captures.Select(c => (JsonNode?)CaptureEntry(c)).ToArray()),
             ["achievements"] = new JsonArray(summary.Achievements.Select(a => (JsonNode?)AchievementEntry(a)).ToArray()),
+            ["session_events"] = new JsonArray(summary.Events.Where(IsOtherEvent).Select(e => (JsonNode?)new JsonObject
+            {
+                ["event"] = e.Name,
+                ["timestamp"] = SessionManager.FormatTime(e.Timestamp),
+                ["level"] = (int)e.Level,
+                ["keywords"] = (long)e.Keywords,
+                ["fields"] = e.Fields.DeepClone(),
+            }).ToArray()),
             ["etw_integration"] = new JsonObject
             {
                 ["etw_available"] = probe.Available,
@@ -75,6 +83,10 @@ internal static class InspectionDocument
             ["cross_session_context"] = new JsonArray(others.Select(s => (JsonNode?)s.ToGroupedContext()).ToArray()),
         };
     }
+
+    /// <summary>Events recorded through UnifiedTelemetry, Session.LogEvent and the logging integrations (MilestoneReached, LogEntry, ...).</summary>
+    private static bool IsOtherEvent(SessionEvent e) => e.Name is not (SessionEventNames.SessionStart or SessionEventNames.SessionEnd
+        or SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed or SessionEventNames.AchievementLogged);
 
     private static JsonObject CaptureEntry(SessionEvent e)
     {

@@ -33,7 +33,41 @@ public sealed class Session : IDisposable
         OwnsLifetime = ownsLifetime;
         _pipeline = manager.CreatePipeline(id, out _journal);
         _provider = _pipeline.Sinks.OfType<EventSourceSink>().FirstOrDefault();
+        _milestones = manager.LoadMilestones();
+        TraceId = SessionActivities.TraceIdFor(id);
+        _activity = SessionActivities.StartSession(id, name, type, joined: !ownsLifetime);
+        ActivityContext = _activity?.Context
+            ?? SessionActivities.InheritedContext(id)
+            ?? new System.Diagnostics.ActivityContext(TraceId, System.Diagnostics.ActivitySpanId.CreateFromString(activityId.ToString("N").AsSpan(0, 16)), System.Diagnostics.ActivityTraceFlags.Recorded);
+        _previousCurrent = s_current.Value;
+        s_current.Value = this;
     }
+
+    private static readonly AsyncLocal<Session?> s_current = new();
+    private readonly Session? _previousCurrent;
+    private readonly Milestones.MilestoneEngine? _milestones;
+    private readonly System.Diagnostics.Activity? _activity;
+
+    /// <summary>
+    /// The session's W3C trace id: its id without dashes (<see cref="SessionActivities.SessionIdFor"/> goes back).
+    /// </summary>
+    public System.Diagnostics.ActivityTraceId TraceId { get; }
+
+    /// <summary>
+    /// The context operations of this process hang under: the session's activity in this process when one is
+    /// listened to, else the <c>TRACEPARENT</c> this process inherited for the session, else the session's trace
+    /// with a span id taken from its activity id.
+    /// </summary>
+    internal System.Diagnostics.ActivityContext ActivityContext { get; }
+
+    /// <summary>
+    /// The session this code is recording into: the one most recently started or joined in this async flow (and
+    /// the flows it starts: tasks, threads, timers created afterwards) and not yet disposed; disposing it makes the
+    /// one before it current again. Starting a session in <c>Main</c> makes it current for the whole app; starting
+    /// one inside an async method makes it current only inside that method and what it calls.
+    /// <see cref="UnifiedTelemetry"/>, the ILogger provider and the Serilog sink journal into it.
+    /// </summary>
+    public static Session? Current => s_current.Value;
 
     /// <summary>The session (correlation) id: a lowercase UUIDv4.</summary>
     public string Id { get; }
@@ -165,7 +199,14 @@ public sealed class Session : IDisposable
     {
         if (_ended) return;
         _ended = true;
-        if (OwnsLifetime) EmitSessionEnd(_manager, this, DateTimeOffset.UtcNow);
+        if (OwnsLifetime)
+        {
+            // Milestones reached by SessionEnd (clean_session) are journaled right after it.
+            _endingNow = true;
+            try { EmitSessionEnd(_manager, this, DateTimeOffset.UtcNow); }
+            finally { _endingNow = false; }
+        }
+        _activity?.Stop();
     }
 
     /// <summary>Ends a joined session on behalf of its owner (<c>cfsession end</c>).</summary>
@@ -179,7 +220,51 @@ public sealed class Session : IDisposable
     public void Dispose()
     {
         End();
+        _activity?.Stop();
+        if (ReferenceEquals(s_current.Value, this)) s_current.Value = _previousCurrent is { _disposed: false } previous ? previous : null;
+        _disposed = true;
         _journal.Dispose();
+    }
+
+    private bool _disposed;
+    private bool _endingNow;
+
+    /// <summary>
+    /// Records an event of the caller's own (a log entry, a domain event) in this session: journaled with
+    /// <paramref name="fields"/> (names kept as given) and emitted on the <c>ContextForge.UnifiedTelemetry</c>
+    /// provider with the Session keyword, like <see cref="UnifiedTelemetry.LogSessionEvent(string, EventLevel, IEnumerable{KeyValuePair{string, object}})"/>.
+    /// </summary>
+    public void LogEvent(string eventName, EventLevel level, IEnumerable<KeyValuePair<string, object?>>? fields)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(eventName);
+        UnifiedTelemetry.EmitSessionEventToProvider(eventName, level, fields, Id);
+        LogCustomEvent(eventName, SessionKeywords.Session, null, fields, level);
+    }
+
+    /// <summary>
+    /// The journal name of a caller's field: the name as given, except that a name the journal line's header uses
+    /// (<c>v</c>, <c>event</c>, <c>ts</c>, <c>session_id</c>, ...), <c>milestone_name</c> or <c>provenance</c> gets a
+    /// <c>field_</c> prefix.
+    /// </summary>
+    internal static string JournalFieldName(string name) =>
+        Journal.JournalLine.HeaderKeys.Contains(name) || name is JournalFields.MilestoneName or JournalFields.Provenance ? "field_" + name : name;
+
+    /// <summary>
+    /// Journals an event emitted through <see cref="UnifiedTelemetry"/> (or a logging integration): the fields
+    /// keep the names they were given; a milestone's name goes first as <c>milestone_name</c>.
+    /// </summary>
+    internal SessionEvent? LogCustomEvent(string eventName, SessionKeywords keywords, string? milestoneName, IEnumerable<KeyValuePair<string, object?>>? fields, EventLevel level = EventLevel.Informational)
+    {
+        if ((_ended && !_endingNow) || _disposed) return null;
+        var json = new JsonObject();
+        if (milestoneName is not null) json[JournalFields.MilestoneName] = milestoneName;
+        if (fields is not null)
+        {
+            foreach (var (key, value) in fields) json[JournalFieldName(key)] = UnifiedFieldEncoder.ToJournal(value);
+        }
+        // Like every journaled event: who recorded it (cfsession validate requires it).
+        json[JournalFields.Provenance] = Provenance.Capture(ToolName);
+        return Emit(eventName, DateTimeOffset.UtcNow, level, keywords, json);
     }
 
     internal static void EmitSessionEnd(SessionManager manager, Session session, DateTimeOffset end)
@@ -231,6 +316,7 @@ public sealed class Session : IDisposable
             if (IsFailedOperation(e)) Interlocked.Increment(ref _journaledFailedOperations);
             if (name == SessionEventNames.AchievementLogged) Interlocked.Increment(ref _journaledAchievements);
         }
+        _milestones?.OnEvent(this, e);
         return e;
     }
 

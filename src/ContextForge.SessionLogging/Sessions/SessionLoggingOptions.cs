@@ -19,4 +19,10 @@ public sealed class SessionLoggingOptions
 
     /// <summary>The name recorded as the tool in provenance. Default: the library's name.</summary>
     public string ToolName { get; set; } = "ContextForge.SessionLogging";
+
+    /// <summary>
+    /// Receives one-line warnings that do not stop recording (a malformed <c>milestones.json</c>). Default: written
+    /// to standard error prefixed with <c>cfsession: </c>; null silences them.
+    /// </summary>
+    public Action<string>? Warning { get; set; } = message => Console.Error.WriteLine("cfsession: " + message);
 }

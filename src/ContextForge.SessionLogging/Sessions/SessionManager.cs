@@ -51,6 +51,8 @@ public sealed class SessionManager
             [JournalFields.StartTime] = FormatTime(start),
             [JournalFields.Methodology] = methodology ?? DefaultMethodology,
             [JournalFields.CorrelationId] = id,
+            [JournalFields.TraceId] = session.TraceId.ToHexString(),
+            [JournalFields.SpanId] = session.ActivityContext.SpanId.ToHexString(),
         };
         if (!string.IsNullOrEmpty(parentSessionId)) fields[JournalFields.ParentSessionId] = parentSessionId;
         fields[JournalFields.Provenance] = Provenance.Capture(_options.ToolName);
@@ -125,6 +127,28 @@ public sealed class SessionManager
         var sinks = new List<ISessionEventSink> { journal };
         if (_options.EmitToProvider) sinks.Add(new EventSourceSink(SessionLoggingEventSource.Log));
         return new SessionEventPipeline(sinks);
+    }
+
+    private Milestones.MilestoneEngine? _milestones;
+    private bool _milestonesLoaded;
+    private readonly object _milestonesGate = new();
+
+    /// <summary>
+    /// The milestone rules of <c>milestones.json</c> in the data directory, read once per manager; null when there
+    /// is no such file or it defines nothing (then recording pays nothing for milestones). A malformed file is
+    /// reported once through <see cref="SessionLoggingOptions.Warning"/> and recording continues without milestones.
+    /// </summary>
+    internal Milestones.MilestoneEngine? LoadMilestones()
+    {
+        lock (_milestonesGate)
+        {
+            if (_milestonesLoaded) return _milestones;
+            _milestonesLoaded = true;
+            var (definitions, error) = Milestones.MilestoneConfig.Load(Path.Combine(Data.Root, Milestones.MilestoneConfig.FileName));
+            if (error is not null) _options.Warning?.Invoke($"milestones disabled: {error}");
+            _milestones = definitions.Count > 0 ? new Milestones.MilestoneEngine(Data, definitions) : null;
+            return _milestones;
+        }
     }
 
     internal static string FormatTime(DateTimeOffset time) =>

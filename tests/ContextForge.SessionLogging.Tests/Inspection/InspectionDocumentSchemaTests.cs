@@ -107,6 +107,35 @@ public sealed class InspectionDocumentSchemaTests : IDisposable
         Assert.Empty(document["cross_session_context"]!.AsArray());
     }
 
+    [Fact]
+    public async Task Inspect_json_lists_app_events_log_entries_and_milestones_as_session_events_and_validates()
+    {
+        string id;
+        using (var session = _manager.Start("events"))
+        {
+            id = session.Id;
+            ContextForge.SessionLogging.Telemetry.UnifiedTelemetry.LogSessionEvent("ReportSent", new Dictionary<string, object?> { ["pages"] = 12 });
+            ContextForge.SessionLogging.Telemetry.UnifiedTelemetry.LogAchievementMilestone("first_report", new Dictionary<string, object?> { ["pages"] = 12 });
+            session.LogEvent("LogEntry", System.Diagnostics.Tracing.EventLevel.Warning, new Dictionary<string, object?> { ["message"] = "low disk" });
+        }
+
+        var (exitCode, json, error) = await RunCliAsync("inspect", id, "--json");
+        Assert.True(exitCode == 0, $"exit {exitCode}: {error}");
+        var document = JsonNode.Parse(json)!.AsObject();
+        AssertValid(document);
+        var events = document["session_events"]!.AsArray();
+        Assert.Equal(["ReportSent", "MilestoneReached", "LogEntry"], events.Select(e => e!["event"]!.GetValue<string>()));
+        Assert.Equal(12, events[0]!["fields"]!["pages"]!.GetValue<int>());
+        Assert.Equal("first_report", events[1]!["fields"]!["milestone_name"]!.GetValue<string>());
+        Assert.Equal(8, events[1]!["keywords"]!.GetValue<int>());
+        Assert.Equal(3, events[2]!["level"]!.GetValue<int>());
+
+        var (plainExit, plain, _) = await RunCliAsync("inspect", id);
+        Assert.Equal(0, plainExit);
+        Assert.Contains("MilestoneReached", plain);
+        Assert.Contains("milestone_name=first_report", plain);
+    }
+
     public static TheoryData<string> Breakages() =>
     [
         "etw_available removed",

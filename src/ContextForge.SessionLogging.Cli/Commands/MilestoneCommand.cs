@@ -1,0 +1,46 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using ContextForge.SessionLogging.Milestones;
+
+namespace ContextForge.SessionLogging.Cli.Commands;
+
+/// <summary>
+/// <c>cfsession milestone NAME [--data key=value ...]</c>: records a milestone by hand in the current session
+/// (journal + MilestoneReached on the unified provider). A defined milestone already reached in its scope is
+/// refused (exit 65).
+/// </summary>
+internal static class MilestoneCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var name = new Argument<string>("name") { Description = "The milestone's name (letters, digits, '_', '-', '.')" };
+        var data = new Option<string[]>("--data", "-d") { Description = "Evidence as key=value (repeatable); numbers and true/false are typed", AllowMultipleArgumentsPerToken = false };
+        var sessionOption = new Option<string?>("--session", "-s") { Description = "Session id or prefix (default: $CFSESSION_ID)" };
+        var command = new Command("milestone", "Record a milestone by hand in the current session") { name, data, sessionOption };
+        command.SetAction(parse =>
+        {
+            string milestone = parse.GetValue(name)!;
+            if (!MilestoneConfig.IsValidName(milestone))
+                throw new CliUsageException($"malformed milestone name '{milestone}': use letters, digits, '_', '-' and '.'");
+            var evidence = AchievementCommand.ParseEvidence(parse.GetValue(data) ?? []);
+            var manager = context.CreateManager();
+            string id = context.ResolveSession(manager, parse.GetValue(sessionOption), newestAsFallback: false)
+                ?? throw new Sessions.SessionNotFoundException("", "no current session: pass --session or set CFSESSION_ID (eval \"$(cfsession start)\")");
+            if (manager.Data.CheckWritable() is { } problem)
+                return context.Fail(ExitCodes.JournalUnavailable, $"cannot write to {manager.Data.Root}: {problem}");
+            var definition = manager.LoadMilestones()?.Definitions.FirstOrDefault(d => d.Name == milestone);
+            var scope = definition?.Scope ?? MilestoneScope.Session;
+            var fields = new JsonObject { ["rule_kind"] = "manual", ["scope"] = MilestoneDefinition.ScopeName(scope), ["correlation_id"] = id };
+            foreach (var (key, value) in evidence) fields[key] = Sessions.Session.ToJson(value);
+            var store = new MilestoneStore(manager.Data);
+            string markerKey = MilestoneStore.Key(milestone, scope, id);
+            if (!store.TryMarkReached(markerKey, new ReachedMilestone(milestone, MilestoneDefinition.ScopeName(scope), id, DateTimeOffset.UtcNow, fields, Manual: true)))
+                return context.Fail(ExitCodes.DataError, $"milestone '{milestone}' was already reached{(scope == MilestoneScope.Session ? " in session " + id : "")}");
+            using var session = manager.Join(id);
+            MilestoneEngine.Record(session, milestone, fields);
+            context.WriteRaw(milestone + Environment.NewLine);
+            return (int)ExitCodes.Success;
+        });
+        return command;
+    }
+}
