@@ -10,6 +10,8 @@ namespace ContextForge.SessionLogging.Capture;
 /// while the output streams in (bounded memory: a fixed window, never the whole output); the name and the journal's
 /// hash are over the ORIGINAL bytes. Blobs written before compression was adopted, <c>blobs/&lt;sha256&gt;</c> (raw
 /// bytes), stay readable. The journal's reference names the encoding by its suffix: <c>.zst</c> = zstd, none = raw.
+/// The level is chosen per blob from its first bytes (<see cref="ChooseLevel"/>): 3 for text, -1 (no entropy coding)
+/// for output that barely compresses; a zstd frame decodes the same whatever its level.
 /// </summary>
 internal static class BlobStore
 {
@@ -22,14 +24,48 @@ internal static class BlobStore
     /// <summary>zstd level: 3 stores realistic terminal output at 5-15 % of raw (benchmarks/results/storage.md).</summary>
     public const int CompressionLevel = 3;
 
+    /// <summary>
+    /// zstd level for an output whose first bytes do not compress well (binary, base64, already compressed): -1
+    /// skips entropy coding (~3x faster than level 3), where level 3 would save at most a quarter of the bytes at
+    /// ~2.5 s of CPU per GiB (benchmarks/README.md, 1 GB pipe capture).
+    /// </summary>
+    public const int FastCompressionLevel = -1;
+
+    /// <summary>The first bytes compress to more than this fraction of their size: use <see cref="FastCompressionLevel"/>.</summary>
+    public const double PoorlyCompressibleRatio = 0.5;
+
+    /// <summary>
+    /// The level for an output starting with <paramref name="head"/>: <see cref="CompressionLevel"/> unless the head
+    /// (a sample, up to 16 KiB) compresses worse than <see cref="PoorlyCompressibleRatio"/> at that level.
+    /// </summary>
+    public static int ChooseLevel(ReadOnlySpan<byte> head)
+    {
+        if (head.Length < 1024) return CompressionLevel;
+        using var probe = new Compressor(CompressionLevel);
+        byte[] scratch = ArrayPool<byte>.Shared.Rent(Compressor.GetCompressBound(head.Length));
+        try
+        {
+            int compressed = probe.Wrap(head, scratch);
+            return compressed > head.Length * PoorlyCompressibleRatio ? FastCompressionLevel : CompressionLevel;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
     private const int HexLength = 64;
 
-    /// <summary>Starts a spill: a temporary compressed file in <paramref name="blobDirectory"/> the output streams into.</summary>
-    public static Spill CreateSpill(string blobDirectory)
+    /// <summary>
+    /// Starts a spill: a temporary compressed file in <paramref name="blobDirectory"/> the output streams into, at the
+    /// level <see cref="ChooseLevel"/> picks from <paramref name="head"/> (the output's first bytes).
+    /// </summary>
+    public static Spill CreateSpill(string blobDirectory, ReadOnlySpan<byte> head)
     {
+        int level = ChooseLevel(head);
         FileSecurity.CreatePrivateDirectory(blobDirectory);
         string path = Path.Combine(blobDirectory, $".tmp-{Guid.NewGuid():N}{CompressedSuffix}");
-        return new Spill(path, FileSecurity.CreateNewPrivateFile(path, bufferSize: 64 * 1024));
+        return new Spill(path, FileSecurity.CreateNewPrivateFile(path, bufferSize: 64 * 1024), level);
     }
 
     /// <summary>
@@ -53,7 +89,7 @@ internal static class BlobStore
         }
         else if (output.IsWhollyInHead)
         {
-            using var tmp = CreateSpill(blobDirectory);
+            using var tmp = CreateSpill(blobDirectory, output.Head);
             try
             {
                 tmp.Write(output.Head);
@@ -136,12 +172,16 @@ internal static class BlobStore
         private volatile Exception? _workerError;
         private bool _finished;
 
-        internal Spill(string path, FileStream file)
+        internal Spill(string path, FileStream file, int level)
         {
             Path = path;
             _file = file;
-            _compressor = new CompressionStream(file, CompressionLevel, bufferSize: 64 * 1024, leaveOpen: true);
+            Level = level;
+            _compressor = new CompressionStream(file, level, bufferSize: 64 * 1024, leaveOpen: true);
         }
+
+        /// <summary>The zstd level this blob is compressed at.</summary>
+        public int Level { get; }
 
         /// <summary>The temporary file.</summary>
         public string Path { get; }

@@ -58,7 +58,7 @@ internal sealed class CapturedOutput : IDisposable
             {
                 if (_spill is null)
                 {
-                    _spill = BlobStore.CreateSpill(_spillDirectory);
+                    _spill = BlobStore.CreateSpill(_spillDirectory, _head.AsSpan(0, _headLength));
                     _spillPath = _spill.Path;
                     // The head already holds everything received before this write.
                     _spill.Write(_head.AsSpan(0, _headLength));

@@ -133,6 +133,30 @@ public sealed class BlobStoreTests : IDisposable
         Assert.Contains($"blob {hex}.zst is not a valid zstd frame", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Text_is_compressed_at_level_3_and_output_that_barely_compresses_at_the_fast_level()
+    {
+        byte[] random = new byte[16 * 1024];
+        new Random(3).NextBytes(random);
+        byte[] base64 = Encoding.ASCII.GetBytes(Convert.ToBase64String(random));
+
+        Assert.Equal(BlobStore.CompressionLevel, BlobStore.ChooseLevel(TerminalOutput(300).AsSpan(0, 16 * 1024)));
+        Assert.Equal(BlobStore.FastCompressionLevel, BlobStore.ChooseLevel(random));
+        Assert.Equal(BlobStore.FastCompressionLevel, BlobStore.ChooseLevel(base64.AsSpan(0, 16 * 1024)));
+        Assert.Equal(BlobStore.CompressionLevel, BlobStore.ChooseLevel(random.AsSpan(0, 100))); // too short to judge
+    }
+
+    [Fact]
+    public void A_random_output_stored_at_the_fast_level_reads_back_exactly()
+    {
+        byte[] random = new byte[3 * 1024 * 1024];
+        new Random(9).NextBytes(random);
+        var (reference, hex) = Capture(random, 65536);
+
+        Assert.Equal($"blobs/{hex}.zst", reference);
+        Assert.Equal(random, ReadAll(BlobStore.OpenRead(SessionDirectory, reference)));
+    }
+
     [Theory]
     [InlineData("blobs/../journal.jsonl")]
     [InlineData("/etc/passwd")]
