@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Overload: 1M tiny lines and a single 100 MB line through 'cfsession run' (pipes), with and without redaction.
 # Measures wall time and peak RSS of the cfsession process (GNU time), and checks the stored blob is exactly what
-# the child printed (same length and SHA-256; nothing in these outputs is a secret, so redaction changes nothing).
+# the child printed, read back with 'show --output --raw' (same length and SHA-256; nothing in these outputs is a secret, so redaction changes nothing).
 #   scripts/overload-test.sh [--big-mb N] [--lines N]      (defaults: 100 MB, 1000000 lines)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,10 +30,12 @@ measure() { # name, redact flag, command...
   expected_len="$("$@" | wc -c)"
   CFSESSION_HOME="$data" /usr/bin/time -f '%M %e' -o "$work/time" dotnet "$cli" run --no-pty $flag -- "$@" >/dev/null
   read -r rss_kb secs <"$work/time"
-  local blob
-  blob="$(find "$data/sessions" -path '*/blobs/*' -type f ! -name '.tmp-*' | head -1)"
-  local stored_sha stored_len
-  stored_sha="$(sha256sum "$blob" | cut -d' ' -f1)"; stored_len="$(stat -c %s "$blob")"
+  # The stored bytes as cfsession gives them back (blobs may be zstd-compressed on disk).
+  local sid op stored_sha stored_len
+  sid="$(ls "$data/sessions")"
+  op="$(grep -o '"operation_id":"[^"]*"' "$data/sessions/$sid"/*.jsonl | head -1 | cut -d'"' -f4)"
+  stored_sha="$(CFSESSION_HOME="$data" dotnet "$cli" show "$sid" --output "$op" --raw | sha256sum | cut -d' ' -f1)"
+  stored_len="$(CFSESSION_HOME="$data" dotnet "$cli" show "$sid" --output "$op" --raw | wc -c)"
   local exact=no; [ "$stored_sha" = "$expected_sha" ] && [ "$stored_len" = "$expected_len" ] && exact=yes
   echo "overload: $name ${flag:-redact} bytes=$expected_len seconds=$secs peak_rss_mb=$((rss_kb / 1024)) stored_exactly=$exact"
   rm -rf "$data"

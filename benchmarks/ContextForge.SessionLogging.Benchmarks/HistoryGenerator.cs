@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using ContextForge.SessionLogging.Capture;
 using ContextForge.SessionLogging.Events;
 using ContextForge.SessionLogging.Journal;
 using ContextForge.SessionLogging.Sessions;
@@ -217,10 +218,11 @@ internal sealed class HistoryGenerator(DataDirectory data, int seed = 42)
             fields[inlineField] = text;
             return;
         }
+        // Written as the capture path writes it: a zstd blob through the one BlobStore.
         string blobs = Path.Combine(dir, "blobs");
-        Directory.CreateDirectory(blobs);
-        File.WriteAllBytes(Path.Combine(blobs, hex), bytes);
-        fields[blobField] = "blobs/" + hex;
+        using var output = new CapturedOutput("stdout", blobs);
+        output.Write(bytes);
+        fields[blobField] = BlobStore.Store(output, blobs, output.Complete());
     }
 
     private static JsonObject ProvenanceOf(string host, string cwd) => new()

@@ -7,7 +7,8 @@ namespace ContextForge.SessionLogging.Capture;
 /// <summary>
 /// Receives one output stream of an operation as it is produced: hashes it (SHA-256 over the exact bytes),
 /// counts it, keeps a bounded in-memory head (for the event sample and small inline outputs) and spills the whole
-/// stream to a temporary blob file, so memory stays bounded whatever the size of the output.
+/// stream to a temporary blob file (<see cref="BlobStore.CreateSpill"/>, compressed as it is written), so memory
+/// stays bounded whatever the size of the output.
 /// Not thread-safe: one producer per stream.
 /// A null spill directory keeps only the hash, the length and the head (an unrecorded run).
 /// With a <see cref="LineRedactor"/>, secrets are replaced line by line before anything is hashed, kept or spilled:
@@ -21,7 +22,7 @@ internal sealed class CapturedOutput : IDisposable
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly byte[] _head = new byte[InlineLimitBytes];
     private readonly string? _spillDirectory;
-    private FileStream? _spill;
+    private BlobStore.Spill? _spill;
     private string? _spillPath;
     private int _headLength;
     private bool _completed;
@@ -92,11 +93,10 @@ internal sealed class CapturedOutput : IDisposable
             {
                 if (_spill is null)
                 {
-                    FileSecurity.CreatePrivateDirectory(_spillDirectory);
-                    _spillPath = Path.Combine(_spillDirectory, $".tmp-{Guid.NewGuid():N}");
-                    _spill = FileSecurity.CreateNewPrivateFile(_spillPath, bufferSize: 64 * 1024);
+                    _spill = BlobStore.CreateSpill(_spillDirectory, _head.AsSpan(0, _headLength));
+                    _spillPath = _spill.Path;
                     // The head already holds everything received before this write.
-                    _spill.Write(_head, 0, _headLength);
+                    _spill.Write(_head.AsSpan(0, _headLength));
                     if (toHead < bytes.Length) _spill.Write(bytes[toHead..]);
                 }
                 else
@@ -119,7 +119,7 @@ internal sealed class CapturedOutput : IDisposable
             _redactor?.Flush(_store);
             _completed = true;
             _digest = _hash.GetHashAndReset();
-            try { _spill?.Flush(flushToDisk: true); } catch (IOException ex) { SpillError ??= ex.Message; }
+            try { _spill?.Finish(); } catch (IOException ex) { SpillError ??= ex.Message; }
             DisposeSpill();
         }
         return Convert.ToHexStringLower(_digest!);
@@ -131,7 +131,7 @@ internal sealed class CapturedOutput : IDisposable
     /// <summary>True when the whole stream is in <see cref="Head"/>.</summary>
     public bool IsWhollyInHead => Length == _headLength;
 
-    /// <summary>The temporary file holding the whole stream when it outgrew the head; null otherwise.</summary>
+    /// <summary>The temporary (compressed) file holding the whole stream when it outgrew the head; null otherwise.</summary>
     public string? SpillPath => _spillPath;
 
     /// <summary>The whole stream as text, when it is in the head and is valid UTF-8; null otherwise.</summary>

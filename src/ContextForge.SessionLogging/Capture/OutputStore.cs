@@ -5,7 +5,8 @@ namespace ContextForge.SessionLogging.Capture;
 
 /// <summary>
 /// Puts a finished <see cref="CapturedOutput"/> where it belongs: inline in the journal line when it is small and
-/// valid UTF-8, else in the session's blob store as <c>blobs/&lt;sha256&gt;</c> (raw bytes, exactly as captured).
+/// valid UTF-8, else in the session's <see cref="BlobStore"/> as <c>blobs/&lt;sha256&gt;.zst</c> (zstd; the hash is
+/// over the exact bytes as captured).
 /// </summary>
 internal static class OutputStore
 {
@@ -25,32 +26,7 @@ internal static class OutputStore
         }
         try
         {
-            FileSecurity.CreatePrivateDirectory(blobDirectory);
-            string blobPath = Path.Combine(blobDirectory, hex);
-            if (File.Exists(blobPath))
-            {
-                // Same bytes already stored (content addressed): nothing to write.
-            }
-            else if (output.SpillPath is { } spill && output.SpillError is null)
-            {
-                File.Move(spill, blobPath, overwrite: false);
-            }
-            else if (output.IsWhollyInHead)
-            {
-                string tmp = Path.Combine(blobDirectory, $".tmp-{Guid.NewGuid():N}");
-                using (var fs = FileSecurity.CreateNewPrivateFile(tmp))
-                {
-                    fs.Write(output.Head);
-                    fs.Flush(flushToDisk: true);
-                }
-                File.Move(tmp, blobPath, overwrite: false);
-            }
-            else
-            {
-                fields[blobField + "_error"] = $"output could not be stored: {output.SpillError}";
-                return;
-            }
-            fields[blobField] = "blobs/" + hex;
+            fields[blobField] = BlobStore.Store(output, blobDirectory, hex);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -9,7 +9,7 @@ namespace ContextForge.SessionLogging.Index;
 /// <summary>One output stream of a capture, where its exact bytes live: inline in the journal line or a blob.</summary>
 /// <param name="Stream">"output" (stdout, pty or console) or "stderr".</param>
 /// <param name="Inline">The inline text, when stored inline.</param>
-/// <param name="BlobPath">The blob file, when stored as a blob.</param>
+/// <param name="BlobPath">The blob file, when stored as a blob (<see cref="BlobStore"/>: zstd <c>.zst</c> or raw).</param>
 /// <param name="Hash">The recorded <c>sha256:</c> hash.</param>
 /// <param name="Length">The recorded length in bytes.</param>
 /// <param name="RejectedBlobReference">A blob reference that is not <c>blobs/&lt;64 lowercase hex&gt;</c> (a tampered
@@ -18,12 +18,20 @@ internal sealed record OutputStream(string Stream, string? Inline, string? BlobP
 {
     public bool Exists => Inline is not null || (BlobPath is not null && File.Exists(BlobPath));
 
-    /// <summary>The exact captured bytes (inline text is valid UTF-8 by construction, so its bytes are exact).</summary>
-    public byte[] ReadBytes() => Inline is not null ? Encoding.UTF8.GetBytes(Inline) : BlobPath is not null ? File.ReadAllBytes(BlobPath) : [];
+    /// <summary>The exact captured bytes (inline text is valid UTF-8 by construction, so its bytes are exact; a blob is decompressed).</summary>
+    public byte[] ReadBytes()
+    {
+        if (Inline is not null) return Encoding.UTF8.GetBytes(Inline);
+        if (BlobPath is null) return [];
+        using var input = BlobStore.OpenPath(BlobPath);
+        using var bytes = new MemoryStream(Length is > 0 and < int.MaxValue ? (int)Length.Value : 0);
+        input.CopyTo(bytes);
+        return bytes.ToArray();
+    }
 
-    /// <summary>Opens the exact bytes as a stream (a blob is streamed, never loaded whole).</summary>
+    /// <summary>Opens the exact bytes as a stream (a blob is streamed and decompressed, never loaded whole).</summary>
     public Stream OpenRead() => Inline is not null ? new MemoryStream(Encoding.UTF8.GetBytes(Inline), writable: false)
-        : BlobPath is not null ? new FileStream(BlobPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024)
+        : BlobPath is not null ? BlobStore.OpenPath(BlobPath)
         : new MemoryStream([], writable: false);
 
     /// <summary>At most <paramref name="maxBytes"/> bytes decoded leniently, ANSI stripped, CRLF normalised.</summary>
@@ -31,10 +39,17 @@ internal sealed record OutputStream(string Stream, string? Inline, string? BlobP
     {
         if (Inline is not null) return AnsiText.ToPlain(Inline.Length > maxBytes ? Inline[..maxBytes] : Inline);
         if (BlobPath is null || !File.Exists(BlobPath)) return string.Empty;
-        using var fs = new FileStream(BlobPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
-        byte[] buffer = new byte[(int)Math.Min(maxBytes, fs.Length)];
-        int read = fs.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-        return AnsiText.ToPlain(Encoding.UTF8.GetString(buffer, 0, read));
+        try
+        {
+            using var input = BlobStore.OpenPath(BlobPath);
+            byte[] buffer = new byte[(int)Math.Clamp(Length ?? maxBytes, 0, maxBytes)];
+            int read = input.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            return AnsiText.ToPlain(Encoding.UTF8.GetString(buffer, 0, read));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return string.Empty; // unreadable blob: not searchable ('cfsession validate' reports it)
+        }
     }
 
     /// <summary>The streams of a capture event: primary output first, then stderr when recorded.</summary>
@@ -50,17 +65,13 @@ internal sealed record OutputStream(string Stream, string? Inline, string? BlobP
             if (!fields.ContainsKey(hashField) && !fields.ContainsKey(inlineField) && !fields.ContainsKey(blobField)) return;
             string? inline = fields[inlineField] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
             string? blob = fields[blobField] is JsonValue b && b.TryGetValue(out string? rel) ? rel : null;
-            string? blobPath = blob is not null && IsBlobReference(blob) ? Path.Combine(sessionDirectory, "blobs", blob["blobs/".Length..]) : null;
+            string? blobPath = blob is not null ? BlobStore.ResolvePath(sessionDirectory, blob) : null;
             string? hash = fields[hashField] is JsonValue h && h.TryGetValue(out string? hs) ? hs : null;
             long? length = fields[lengthField] is JsonValue l && l.TryGetValue(out long ll) ? ll : null;
             string? rejected = fields.ContainsKey(blobField) && blobPath is null ? fields[blobField]?.ToJsonString() ?? "null" : null;
             list.Add(new OutputStream(inlineField, inline, blobPath, hash, length, rejected));
         }
     }
-
-    // Only "blobs/<64 hex>" becomes a path: a journal line never names an arbitrary file.
-    internal static bool IsBlobReference(string reference) =>
-        reference.StartsWith("blobs/", StringComparison.Ordinal) && reference.Length == 6 + 64 && reference[6..].All(char.IsAsciiHexDigitLower);
 
     /// <summary>
     /// The segment a (possibly tampered) index row names, as <c>&lt;session id&gt;/&lt;name&gt;.jsonl</c> under the

@@ -119,8 +119,17 @@ internal static class SessionValidator
                     add("error", "capture_output_missing", e, $"{e.GetString(JournalFields.OperationId)} {stream.Stream}: blob {Path.GetFileName(stream.BlobPath)} is missing");
                 continue; // no stored output (a blob that could not be written is reported above)
             }
-            using var input = stream.OpenRead();
-            string actual = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(input));
+            string actual;
+            try
+            {
+                using var input = stream.OpenRead();
+                actual = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(input));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                add("error", "capture_hash_mismatch", e, $"{e.GetString(JournalFields.OperationId)} {stream.Stream}: stored output cannot be read: {ex.Message}");
+                continue;
+            }
             if (actual != stream.Hash)
                 add("error", "capture_hash_mismatch", e, $"{e.GetString(JournalFields.OperationId)} {stream.Stream}: stored output hashes to {actual[..19]}..., the journal says {stream.Hash[..Math.Min(19, stream.Hash.Length)]}...");
         }

@@ -4,7 +4,7 @@ using Spectre.Console.Testing;
 
 namespace ContextForge.SessionLogging.Tests.Capture;
 
-/// <summary>An output too large to inline goes to blobs/&lt;sha256&gt;; the blob directory is private (0700) like every other data directory.</summary>
+/// <summary>An output too large to inline goes to blobs/&lt;sha256&gt;.zst; the blob directory is private (0700) like every other data directory.</summary>
 [Collection("Console")]
 public sealed class BlobStorePermissionsTests : IDisposable
 {
@@ -24,7 +24,7 @@ public sealed class BlobStorePermissionsTests : IDisposable
         var record = scope.Result!;
 
         string blobs = manager.Data.BlobDirectory(session.Id);
-        string blob = Path.Combine(blobs, record.IntegrityHash["sha256:".Length..]);
+        string blob = Path.Combine(blobs, record.IntegrityHash["sha256:".Length..] + ".zst");
         Assert.True(File.Exists(blob));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(blobs));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(blob));

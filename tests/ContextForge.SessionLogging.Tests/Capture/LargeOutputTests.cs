@@ -45,7 +45,9 @@ public sealed class LargeOutputTests : IDisposable
         Assert.Equal(size, _ctx.Primary.Length);
         Assert.Equal(expectedHash, _ctx.Primary.Complete());
         Assert.NotNull(_ctx.Primary.SpillPath);
-        Assert.Equal(size, new FileInfo(_ctx.Primary.SpillPath!).Length);
+        // The spill is the blob-to-be: a zstd frame whose decompressed bytes hash to the recorded hash.
+        using (var spilled = BlobStore.OpenPath(_ctx.Primary.SpillPath!))
+            Assert.Equal(expectedHash, Convert.ToHexStringLower(SHA256.HashData(spilled)));
         Assert.Equal(CapturedOutput.InlineLimitBytes, _ctx.Primary.Head.Length);
         // The stream went through fixed buffers: far less allocated than its size (nothing else runs in this collection).
         Assert.True(allocated < size / 4, $"allocated {allocated:N0} bytes while capturing {size:N0}");

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using ContextForge.SessionLogging.Capture;
 using ContextForge.SessionLogging.Events;
 using ContextForge.SessionLogging.Tests.Support;
 
@@ -25,7 +26,10 @@ public sealed class OutputCapTests : IDisposable
         Assert.True(e.Fields[JournalFields.OutputTruncated]!.GetValue<bool>());
         Assert.Equal(all.Length, e.GetInt64(JournalFields.OutputReceivedLength));
         Assert.Equal("sha256:" + Convert.ToHexStringLower(SHA256.HashData(all.AsSpan(0, 20 * 1024))), e.GetString(JournalFields.IntegrityHash));
-        byte[] blob = File.ReadAllBytes(Path.Combine(_dir.Path, "sessions", e.SessionId, e.GetString(JournalFields.OutputBlob)!));
+        using var blobStream = BlobStore.OpenRead(Path.Combine(_dir.Path, "sessions", e.SessionId), e.GetString(JournalFields.OutputBlob)!);
+        var copy = new MemoryStream();
+        blobStream.CopyTo(copy);
+        byte[] blob = copy.ToArray();
         Assert.Equal(all.AsSpan(0, 20 * 1024).ToArray(), blob);
         Assert.Null(e.Fields[JournalFields.StderrTruncated]); // under the cap: kept exactly, no flag
         Assert.Equal("err\n", e.GetString(JournalFields.Stderr));

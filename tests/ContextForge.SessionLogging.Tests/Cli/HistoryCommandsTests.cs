@@ -33,6 +33,14 @@ public sealed class HistoryCommandsTests : IDisposable
     private WrittenSession Session(string name, DateTimeOffset start, bool ended = true, params OperationSpec[] ops) =>
         _generator.Write(new SessionSpec(name, "command", start, ops, [new AchievementSpec("tests_passed", "green", new JsonObject { ["n"] = 1 })], Ended: ended, Host: Environment.MachineName));
 
+    /// <summary>Base64 of seeded random bytes: blobs are zstd-compressed, so a size test needs bytes that stay large.</summary>
+    private static string IncompressibleText(int length)
+    {
+        byte[] random = new byte[length * 3 / 4 + 3];
+        new Random(5).NextBytes(random);
+        return Convert.ToBase64String(random)[..length];
+    }
+
     [Fact]
     public async Task Prune_removes_exactly_what_dry_run_listed_with_journal_blobs_and_index_rows()
     {
@@ -63,7 +71,7 @@ public sealed class HistoryCommandsTests : IDisposable
     public async Task Prune_keeps_open_sessions_unless_forced_and_applies_keep_last_and_max_size()
     {
         var a = Session("a", Now.AddHours(-5));
-        var b = Session("b", Now.AddHours(-4), true, new OperationSpec("big", 0, new string('z', 50_000), "/tmp"));
+        var b = Session("b", Now.AddHours(-4), true, new OperationSpec("big", 0, IncompressibleText(50_000), "/tmp"));
         var live = Session("live", Now.AddMinutes(-3), ended: false);
         var c = Session("c", Now.AddMinutes(-2));
 
@@ -72,7 +80,7 @@ public sealed class HistoryCommandsTests : IDisposable
         Assert.Equal(live.Id, Assert.Single(keep["kept_open"]!.AsArray())!["session_id"]!.ToString());
         var forced = Json(await Cli("prune", "--keep-last", "1", "--dry-run", "--force", "--json"));
         Assert.Equal([live.Id, b.Id, a.Id], forced["removed"]!.AsArray().Select(n => n!["session_id"]!.ToString()));
-        // b holds a 50 KB blob: 20 KB keeps only the two small newest sessions.
+        // b holds a 50 KB blob (random base64: ~38 KB after zstd): 20 KB keeps only the two small newest sessions.
         var size = Json(await Cli("prune", "--max-size", "20KB", "--dry-run", "--json"));
         Assert.Equal([b.Id, a.Id], size["removed"]!.AsArray().Select(n => n!["session_id"]!.ToString()));
         Assert.Equal(64, (await Cli("prune")).ExitCode);

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using ContextForge.SessionLogging.Capture;
 using ContextForge.SessionLogging.Events;
 using ContextForge.SessionLogging.Tests.Support;
 
@@ -80,8 +81,12 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(bytes, run.Stdout);
         var e = JournalFiles.Single(_dir.Path, SessionEventNames.TerminalCapture);
         Assert.Null(e.GetString(JournalFields.Output));
-        string blob = Path.Combine(_dir.Path, "sessions", e.SessionId, e.GetString(JournalFields.OutputBlob)!);
-        Assert.Equal(bytes, await File.ReadAllBytesAsync(blob));
+        using (var blob = BlobStore.OpenRead(Path.Combine(_dir.Path, "sessions", e.SessionId), e.GetString(JournalFields.OutputBlob)!))
+        using (var stored = new MemoryStream())
+        {
+            await blob.CopyToAsync(stored);
+            Assert.Equal(bytes, stored.ToArray());
+        }
         Assert.Equal("sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes)), e.GetString(JournalFields.IntegrityHash));
         Assert.Equal(bytes.Length, e.GetInt64(JournalFields.OutputLength));
     }
@@ -106,7 +111,8 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(64L << 20, e.GetInt64(JournalFields.OutputLength));
         Assert.Equal(expectedHash, e.GetString(JournalFields.IntegrityHash));
         string blob = Path.Combine(_dir.Path, "sessions", e.SessionId, e.GetString(JournalFields.OutputBlob)!);
-        using (var fs = File.OpenRead(blob)) Assert.Equal(expectedHash, "sha256:" + Convert.ToHexStringLower(await SHA256.HashDataAsync(fs)));
+        using (var fs = BlobStore.OpenRead(Path.Combine(_dir.Path, "sessions", e.SessionId), e.GetString(JournalFields.OutputBlob)!))
+            Assert.Equal(expectedHash, "sha256:" + Convert.ToHexStringLower(await SHA256.HashDataAsync(fs)));
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(blob)!, ".tmp-*"));
     }
 

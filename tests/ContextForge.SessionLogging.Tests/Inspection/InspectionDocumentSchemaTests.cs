@@ -101,7 +101,7 @@ public sealed class InspectionDocumentSchemaTests : IDisposable
         Assert.Equal("open", document["session"]!["status"]!.GetValue<string>());
         Assert.Null(document["session"]!["end_time"]);
         var capture = document["terminal_captures"]!.AsArray().Single()!;
-        Assert.Matches("^blobs/[0-9a-f]{64}$", capture["output_location"]!.GetValue<string>());
+        Assert.Matches("^blobs/[0-9a-f]{64}\\.zst$", capture["output_location"]!.GetValue<string>());
         Assert.Equal(100 * 301, capture["output_length"]!.GetValue<int>());
         Assert.Equal(500, capture["output_sample"]!.GetValue<string>().Length);
         Assert.Empty(document["cross_session_context"]!.AsArray());

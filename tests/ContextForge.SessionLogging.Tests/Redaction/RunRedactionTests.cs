@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using ContextForge.SessionLogging.Capture;
 using ContextForge.SessionLogging.Events;
 using ContextForge.SessionLogging.Tests.Support;
 
@@ -59,8 +60,10 @@ public sealed class RunRedactionTests : IDisposable
         Assert.Equal(0, run.ExitCode);
         Assert.EndsWith($"token={gh}\n", run.StdoutText, StringComparison.Ordinal);
         var e = JournalFiles.Single(_dir.Path, SessionEventNames.TerminalCapture);
-        string blob = Path.Combine(_dir.Path, "sessions", e.SessionId, e.GetString(JournalFields.OutputBlob)!);
-        byte[] stored = File.ReadAllBytes(blob);
+        using var blobStream = BlobStore.OpenRead(Path.Combine(_dir.Path, "sessions", e.SessionId), e.GetString(JournalFields.OutputBlob)!);
+        var copy = new MemoryStream();
+        blobStream.CopyTo(copy);
+        byte[] stored = copy.ToArray();
         Assert.EndsWith("token=[REDACTED:github_token]\n", Encoding.UTF8.GetString(stored), StringComparison.Ordinal);
         Assert.Equal(run.Stdout.Length - gh.Length + "[REDACTED:github_token]".Length, stored.Length);
         Assert.Equal("sha256:" + Convert.ToHexStringLower(SHA256.HashData(stored)), e.GetString(JournalFields.IntegrityHash));
@@ -100,7 +103,15 @@ public sealed class RunRedactionTests : IDisposable
     {
         foreach (string file in Directory.EnumerateFiles(_dir.Path, "*", SearchOption.AllDirectories))
         {
-            string content = Encoding.Latin1.GetString(File.ReadAllBytes(file));
+            byte[] bytes = File.ReadAllBytes(file);
+            if (BlobStore.IsCompressed(file))
+            {
+                using var decoded = BlobStore.OpenPath(file); // a compressed blob is checked on its original bytes
+                var copy = new MemoryStream();
+                decoded.CopyTo(copy);
+                bytes = copy.ToArray();
+            }
+            string content = Encoding.Latin1.GetString(bytes);
             foreach (string secret in secrets) Assert.False(content.Contains(secret, StringComparison.Ordinal), $"{file} holds a secret");
         }
     }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using ContextForge.SessionLogging.Capture;
 using ContextForge.SessionLogging.Events;
 using ContextForge.SessionLogging.Sessions;
 using ContextForge.SessionLogging.Tests.Support;
@@ -161,7 +162,11 @@ public sealed class SessionTests : IDisposable
         var e = JournalFiles.ReadSession(_dir.Path, session.Id).Events.Single(x => x.Name == SessionEventNames.TerminalCapture);
         Assert.Null(e.GetString(JournalFields.Output));
         string blob = e.GetString(JournalFields.OutputBlob)!;
-        byte[] stored = File.ReadAllBytes(Path.Combine(_manager.Data.SessionDirectory(session.Id), blob));
+        Assert.Matches("^blobs/[0-9a-f]{64}\\.zst$", blob);
+        using var read = BlobStore.OpenRead(_manager.Data.SessionDirectory(session.Id), blob);
+        using var original = new MemoryStream();
+        read.CopyTo(original);
+        byte[] stored = original.ToArray();
         Assert.Equal(200 * 1000, stored.Length);
         Assert.Equal(200 * 1000, e.GetInt64(JournalFields.OutputLength));
         Assert.Equal("sha256:" + Convert.ToHexStringLower(SHA256.HashData(stored)), e.GetString(JournalFields.IntegrityHash));

@@ -1,0 +1,312 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using ZstdSharp;
+
+namespace ContextForge.SessionLogging.Capture;
+
+/// <summary>
+/// The session's content-addressed store of outputs too large (or not UTF-8 enough) to inline: the one place that
+/// knows how a blob is written and read. New blobs are zstd frames at <c>blobs/&lt;sha256&gt;.zst</c>, compressed
+/// while the output streams in (bounded memory: a fixed window, never the whole output); the name and the journal's
+/// hash are over the ORIGINAL bytes. Blobs written before compression was adopted, <c>blobs/&lt;sha256&gt;</c> (raw
+/// bytes), stay readable. The journal's reference names the encoding by its suffix: <c>.zst</c> = zstd, none = raw.
+/// The level is chosen per blob from its first bytes (<see cref="ChooseLevel"/>): 3 for text, -1 (no entropy coding)
+/// for output that barely compresses; a zstd frame decodes the same whatever its level.
+/// </summary>
+internal static class BlobStore
+{
+    /// <summary>The prefix of every blob reference in a journal line.</summary>
+    public const string ReferencePrefix = "blobs/";
+
+    /// <summary>The suffix of a zstd-compressed blob (file name and reference).</summary>
+    public const string CompressedSuffix = ".zst";
+
+    /// <summary>zstd level: 3 stores realistic terminal output at 5-15 % of raw (benchmarks/results/storage.md).</summary>
+    public const int CompressionLevel = 3;
+
+    /// <summary>
+    /// zstd level for an output whose first bytes do not compress well (binary, base64, already compressed): -1
+    /// skips entropy coding (~3x faster than level 3), where level 3 would save at most a quarter of the bytes at
+    /// ~2.5 s of CPU per GiB (benchmarks/README.md, 1 GB pipe capture).
+    /// </summary>
+    public const int FastCompressionLevel = -1;
+
+    /// <summary>The first bytes compress to more than this fraction of their size: use <see cref="FastCompressionLevel"/>.</summary>
+    public const double PoorlyCompressibleRatio = 0.5;
+
+    /// <summary>
+    /// The level for an output starting with <paramref name="head"/>: <see cref="CompressionLevel"/> unless the head
+    /// (a sample, up to 16 KiB) compresses worse than <see cref="PoorlyCompressibleRatio"/> at that level.
+    /// </summary>
+    public static int ChooseLevel(ReadOnlySpan<byte> head)
+    {
+        if (head.Length < 1024) return CompressionLevel;
+        using var probe = new Compressor(CompressionLevel);
+        byte[] scratch = ArrayPool<byte>.Shared.Rent(Compressor.GetCompressBound(head.Length));
+        try
+        {
+            int compressed = probe.Wrap(head, scratch);
+            return compressed > head.Length * PoorlyCompressibleRatio ? FastCompressionLevel : CompressionLevel;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    private const int HexLength = 64;
+
+    /// <summary>
+    /// Starts a spill: a temporary compressed file in <paramref name="blobDirectory"/> the output streams into, at the
+    /// level <see cref="ChooseLevel"/> picks from <paramref name="head"/> (the output's first bytes).
+    /// </summary>
+    public static Spill CreateSpill(string blobDirectory, ReadOnlySpan<byte> head)
+    {
+        int level = ChooseLevel(head);
+        FileSecurity.CreatePrivateDirectory(blobDirectory);
+        string path = Path.Combine(blobDirectory, $".tmp-{Guid.NewGuid():N}{CompressedSuffix}");
+        return new Spill(path, FileSecurity.CreateNewPrivateFile(path, bufferSize: 64 * 1024), level);
+    }
+
+    /// <summary>
+    /// Stores a finished output whose SHA-256 is <paramref name="hex"/> and returns its journal reference
+    /// (<c>blobs/&lt;hex&gt;.zst</c>). The spill file, when there is one, becomes the blob by a rename; an output
+    /// wholly in memory is compressed to a temporary file first. An existing blob with the same hash is reused.
+    /// Throws <see cref="IOException"/> with the reason when the bytes cannot be stored.
+    /// </summary>
+    public static string Store(CapturedOutput output, string blobDirectory, string hex)
+    {
+        FileSecurity.CreatePrivateDirectory(blobDirectory);
+        string name = hex + CompressedSuffix;
+        string blobPath = Path.Combine(blobDirectory, name);
+        if (File.Exists(blobPath))
+        {
+            // Same bytes already stored (content addressed): nothing to write.
+        }
+        else if (output.SpillPath is { } spill && output.SpillError is null)
+        {
+            File.Move(spill, blobPath, overwrite: false);
+        }
+        else if (output.IsWhollyInHead)
+        {
+            using var tmp = CreateSpill(blobDirectory, output.Head);
+            try
+            {
+                tmp.Write(output.Head);
+                tmp.Finish();
+                File.Move(tmp.Path, blobPath, overwrite: false);
+            }
+            catch
+            {
+                try { File.Delete(tmp.Path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                throw;
+            }
+        }
+        else
+        {
+            throw new IOException(output.SpillError ?? "the spill file is missing");
+        }
+        return ReferencePrefix + name;
+    }
+
+    /// <summary>
+    /// The file a journal reference names, or null when it is not a blob reference. Only
+    /// <c>blobs/&lt;64 lowercase hex&gt;</c> and <c>blobs/&lt;64 lowercase hex&gt;.zst</c> become paths: a journal
+    /// line never names an arbitrary file.
+    /// </summary>
+    public static string? ResolvePath(string sessionDirectory, string reference)
+    {
+        if (!reference.StartsWith(ReferencePrefix, StringComparison.Ordinal)) return null;
+        string name = reference[ReferencePrefix.Length..];
+        string hex = name.EndsWith(CompressedSuffix, StringComparison.Ordinal) ? name[..^CompressedSuffix.Length] : name;
+        if (hex.Length != HexLength || !hex.All(char.IsAsciiHexDigitLower)) return null;
+        return Path.Combine(sessionDirectory, "blobs", name);
+    }
+
+    /// <summary>True when the blob file is zstd-compressed (its name ends in <c>.zst</c>).</summary>
+    public static bool IsCompressed(string blobPath) => blobPath.EndsWith(CompressedSuffix, StringComparison.Ordinal);
+
+    /// <summary>Opens a blob by its journal reference and returns its ORIGINAL bytes as a stream (decompressed while read).</summary>
+    /// <exception cref="ArgumentException">The reference is not a blob reference.</exception>
+    public static Stream OpenRead(string sessionDirectory, string reference) =>
+        OpenPath(ResolvePath(sessionDirectory, reference) ?? throw new ArgumentException($"not a blob reference: {reference}", nameof(reference)));
+
+    /// <summary>
+    /// Opens a resolved blob file and returns its original bytes as a stream. A compressed blob that is not a
+    /// valid zstd frame (corrupt, truncated) fails the read with an <see cref="IOException"/> that says so.
+    /// </summary>
+    public static Stream OpenPath(string blobPath)
+    {
+        var file = new FileStream(blobPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, IsCompressed(blobPath) ? 1 : 64 * 1024);
+        if (!IsCompressed(blobPath)) return file;
+        try
+        {
+            return new DecodingStream(new DecompressionStream(file, bufferSize: 64 * 1024, checkEndOfStream: true, leaveOpen: false), blobPath);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A blob being written: bytes in, a zstd frame out to a temporary file. Compression runs off the producer's
+    /// thread once the output passes one chunk (256 KiB): the producer (the capture pump, which also hashes and
+    /// forwards the output) copies into pooled chunks and a compressor thread drains at most
+    /// <see cref="QueuedChunks"/> of them, so memory stays bounded (~2 MiB plus zstd's window) and a large capture
+    /// costs the slower of the two threads, not their sum. A write error on the compressor thread surfaces as an
+    /// <see cref="IOException"/> from the next <see cref="Write"/> or from <see cref="Finish"/>.
+    /// </summary>
+    internal sealed class Spill : IDisposable
+    {
+        private const int ChunkBytes = 256 * 1024;
+        private const int QueuedChunks = 6;
+
+        private readonly FileStream _file;
+        private CompressionStream? _compressor;
+        private byte[]? _chunk;
+        private int _chunkLength;
+        private BlockingCollection<(byte[] Chunk, int Length)>? _queue;
+        private Thread? _worker;
+        private volatile Exception? _workerError;
+        private bool _finished;
+
+        internal Spill(string path, FileStream file, int level)
+        {
+            Path = path;
+            _file = file;
+            Level = level;
+            _compressor = new CompressionStream(file, level, bufferSize: 64 * 1024, leaveOpen: true);
+        }
+
+        /// <summary>The zstd level this blob is compressed at.</summary>
+        public int Level { get; }
+
+        /// <summary>The temporary file.</summary>
+        public string Path { get; }
+
+        public void Write(ReadOnlySpan<byte> bytes)
+        {
+            if (_finished) throw new InvalidOperationException("The spill is finished.");
+            if (_workerError is { } error) throw new IOException(error.Message, error);
+            while (!bytes.IsEmpty)
+            {
+                _chunk ??= ArrayPool<byte>.Shared.Rent(ChunkBytes);
+                int n = Math.Min(bytes.Length, ChunkBytes - _chunkLength);
+                bytes[..n].CopyTo(_chunk.AsSpan(_chunkLength));
+                _chunkLength += n;
+                bytes = bytes[n..];
+                if (_chunkLength == ChunkBytes) Hand(_chunk, _chunkLength);
+            }
+        }
+
+        // A full chunk goes to the compressor thread (started with the first one).
+        private void Hand(byte[] chunk, int length)
+        {
+            _chunk = null;
+            _chunkLength = 0;
+            if (_queue is null)
+            {
+                _queue = new BlockingCollection<(byte[], int)>(QueuedChunks);
+                _worker = new Thread(Compress) { IsBackground = true, Name = "cfsession blob compressor" };
+                _worker.Start();
+            }
+            _queue.Add((chunk, length));
+        }
+
+        private void Compress()
+        {
+            foreach (var (chunk, length) in _queue!.GetConsumingEnumerable())
+            {
+                try
+                {
+                    if (_workerError is null) _compressor!.Write(chunk, 0, length);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ZstdException)
+                {
+                    _workerError = ex;
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(chunk);
+                }
+            }
+        }
+
+        /// <summary>Ends the zstd frame and makes the file durable (fsync) before it is renamed into place.</summary>
+        public void Finish()
+        {
+            if (_finished) return;
+            _finished = true;
+            StopWorker();
+            if (_workerError is { } error) throw new IOException(error.Message, error);
+            if (_chunk is not null)
+            {
+                _compressor!.Write(_chunk, 0, _chunkLength); // a short tail (or a small blob) compresses on this thread
+                ArrayPool<byte>.Shared.Return(_chunk);
+                _chunk = null;
+            }
+            _compressor!.Dispose();
+            _compressor = null;
+            _file.Flush(flushToDisk: true);
+        }
+
+        private void StopWorker()
+        {
+            if (_queue is null) return;
+            _queue.CompleteAdding();
+            _worker!.Join();
+            _queue.Dispose();
+            _queue = null;
+        }
+
+        public void Dispose()
+        {
+            _finished = true;
+            StopWorker();
+            if (_chunk is not null) ArrayPool<byte>.Shared.Return(_chunk);
+            _chunk = null;
+            try { _compressor?.Dispose(); } catch (Exception ex) when (ex is IOException or ZstdException) { }
+            _compressor = null;
+            _file.Dispose();
+        }
+    }
+
+    /// <summary>Read-only view of a decompression stream that reports a bad frame as an <see cref="IOException"/>.</summary>
+    private sealed class DecodingStream(Stream inner, string blobPath) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            try
+            {
+                return inner.Read(buffer);
+            }
+            catch (ZstdException ex)
+            {
+                throw new IOException($"blob {Path.GetFileName(blobPath)} is not a valid zstd frame: {ex.Message}", ex);
+            }
+            catch (EndOfStreamException ex)
+            {
+                throw new IOException($"blob {Path.GetFileName(blobPath)} is truncated", ex);
+            }
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+}

@@ -1,0 +1,177 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using ContextForge.SessionLogging.Capture;
+using ContextForge.SessionLogging.Events;
+using ContextForge.SessionLogging.Index;
+using ContextForge.SessionLogging.Tests.Support;
+using ZstdSharp;
+
+namespace ContextForge.SessionLogging.Tests.Capture;
+
+/// <summary>
+/// Blobs are zstd frames named by the SHA-256 of the original bytes (blobs/&lt;hex&gt;.zst); readers get the original
+/// bytes back; blobs written before compression (blobs/&lt;hex&gt;, raw) stay readable.
+/// </summary>
+public sealed class BlobStoreTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private string SessionDirectory => _dir.Path;
+    private string BlobDirectory => Path.Combine(_dir.Path, "blobs");
+
+    public void Dispose() => _dir.Dispose();
+
+    private static byte[] TerminalOutput(int lines)
+    {
+        var sb = new StringBuilder();
+        for (int i = 0; i < lines; i++) sb.Append($"\u001b[32m  Passed App.Tests.Feature{i % 40}.Handles_case_{i} [{i % 300} ms]\u001b[0m\n");
+        return Encoding.UTF8.GetBytes(sb.ToString());
+    }
+
+    private (string Reference, string Hex) Capture(byte[] bytes, int chunk)
+    {
+        using var output = new CapturedOutput("stdout", BlobDirectory);
+        for (int i = 0; i < bytes.Length; i += chunk) output.Write(bytes.AsSpan(i, Math.Min(chunk, bytes.Length - i)));
+        string hex = output.Complete();
+        return (BlobStore.Store(output, BlobDirectory, hex), hex);
+    }
+
+    private static byte[] ReadAll(Stream stream)
+    {
+        using (stream)
+        using (var copy = new MemoryStream())
+        {
+            stream.CopyTo(copy);
+            return copy.ToArray();
+        }
+    }
+
+    [Fact]
+    public void A_spilled_output_is_one_zstd_frame_named_by_the_hash_of_the_original_bytes()
+    {
+        byte[] original = TerminalOutput(20_000); // ~1.4 MB, written in 4 KiB reads like a pipe pump
+        var (reference, hex) = Capture(original, 4096);
+
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(original)), hex);
+        Assert.Equal($"blobs/{hex}.zst", reference);
+        byte[] onDisk = File.ReadAllBytes(Path.Combine(SessionDirectory, reference));
+        Assert.Equal(new byte[] { 0x28, 0xB5, 0x2F, 0xFD }, onDisk[..4]); // the zstd frame magic
+        Assert.True(onDisk.Length < original.Length / 10, $"{onDisk.Length} bytes on disk for {original.Length}");
+        using (var decompressor = new Decompressor()) Assert.Equal(original, decompressor.Unwrap(onDisk).ToArray());
+        Assert.Equal(original, ReadAll(BlobStore.OpenRead(SessionDirectory, reference)));
+        Assert.Equal([$"{hex}.zst"], Directory.GetFiles(BlobDirectory).Select(Path.GetFileName)); // no .tmp-* left behind
+    }
+
+    [Fact]
+    public void A_small_binary_output_held_in_memory_is_compressed_and_read_back_exactly()
+    {
+        byte[] binary = Enumerable.Range(0, 768).Select(i => (byte)i).ToArray(); // not UTF-8: never inline
+        var (reference, hex) = Capture(binary, 100);
+
+        Assert.Equal($"blobs/{hex}.zst", reference);
+        Assert.Equal(binary, ReadAll(BlobStore.OpenRead(SessionDirectory, reference)));
+    }
+
+    [Fact]
+    public void The_same_output_twice_is_stored_once()
+    {
+        byte[] original = TerminalOutput(1000);
+        var first = Capture(original, 8192);
+        var second = Capture(original, 3000);
+
+        Assert.Equal(first, second);
+        Assert.Single(Directory.GetFiles(BlobDirectory));
+    }
+
+    [Fact]
+    public void A_legacy_raw_blob_reference_reads_its_bytes_for_show_validate_and_search()
+    {
+        byte[] original = TerminalOutput(500);
+        string hex = Convert.ToHexStringLower(SHA256.HashData(original));
+        Directory.CreateDirectory(BlobDirectory);
+        File.WriteAllBytes(Path.Combine(BlobDirectory, hex), original);
+        var fields = new JsonObject
+        {
+            [JournalFields.OutputBlob] = "blobs/" + hex,
+            [JournalFields.IntegrityHash] = "sha256:" + hex,
+            [JournalFields.OutputLength] = original.Length,
+        };
+
+        var stream = Assert.Single(OutputStream.Of(fields, SessionDirectory));
+        Assert.True(stream.Exists);
+        Assert.Equal(original, stream.ReadBytes());
+        Assert.Equal(original, ReadAll(stream.OpenRead()));
+        Assert.Equal(original, ReadAll(BlobStore.OpenRead(SessionDirectory, "blobs/" + hex)));
+        Assert.StartsWith("  Passed App.Tests.Feature0.Handles_case_0 [0 ms]\n", stream.ReadPlainPrefix(1024), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_compressed_blob_reads_its_original_bytes_through_the_output_stream()
+    {
+        byte[] original = TerminalOutput(3000);
+        var (reference, hex) = Capture(original, 65536);
+        var fields = new JsonObject
+        {
+            [JournalFields.OutputBlob] = reference,
+            [JournalFields.IntegrityHash] = "sha256:" + hex,
+            [JournalFields.OutputLength] = original.Length,
+        };
+
+        var stream = Assert.Single(OutputStream.Of(fields, SessionDirectory));
+        Assert.Equal(Path.Combine(SessionDirectory, "blobs", hex + ".zst"), stream.BlobPath);
+        Assert.Equal(original, stream.ReadBytes());
+        Assert.Equal(Encoding.UTF8.GetString(original, 0, 100).Replace("\u001b[32m", "").Replace("\u001b[0m", ""), stream.ReadPlainPrefix(100));
+    }
+
+    [Fact]
+    public void A_corrupt_compressed_blob_fails_the_read_with_an_IOException_naming_the_blob()
+    {
+        var (reference, hex) = Capture(TerminalOutput(2000), 4096);
+        File.WriteAllText(Path.Combine(SessionDirectory, reference), "not a zstd frame");
+
+        var ex = Assert.Throws<IOException>(() => ReadAll(BlobStore.OpenRead(SessionDirectory, reference)));
+        Assert.Contains($"blob {hex}.zst is not a valid zstd frame", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Text_is_compressed_at_level_3_and_output_that_barely_compresses_at_the_fast_level()
+    {
+        byte[] random = new byte[16 * 1024];
+        new Random(3).NextBytes(random);
+        byte[] base64 = Encoding.ASCII.GetBytes(Convert.ToBase64String(random));
+
+        Assert.Equal(BlobStore.CompressionLevel, BlobStore.ChooseLevel(TerminalOutput(300).AsSpan(0, 16 * 1024)));
+        Assert.Equal(BlobStore.FastCompressionLevel, BlobStore.ChooseLevel(random));
+        Assert.Equal(BlobStore.FastCompressionLevel, BlobStore.ChooseLevel(base64.AsSpan(0, 16 * 1024)));
+        Assert.Equal(BlobStore.CompressionLevel, BlobStore.ChooseLevel(random.AsSpan(0, 100))); // too short to judge
+    }
+
+    [Fact]
+    public void A_random_output_stored_at_the_fast_level_reads_back_exactly()
+    {
+        byte[] random = new byte[3 * 1024 * 1024];
+        new Random(9).NextBytes(random);
+        var (reference, hex) = Capture(random, 65536);
+
+        Assert.Equal($"blobs/{hex}.zst", reference);
+        Assert.Equal(random, ReadAll(BlobStore.OpenRead(SessionDirectory, reference)));
+    }
+
+    [Theory]
+    [InlineData("blobs/../journal.jsonl")]
+    [InlineData("/etc/passwd")]
+    [InlineData("blobs/ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789")]
+    [InlineData("blobs/abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789.gz")]
+    [InlineData("blobs/abcdef0123456789abcdef0123456789abcdef0123456789abcdef012345678.zst")]
+    public void Only_blob_references_resolve_to_paths(string reference)
+    {
+        Assert.Null(BlobStore.ResolvePath(SessionDirectory, reference));
+        Assert.Throws<ArgumentException>(() => BlobStore.OpenRead(SessionDirectory, reference));
+    }
+
+    [Theory]
+    [InlineData("blobs/abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789")]
+    [InlineData("blobs/abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789.zst")]
+    public void Raw_and_zstd_references_resolve_inside_the_session_blob_directory(string reference) =>
+        Assert.Equal(Path.Combine(SessionDirectory, reference), BlobStore.ResolvePath(SessionDirectory, reference));
+}
