@@ -39,7 +39,18 @@ internal static class CliApplication
         }
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+            try
+            {
+                return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException ex) when (Index.HistoryIndex.IsCorruption(ex) && parse.CommandResult.Command.Name != "run")
+            {
+                // The index is derived from the journals: a damaged one is moved aside and rebuilt, and the command
+                // runs once more (the index commands fail before writing anything when the index is unreadable).
+                string aside = Index.HistoryIndex.MoveAsideCorrupt(context.CreateManager().Data);
+                context.Notice($"the history index was corrupt ({ex.Message.ReplaceLineEndings(" ")}); moved it to {aside} and rebuilt it from the journals");
+                return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+            }
         }
         catch (SessionNotFoundException ex)
         {

@@ -64,6 +64,26 @@ internal sealed class HistoryIndex : IDisposable
         return index;
     }
 
+    /// <summary>True when SQLite reports the index file itself as damaged (SQLITE_CORRUPT, SQLITE_NOTADB).</summary>
+    public static bool IsCorruption(SqliteException ex) => (ex.SqliteErrorCode & 0xFF) is 11 or 26;
+
+    /// <summary>
+    /// Moves a corrupt index (with its -wal and -shm) aside to <c>index.sqlite.corrupt-&lt;utc timestamp&gt;</c> so
+    /// the next <see cref="Open"/> creates a fresh one and rebuilds it from the journals (the index is derived data).
+    /// Returns the new path of the damaged file.
+    /// </summary>
+    public static string MoveAsideCorrupt(DataDirectory data)
+    {
+        SqliteConnection.ClearAllPools();
+        string path = Path.Combine(data.Root, FileName);
+        string aside = path + ".corrupt-" + DateTimeOffset.UtcNow.ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture);
+        foreach (string suffix in new[] { "", "-wal", "-shm" })
+        {
+            if (File.Exists(path + suffix)) File.Move(path + suffix, aside + suffix, overwrite: true);
+        }
+        return aside;
+    }
+
     /// <summary>The schema version (the highest applied migration).</summary>
     public int SchemaVersion => Convert.ToInt32(Scalar("SELECT COALESCE(MAX(version), 0) FROM migrations"), CultureInfo.InvariantCulture);
 
