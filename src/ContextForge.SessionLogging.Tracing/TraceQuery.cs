@@ -54,25 +54,7 @@ internal sealed record TraceQueryResult(IReadOnlyList<TracedSession> Sessions, i
 internal static class TraceQuery
 {
     /// <summary>Parses <c>session,terminal,achievement,milestone</c> (any subset) or a number such as <c>0x5</c>.</summary>
-    public static SessionKeywords ParseKeywords(string text)
-    {
-        string t = text.Trim();
-        if (t.StartsWith("0x", StringComparison.OrdinalIgnoreCase) && long.TryParse(t[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out long hex)) return (SessionKeywords)hex;
-        if (long.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out long dec)) return (SessionKeywords)dec;
-        var keywords = SessionKeywords.None;
-        foreach (string part in t.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            keywords |= part.ToLowerInvariant() switch
-            {
-                "session" => SessionKeywords.Session,
-                "terminal" => SessionKeywords.Terminal,
-                "achievement" => SessionKeywords.Achievement,
-                "milestone" => SessionKeywords.Milestone,
-                _ => throw new FormatException($"unknown keyword '{part}' (use session, terminal, achievement, milestone or a number such as 0x7)"),
-            };
-        }
-        return keywords;
-    }
+    public static SessionKeywords ParseKeywords(string text) => SessionKeywordsText.Parse(text);
 
     /// <summary>Runs the query over <paramref name="directory"/> for events since <paramref name="since"/>.</summary>
     public static TraceQueryResult Run(string directory, DateTimeOffset since, SessionKeywords keywords)

@@ -172,18 +172,8 @@ internal sealed class HistoryFilterOptions(int defaultLimit)
         var keywords = SessionKeywords.Session | SessionKeywords.Terminal | SessionKeywords.Achievement;
         if (parse.GetValue(_keywords) is { } list)
         {
-            keywords = SessionKeywords.None;
-            foreach (string k in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            {
-                keywords |= k.ToLowerInvariant() switch
-                {
-                    "session" => SessionKeywords.Session,
-                    "terminal" => SessionKeywords.Terminal,
-                    "achievement" => SessionKeywords.Achievement,
-                    "milestone" => SessionKeywords.Milestone,
-                    _ => throw new CliUsageException($"--keywords: unknown kind '{k}' (use session, terminal, achievement)"),
-                };
-            }
+            try { keywords = SessionKeywordsText.Parse(list); }
+            catch (FormatException ex) { throw new CliUsageException($"--keywords: {ex.Message}"); }
         }
         bool failed = parse.GetValue(_failed);
         long? exit = parse.GetValue(_exitCode);
