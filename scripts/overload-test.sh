@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
-# Overload: 1M tiny lines and a single 100 MB line through 'cfsession run' (pipes), with and without redaction.
-# Measures wall time and peak RSS of the cfsession process (GNU time), and checks the stored blob is exactly what
-# the child printed, read back with 'show --output --raw' (same length and SHA-256; nothing in these outputs is a secret, so redaction changes nothing).
-#   scripts/overload-test.sh [--big-mb N] [--lines N]      (defaults: 100 MB, 1000000 lines)
+# Overload: 1M tiny lines, a single 100 MB line and a child printing 256 MB of numbered lines through
+# 'cfsession run' (pipes), with and without redaction. --soak adds a child printing 1 GiB (pipes and pty).
+# Measures wall time and peak RSS of the cfsession process (GNU time), and checks the stored bytes are exactly what
+# the child printed, read back with 'show --output --raw' (same length and SHA-256; nothing in these outputs is a
+# secret, so redaction changes nothing; in pty mode the terminal's ONLCR turns each \n into \r\n, and the expected
+# hash is taken over the same translation).
+#   scripts/overload-test.sh [--big-mb N] [--lines N] [--stream-mb N] [--soak]
+#   (defaults: 100 MB line, 1000000 lines, 256 MB stream; --soak: also 1024 MB through pipes and through a pty)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-big_mb=100 lines=1000000
+big_mb=100 lines=1000000 stream_mb=256 soak=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --big-mb) big_mb="$2"; shift 2 ;;
     --lines) lines="$2"; shift 2 ;;
-    *) echo "usage: $0 [--big-mb N] [--lines N]" >&2; exit 64 ;;
+    --stream-mb) stream_mb="$2"; shift 2 ;;
+    --soak) soak=1; shift ;;
+    *) echo "usage: $0 [--big-mb N] [--lines N] [--stream-mb N] [--soak]" >&2; exit 64 ;;
   esac
 done
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -21,30 +27,51 @@ work="$(mktemp -d /tmp/cfsession-overload.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 unset CFSESSION_ID CFSESSION_PARENT_ID
 
-measure() { # name, redact flag, command...
-  local name="$1" flag="$2"; shift 2
+# SHA-256 and length of stdin in one pass ("<hex> <bytes>"); with "crlf", of the bytes with each \n as \r\n.
+hash_stream() {
+  python3 -c '
+import hashlib, sys
+crlf = len(sys.argv) > 1 and sys.argv[1] == "crlf"
+h, n = hashlib.sha256(), 0
+for block in iter(lambda: sys.stdin.buffer.read(1 << 20), b""):
+    if crlf: block = block.replace(b"\n", b"\r\n")
+    h.update(block); n += len(block)
+print(h.hexdigest(), n)' "$@"
+}
+
+measure() { # name, redact flag, mode (pipes|pty), command...
+  local name="$1" flag="$2" mode="$3"; shift 3
   local data="$work/$name$flag"
   mkdir -p "$data"
-  local expected_sha expected_len
-  expected_sha="$("$@" | sha256sum | cut -d' ' -f1)"
-  expected_len="$("$@" | wc -c)"
-  CFSESSION_HOME="$data" /usr/bin/time -f '%M %e' -o "$work/time" dotnet "$cli" run --no-pty $flag -- "$@" >/dev/null
+  local expected stored translate=""
+  [ "$mode" = pty ] && translate=crlf
+  expected="$("$@" | hash_stream $translate)"
+  CFSESSION_HOME="$data" /usr/bin/time -f '%M %e' -o "$work/time" dotnet "$cli" run "--$( [ "$mode" = pty ] && echo pty || echo no-pty )" $flag -- "$@" </dev/null >/dev/null
   read -r rss_kb secs <"$work/time"
   # The stored bytes as cfsession gives them back (blobs may be zstd-compressed on disk).
-  local sid op stored_sha stored_len
+  local sid op
   sid="$(ls "$data/sessions")"
   op="$(grep -o '"operation_id":"[^"]*"' "$data/sessions/$sid"/*.jsonl | head -1 | cut -d'"' -f4)"
-  stored_sha="$(CFSESSION_HOME="$data" dotnet "$cli" show "$sid" --output "$op" --raw | sha256sum | cut -d' ' -f1)"
-  stored_len="$(CFSESSION_HOME="$data" dotnet "$cli" show "$sid" --output "$op" --raw | wc -c)"
-  local exact=no; [ "$stored_sha" = "$expected_sha" ] && [ "$stored_len" = "$expected_len" ] && exact=yes
-  echo "overload: $name ${flag:-redact} bytes=$expected_len seconds=$secs peak_rss_mb=$((rss_kb / 1024)) stored_exactly=$exact"
+  stored="$(CFSESSION_HOME="$data" dotnet "$cli" show "$sid" --output "$op" --raw | hash_stream)"
+  local exact=no; [ "$stored" = "$expected" ] && exact=yes
+  local blob_mb; blob_mb="$(du -sm "$data/sessions/$sid/blobs" 2>/dev/null | cut -f1)"
+  echo "overload: $name $mode ${flag:-redact} bytes=${expected#* } seconds=$secs peak_rss_mb=$((rss_kb / 1024)) stored_exactly=$exact blob_on_disk_mb=${blob_mb:-0}"
   rm -rf "$data"
 }
 
-measure "1M-lines" "" seq 1 "$lines"
-measure "1M-lines" "--no-redact" seq 1 "$lines"
-measure "one-${big_mb}MB-line" "" sh -c "head -c $((big_mb * 1024 * 1024)) /dev/zero | tr '\\0' x"
-measure "one-${big_mb}MB-line" "--no-redact" sh -c "head -c $((big_mb * 1024 * 1024)) /dev/zero | tr '\\0' x"
+measure "1M-lines" "" pipes seq 1 "$lines"
+measure "1M-lines" "--no-redact" pipes seq 1 "$lines"
+measure "one-${big_mb}MB-line" "" pipes sh -c "head -c $((big_mb * 1024 * 1024)) /dev/zero | tr '\\0' x"
+measure "one-${big_mb}MB-line" "--no-redact" pipes sh -c "head -c $((big_mb * 1024 * 1024)) /dev/zero | tr '\\0' x"
+# A child printing N MiB of numbered lines (seq cut at exactly N MiB: ~8 bytes a line, the last one cut short).
+measure "${stream_mb}MB-stream" "" pipes sh -c "seq 1 1000000000 | head -c $((stream_mb * 1024 * 1024))"
+measure "${stream_mb}MB-stream" "--no-redact" pipes sh -c "seq 1 1000000000 | head -c $((stream_mb * 1024 * 1024))"
+if [ "$soak" = 1 ]; then
+  for mode in pipes pty; do
+    measure "1024MB-stream" "" "$mode" sh -c "seq 1 1000000000 | head -c $((1024 * 1024 * 1024))"
+    measure "1024MB-stream" "--no-redact" "$mode" sh -c "seq 1 1000000000 | head -c $((1024 * 1024 * 1024))"
+  done
+fi
 
 # The explicit cap: a 100 MB line with --max-output 10MB is shown in full, 10 MB stored, flagged, true length recorded.
 data="$work/capped"; mkdir -p "$data"
