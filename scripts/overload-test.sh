@@ -5,18 +5,23 @@
 # the child printed, read back with 'show --output --raw' (same length and SHA-256; nothing in these outputs is a
 # secret, so redaction changes nothing; in pty mode the terminal's ONLCR turns each \n into \r\n, and the expected
 # hash is taken over the same translation).
-#   scripts/overload-test.sh [--big-mb N] [--lines N] [--stream-mb N] [--soak]
-#   (defaults: 100 MB line, 1000000 lines, 256 MB stream; --soak: also 1024 MB through pipes and through a pty)
+#   scripts/overload-test.sh [--big-mb N] [--lines N] [--stream-mb N] [--soak | --ci] [--max-rss-mb N]
+#   (defaults: 100 MB line, 1000000 lines, 256 MB stream; --soak: also 1024 MB through pipes and through a pty;
+#   --ci: the small version scripts/test.sh runs: 200000 lines, a 20 MB line, a 64 MB stream)
+# Exits 1 when any output is not stored exactly, the cap is not applied, or cfsession's peak RSS exceeds
+# --max-rss-mb (default 200: memory must not grow with the output).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-big_mb=100 lines=1000000 stream_mb=256 soak=0
+big_mb=100 lines=1000000 stream_mb=256 soak=0 max_rss_mb=200 failures=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --big-mb) big_mb="$2"; shift 2 ;;
     --lines) lines="$2"; shift 2 ;;
     --stream-mb) stream_mb="$2"; shift 2 ;;
     --soak) soak=1; shift ;;
-    *) echo "usage: $0 [--big-mb N] [--lines N] [--stream-mb N] [--soak]" >&2; exit 64 ;;
+    --ci) lines=200000 big_mb=20 stream_mb=64; shift ;;
+    --max-rss-mb) max_rss_mb="$2"; shift 2 ;;
+    *) echo "usage: $0 [--big-mb N] [--lines N] [--stream-mb N] [--soak | --ci] [--max-rss-mb N]" >&2; exit 64 ;;
   esac
 done
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -54,6 +59,7 @@ measure() { # name, redact flag, mode (pipes|pty), command...
   op="$(grep -o '"operation_id":"[^"]*"' "$data/sessions/$sid"/*.jsonl | head -1 | cut -d'"' -f4)"
   stored="$(CFSESSION_HOME="$data" dotnet "$cli" show "$sid" --output "$op" --raw | hash_stream)"
   local exact=no; [ "$stored" = "$expected" ] && exact=yes
+  [ "$exact" = yes ] && [ $((rss_kb / 1024)) -le "$max_rss_mb" ] || failures=$((failures + 1))
   local blob_mb; blob_mb="$(du -sm "$data/sessions/$sid/blobs" 2>/dev/null | cut -f1)"
   echo "overload: $name $mode ${flag:-redact} bytes=${expected#* } seconds=$secs peak_rss_mb=$((rss_kb / 1024)) stored_exactly=$exact blob_on_disk_mb=${blob_mb:-0}"
   rm -rf "$data"
@@ -78,13 +84,18 @@ data="$work/capped"; mkdir -p "$data"
 CFSESSION_HOME="$data" /usr/bin/time -f '%M %e' -o "$work/time" dotnet "$cli" run --no-pty --max-output 10MB -- \
   sh -c "head -c $((big_mb * 1024 * 1024)) /dev/zero | tr '\\0' x" | wc -c >"$work/shown"
 read -r rss_kb secs <"$work/time"
-python3 - "$data" "$(cat "$work/shown")" "$secs" "$((rss_kb / 1024))" <<'PY'
+python3 - "$data" "$(cat "$work/shown")" "$secs" "$((rss_kb / 1024))" "$big_mb" <<'PY' || failures=$((failures + 1))
 import glob, json, sys
-data, shown, secs, rss = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+data, shown, secs, rss, big = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5]) * 1024 * 1024
+ok = False
 for seg in glob.glob(f"{data}/sessions/*/*.jsonl"):
     for line in open(seg):
         e = json.loads(line)
         if e["event"] == "TerminalCapture":
             print(f"overload: capped-10MB shown={shown} stored={e['output_length']} truncated={e.get('output_truncated')} "
                   f"received_length={e.get('output_received_length')} seconds={secs} peak_rss_mb={rss}")
+            ok = shown == big and e["output_length"] == 10 * 1024 * 1024 and e.get("output_truncated") is True and e.get("output_received_length") == big
+sys.exit(0 if ok else 1)
 PY
+echo "overload: failures=$failures"
+[ "$failures" -eq 0 ]

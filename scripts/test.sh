@@ -20,6 +20,12 @@ if ! dotnet build benchmarks/ContextForge.SessionLogging.Benchmarks -c Release -
   echo "benchmarks: build failed"
   status=1
 fi
+# Overload, small version (200k lines, a 20 MB line, a 64 MB child, the cap): exact storage and bounded peak RSS.
+# The 1 GiB child runs only with 'scripts/overload-test.sh --soak'.
+if ! bash scripts/overload-test.sh --ci; then
+  echo "overload: failed"
+  status=1
+fi
 echo "tests: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
 if [ "$status" -ne 0 ] || [ -z "$passed" ] || [ "${passed:-0}" -eq 0 ]; then
   exit 1
