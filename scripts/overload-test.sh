@@ -7,7 +7,7 @@
 # hash is taken over the same translation).
 #   scripts/overload-test.sh [--big-mb N] [--lines N] [--stream-mb N] [--soak | --ci] [--max-rss-mb N]
 #   (defaults: 100 MB line, 1000000 lines, 256 MB stream; --soak: also 1024 MB through pipes and through a pty;
-#   --ci: the small version scripts/test.sh runs: 200000 lines, a 20 MB line, a 64 MB stream)
+#   --ci: the small version scripts/test.sh runs: 200000 lines, a 20 MB line, a 32 MB stream)
 # Exits 1 when any output is not stored exactly, the cap is not applied, or cfsession's peak RSS exceeds
 # --max-rss-mb (default 200: memory must not grow with the output).
 set -euo pipefail
@@ -19,7 +19,7 @@ while [ $# -gt 0 ]; do
     --lines) lines="$2"; shift 2 ;;
     --stream-mb) stream_mb="$2"; shift 2 ;;
     --soak) soak=1; shift ;;
-    --ci) lines=200000 big_mb=20 stream_mb=64; shift ;;
+    --ci) lines=200000 big_mb=20 stream_mb=32; shift ;;
     --max-rss-mb) max_rss_mb="$2"; shift 2 ;;
     *) echo "usage: $0 [--big-mb N] [--lines N] [--stream-mb N] [--soak | --ci] [--max-rss-mb N]" >&2; exit 64 ;;
   esac
@@ -65,8 +65,8 @@ measure() { # name, redact flag, mode (pipes|pty), command...
   rm -rf "$data"
 }
 
-measure "1M-lines" "" pipes seq 1 "$lines"
-measure "1M-lines" "--no-redact" pipes seq 1 "$lines"
+measure "${lines}-lines" "" pipes seq 1 "$lines"
+measure "${lines}-lines" "--no-redact" pipes seq 1 "$lines"
 measure "one-${big_mb}MB-line" "" pipes sh -c "head -c $((big_mb * 1024 * 1024)) /dev/zero | tr '\\0' x"
 measure "one-${big_mb}MB-line" "--no-redact" pipes sh -c "head -c $((big_mb * 1024 * 1024)) /dev/zero | tr '\\0' x"
 # A child printing N MiB of numbered lines (seq cut at exactly N MiB: ~8 bytes a line, the last one cut short).

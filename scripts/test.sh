@@ -20,7 +20,7 @@ if ! dotnet build benchmarks/ContextForge.SessionLogging.Benchmarks -c Release -
   echo "benchmarks: build failed"
   status=1
 fi
-# Overload, small version (200k lines, a 20 MB line, a 64 MB child, the cap): exact storage and bounded peak RSS.
+# Overload, small version (200k lines, a 20 MB line, a 32 MB child, the cap): exact storage and bounded peak RSS.
 # The 1 GiB child runs only with 'scripts/overload-test.sh --soak'.
 if ! bash scripts/overload-test.sh --ci; then
   echo "overload: failed"
