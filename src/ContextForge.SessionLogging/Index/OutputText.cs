@@ -19,6 +19,19 @@ internal sealed record OutputStream(string Stream, string? Inline, string? BlobP
     public bool Exists => Inline is not null || (BlobPath is not null && File.Exists(BlobPath));
 
     /// <summary>
+    /// The exact captured bytes, in memory (for small outputs and tests; <c>show --output</c> streams with
+    /// <see cref="OpenRead"/>). Read through <see cref="OpenRead"/>, so never more than the recorded length; the
+    /// recorded length never sizes an allocation up front.
+    /// </summary>
+    public byte[] ReadBytes()
+    {
+        using var input = OpenRead();
+        using var bytes = new MemoryStream((int)Math.Clamp(Length ?? 0, 0, 1 << 20));
+        input.CopyTo(bytes);
+        return bytes.ToArray();
+    }
+
+    /// <summary>
     /// Opens the exact bytes as a stream (a blob is streamed and decompressed, never loaded whole). A blob is read
     /// at most to its recorded length: one byte more fails the read with <see cref="BlobLengthExceededException"/>.
     /// </summary>
