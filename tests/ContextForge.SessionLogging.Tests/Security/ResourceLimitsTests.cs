@@ -74,6 +74,10 @@ public sealed class ResourceLimitsTests : IDisposable
     [InlineData("prune --dry-run --max-size 99999999999999999999999999TB", "--max-size '99999999999999999999999999TB' is larger than 1 PiB")]
     [InlineData("run --max-output 2048TB -- true", "--max-output '2048TB' is larger than 1 PiB")]
     [InlineData("trace attach 1 --duration 1e300s", "--duration '1e300s' is longer than 36500 days (100 years)")]
+    [InlineData("trace attach 1 --buffer-mb 4097", "--buffer-mb must be between 1 and 4096")]
+    [InlineData("history --limit -1", "--limit must be 0 or more")]
+    [InlineData("sessions --limit -1", "--limit must be 0 or more")]
+    [InlineData("bench --iterations 10000001", "--iterations must be between 1 and 10000000, not 10000001")]
     public async Task Durations_and_sizes_beyond_their_limits_are_usage_errors_not_internal_errors(string commandLine, string message)
     {
         AssertOneLine(await Cli(commandLine.Split(' ')), 64, message);
