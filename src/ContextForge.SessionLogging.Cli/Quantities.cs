@@ -18,14 +18,15 @@ internal static partial class Quantities
         var m = DurationPattern().Match(text);
         if (!m.Success) throw new CliUsageException($"{option} '{text}' is not a duration: use a number and s, m, h, d or w (e.g. 2d)");
         double n = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-        return m.Groups[2].Value.ToLowerInvariant() switch
+        double seconds = n * m.Groups[2].Value.ToLowerInvariant() switch
         {
-            "s" => TimeSpan.FromSeconds(n),
-            "m" => TimeSpan.FromMinutes(n),
-            "h" => TimeSpan.FromHours(n),
-            "d" => TimeSpan.FromDays(n),
-            _ => TimeSpan.FromDays(7 * n),
+            "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            "d" => 86400,
+            _ => 7 * 86400,
         };
+        return CliLimits.Duration(seconds, option, text);
     }
 
     /// <summary>A size in bytes such as <c>500MB</c> or <c>5GB</c> (powers of 1024).</summary>
@@ -42,7 +43,9 @@ internal static partial class Quantities
             't' => 1024d * 1024 * 1024 * 1024,
             _ => 1d,
         };
-        return (long)(n * factor);
+        double bytes = n * factor;
+        if (!(bytes <= InputLimits.MaxSizeBytes)) throw new CliUsageException($"{option} '{text}' is larger than 1 PiB");
+        return (long)bytes;
     }
 
     /// <summary>An ISO 8601 date or date-time; without an offset it is local time.</summary>
