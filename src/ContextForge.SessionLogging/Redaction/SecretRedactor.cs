@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -74,13 +75,40 @@ internal sealed class SecretRedactor
     private readonly Regex _generic;
     private readonly Regex _privateKeyEnd = new(@"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----", RegexOptions.CultureInvariant | RegexOptions.Compiled);
     private readonly SecretPattern[] _patterns;
+    private readonly SearchValues<string>? _prefilter;
 
-    private SecretRedactor(IReadOnlyList<SecretPattern> patterns)
+    /// <summary>
+    /// Strings (compared ignoring case) of which every match of a built-in pattern contains at least one: a PEM
+    /// header, the fixed token prefixes, "://" for a password in a URL, and the words the two generic patterns need
+    /// (password/passwd/pass, pwd, token, secret, api_key/apikey/access_key/private_key (all contain "key"),
+    /// credential(s), auth). A line with none of them cannot hold a built-in secret, so it skips the regexes: most
+    /// terminal output (numbers, paths, compiler and test lines) costs one vectorised scan. Only used while the
+    /// patterns are the built-in set: a user pattern in redaction.json can match anything.
+    /// </summary>
+    internal static readonly string[] BuiltInNeedles =
+    [
+        "-----BEGIN", "AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA",
+        "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "npm_", "pypi-", "oy2", "xox",
+        "hooks.slack.com", "AIza", "eyJ", "://",
+        "pass", "pwd", "token", "secret", "key", "credential", "auth",
+    ];
+
+    private static readonly SearchValues<string> s_builtInPrefilter = SearchValues.Create(BuiltInNeedles, StringComparison.OrdinalIgnoreCase);
+
+    private SecretRedactor(IReadOnlyList<SecretPattern> patterns, bool usePrefilter = true)
     {
         _patterns = [.. patterns];
         _specific = Combine(generic: false);
         _generic = Combine(generic: true);
+        bool builtInOnly = _patterns.Length == BuiltInPatterns.Count && _patterns.Zip(BuiltInPatterns).All(p => ReferenceEquals(p.First, p.Second));
+        _prefilter = usePrefilter && builtInOnly ? s_builtInPrefilter : null;
     }
+
+    /// <summary>The built-in set with every line run through the regexes (what the prefilter must never change).</summary>
+    internal static SecretRedactor BuiltInWithoutPrefilter() => new(BuiltInPatterns, usePrefilter: false);
+
+    /// <summary>False when <paramref name="text"/> cannot contain a secret any pattern in use matches.</summary>
+    public bool MayContainSecret(ReadOnlySpan<char> text) => _prefilter is null || text.ContainsAny(_prefilter);
 
     // One alternation per pass: group p{i} is pattern i, s{i} its secret part.
     private Regex Combine(bool generic)
@@ -221,7 +249,7 @@ internal sealed class SecretRedactor
     /// <summary>Replaces every secret in <paramref name="text"/>; counts them in <paramref name="tally"/>.</summary>
     public string Redact(string text, RedactionTally? tally)
     {
-        if (string.IsNullOrEmpty(text)) return text;
+        if (string.IsNullOrEmpty(text) || !MayContainSecret(text)) return text;
         try
         {
             string specific = _specific.Replace(text, m => Replace(m, tally));
