@@ -44,6 +44,16 @@ internal sealed class LineRedactor
     {
         while (!bytes.IsEmpty)
         {
+            if (_length == 0 && !_passingLongLine && !_inPrivateKey)
+            {
+                int clean = CleanLines(bytes);
+                if (clean > 0)
+                {
+                    sink(bytes[..clean]);
+                    bytes = bytes[clean..];
+                    continue;
+                }
+            }
             int newline = bytes.IndexOf((byte)'\n');
             if (_passingLongLine)
             {
@@ -73,6 +83,21 @@ internal sealed class LineRedactor
             _length += take;
             bytes = bytes[take..];
             if (newline >= 0) EmitLine(sink);
+        }
+    }
+
+    // The length of the run of whole lines at the start of bytes that no pattern can match (no needle, see
+    // SecretRedactor.MayContainSecret), each within the line bound: passed on in one piece, without a copy.
+    private int CleanLines(ReadOnlySpan<byte> bytes)
+    {
+        int clean = 0;
+        while (true)
+        {
+            int newline = bytes[clean..].IndexOf((byte)'\n');
+            if (newline < 0 || newline + 1 > _line.Length) return clean;
+            int chars = Encoding.Latin1.GetChars(bytes.Slice(clean, newline + 1), _chars);
+            if (_redactor.MayContainSecret(_chars.AsSpan(0, chars))) return clean;
+            clean += newline + 1;
         }
     }
 

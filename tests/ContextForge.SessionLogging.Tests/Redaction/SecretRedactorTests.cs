@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using ContextForge.SessionLogging.Redaction;
 using ContextForge.SessionLogging.Tests.Support;
@@ -100,6 +101,32 @@ public sealed class SecretRedactorTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Line_redaction_with_the_prefilter_stores_the_same_bytes_as_without_it_for_any_split_of_the_writes()
+    {
+        // Clean runs (passed on whole), secrets, a private key block, lines over a 256-byte bound, invalid UTF-8.
+        var samples = new SecretSamples(77);
+        var text = new StringBuilder();
+        var random = new Random(77);
+        foreach (var p in samples.OneOfEach())
+        {
+            for (int i = random.Next(0, 40); i > 0; i--) text.Append(CultureInfo.InvariantCulture, $"[{i:D6}] compiling file_{i}.c ok\n");
+            text.Append(p.Line).Append('\n');
+            if (random.Next(3) == 0) text.Append(new string('x', 300)).Append(p.Line).Append('\n'); // secret past the bound
+        }
+        text.Append(samples.PrivateKeyBlock().Block).Append(string.Join('\n', samples.Negatives())).Append("\nlast line, no newline");
+        byte[] input = [.. Encoding.Latin1.GetBytes(text.ToString()), 0xFF, (byte)'\n', 0xC3];
+        foreach (int chunk in new[] { 1, 7, 100, 4096, input.Length })
+        {
+            var (expected, expectedTally) = RedactInChunks(input, chunk, SecretRedactor.BuiltInWithoutPrefilter(), maxLineBytes: 256);
+            var (stored, tally) = RedactInChunks(input, chunk, Redactor, maxLineBytes: 256);
+            Assert.Equal(expected, stored);
+            Assert.Equal(expectedTally.ByPattern, tally.ByPattern);
+            Assert.Equal(expectedTally.UnredactedLongLines, tally.UnredactedLongLines);
+            Assert.True(tally.Count > 10);
+        }
+    }
+
+    [Fact]
     public void Line_redaction_keeps_invalid_utf8_outside_matches_byte_for_byte()
     {
         string token = "ghp_" + new SecretSamples(3).Chars("ABCDEFabcdef0123456789", 36);
@@ -197,9 +224,9 @@ public sealed class SecretRedactorTests(ITestOutputHelper output)
         Assert.Same(SecretRedactor.BuiltIn, redactor);
     }
 
-    private static (byte[] Stored, RedactionTally Tally) RedactInChunks(byte[] input, int chunk)
+    private static (byte[] Stored, RedactionTally Tally) RedactInChunks(byte[] input, int chunk, SecretRedactor? with = null, int maxLineBytes = LineRedactor.DefaultMaxLineBytes)
     {
-        var redactor = Redactor.CreateLineRedactor();
+        var redactor = (with ?? Redactor).CreateLineRedactor(maxLineBytes);
         var sink = new MemoryStream();
         for (int i = 0; i < input.Length; i += chunk)
             redactor.Write(input.AsSpan(i, Math.Min(chunk, input.Length - i)), b => sink.Write(b));
