@@ -6,33 +6,55 @@ namespace ContextForge.SessionLogging.Cli;
 /// <summary>Parses the durations (<c>90d</c>, <c>2h</c>), sizes (<c>5GB</c>) and times (<c>2026-01-31</c>) options take.</summary>
 internal static partial class Quantities
 {
-    [GeneratedRegex(@"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^\s*([0-9]+(?:\.[0-9]+)?)\s*(s|m|h|d|w)\s*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex DurationPattern();
 
-    [GeneratedRegex(@"^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib)?\s*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^\s*([0-9]+(?:\.[0-9]+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib)?\s*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex SizePattern();
 
-    /// <summary>A duration such as <c>30s</c>, <c>15m</c>, <c>2h</c>, <c>7d</c>, <c>2w</c>.</summary>
+    /// <summary>The longest duration accepted (100 years): <c>now - duration</c> must stay a valid time.</summary>
+    public const int MaxDurationDays = 36500;
+
+    /// <summary>A duration such as <c>30s</c>, <c>15m</c>, <c>2h</c>, <c>7d</c>, <c>2w</c>; at most <see cref="MaxDurationDays"/> days.</summary>
     public static TimeSpan Duration(string text, string option)
     {
+        // ASCII digits only: \d also matches other scripts' digits (e.g. U+0663), which double.Parse rejects: exit 70.
         var m = DurationPattern().Match(text);
-        if (!m.Success) throw new CliUsageException($"{option} '{text}' is not a duration: use a number and s, m, h, d or w (e.g. 2d)");
+        if (!m.Success) throw new CliUsageException($"{option} {Quote(text)} is not a duration: use a number and s, m, h, d or w (e.g. 2d)");
         double n = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-        return m.Groups[2].Value.ToLowerInvariant() switch
+        double seconds = n * (m.Groups[2].Value.ToLowerInvariant() switch
         {
-            "s" => TimeSpan.FromSeconds(n),
-            "m" => TimeSpan.FromMinutes(n),
-            "h" => TimeSpan.FromHours(n),
-            "d" => TimeSpan.FromDays(n),
-            _ => TimeSpan.FromDays(7 * n),
-        };
+            "s" => 1d,
+            "m" => 60d,
+            "h" => 3600d,
+            "d" => 86400d,
+            _ => 7 * 86400d,
+        });
+        // TimeSpan.FromDays(99999999) overflowed, and "now - 30000 years" is not a time: both were exit 70.
+        if (!(seconds <= MaxDurationDays * 86400d)) throw new CliUsageException($"{option} {Quote(text)} is too long: at most {MaxDurationDays}d");
+        return TimeSpan.FromSeconds(seconds);
+    }
+
+    /// <summary>
+    /// A user's value as an error message shows it: quoted, control characters escaped (a newline in an argument
+    /// must not split the one-line error, found by fuzz-afl), at most 80 characters.
+    /// </summary>
+    public static string Quote(string text)
+    {
+        var sb = new System.Text.StringBuilder(Math.Min(text.Length, 80) + 2).Append('\'');
+        foreach (char c in text.Length > 80 ? text[..80] : text)
+        {
+            if (char.IsControl(c) || c is '\u2028' or '\u2029') sb.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
+            else sb.Append(c);
+        }
+        return sb.Append(text.Length > 80 ? "...'" : "'").ToString();
     }
 
     /// <summary>A size in bytes such as <c>500MB</c> or <c>5GB</c> (powers of 1024).</summary>
     public static long Size(string text, string option)
     {
         var m = SizePattern().Match(text);
-        if (!m.Success) throw new CliUsageException($"{option} '{text}' is not a size: use a number and B, KB, MB, GB or TB (e.g. 5GB)");
+        if (!m.Success) throw new CliUsageException($"{option} {Quote(text)} is not a size: use a number and B, KB, MB, GB or TB (e.g. 5GB)");
         double n = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
         double factor = (m.Groups[2].Value.ToLowerInvariant() is { Length: > 0 } u ? u[0] : 'b') switch
         {
@@ -49,5 +71,5 @@ internal static partial class Quantities
     public static DateTimeOffset Time(string text, string option) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeLocal, out var t)
             ? t
-            : throw new CliUsageException($"{option} '{text}' is not a date or time: use ISO 8601, e.g. 2026-01-31 or 2026-01-31T14:00");
+            : throw new CliUsageException($"{option} {Quote(text)} is not a date or time: use ISO 8601, e.g. 2026-01-31 or 2026-01-31T14:00");
 }

@@ -162,7 +162,7 @@ internal sealed class HistoryFilterOptions(int defaultLimit)
         if (parse.GetValue(_since) is { } since) from = now - Quantities.Duration(since, "--since");
         if (parse.GetValue(_daysBack) is { } days)
         {
-            if (days < 0) throw new CliUsageException("--days-back must be 0 or more");
+            if (days is < 0 or > Quantities.MaxDurationDays) throw new CliUsageException($"--days-back must be 0 to {Quantities.MaxDurationDays}");
             from = Later(from, now - TimeSpan.FromDays(days));
         }
         if (parse.GetValue(_from) is { } f) from = Later(from, Quantities.Time(f, "--from"));
@@ -190,7 +190,7 @@ internal sealed class HistoryFilterOptions(int defaultLimit)
             Name = parse.GetValue(_name),
             Type = parse.GetValue(_type),
             Command = parse.GetValue(_command),
-            Cwd = parse.GetValue(_cwd) is { } cwd ? Path.GetFullPath(cwd) : null,
+            Cwd = parse.GetValue(_cwd) is { } cwd ? FullPath(cwd) : null,
             Host = parse.GetValue(_host),
             Failed = failed,
             ExitCode = exit,
@@ -198,6 +198,10 @@ internal sealed class HistoryFilterOptions(int defaultLimit)
             Limit = limit,
         };
     }
+
+    // A NUL in --cwd made Path.GetFullPath throw ArgumentException: exit 70.
+    private static string FullPath(string cwd) =>
+        cwd.Length > 0 && !cwd.Contains('\0', StringComparison.Ordinal) ? Path.GetFullPath(cwd) : throw new CliUsageException($"--cwd {Quantities.Quote(cwd)} is not a directory path");
 
     private static DateTimeOffset Later(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x > b ? x : b;
 }

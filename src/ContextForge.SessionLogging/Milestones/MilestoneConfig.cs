@@ -44,6 +44,14 @@ internal static class MilestoneConfig
 
     internal static IReadOnlyList<MilestoneDefinition> Parse(byte[] bytes, string path)
     {
+        // Invalid UTF-8 inside a string made GetString() throw InvalidOperationException out of Load: every
+        // command that reads milestones.json exited 70 (found by scripts/fuzz-afl.sh, target milestones-config).
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            char[] scratch = new char[bytes.Length];
+            _ = System.Text.Unicode.Utf8.ToUtf16(bytes, scratch, out int valid, out _, replaceInvalidSequences: false);
+            throw new MilestoneConfigException(1 + bytes.AsSpan(0, valid).Count((byte)'\n'), $"not valid UTF-8 (byte {valid + 1})");
+        }
         using var doc = JsonDocument.Parse(bytes, Options);
         var lines = RuleLines(bytes);
         if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("milestones", out var list) || list.ValueKind != JsonValueKind.Array)
