@@ -160,11 +160,11 @@ public sealed class PipeCommandRunnerTests : IDisposable
     public async Task Run_ends_when_a_background_job_keeps_the_output_pipe_open()
     {
         var sw = Stopwatch.StartNew();
-        var outcome = await Run(Spec("sh", "-c", "sleep 3 & echo done"));
+        var outcome = await Run(Spec("sh", "-c", "sleep 30 & echo done"));
         sw.Stop();
         Assert.Equal(0, outcome.ExitCode);
         Assert.Equal("done\n", Text(_ctx.Primary));
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(2), $"took {sw.Elapsed}");
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(20), $"took {sw.Elapsed}"); // waiting for the job would take 30 s
     }
 
     [LinuxFact]
@@ -174,7 +174,7 @@ public sealed class PipeCommandRunnerTests : IDisposable
         var sw = Stopwatch.StartNew();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(
             () => Runner().RunAsync(Spec("sleep", "30"), _ctx.Primary, _ctx.Stderr, cts.Token));
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), $"took {sw.Elapsed}");
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(20), $"took {sw.Elapsed}"); // the child alone would take 30 s
     }
 
     [LinuxFact]

@@ -119,11 +119,11 @@ public sealed class PtyCommandRunnerTests : IDisposable
     public async Task Run_ends_when_a_background_job_that_ignores_SIGHUP_keeps_the_pty_open()
     {
         var sw = Stopwatch.StartNew();
-        var outcome = await Run(Spec("sh", "-c", "(trap '' HUP; exec sleep 3) & echo done"));
+        var outcome = await Run(Spec("sh", "-c", "(trap '' HUP; exec sleep 30) & echo done"));
         sw.Stop();
         Assert.Equal(0, outcome.ExitCode);
         Assert.Equal("done\r\n", Text(_ctx.Primary));
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(2), $"took {sw.Elapsed}");
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(20), $"took {sw.Elapsed}"); // waiting for the job would take 30 s
     }
 
     [LinuxFact]
@@ -132,7 +132,7 @@ public sealed class PtyCommandRunnerTests : IDisposable
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
         var sw = Stopwatch.StartNew();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Run(Spec("sleep", "30"), cancellationToken: cts.Token));
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), $"took {sw.Elapsed}");
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(20), $"took {sw.Elapsed}"); // the child alone would take 30 s
     }
 
     [LinuxFact]

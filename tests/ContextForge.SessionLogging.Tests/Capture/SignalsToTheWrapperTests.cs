@@ -29,11 +29,11 @@ public sealed class SignalsToTheWrapperTests : IDisposable
     {
         var sw = Stopwatch.StartNew();
         var outcome = await new PipeCommandRunner { StdinFd = _ctx.DevNull, StdoutDisplayFd = _ctx.DevNull, StderrDisplayFd = _ctx.DevNull }
-            .RunAsync(Spec("sh", "-c", "kill -TERM $PPID; sleep 5; echo not-forwarded"), _ctx.Primary, _ctx.Stderr, CancellationToken.None);
+            .RunAsync(Spec("sh", "-c", "kill -TERM $PPID; sleep 30; echo not-forwarded"), _ctx.Primary, _ctx.Stderr, CancellationToken.None);
         Assert.Equal(15, outcome.Signal);
         Assert.Equal(143, outcome.ExitCode);
         Assert.Equal(string.Empty, Text(_ctx.Primary));
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(4), $"took {sw.Elapsed}");
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(20), $"took {sw.Elapsed}"); // an unforwarded signal would take 30 s
     }
 
     [LinuxFact]
@@ -41,11 +41,11 @@ public sealed class SignalsToTheWrapperTests : IDisposable
     {
         var sw = Stopwatch.StartNew();
         var outcome = await new PtyCommandRunner { StdinFd = _ctx.DevNull, DisplayFd = _ctx.DevNull }
-            .RunAsync(Spec("sh", "-c", "kill -TERM $PPID; sleep 5; echo not-forwarded"), _ctx.Primary, _ctx.Stderr, CancellationToken.None);
+            .RunAsync(Spec("sh", "-c", "kill -TERM $PPID; sleep 30; echo not-forwarded"), _ctx.Primary, _ctx.Stderr, CancellationToken.None);
         Assert.Equal(15, outcome.Signal);
         Assert.Equal(143, outcome.ExitCode);
         Assert.Equal(string.Empty, Text(_ctx.Primary));
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(4), $"took {sw.Elapsed}");
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(20), $"took {sw.Elapsed}"); // an unforwarded signal would take 30 s
     }
 
     [LinuxFact]

@@ -1,4 +1,6 @@
 using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using ContextForge.SessionLogging.Events;
 using ContextForge.SessionLogging.Sessions;
@@ -22,14 +24,14 @@ public sealed class HostileOutputTests : IDisposable
 
     private Task<CliRun> Cf(params string[] args) => CfSessionProcess.RunAsync(_dir.Path, args);
 
-    // Human views: no C0/C1 control but newline and tab, no bidirectional override. JSON: no control at all (a
-    // bidi override is a printable format character in JSON, left to the consumer).
-    private static void AssertNoControls(string what, byte[] stdout, bool json = false)
+    // Human views: no C0/C1 control but newline and tab, no bidirectional override. JSON: no control and no bidi
+    // override at all (both are \uXXXX escapes, so `jq -r` or an agent gets the data back without a raw one on screen).
+    private static void AssertNoControls(string what, byte[] stdout)
     {
         string text = Encoding.UTF8.GetString(stdout);
         foreach (char c in text)
         {
-            bool control = (char.IsControl(c) && c is not '\n' and not '\t') || (!json && c is >= '\u202A' and <= '\u202E');
+            bool control = (char.IsControl(c) && c is not '\n' and not '\t') || c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069' or '\u2028' or '\u2029';
             Assert.False(control, $"{what} printed control character U+{(int)c:X4}");
         }
     }
@@ -70,9 +72,12 @@ public sealed class HostileOutputTests : IDisposable
         {
             var r = await Cf(view);
             Assert.Equal(0, r.ExitCode);
-            AssertNoControls(string.Join(' ', view), r.Stdout, json: true);
+            AssertNoControls(string.Join(' ', view), r.Stdout);
             Assert.NotNull(JsonNode.Parse(r.Stdout)); // and it is still the same data, escaped
         }
+        var searched = await Cf("search", "bidi", "--json");
+        Assert.Contains("\\u202Eevil bidi", searched.StdoutText, StringComparison.Ordinal);
+        Assert.Contains("\u202Eevil bidi", JsonNode.Parse(searched.Stdout)!.ToJsonString(new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }), StringComparison.Ordinal); // parses back to the character
         var json = JsonNode.Parse((await Cf("show", session[..8], "--json")).Stdout)!;
         var capture = json["events"]!.AsArray().Single(x => x!["event"]!.GetValue<string>() == SessionEventNames.TerminalCapture)!;
         Assert.Equal(e.GetString(JournalFields.OperationName), capture["operation_name"]!.GetValue<string>()); // ESC and BEL round-trip escaped
