@@ -95,6 +95,7 @@ internal static class FuzzTargets
         }
         catch (TraceReadException ex)
         {
+            OneLine(ex.Message, "the trace read error");
             return FuzzOutcome.Rejected(ex.Message);
         }
         foreach (var traced in result.Events) _ = traced.Event.Fields.ToJsonString();

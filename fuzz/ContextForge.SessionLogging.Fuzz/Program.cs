@@ -4,7 +4,8 @@ using SharpFuzz;
 
 // ContextForge.SessionLogging.Fuzz TARGET            run TARGET under afl-fuzz (SharpFuzz fork server; input on stdin)
 // ContextForge.SessionLogging.Fuzz TARGET FILE...    replay files through TARGET (uninstrumented): one line each,
-//                                                     exit 1 when any input crashes, 2 when one hangs (> 10 s)
+//                                                     exit 1 when any input crashes, 2 when one hangs (> 10 s,
+//                                                     CFSESSION_FUZZ_HANG_SECONDS)
 // ContextForge.SessionLogging.Fuzz --list            the target names
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
@@ -41,9 +42,10 @@ foreach (string file in args.Skip(1))
     var run = Task.Run(() => FuzzTargets.Run(target, input));
     try
     {
-        if (!run.Wait(TimeSpan.FromSeconds(10)))
+        int hangSeconds = int.TryParse(Environment.GetEnvironmentVariable("CFSESSION_FUZZ_HANG_SECONDS"), out int h) ? h : 10;
+        if (!run.Wait(TimeSpan.FromSeconds(hangSeconds)))
         {
-            Console.WriteLine($"HANG {file}: still running after 10 s");
+            Console.WriteLine($"HANG {file}: still running after {hangSeconds} s");
             return 2;
         }
         var outcome = run.Result;
@@ -54,7 +56,9 @@ foreach (string file in args.Skip(1))
     {
         crashes++;
         Console.WriteLine($"CRASH {file}: {inner.GetType().FullName}: {inner.Message.ReplaceLineEndings(" ")}");
-        Console.WriteLine(inner.StackTrace?.Split('\n').FirstOrDefault(l => l.Contains("ContextForge", StringComparison.Ordinal))?.Trim());
+        // The first frames (CFSESSION_FUZZ_STACK=1: all of them), enough to tell crashes apart.
+        var frames = (inner.StackTrace ?? string.Empty).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (string frame in Environment.GetEnvironmentVariable("CFSESSION_FUZZ_STACK") == "1" ? frames : frames.Take(3)) Console.WriteLine("  " + frame);
     }
 }
 return crashes > 0 ? 1 : 0;

@@ -31,7 +31,9 @@ internal static class CliApplication
         root.Subcommands.Add(MilestonesCommand.Create(context));
         root.Subcommands.Add(MilestoneCommand.Create(context));
 
-        ParseResult parse = root.Parse(args);
+        // No response files: '@word' is a literal argument (a search word, a session name), never a file to read
+        // (an '@' argument with a NUL made Parse throw out of RunAsync; found by scripts/fuzz-afl.sh, target cli-args).
+        ParseResult parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         context.Verbose = parse.GetValue(verbose);
         if (parse.Errors.Count > 0)
         {

@@ -1,7 +1,9 @@
 using System.Text;
 using ContextForge.SessionLogging.Cli;
 using ContextForge.SessionLogging.Fuzz;
+using ContextForge.SessionLogging.Journal;
 using ContextForge.SessionLogging.Milestones;
+using ContextForge.SessionLogging.Redaction;
 using ContextForge.SessionLogging.Tests.Support;
 
 namespace ContextForge.SessionLogging.Tests.Fuzz;
@@ -92,6 +94,78 @@ public sealed class AflRegressionTests : IDisposable
         var result = await InProcessCli.RunAsync(_dir.Path, null, "history", "--cwd", "\0");
         Assert.Equal(64, result.ExitCode);
         Assert.Equal("cfsession: --cwd '\\u0000' is not a directory path", result.Stderr.Trim());
+    }
+
+    [Fact]
+    public void Journal_line_with_a_carriage_return_is_reported_as_one_printable_line()
+    {
+        string segment = Path.Combine(_dir.Path, "s" + JournalReader.SegmentExtension);
+        File.WriteAllBytes(segment, File.ReadAllBytes(Path.Combine(RegressionsDirectory, "journal-reader", "carriage-return-in-bad-literal")));
+        var result = JournalReader.ReadSegment(segment);
+        var problem = Assert.Single(result.Problems);
+        Assert.Equal(JournalProblemKind.CorruptLine, problem.Kind);
+        Assert.Equal("line 1 is not a journal line: 't\\u000d' is an invalid JSON literal. Expected the literal 'true'. LineNumber: 0 | BytePositionInLine: 1.", problem.Message);
+        Assert.Equal("plain \\u001b[2J\\u2028 text", JournalReader.Printable("plain \u001b[2J\u2028 text"));
+    }
+
+    [Fact]
+    public async Task Trace_with_a_corrupt_block_size_is_a_read_error_not_out_of_memory()
+    {
+        byte[] trace = File.ReadAllBytes(Path.Combine(RegressionsDirectory, "trace-reader", "block-size-out-of-memory"));
+        var ex = Assert.Throws<SessionLogging.Tracing.TraceReadException>(() => SessionLogging.Tracing.TraceReader.Read(new MemoryStream(trace), "t.nettrace"));
+        Assert.Equal("t.nettrace is not a readable EventPipe trace: a block asks for more memory than is available (a corrupt size field, or a trace too large to read)", ex.Message);
+        Assert.IsType<OutOfMemoryException>(ex.InnerException);
+        string path = Path.Combine(_dir.Path, "corrupt.nettrace");
+        File.WriteAllBytes(path, trace);
+        var result = await InProcessCli.RunAsync(_dir.Path, null, "trace", "read", path);
+        Assert.Equal(65, result.ExitCode);
+        Assert.Equal($"cfsession: {path} is not a readable EventPipe trace: a block asks for more memory than is available (a corrupt size field, or a trace too large to read)", result.Stderr.Trim());
+    }
+
+    [Fact]
+    public async Task An_at_sign_argument_is_literal_not_a_response_file()
+    {
+        File.WriteAllText(Path.Combine(_dir.Path, "args.rsp"), "--help");
+        var nul = await InProcessCli.RunAsync(_dir.Path, null, "inspect", "@\0\0");
+        Assert.Equal(66, nul.ExitCode);
+        Assert.Equal("cfsession: '@\\u0000\\u0000' is not a session id or id prefix", nul.Stderr.Trim());
+        var file = await InProcessCli.RunAsync(_dir.Path, null, "show", "@" + Path.Combine(_dir.Path, "args.rsp"));
+        Assert.Equal(66, file.ExitCode); // the file's "--help" was not read as an argument
+    }
+
+    [Fact]
+    public async Task A_session_argument_with_a_newline_is_escaped_in_the_one_line_error()
+    {
+        var result = await InProcessCli.RunAsync(_dir.Path, null, "show", "abc\ncfsession: forged");
+        Assert.Equal(66, result.ExitCode);
+        Assert.Equal("cfsession: 'abc\\u000acfsession: forged' is not a session id or id prefix", result.Stderr.Trim());
+    }
+
+    [Fact]
+    public void Config_errors_quote_names_and_json_tokens_as_one_printable_line()
+    {
+        string path = Path.Combine(_dir.Path, MilestoneConfig.FileName);
+        File.WriteAllText(path, "{\"milestones\":[{\"name\":\"a\\nb\",\"kind\":\"operations\",\"count\":1}]}");
+        Assert.Equal($"{path}:1: milestone name 'a\\u000ab' may hold only letters, digits, '_', '-' and '.'", MilestoneConfig.Load(path).Error);
+        File.WriteAllText(path, "{\"\":{\"\":f\n");
+        Assert.Equal($"{path}:1: 'f\\u000a' is an invalid JSON literal. Expected the literal 'false'", MilestoneConfig.Load(path).Error);
+        var ex = Assert.Throws<RedactionConfigException>(() => SecretRedactor.ParseConfig(Encoding.UTF8.GetBytes("{\"patterns\":[{\"name\":\"a\\nb\",\"regex\":\"x\"}]}"), "redaction.json"));
+        Assert.Equal("redaction.json:1: pattern 1 name 'a\\u000ab' must be 1-64 letters, digits, '_' or '-'", ex.Message);
+    }
+
+    [Fact]
+    public void Config_with_a_lone_surrogate_escape_is_a_one_line_error_not_a_crash()
+    {
+        string path = Path.Combine(_dir.Path, MilestoneConfig.FileName);
+        File.WriteAllText(path, "{\"milestones\\ud800\":[]}");
+        var (definitions, error) = MilestoneConfig.Load(path);
+        Assert.Empty(definitions);
+        Assert.StartsWith($"{path}:1: a string holds an invalid \\u escape (", error, StringComparison.Ordinal);
+        var ex = Assert.Throws<RedactionConfigException>(() => SecretRedactor.ParseConfig(Encoding.UTF8.GetBytes("{\"patterns\":[{\"\\ud800\":\"\"}]}"), "redaction.json"));
+        Assert.StartsWith("redaction.json:1: a string holds an invalid \\u escape (", ex.Message, StringComparison.Ordinal);
+        File.WriteAllText(Path.Combine(_dir.Path, SecretRedactor.ConfigFileName), "{\"patterns\":[{\"\\ud800\":\"\"}]}");
+        _ = SecretRedactor.Load(_dir.Path, out string? loadError);
+        Assert.EndsWith("; using the built-in redaction patterns only", loadError, StringComparison.Ordinal);
     }
 
     [Fact]
