@@ -112,12 +112,14 @@ for t in "${targets[@]}"; do
   if [ "${#crashes[@]}" -gt 0 ]; then
     mkdir -p "$root/artifacts/fuzz-crashes/$t"
     cp "${crashes[@]}" "$root/artifacts/fuzz-crashes/$t/"
-    dotnet "$harness" "$t" "${crashes[@]}" </dev/null | grep -aE "^(CRASH|HANG)|^ *at " | head -20 | sed "s|^|  $t: |" || true
+    dotnet "$harness" "$t" "${crashes[@]}" </dev/null | grep -aE "^(CRASH|HANG)|^ *at " | head -20 | cut -c1-300 | sed "s|^|  $t: |" || true
     reproduced=$(dotnet "$harness" "$t" "${crashes[@]}" </dev/null | grep -acE "^(CRASH|HANG)" || true)
     failed=1
   fi
   if [ "${#hangs[@]}" -gt 0 ]; then
-    if ! dotnet "$harness" "$t" "${hangs[@]}" </dev/null >"$work/hangs-$t.txt"; then hung=1; failed=1; sed "s|^|  $t: |" "$work/hangs-$t.txt" | grep -aE "CRASH|HANG" | head -5; fi
+    # afl's hang limit is 5 s on a loaded machine; a hang counts when the replay is still running after 30 s.
+    if ! CFSESSION_FUZZ_HANG_SECONDS=30 dotnet "$harness" "$t" "${hangs[@]}" </dev/null >"$work/hangs-$t.txt"; then hung=1; failed=1; sed "s|^|  $t: |" "$work/hangs-$t.txt" | grep -aE "CRASH|HANG" | head -5; fi
+    if [ "$hung" -eq 0 ]; then sed -nE 's/^(ok|rejected) .*\(([0-9]+) ms\).*/\2/p' "$work/hangs-$t.txt" | sort -n | tail -1 | sed "s|^|  $t: hangs replay without crashing; slowest ms: |"; fi
   fi
   execs=$(stat execs_done "$stats"); rate=$(stat execs_per_sec "$stats"); corpus=$(stat corpus_count "$stats"); edges=$(stat edges_found "$stats")
   echo "fuzz-afl: $t: ${execs:-0} execs (${rate:-0}/s), corpus ${corpus:-0}, edges ${edges:-0}, crashes ${#crashes[@]} (reproduced $reproduced), hangs ${#hangs[@]}$([ "$hung" -eq 1 ] && echo ' (one reproduces)')"
