@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
 using ContextForge.SessionLogging.Events;
+using ContextForge.SessionLogging.Index;
 using ContextForge.SessionLogging.Journal;
 using ContextForge.SessionLogging.Sessions;
 using ContextForge.SessionLogging.Telemetry;
@@ -85,8 +87,9 @@ internal sealed class MilestoneStore(DataDirectory data)
 
 /// <summary>
 /// Evaluates the milestone rules as events are journaled (called by <see cref="Session"/> after each event, only
-/// when <c>milestones.json</c> defines at least one rule). Counts are read from the journals, so every process
-/// recording into a session sees the same numbers; each milestone is reached once per scope.
+/// when <c>milestones.json</c> defines at least one rule). Counts come from the journals, so every process
+/// recording into a session sees the same numbers: a session's own segments for a session-scoped rule, the
+/// history index (caught up from the journals) for an all-time rule. Each milestone is reached once per scope.
 /// </summary>
 internal sealed class MilestoneEngine(DataDirectory data, IReadOnlyList<MilestoneDefinition> definitions)
 {
@@ -134,9 +137,7 @@ internal sealed class MilestoneEngine(DataDirectory data, IReadOnlyList<Mileston
     {
         string key = MilestoneStore.Key(d.Name, d.Scope, session.Id);
         if (_store.IsReached(key)) return;
-        IEnumerable<string> sessions = d.Scope == MilestoneScope.Session ? [session.Id] : data.EnumerateSessionIds();
-        long count = 0;
-        foreach (string id in sessions) count += JournalReader.ReadSession(data.SessionDirectory(id)).Events.Count(counts);
+        long count = d.Scope == MilestoneScope.Session ? CountInJournals([session.Id], counts) : CountAllTime(d, counts);
         if (count < d.Count) return;
         var evidence = Evidence(d, trigger, session.Id);
         evidence["count"] = count;
@@ -144,6 +145,40 @@ internal sealed class MilestoneEngine(DataDirectory data, IReadOnlyList<Mileston
         if (d.AchievementType is not null) evidence[JournalFields.AchievementType] = d.AchievementType;
         if (trigger.GetString(idField) is { } triggerId) evidence[idField] = triggerId;
         Reach(session, d, evidence, trigger.Timestamp);
+    }
+
+    private long CountInJournals(IEnumerable<string> sessionIds, Func<SessionEvent, bool> counts)
+    {
+        long count = 0;
+        foreach (string id in sessionIds) count += JournalReader.ReadSession(data.SessionDirectory(id)).Events.Count(counts);
+        return count;
+    }
+
+    /// <summary>
+    /// An all-time count from the history index, caught up incrementally first (new lines only), so an unreached
+    /// all-time milestone costs a catch-up per event instead of a read of every journal. The journals are the
+    /// truth: when the index cannot be opened or read (read-only data directory, damaged file) they are counted
+    /// directly and the result is the same.
+    /// </summary>
+    private long CountAllTime(MilestoneDefinition d, Func<SessionEvent, bool> counts)
+    {
+        try
+        {
+            using var index = HistoryIndex.Open(data);
+            index.CatchUp();
+            using var command = index.Command(d.Kind == MilestoneKind.Operations
+                ? "SELECT COUNT(*) FROM events WHERE name IN ($capture, $failed)"
+                : "SELECT COUNT(*) FROM events WHERE name = $achievement AND ($type IS NULL OR achievement_type = $type)");
+            command.Parameters.AddWithValue("$capture", SessionEventNames.TerminalCapture);
+            command.Parameters.AddWithValue("$failed", SessionEventNames.TerminalCaptureFailed);
+            command.Parameters.AddWithValue("$achievement", SessionEventNames.AchievementLogged);
+            command.Parameters.AddWithValue("$type", (object?)d.AchievementType ?? DBNull.Value);
+            return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            return CountInJournals(data.EnumerateSessionIds(), counts);
+        }
     }
 
     private static JsonObject Evidence(MilestoneDefinition d, SessionEvent trigger, string sessionId) => new()

@@ -102,6 +102,46 @@ public sealed class MilestoneRulesTests : IDisposable
         using (var s3 = manager.Start()) { s3.Capture("five", _ => { }); Assert.Empty(Milestones(s3.Id)); }
     }
 
+    private const string FourGreenAllTime = """{ "milestones": [ { "name": "four_green_ever", "kind": "achievements", "achievement_type": "tests_passed", "count": 4, "scope": "all_time" } ] }""";
+
+    [Fact]
+    public void An_all_time_achievement_milestone_counts_its_type_across_sessions_from_the_history_index()
+    {
+        var manager = Manager(FourGreenAllTime);
+        string second;
+        using (var s1 = manager.Start())
+        {
+            s1.LogAchievement("tests_passed", "a"); s1.LogAchievement("build_fixed", "other type"); s1.LogAchievement("tests_passed", "b");
+        }
+        Assert.True(File.Exists(_dir.Combine("index.sqlite"))); // counted through the index, caught up from the journals
+        using (var s2 = manager.Start())
+        {
+            second = s2.Id;
+            s2.LogAchievement("build_fixed", "other type");
+            s2.LogAchievement("tests_passed", "c");
+            Assert.Empty(Milestones(second)); // 3 of the type, 5 in all
+            var fourth = s2.LogAchievement("tests_passed", "d");
+            var reached = Assert.Single(Milestones(second));
+            Assert.Equal(fourth.AchievementId, reached.GetString(JournalFields.AchievementId));
+            Assert.Equal(4, reached.GetInt64("count"));
+            Assert.Equal("tests_passed", reached.GetString(JournalFields.AchievementType));
+        }
+    }
+
+    [Fact]
+    public void An_all_time_milestone_is_counted_from_the_journals_when_the_index_cannot_be_opened()
+    {
+        var manager = Manager(FourGreenAllTime);
+        Directory.CreateDirectory(_dir.Combine("index.sqlite")); // a directory where the index file should be
+        using var session = manager.Start();
+        for (int i = 0; i < 3; i++) session.LogAchievement("tests_passed", $"run {i}");
+        Assert.Empty(Milestones(session.Id));
+        var fourth = session.LogAchievement("tests_passed", "run 3");
+        var reached = Assert.Single(Milestones(session.Id));
+        Assert.Equal(fourth.AchievementId, reached.GetString(JournalFields.AchievementId));
+        Assert.Equal(4, reached.GetInt64("count"));
+    }
+
     [Fact]
     public void The_first_clean_session_fires_at_its_end_and_failed_or_empty_sessions_do_not()
     {
