@@ -12,32 +12,27 @@ internal static partial class Quantities
     [GeneratedRegex(@"^\s*([0-9]+(?:\.[0-9]+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib)?\s*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex SizePattern();
 
-    /// <summary>The longest duration accepted (100 years): <c>now - duration</c> must stay a valid time.</summary>
-    public const int MaxDurationDays = 36500;
-
-    /// <summary>A duration such as <c>30s</c>, <c>15m</c>, <c>2h</c>, <c>7d</c>, <c>2w</c>; at most <see cref="MaxDurationDays"/> days.</summary>
+    /// <summary>A duration such as <c>30s</c>, <c>15m</c>, <c>2h</c>, <c>7d</c>, <c>2w</c>; at most <see cref="InputLimits.MaxDuration"/> (100 years).</summary>
     public static TimeSpan Duration(string text, string option)
     {
         // ASCII digits only: \d also matches other scripts' digits (e.g. U+0663), which double.Parse rejects: exit 70.
         var m = DurationPattern().Match(text);
         if (!m.Success) throw new CliUsageException($"{option} {Quote(text)} is not a duration: use a number and s, m, h, d or w (e.g. 2d)");
         double n = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-        double seconds = n * (m.Groups[2].Value.ToLowerInvariant() switch
+        double seconds = n * m.Groups[2].Value.ToLowerInvariant() switch
         {
-            "s" => 1d,
-            "m" => 60d,
-            "h" => 3600d,
-            "d" => 86400d,
-            _ => 7 * 86400d,
-        });
-        // TimeSpan.FromDays(99999999) overflowed, and "now - 30000 years" is not a time: both were exit 70.
-        if (!(seconds <= MaxDurationDays * 86400d)) throw new CliUsageException($"{option} {Quote(text)} is too long: at most {MaxDurationDays}d");
-        return TimeSpan.FromSeconds(seconds);
+            "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            "d" => 86400,
+            _ => 7 * 86400,
+        };
+        return CliLimits.Duration(seconds, option, text);
     }
 
     /// <summary>
     /// A user's value as an error message shows it: quoted, control characters escaped (a newline in an argument
-    /// must not split the one-line error, found by fuzz-afl), at most 80 characters.
+    /// must not split the one-line error: found by scripts/fuzz-afl.sh, target quantities), at most 80 characters.
     /// </summary>
     public static string Quote(string text)
     {
@@ -64,7 +59,9 @@ internal static partial class Quantities
             't' => 1024d * 1024 * 1024 * 1024,
             _ => 1d,
         };
-        return (long)(n * factor);
+        double bytes = n * factor;
+        if (!(bytes <= InputLimits.MaxSizeBytes)) throw new CliUsageException($"{option} {Quote(text)} is larger than 1 PiB");
+        return (long)bytes;
     }
 
     /// <summary>An ISO 8601 date or date-time; without an offset it is local time.</summary>

@@ -52,7 +52,7 @@ internal static class TraceJson
         };
         if (!double.TryParse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double value) || value <= 0 || double.IsInfinity(value))
             throw new CliUsageException($"--duration '{text}' is not a positive duration such as 10s, 500ms, 2m");
-        return TimeSpan.FromSeconds(value * scale);
+        return CliLimits.Duration(value * scale, "--duration", text);
     }
 }
 

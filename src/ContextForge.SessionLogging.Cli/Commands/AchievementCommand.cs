@@ -16,6 +16,8 @@ internal static class AchievementCommand
         var command = new Command("achievement", "Log an achievement (a verified outcome with evidence) in the current session") { type, description, evidence, sessionOption, json };
         command.SetAction(parse =>
         {
+            CliLimits.Text(parse.GetValue(type), InputLimits.MaxSessionLabelChars, "the achievement type");
+            CliLimits.Text(parse.GetValue(description), InputLimits.MaxDescriptionChars, "the description");
             var parsedEvidence = ParseEvidence(parse.GetValue(evidence) ?? []);
             var manager = context.CreateManager();
             string id = context.ResolveSession(manager, parse.GetValue(sessionOption), newestAsFallback: false)
@@ -52,11 +54,15 @@ internal static class AchievementCommand
     internal static Dictionary<string, object?> ParseEvidence(IEnumerable<string> entries)
     {
         var result = new Dictionary<string, object?>(StringComparer.Ordinal);
-        foreach (string entry in entries)
+        var list = entries.ToList();
+        CliLimits.Count(list.Count, InputLimits.MaxEvidenceEntries, "evidence entries");
+        foreach (string entry in list)
         {
             int eq = entry.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0) throw new CliUsageException($"malformed --evidence '{entry}': expected key=value");
+            if (eq <= 0) throw new CliUsageException($"malformed --evidence '{(entry.Length > 64 ? entry[..64] + "..." : entry)}': expected key=value");
             string key = entry[..eq].Trim();
+            CliLimits.Text(key, InputLimits.MaxEvidenceKeyChars, "an evidence key");
+            CliLimits.Text(entry[(eq + 1)..], InputLimits.MaxEvidenceValueChars, $"the value of evidence '{key}'");
             if (key.Length == 0 || !key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
                 throw new CliUsageException($"malformed --evidence '{entry}': the key may hold letters, digits, '_', '-' and '.'");
             if (result.ContainsKey(key)) throw new CliUsageException($"malformed --evidence: key '{key}' is given twice");

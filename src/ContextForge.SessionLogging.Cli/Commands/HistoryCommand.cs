@@ -162,7 +162,8 @@ internal sealed class HistoryFilterOptions(int defaultLimit)
         if (parse.GetValue(_since) is { } since) from = now - Quantities.Duration(since, "--since");
         if (parse.GetValue(_daysBack) is { } days)
         {
-            if (days is < 0 or > Quantities.MaxDurationDays) throw new CliUsageException($"--days-back must be 0 to {Quantities.MaxDurationDays}");
+            if (days < 0) throw new CliUsageException("--days-back must be 0 or more");
+            if (days > InputLimits.MaxDuration.TotalDays) throw new CliUsageException($"--days-back {days} is more than {InputLimits.MaxDuration.TotalDays:0} days (100 years)");
             from = Later(from, now - TimeSpan.FromDays(days));
         }
         if (parse.GetValue(_from) is { } f) from = Later(from, Quantities.Time(f, "--from"));
@@ -181,6 +182,8 @@ internal sealed class HistoryFilterOptions(int defaultLimit)
         // Operation-only criteria narrow the kinds to operations, achievement criteria to achievements.
         if ((failed || exit is not null || parse.GetValue(_command) is not null) && parse.GetValue(_keywords) is null) keywords = SessionKeywords.Terminal;
         if (achievementType is not null && parse.GetValue(_keywords) is null) keywords = SessionKeywords.Achievement;
+        foreach (var option in new[] { _session, _name, _type, _command, _cwd, _host, _achievementType })
+            CliLimits.Text(parse.GetValue(option), InputLimits.MaxFilterTextChars, option.Name);
         return new HistoryFilter
         {
             From = from,

@@ -20,6 +20,8 @@ internal static class MilestoneCommand
         command.SetAction(parse =>
         {
             string milestone = parse.GetValue(name)!;
+            if (milestone.Length > MilestoneConfig.MaxNameChars)
+                throw new CliUsageException($"malformed milestone name '{milestone[..40]}...': {milestone.Length} characters, at most {MilestoneConfig.MaxNameChars} are accepted");
             if (!MilestoneConfig.IsValidName(milestone))
                 throw new CliUsageException($"malformed milestone name '{milestone}': use letters, digits, '_', '-' and '.'");
             var evidence = AchievementCommand.ParseEvidence(parse.GetValue(data) ?? []);

@@ -27,6 +27,8 @@ internal static class RunCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            CliLimits.Text(parse.GetValue(name), InputLimits.MaxSessionLabelChars, "--name");
+            CliLimits.Text(parse.GetValue(type), InputLimits.MaxSessionLabelChars, "--type");
             string[] argv = parse.GetValue(commandLine)!;
             if (parse.GetValue(pty) && parse.GetValue(noPty)) throw new CliUsageException("--pty and --no-pty exclude each other");
             bool? forcePty = parse.GetValue(pty) ? true : parse.GetValue(noPty) ? false : null;
@@ -54,6 +56,12 @@ internal static class RunCommand
                 ? manager.Start(parse.GetValue(name), parse.GetValue(type) ?? "command")
                 : manager.Join(manager.ResolveSessionId(joinId));
             string? parentOperation = context.GetEnvironment(SessionEnvironment.ParentOperationId) is { Length: > 0 } p ? p : null;
+            if (parentOperation is not null && !Guid.TryParseExact(parentOperation, "D", out _))
+            {
+                // Another process set it: only an operation id (a UUID) is recorded, anything else is ignored.
+                context.Notice($"{SessionEnvironment.ParentOperationId} is not an operation id ({parentOperation.Length} characters); ignored");
+                parentOperation = null;
+            }
             using (session)
             {
                 CommandRunResult result;

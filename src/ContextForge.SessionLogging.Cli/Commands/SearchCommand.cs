@@ -29,8 +29,10 @@ internal static class SearchCommand
         command.SetAction(parse =>
         {
             string query = string.Join(' ', parse.GetValue(text)!);
+            CliLimits.Text(query, InputLimits.MaxSearchQueryChars, "the search query");
             var terms = HistoryQuery.SearchTerms(query);
             if (terms.Count == 0) throw new CliUsageException("search: give at least one word to find");
+            CliLimits.Count(terms.Count, InputLimits.MaxSearchTerms, "search words");
             int around = parse.GetValue(contextLines), max = parse.GetValue(maxMatches);
             if (around < 0 || max < 1) throw new CliUsageException("--context must be 0 or more and --max-matches 1 or more");
             var filter = filters.Read(parse, DateTimeOffset.UtcNow);

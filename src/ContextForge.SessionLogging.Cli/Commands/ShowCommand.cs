@@ -88,6 +88,7 @@ internal static class ShowCommand
             ?? throw new IOException($"the index names '{TerminalText.Visible(hit.File)}', which is not a journal segment of the data directory; run 'cfsession reindex'");
         var fields = OutputStream.ReadLineFields(segment, hit.LineOffset, hit.LineLength)
             ?? throw new IOException($"cannot read {hit.File} line {hit.Line}");
+        bool unreadable = false;
         foreach (var stream in OutputStream.Of(fields, index.Data.SessionDirectory(sessionId)))
         {
             if (stream.RejectedBlobReference is { } rejected)
@@ -100,23 +101,79 @@ internal static class ShowCommand
                 if (stream.Length is > 0) context.Notice($"the {stream.Stream} of {hit.OperationId} is not stored (blob missing or never written)");
                 continue;
             }
-            byte[] bytes = stream.ReadBytes();
-            if (stream.Hash is { } expected && "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes)) != expected)
+            string? hash;
+            try
+            {
+                hash = ReplayStream(context, stream, mode);
+            }
+            catch (IOException ex)
+            {
+                // A damaged blob (not zstd, truncated, or holding more than its recorded length): what was read is
+                // shown, the rest is not, and the command says so.
+                context.Notice($"the stored {stream.Stream} of {hit.OperationId} cannot be read to the end: {ex.Message} ('cfsession validate' reports it)");
+                unreadable = true;
+                continue;
+            }
+            if (stream.Hash is { } expected && hash != expected)
                 context.Notice($"warning: the stored {stream.Stream} of {hit.OperationId} does not match its recorded hash ('cfsession validate' reports it)");
-            if (mode == ReplayMode.Plain) bytes = Encoding.UTF8.GetBytes(TerminalText.Visible(AnsiText.ToPlain(Encoding.UTF8.GetString(bytes))));
-            else if (mode == ReplayMode.Visible) bytes = Encoding.UTF8.GetBytes(TerminalText.Visible(Encoding.UTF8.GetString(bytes)));
-            if (stream.Stream == JournalFields.Stderr)
-            {
-                context.Error.Profile.Out.Writer.Write(Encoding.UTF8.GetString(bytes));
-                context.Error.Profile.Out.Writer.Flush();
-            }
-            else
-            {
-                using var raw = context.OpenRawOutput();
-                raw.Write(bytes);
-                raw.Flush();
-            }
         }
-        return (int)ExitCodes.Success;
+        return unreadable ? (int)ExitCodes.DataError : (int)ExitCodes.Success;
+    }
+
+    /// <summary>The largest piece of output converted at once for the visible and plain views (cut at a newline when there is one).</summary>
+    private const int ReplayChunkBytes = 1024 * 1024;
+
+    /// <summary>
+    /// Streams one output to its console, hashing the stored bytes on the way; memory is one chunk whatever the
+    /// output's size. Returns the <c>sha256:</c> hash of the bytes read.
+    /// </summary>
+    private static string ReplayStream(CliContext context, OutputStream stream, ReplayMode mode)
+    {
+        using var input = stream.OpenRead();
+        using var hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        bool toStderr = stream.Stream == JournalFields.Stderr;
+        using var raw = toStderr ? null : context.OpenRawOutput();
+        var text = toStderr ? context.Error.Profile.Out.Writer : null;
+        var decoder = new UTF8Encoding(false, false).GetDecoder();
+        byte[] buffer = new byte[ReplayChunkBytes];
+        int held = 0;
+        while (true)
+        {
+            int read = input.ReadAtLeast(buffer.AsSpan(held), buffer.Length - held, throwOnEndOfStream: false);
+            hasher.AppendData(buffer, held, read);
+            held += read;
+            bool last = read == 0 || held < buffer.Length;
+            if (held == 0) break;
+            // Convert up to the last newline so an escape sequence on one line is never split between chunks.
+            int cut = last ? held : Array.LastIndexOf(buffer, (byte)'\n', held - 1) + 1;
+            if (cut == 0) cut = held;
+            Write(buffer.AsSpan(0, cut), flush: last);
+            Buffer.BlockCopy(buffer, cut, buffer, 0, held - cut);
+            held -= cut;
+            if (last && held == 0) break;
+        }
+        if (raw is not null) raw.Flush();
+        text?.Flush();
+        return "sha256:" + Convert.ToHexStringLower(hasher.GetHashAndReset());
+
+        void Write(ReadOnlySpan<byte> bytes, bool flush)
+        {
+            if (mode == ReplayMode.Raw && raw is not null)
+            {
+                raw.Write(bytes);
+                return;
+            }
+            char[] chars = new char[decoder.GetCharCount(bytes, flush)];
+            int n = decoder.GetChars(bytes, chars, flush);
+            string decoded = new(chars, 0, n);
+            string shown = mode switch
+            {
+                ReplayMode.Plain => TerminalText.Visible(AnsiText.ToPlain(decoded)),
+                ReplayMode.Visible => TerminalText.Visible(decoded),
+                _ => decoded,
+            };
+            if (text is not null) text.Write(shown);
+            else raw!.Write(Encoding.UTF8.GetBytes(shown));
+        }
     }
 }

@@ -16,6 +16,9 @@ internal static class StartCommand
         var command = new Command("start", "Open a session; use as: eval \"$(cfsession start --name NAME)\"") { name, type, methodology, shell };
         command.SetAction(parse =>
         {
+            CliLimits.Text(parse.GetValue(name), InputLimits.MaxSessionLabelChars, "--name");
+            CliLimits.Text(parse.GetValue(type), InputLimits.MaxSessionLabelChars, "--type");
+            CliLimits.Text(parse.GetValue(methodology), InputLimits.MaxSessionLabelChars, "--methodology");
             var manager = context.CreateManager();
             if (manager.Data.CheckWritable() is { } problem)
                 return context.Fail(ExitCodes.JournalUnavailable, $"cannot write to {manager.Data.Root}: {problem}");

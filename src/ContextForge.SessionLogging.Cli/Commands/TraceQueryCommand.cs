@@ -25,6 +25,7 @@ internal static class TraceQueryCommand
         {
             int daysBack = parse.GetValue(days);
             if (daysBack < 0) throw new CliUsageException("--days-back must be 0 or more");
+            if (daysBack > InputLimits.MaxDuration.TotalDays) throw new CliUsageException($"--days-back {daysBack} is more than {InputLimits.MaxDuration.TotalDays:0} days (100 years)");
             SessionKeywords mask;
             try
             {

@@ -28,6 +28,8 @@ internal static class TraceRecordCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            CliLimits.Text(parse.GetValue(name), InputLimits.MaxSessionLabelChars, "--name");
+            CliLimits.Text(parse.GetValue(type), InputLimits.MaxSessionLabelChars, "--type");
             string[] argv = parse.GetValue(commandLine)!;
             string path = parse.GetValue(output) is { Length: > 0 } o
                 ? Path.GetFullPath(o)

@@ -151,6 +151,18 @@ internal static class BlobStore
     }
 
     /// <summary>
+    /// Opens a resolved blob file like <see cref="OpenPath(string)"/>, but never gives more than
+    /// <paramref name="recordedLength"/> bytes (the journal's <c>output_length</c>): a blob that decodes to more (a
+    /// decompression bomb, a swapped file) fails the read with a <see cref="BlobLengthExceededException"/> as soon
+    /// as the first extra byte is decoded, so reading costs at most the recorded length, never what the file claims.
+    /// </summary>
+    public static Stream OpenPath(string blobPath, long recordedLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(recordedLength);
+        return new LengthLimitedStream(OpenPath(blobPath), recordedLength, blobPath);
+    }
+
+    /// <summary>
     /// A blob being written: bytes in, a zstd frame out to a temporary file. Compression runs off the producer's
     /// thread once the output passes one chunk (256 KiB): the producer (the capture pump, which also hashes and
     /// forwards the output) copies into pooled chunks and a compressor thread drains at most
@@ -273,6 +285,45 @@ internal static class BlobStore
         }
     }
 
+    /// <summary>Gives at most the recorded length of the inner stream; one byte more fails the read.</summary>
+    private sealed class LengthLimitedStream(Stream inner, long limit, string blobPath) : Stream
+    {
+        private long _position;
+        private readonly byte[] _probe = new byte[1];
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            long left = limit - _position;
+            if (left == 0)
+            {
+                // At the recorded length: the blob must end here.
+                if (buffer.Length > 0 && inner.Read(_probe) > 0)
+                    throw new BlobLengthExceededException(blobPath, limit);
+                return 0;
+            }
+            int read = inner.Read(buffer[..(int)Math.Min(buffer.Length, left)]);
+            _position += read;
+            return read;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+
     /// <summary>Read-only view of a decompression stream that reports a bad frame as an <see cref="IOException"/>.</summary>
     private sealed class DecodingStream(Stream inner, string blobPath) : Stream
     {
@@ -309,4 +360,12 @@ internal static class BlobStore
             base.Dispose(disposing);
         }
     }
+}
+
+/// <summary>A blob decodes to more bytes than the journal recorded for it; reading stopped at the recorded length.</summary>
+internal sealed class BlobLengthExceededException(string blobPath, long recordedLength)
+    : IOException($"blob {Path.GetFileName(blobPath)} holds more than the recorded {recordedLength} bytes; stopped reading at the recorded length")
+{
+    /// <summary>The recorded length the blob exceeds.</summary>
+    public long RecordedLength { get; } = recordedLength;
 }

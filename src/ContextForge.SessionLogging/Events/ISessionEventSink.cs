@@ -16,4 +16,11 @@ public interface ISessionEventSink
 /// <param name="Stored">Events the sink stored or forwarded.</param>
 /// <param name="Dropped">Events the sink could not store.</param>
 /// <param name="LastError">The last failure, when any event was dropped.</param>
-public sealed record SinkStatistics(string Name, long Received, long Stored, long Dropped, string? LastError);
+public sealed record SinkStatistics(string Name, long Received, long Stored, long Dropped, string? LastError)
+{
+    /// <summary>
+    /// Stored events sent with a field cut to the sink's size limit (the provider: a string over 4,096 characters,
+    /// which ETW would otherwise drop whole); the cut value ends in <c>…[truncated]</c>.
+    /// </summary>
+    public long Truncated { get; init; }
+}

@@ -224,7 +224,18 @@ internal sealed class JournalIndexer(HistoryIndex index)
                     end -= start;
                     start = 0;
                 }
-                if (end == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
+                if (end > InputLimits.MaxJournalLineBytes)
+                {
+                    // A line over the journal line limit (garbage, tampering): skipped to its newline, never held.
+                    if (!SkipOversizedLine(stream, buffer, ref bufferOffset, ref start, ref end)) break;
+                    lines++;
+                    skipped++;
+                    _result.LinesRead++;
+                    if (lines == 1) headHash = "unreadable"; // what FirstLineHash sees for a line longer than 1 MiB
+                    offset = bufferOffset + start;
+                    continue;
+                }
+                if (end == buffer.Length) Array.Resize(ref buffer, (int)Math.Min(buffer.Length * 2L, InputLimits.MaxJournalLineBytes + 1L));
                 int read = stream.Read(buffer, end, buffer.Length - end);
                 if (read == 0) break; // a torn tail stays unread until it is complete
                 _result.BytesRead += read;
@@ -250,6 +261,31 @@ internal sealed class JournalIndexer(HistoryIndex index)
             upsert.Parameters.AddWithValue("$h", headHash);
             upsert.ExecuteNonQuery();
             return added > 0 || replaced;
+        }
+    }
+
+    /// <summary>
+    /// Reads past the rest of an oversized line (the buffer holds its first <paramref name="end"/> bytes at
+    /// <paramref name="bufferOffset"/>) to its newline; on return the buffer holds what follows the newline. False
+    /// when the file ends first (the line stays unconsumed, like a torn tail).
+    /// </summary>
+    private bool SkipOversizedLine(FileStream stream, byte[] buffer, ref long bufferOffset, ref int start, ref int end)
+    {
+        long chunkOffset = bufferOffset + end;
+        while (true)
+        {
+            int read = stream.Read(buffer, 0, Math.Min(buffer.Length, 1 << 20));
+            if (read == 0) return false;
+            _result.BytesRead += read;
+            int newline = Array.IndexOf(buffer, (byte)'\n', 0, read);
+            if (newline >= 0)
+            {
+                bufferOffset = chunkOffset;
+                start = newline + 1;
+                end = read;
+                return true;
+            }
+            chunkOffset += read;
         }
     }
 

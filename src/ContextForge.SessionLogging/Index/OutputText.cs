@@ -18,20 +18,25 @@ internal sealed record OutputStream(string Stream, string? Inline, string? BlobP
 {
     public bool Exists => Inline is not null || (BlobPath is not null && File.Exists(BlobPath));
 
-    /// <summary>The exact captured bytes (inline text is valid UTF-8 by construction, so its bytes are exact; a blob is decompressed).</summary>
+    /// <summary>
+    /// The exact captured bytes, in memory (for small outputs and tests; <c>show --output</c> streams with
+    /// <see cref="OpenRead"/>). Read through <see cref="OpenRead"/>, so never more than the recorded length; the
+    /// recorded length never sizes an allocation up front.
+    /// </summary>
     public byte[] ReadBytes()
     {
-        if (Inline is not null) return Encoding.UTF8.GetBytes(Inline);
-        if (BlobPath is null) return [];
-        using var input = BlobStore.OpenPath(BlobPath);
-        using var bytes = new MemoryStream(Length is > 0 and < int.MaxValue ? (int)Length.Value : 0);
+        using var input = OpenRead();
+        using var bytes = new MemoryStream((int)Math.Clamp(Length ?? 0, 0, 1 << 20));
         input.CopyTo(bytes);
         return bytes.ToArray();
     }
 
-    /// <summary>Opens the exact bytes as a stream (a blob is streamed and decompressed, never loaded whole).</summary>
+    /// <summary>
+    /// Opens the exact bytes as a stream (a blob is streamed and decompressed, never loaded whole). A blob is read
+    /// at most to its recorded length: one byte more fails the read with <see cref="BlobLengthExceededException"/>.
+    /// </summary>
     public Stream OpenRead() => Inline is not null ? new MemoryStream(Encoding.UTF8.GetBytes(Inline), writable: false)
-        : BlobPath is not null ? BlobStore.OpenPath(BlobPath)
+        : BlobPath is not null ? (Length is { } length and >= 0 ? BlobStore.OpenPath(BlobPath, length) : BlobStore.OpenPath(BlobPath))
         : new MemoryStream([], writable: false);
 
     /// <summary>At most <paramref name="maxBytes"/> bytes decoded leniently, ANSI stripped, CRLF normalised.</summary>
@@ -42,6 +47,7 @@ internal sealed record OutputStream(string Stream, string? Inline, string? BlobP
         try
         {
             using var input = BlobStore.OpenPath(BlobPath);
+            // Bounded by maxBytes whatever the recorded length says (a tampered length never sizes an allocation).
             byte[] buffer = new byte[(int)Math.Clamp(Length ?? maxBytes, 0, maxBytes)];
             int read = input.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
             return AnsiText.ToPlain(Encoding.UTF8.GetString(buffer, 0, read));

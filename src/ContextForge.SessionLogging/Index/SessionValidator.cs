@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using ContextForge.SessionLogging.Capture;
 using ContextForge.SessionLogging.Events;
 using ContextForge.SessionLogging.Journal;
 using ContextForge.SessionLogging.Sessions;
@@ -62,6 +63,7 @@ internal static class SessionValidator
                 JournalProblemKind.TornLastLine => "torn_line",
                 JournalProblemKind.CorruptLine => "corrupt_line",
                 JournalProblemKind.HashChainBreak => "hash_chain_break",
+                JournalProblemKind.OversizedLine => "oversized_line",
                 _ => "sequence_gap",
             };
             findings.Add(new("error", kind, id, Rel(p.Path), p.Line, p.Message));
@@ -124,6 +126,11 @@ internal static class SessionValidator
             {
                 using var input = stream.OpenRead();
                 actual = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(input));
+            }
+            catch (BlobLengthExceededException ex)
+            {
+                add("error", "capture_length_mismatch", e, $"{e.GetString(JournalFields.OperationId)} {stream.Stream}: {ex.Message}");
+                continue;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

@@ -18,6 +18,11 @@ public enum JournalProblemKind
     HashChainBreak,
     /// <summary>A line's sequence number is not one more than the previous line's.</summary>
     SequenceGap,
+    /// <summary>
+    /// A line longer than the journal line limit (64 MiB; no writer produces one): never read into memory, skipped
+    /// up to the next newline, where reading continues.
+    /// </summary>
+    OversizedLine,
 }
 
 /// <summary>One fault found while reading a journal segment.</summary>
@@ -43,11 +48,14 @@ public static class JournalReader
     public const string SegmentExtension = ".jsonl";
 
     /// <summary>Reads one segment file.</summary>
-    public static JournalReadResult ReadSegment(string path)
+    public static JournalReadResult ReadSegment(string path) => ReadSegment(path, InputLimits.MaxJournalLineBytes);
+
+    /// <summary>Reads one segment file, holding at most <paramref name="maxLineBytes"/> of a line in memory.</summary>
+    internal static JournalReadResult ReadSegment(string path, int maxLineBytes)
     {
         var events = new List<SessionEvent>();
         var problems = new List<JournalProblem>();
-        ReadSegmentInto(path, events, problems);
+        ReadSegmentInto(path, events, problems, maxLineBytes);
         return new JournalReadResult(events, problems);
     }
 
@@ -59,7 +67,7 @@ public static class JournalReader
         if (Directory.Exists(sessionDirectory))
         {
             foreach (string segment in Directory.EnumerateFiles(sessionDirectory, "*" + SegmentExtension).Order(StringComparer.Ordinal))
-                ReadSegmentInto(segment, events, problems);
+                ReadSegmentInto(segment, events, problems, InputLimits.MaxJournalLineBytes);
         }
         events.Sort(static (a, b) =>
         {
@@ -71,7 +79,7 @@ public static class JournalReader
         return new JournalReadResult(events, problems);
     }
 
-    private static void ReadSegmentInto(string path, List<SessionEvent> events, List<JournalProblem> problems)
+    private static void ReadSegmentInto(string path, List<SessionEvent> events, List<JournalProblem> problems, int maxLineBytes)
     {
         FileStream stream;
         try
@@ -85,12 +93,20 @@ public static class JournalReader
         }
         using (stream)
         {
-            string previousHash = JournalLine.GenesisHash;
+            string? previousHash = JournalLine.GenesisHash;
             long previousSequence = 0;
             long lineNumber = 0;
-            foreach (var (line, complete) in ReadLines(stream))
+            foreach (var (line, complete, oversizedLength) in ReadLines(stream, maxLineBytes))
             {
                 lineNumber++;
+                if (oversizedLength > 0)
+                {
+                    problems.Add(new JournalProblem(path, lineNumber, JournalProblemKind.OversizedLine,
+                        $"line {lineNumber} is {oversizedLength} bytes{(complete ? "" : " with no newline")}, over the {maxLineBytes}-byte journal line limit: skipped, not read"));
+                    // The next line's prev cannot match a hash we never computed: start its chain check afresh.
+                    previousHash = null;
+                    continue;
+                }
                 if (!complete)
                 {
                     problems.Add(new JournalProblem(path, lineNumber, JournalProblemKind.TornLastLine,
@@ -111,7 +127,7 @@ public static class JournalReader
                     previousHash = hash;
                     continue;
                 }
-                if (prev != previousHash)
+                if (previousHash is not null && prev != previousHash)
                 {
                     problems.Add(new JournalProblem(path, lineNumber, JournalProblemKind.HashChainBreak,
                         $"line {lineNumber}: prev {Short(prev)} does not match the previous line's SHA-256 {Short(previousHash)}"));
@@ -172,35 +188,73 @@ public static class JournalReader
     private static JsonNode Required(JsonObject obj, string key) =>
         obj[key] ?? throw new FormatException($"missing \"{key}\"");
 
-    /// <summary>Splits a stream into lines without materialising the file; the last item may be incomplete.</summary>
-    private static IEnumerable<(ReadOnlyMemory<byte> Line, bool Complete)> ReadLines(Stream stream)
+    /// <summary>
+    /// Splits a stream into lines without materialising the file; the last item may be incomplete. A line longer
+    /// than <paramref name="maxLineBytes"/> is never held: its bytes are counted and dropped up to the next newline,
+    /// and it comes back empty with its length as <c>OversizedLength</c>. Memory: at most maxLineBytes + 64 KiB.
+    /// </summary>
+    internal static IEnumerable<(ReadOnlyMemory<byte> Line, bool Complete, long OversizedLength)> ReadLines(Stream stream, int maxLineBytes)
     {
-        byte[] buffer = new byte[64 * 1024];
+        const int ReadChunk = 64 * 1024;
+        byte[] buffer = new byte[Math.Min(ReadChunk, maxLineBytes + 1)];
         int start = 0, end = 0;
         while (true)
         {
             int newline = Array.IndexOf(buffer, (byte)'\n', start, end - start);
             if (newline >= 0)
             {
-                yield return (buffer.AsMemory(start, newline - start), true);
+                if (newline - start > maxLineBytes)
+                {
+                    yield return (ReadOnlyMemory<byte>.Empty, true, newline - start);
+                }
+                else
+                {
+                    yield return (buffer.AsMemory(start, newline - start), true, 0);
+                }
                 start = newline + 1;
                 continue;
             }
-            // No newline in what we hold: compact, grow if the line is longer than the buffer, read more.
+            // No newline in what we hold: compact, grow (up to the limit) if the line is longer than the buffer, read more.
             if (start > 0)
             {
                 Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
                 end -= start;
                 start = 0;
             }
-            if (end == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
-            int read = stream.Read(buffer, end, buffer.Length - end);
-            if (read == 0)
+            if (end > maxLineBytes)
             {
-                if (end > start) yield return (buffer.AsMemory(start, end - start), false);
+                // Over the limit with no newline yet: skip to the next newline without keeping the bytes.
+                long skipped = end;
+                end = 0;
+                while (true)
+                {
+                    int read = stream.Read(buffer, 0, buffer.Length);
+                    if (read == 0)
+                    {
+                        yield return (ReadOnlyMemory<byte>.Empty, false, skipped);
+                        yield break;
+                    }
+                    int nl = Array.IndexOf(buffer, (byte)'\n', 0, read);
+                    if (nl < 0)
+                    {
+                        skipped += read;
+                        continue;
+                    }
+                    yield return (ReadOnlyMemory<byte>.Empty, true, skipped + nl);
+                    start = nl + 1;
+                    end = read;
+                    break;
+                }
+                continue;
+            }
+            if (end == buffer.Length) Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, maxLineBytes + 1L));
+            int n = stream.Read(buffer, end, buffer.Length - end);
+            if (n == 0)
+            {
+                if (end > start) yield return (buffer.AsMemory(start, end - start), false, 0);
                 yield break;
             }
-            end += read;
+            end += n;
         }
     }
 }

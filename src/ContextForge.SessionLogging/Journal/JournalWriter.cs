@@ -88,6 +88,8 @@ internal sealed class JournalWriter : ISessionEventSink, IDisposable
                 WriteLine(_json, sessionEvent, sequence, SegmentName, _previousHash);
                 _json.Flush();
                 int lineLength = _buffer.WrittenCount;
+                if (lineLength > InputLimits.MaxJournalLineBytes)
+                    throw new IOException($"{sessionEvent.Name} event of {lineLength} bytes is over the {InputLimits.MaxJournalLineBytes}-byte journal line limit; not written");
                 _buffer.GetSpan(1)[0] = (byte)'\n';
                 _buffer.Advance(1);
                 Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];

@@ -19,7 +19,11 @@ internal static class MilestoneConfig
         byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            if (file.Length > InputLimits.MaxConfigFileBytes)
+                return ([], $"{path}: larger than {InputLimits.MaxConfigFileBytes} bytes ({file.Length}); no milestones are checked");
+            bytes = new byte[file.Length];
+            file.ReadExactly(bytes);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -68,9 +72,10 @@ internal static class MilestoneConfig
         {
             int line = index < lines.Count ? lines[index] : 1;
             index++;
+            if (index > InputLimits.MaxMilestones) throw new MilestoneConfigException(line, $"more than {InputLimits.MaxMilestones} milestones");
             if (rule.ValueKind != JsonValueKind.Object) throw new MilestoneConfigException(line, "each milestone must be an object");
             string name = RequiredString(rule, "name", line);
-            if (!IsValidName(name)) throw new MilestoneConfigException(line, $"milestone name '{name}' may hold only letters, digits, '_', '-' and '.'");
+            if (!IsValidName(name)) throw new MilestoneConfigException(line, $"milestone name '{(name.Length > 100 ? name[..100] + "..." : name)}' must be 1-{MaxNameChars} letters, digits, '_', '-' and '.'");
             if (result.Any(r => r.Name == name)) throw new MilestoneConfigException(line, $"milestone '{name}' is defined twice");
             string kindText = RequiredString(rule, "kind", line);
             MilestoneKind kind = kindText switch
@@ -94,15 +99,22 @@ internal static class MilestoneConfig
                     throw new MilestoneConfigException(line, $"milestone '{name}': \"count\" must be a whole number of at least 1");
             }
             string? achievementType = kind == MilestoneKind.Achievements ? OptionalString(rule, "achievement_type", line) : null;
+            if (achievementType is { Length: > InputLimits.MaxSessionLabelChars })
+                throw new MilestoneConfigException(line, $"milestone '{name}': \"achievement_type\" is longer than {InputLimits.MaxSessionLabelChars} characters");
             string description = OptionalString(rule, "description", line) ?? string.Empty;
+            if (description.Length > InputLimits.MaxMilestoneDescriptionChars)
+                throw new MilestoneConfigException(line, $"milestone '{name}': \"description\" is longer than {InputLimits.MaxMilestoneDescriptionChars} characters");
             result.Add(new MilestoneDefinition(name, kind, scope, count, achievementType, description, line));
         }
         _ = path;
         return result;
     }
 
+    /// <summary>The longest milestone name.</summary>
+    public const int MaxNameChars = 100;
+
     public static bool IsValidName(string name) =>
-        name.Length is > 0 and <= 100 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.') && name[0] != '.';
+        name.Length is > 0 and <= MaxNameChars && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.') && name[0] != '.';
 
     private static string RequiredString(JsonElement rule, string property, int line) =>
         OptionalString(rule, property, line) is { Length: > 0 } s ? s : throw new MilestoneConfigException(line, $"a milestone needs a \"{property}\" string");

@@ -109,6 +109,8 @@ public sealed class SessionManager
     public string ResolveSessionId(string idOrPrefix)
     {
         string wanted = idOrPrefix.Trim().ToLowerInvariant();
+        if (wanted.Length > InputLimits.MaxSessionIdChars)
+            throw new SessionNotFoundException(idOrPrefix[..Math.Min(idOrPrefix.Length, 40)], $"'{idOrPrefix[..40]}...' ({idOrPrefix.Length} characters) is not a session id or id prefix (at most {InputLimits.MaxSessionIdChars} characters)");
         if (DataDirectory.IsValidSessionId(wanted))
         {
             return Directory.Exists(Data.SessionDirectory(wanted)) ? wanted : throw new SessionNotFoundException(idOrPrefix);

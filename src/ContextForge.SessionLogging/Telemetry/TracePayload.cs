@@ -51,20 +51,43 @@ internal static class TracePayload
         return (string.IsNullOrEmpty(sessionId) ? null : sessionId, result);
     }
 
-    /// <summary>Decodes the <c>Fields</c> JSON object with its <c>FieldTypes</c> tags.</summary>
+    /// <summary>The field that replaces an event's fields when its <c>Fields</c> JSON cannot be decoded within the limits.</summary>
+    public const string FieldsErrorField = "fields_error";
+
+    /// <summary>
+    /// Decodes the <c>Fields</c> JSON object with its <c>FieldTypes</c> tags. Another process wrote it, so it is
+    /// bounded (<see cref="InputLimits.MaxTraceFieldsChars"/> characters, depth <see cref="InputLimits.MaxTraceFieldsDepth"/>,
+    /// <see cref="InputLimits.MaxTraceFieldCount"/> fields) and never throws: JSON over a limit, malformed JSON or a
+    /// value that does not match its tag gives one field, <c>fields_error</c>, saying why, and the event is kept.
+    /// </summary>
     public static IEnumerable<KeyValuePair<string, object?>> DecodeFields(string json, string types)
     {
-        string[] tags = types.Length == 0 ? [] : types.Split(',');
-        using var doc = JsonDocument.Parse(json);
-        var list = new List<KeyValuePair<string, object?>>();
-        int i = 0;
-        foreach (var property in doc.RootElement.EnumerateObject())
+        if (json.Length > InputLimits.MaxTraceFieldsChars)
+            return [new(FieldsErrorField, $"Fields JSON of {json.Length} characters is over the {InputLimits.MaxTraceFieldsChars}-character limit; not decoded")];
+        if (types.Length > InputLimits.MaxTraceFieldsChars)
+            return [new(FieldsErrorField, $"FieldTypes of {types.Length} characters is over the {InputLimits.MaxTraceFieldsChars}-character limit; not decoded")];
+        try
         {
-            string tag = i < tags.Length ? tags[i] : UnifiedFieldEncoder.String;
-            list.Add(new(property.Name, DecodeValue(property.Value, tag)));
-            i++;
+            string[] tags = types.Length == 0 ? [] : types.Split(',', InputLimits.MaxTraceFieldCount + 1);
+            using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = InputLimits.MaxTraceFieldsDepth });
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                return [new(FieldsErrorField, $"Fields is a JSON {doc.RootElement.ValueKind.ToString().ToLowerInvariant()}, not an object; not decoded")];
+            var list = new List<KeyValuePair<string, object?>>();
+            int i = 0;
+            foreach (var property in doc.RootElement.EnumerateObject())
+            {
+                if (i == InputLimits.MaxTraceFieldCount)
+                    return [new(FieldsErrorField, $"Fields holds more than {InputLimits.MaxTraceFieldCount} fields; not decoded")];
+                string tag = i < tags.Length ? tags[i] : UnifiedFieldEncoder.String;
+                list.Add(new(property.Name, DecodeValue(property.Value, tag)));
+                i++;
+            }
+            return list;
         }
-        return list;
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or OverflowException)
+        {
+            return [new(FieldsErrorField, $"Fields cannot be decoded: {ex.Message}")];
+        }
     }
 
     private static object? DecodeValue(JsonElement value, string tag)

@@ -112,8 +112,34 @@ internal static class UnifiedFieldEncoder
     public const string String = "string", Int64 = "int64", UInt64 = "uint64", Double = "double", Boolean = "bool",
         DateTime = "datetime", Guid = "guid", Null = "null";
 
+    /// <summary>The field added last when string values were cut to fit the provider's size limit.</summary>
+    public const string TruncatedField = "fields_truncated";
+
+    /// <summary>
+    /// The provider form of <paramref name="fields"/>, at most <see cref="InputLimits.MaxProviderFieldsChars"/>
+    /// characters of JSON (an event over ETW's 64 KB is dropped silently): when longer, string values are cut to
+    /// <see cref="InputLimits.MaxProviderStringChars"/> (ending in <see cref="InputLimits.TruncationMarker"/>) and
+    /// <c>fields_truncated: true</c> is added; when still longer, the fields are replaced by
+    /// <c>{"fields_truncated": true, "field_count": N}</c>. The journal keeps every field whole.
+    /// </summary>
     public static (int Count, string Json, string Types) Encode(IEnumerable<KeyValuePair<string, object?>>? fields)
     {
+        var list = fields?.ToList();
+        var whole = EncodeList(list, cut: false);
+        if (whole.Json.Length <= InputLimits.MaxProviderFieldsChars) return whole;
+        var cut = EncodeList(list, cut: true);
+        if (cut.Json.Length <= InputLimits.MaxProviderFieldsChars) return cut;
+        return EncodeList([new(TruncatedField, true), new("field_count", (long)whole.Count)], cut: false);
+    }
+
+    /// <summary>Cuts a string to <paramref name="max"/> characters, the last ones being <see cref="InputLimits.TruncationMarker"/>.</summary>
+    public static string Fit(string value, int max = InputLimits.MaxProviderStringChars) =>
+        value.Length <= max ? value : string.Concat(value.AsSpan(0, max - InputLimits.TruncationMarker.Length), InputLimits.TruncationMarker);
+
+    private static (int Count, string Json, string Types) EncodeList(List<KeyValuePair<string, object?>>? fields, bool cut)
+    {
+        if (cut && fields is not null)
+            fields = [.. fields.Select(f => f.Value is string s ? new KeyValuePair<string, object?>(f.Key, Fit(s)) : f), new(TruncatedField, true)];
         var buffer = new ArrayBufferWriter<byte>(256);
         var types = new StringBuilder();
         int count = 0;
