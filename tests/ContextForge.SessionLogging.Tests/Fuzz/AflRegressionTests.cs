@@ -134,6 +134,19 @@ public sealed class AflRegressionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_parse_error_with_a_choice_list_is_one_line()
+    {
+        var result = await InProcessCli.RunAsync(_dir.Path, null, "history", "--group-by", "se");
+        Assert.Equal(64, result.ExitCode);
+        string stderr = result.Stderr.TrimEnd('\n');
+        Assert.DoesNotContain('\n', stderr);
+        Assert.StartsWith("cfsession: Argument 'se' not recognized. Must be one of: 'correlation'", stderr, StringComparison.Ordinal);
+        Assert.EndsWith("(see 'cfsession --help')", stderr, StringComparison.Ordinal);
+        var token = await InProcessCli.RunAsync(_dir.Path, null, "history", "x\u001b[2J");
+        Assert.Contains("x\\u001b[2J", token.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_session_argument_with_a_newline_is_escaped_in_the_one_line_error()
     {
         var result = await InProcessCli.RunAsync(_dir.Path, null, "show", "abc\ncfsession: forged");
