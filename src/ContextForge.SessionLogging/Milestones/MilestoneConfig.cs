@@ -40,7 +40,7 @@ internal static class MilestoneConfig
         catch (InvalidOperationException ex)
         {
             // A \ud800 escape without its low surrogate in a property name or string: System.Text.Json throws
-            // InvalidOperationException on reading it (the milestones-config fuzz target).
+            // InvalidOperationException on reading it (found by scripts/fuzz-afl.sh, target milestones-config).
             return ([], $"{path}:1: a string holds an invalid \\u escape ({Events.PrintableText.Escape(ex.Message)})");
         }
         catch (JsonException ex)
@@ -55,7 +55,7 @@ internal static class MilestoneConfig
     internal static IReadOnlyList<MilestoneDefinition> Parse(byte[] bytes, string path)
     {
         // Invalid UTF-8 inside a string made GetString() throw InvalidOperationException out of Load: every
-        // command that reads milestones.json exited 70 (the milestones-config fuzz target).
+        // command that reads milestones.json exited 70 (covered by the milestones-config fuzz target).
         if (!System.Text.Unicode.Utf8.IsValid(bytes))
         {
             char[] scratch = new char[bytes.Length];

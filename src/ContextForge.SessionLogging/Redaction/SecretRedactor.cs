@@ -144,7 +144,7 @@ internal sealed class SecretRedactor
         }
         catch (RedactionConfigException ex) when (Events.PrintableText.Escape(ex.Message) != ex.Message)
         {
-            // A pattern name such as "a\nb" was quoted with its raw newline (the redaction-config fuzz target).
+            // A pattern name such as "a\nb" was quoted with its raw newline (covered by the redaction-config fuzz target).
             throw new RedactionConfigException(Events.PrintableText.Escape(ex.Message));
         }
         catch (InvalidOperationException ex)
