@@ -146,6 +146,19 @@ public sealed class AflRegressionTests : IDisposable
         Assert.Contains("x\\u001b[2J", token.Stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(37)]
+    [InlineData(39)]
+    [InlineData(41)]
+    public async Task A_session_argument_of_37_to_40_characters_is_exit_66_not_70(int length)
+    {
+        string id = new('a', length);
+        var result = await InProcessCli.RunAsync(_dir.Path, null, "inspect", id);
+        Assert.Equal(66, result.ExitCode);
+        string shown = length > 40 ? new string('a', 40) + "..." : id;
+        Assert.Equal($"cfsession: '{shown}' ({length} characters) is not a session id or id prefix (at most 36 characters)", result.Stderr.Trim());
+    }
+
     [Fact]
     public async Task A_session_argument_with_a_newline_is_escaped_in_the_one_line_error()
     {
