@@ -2,14 +2,16 @@
 # Crash safety with real processes: SIGKILLs 'cfsession run' at random points while its child prints, many times,
 # interleaved with runs that complete (acknowledged: 'run' returned). Then checks, with cfsession and with an
 # independent reader (python), that every journal still reads, at most the last line of a segment is torn,
-# nothing acknowledged is missing, no integrity check fails, validate reports and reindex rebuilds.
+# nothing acknowledged is missing, no integrity check fails, validate reports and reindex rebuilds. And that the kills
+# are detected at once: every session a killed run owned is "abandoned" (not "open"), the shared session from
+# 'cfsession start' stays "open", and every operation started but never captured is an "interrupted_operation".
 #
 #   scripts/crash-test.sh [--kills N] [--soak] [--keep]
 #     --kills N   how many SIGKILLs (default 200, about 2-3 minutes on 2 cores)
 #     --soak      1000 kills
 #     --keep      keep the data directory and print its path
-# Prints one summary line "crash-test: kills=... acknowledged_runs=... acknowledged_lines=... lost=0 integrity_failures=0 ..."
-# and exits 1 if anything acknowledged is lost or an integrity check fails.
+# Prints one summary line "crash-test: kills=... acknowledged_runs=... acknowledged_lines=... lost=0 integrity_failures=0 ...
+# misdetected=0 ..." and exits 1 if anything acknowledged is lost, an integrity check fails or a kill is misdetected.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kills=200 keep=0
@@ -61,14 +63,17 @@ cf sessions --limit 0 --json >"$work/sessions.json" 2>/dev/null
 reindex_rc=0; cf reindex >/dev/null 2>&1 || reindex_rc=$?
 
 set +e
-python3 - "$data" "$kills" "$ack_runs" "$ack_lines_per_run" "$elapsed_s" "$reindex_rc" "$work/validate.json" "$work/sessions.json" <<'PY'
+python3 - "$data" "$kills" "$ack_runs" "$ack_lines_per_run" "$elapsed_s" "$reindex_rc" "$work/validate.json" "$work/sessions.json" "$shared" <<'PY'
 import glob, hashlib, json, os, sys
 data, kills, ack_runs, per_run, elapsed, reindex_rc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], int(sys.argv[6])
+shared = sys.argv[9]
 validate = json.load(open(sys.argv[7]))
 sessions = json.load(open(sys.argv[8]))
 segments = glob.glob(os.path.join(data, "sessions", "*", "*.jsonl"))
 torn = unreadable = chain_breaks = 0
 acked = {}
+started, captured = {}, set()            # operation id -> session; operation ids with a capture
+lifetime, ended = {}, set()              # session -> session_lifetime; sessions with SessionEnd
 for seg in segments:
     raw = open(seg, "rb").read()
     lines = raw.split(b"\n")
@@ -83,6 +88,11 @@ for seg in segments:
             unreadable += 1; continue
         if e.get("prev") != prev: chain_breaks += 1
         prev = hashlib.sha256(line).hexdigest()
+        name = e.get("event")
+        if name == "OperationStarted": started[e.get("operation_id")] = e.get("session_id")
+        if name in ("TerminalCapture", "TerminalCaptureFailed"): captured.add(e.get("operation_id"))
+        if name == "SessionStart": lifetime[e.get("session_id")] = e.get("session_lifetime")
+        if name == "SessionEnd": ended.add(e.get("session_id"))
         out = e.get("output")
         if e.get("event") == "TerminalCapture" and isinstance(out, str) and out.startswith("ack "):
             acked[out] = acked.get(out, 0) + 1
@@ -96,10 +106,18 @@ for f in validate.get("findings", []):
 integrity = unreadable + chain_breaks + sum(kinds.get(k, 0) for k in ("corrupt_line", "hash_chain_break", "sequence_gap", "capture_hash_mismatch", "capture_output_missing"))
 status = {}
 for s in sessions: status[s["status"]] = status.get(s["status"], 0) + 1
+# Detection: every process is gone now, so a session a run owned and never ended must be abandoned, the shared one
+# from 'start' open, and every operation without a capture interrupted. Anything else is a misdetection.
+interrupted = sum(1 for op in started if op not in captured)
+misdetected = abs(interrupted - kinds.get("interrupted_operation", 0))
+for s in sessions:
+    sid = s["session_id"]
+    want = "open" if sid == shared else "ended" if sid in ended else "abandoned" if lifetime.get(sid) == "process" else None
+    if want is not None and s["status"] != want: misdetected += 1
 print(f"crash-test: kills={kills} acknowledged_runs={ack_runs} acknowledged_lines={ack_runs * per_run} lost={lost_runs * per_run} "
       f"duplicates={duplicates} integrity_failures={integrity} segments={len(segments)} torn_last_lines={torn} "
-      f"validate_findings={json.dumps(kinds, sort_keys=True)} sessions={json.dumps(status, sort_keys=True)} reindex_exit={reindex_rc} seconds={elapsed}")
-sys.exit(0 if lost_runs == 0 and integrity == 0 and duplicates == 0 and reindex_rc == 0 and torn == kinds.get("torn_line", 0) else 1)
+      f"validate_findings={json.dumps(kinds, sort_keys=True)} sessions={json.dumps(status, sort_keys=True)} interrupted_operations={interrupted} misdetected={misdetected} reindex_exit={reindex_rc} seconds={elapsed}")
+sys.exit(0 if lost_runs == 0 and integrity == 0 and duplicates == 0 and reindex_rc == 0 and torn == kinds.get("torn_line", 0) and misdetected == 0 else 1)
 PY
 rc=$?
 rm -rf "$work"

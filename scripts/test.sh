@@ -20,6 +20,12 @@ if ! dotnet build benchmarks/ContextForge.SessionLogging.Benchmarks -c Release -
   echo "benchmarks: build failed"
   status=1
 fi
+# Overload, small version (200k lines, a 20 MB line, a 32 MB child, the cap): exact storage and bounded peak RSS.
+# The 1 GiB child runs only with 'scripts/overload-test.sh --soak'.
+if ! bash scripts/overload-test.sh --ci; then
+  echo "overload: failed"
+  status=1
+fi
 # Coverage-guided fuzzing (afl++ + SharpFuzz), bounded: every target ~10 s; a crash fails the run.
 fuzz_log="$(mktemp)"
 if ! bash scripts/fuzz-afl.sh --seconds "${CFSESSION_FUZZ_SECONDS:-10}" >"$fuzz_log" 2>&1; then

@@ -7,14 +7,16 @@ namespace ContextForge.SessionLogging.Tracing;
 /// <summary>
 /// What the provider emits for a journal event, in the trace reader's form (snake_case fields): the same
 /// conversions the provider sink applies (a capture's duration as whole milliseconds, stdout and stderr lengths
-/// summed, an achievement's evidence as its number of keys). Verification compares a trace event with this.
+/// summed, an achievement's evidence as its number of keys, a string over the provider's limit cut with the
+/// truncation marker). Verification compares a trace event with this.
 /// </summary>
 internal static class ProviderProjection
 {
     /// <summary>The fields the provider writes for <paramref name="journal"/>, or null for an event it does not emit.</summary>
     public static JsonObject? ExpectedFields(SessionEvent journal)
     {
-        string? S(string f) => journal.GetString(f);
+        // The provider sink cuts every string to InputLimits.MaxProviderStringChars (ETW drops an event over 64 KB).
+        string? S(string f) => journal.GetString(f) is { } value ? Telemetry.UnifiedFieldEncoder.Fit(value) : null;
         switch (journal.Name)
         {
             case SessionEventNames.SessionStart:

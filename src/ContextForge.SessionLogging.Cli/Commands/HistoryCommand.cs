@@ -104,7 +104,7 @@ internal static class HistoryCommand
             };
             double? duration = e.Fields[JournalFields.DurationMs] is JsonValue dv && dv.TryGetValue(out double d) ? d : null;
             table.AddRow(TerminalText.Of(e.Timestamp.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)), TerminalText.Of(e.SessionId[..8]),
-                TerminalText.Of(ShortName(e.Name)), TerminalText.Of(what), new Markup(exitMarkup), TerminalText.Of(duration is { } dd ? Format.Duration(dd) : "-"),
+                TerminalText.Of(Label(e)), TerminalText.Of(what), new Markup(exitMarkup), TerminalText.Of(duration is { } dd ? Format.Duration(dd) : "-"),
                 TerminalText.Of(Str(e, JournalFields.Cwd) ?? ""));
         }
         context.Output.Write(table);
@@ -113,9 +113,14 @@ internal static class HistoryCommand
     /// <summary>The exit column: green 0, red non-zero, red "failed" for an in-process capture that threw, "-" otherwise.</summary>
     internal static string ExitMarkup(IndexedEvent e)
     {
+        // An operation without its capture: running ("…"), or interrupted with its exit code unknown ("?").
+        if (e.Name == SessionEventNames.OperationStarted) return e.OperationStatus == "interrupted" ? "[yellow]?[/]" : "…";
         long? exit = e.Fields[JournalFields.ExitCode] is JsonValue xv && xv.TryGetValue(out long x) ? x : null;
         return e.Name == SessionEventNames.TerminalCaptureFailed ? "[red]failed[/]" : exit is null ? "-" : exit == 0 ? "[green]0[/]" : $"[red]{exit}[/]";
     }
+
+    /// <summary>The event column: the short name, and for an operation without its capture "op interrupted" or "op running".</summary>
+    internal static string Label(IndexedEvent e) => e.Name == SessionEventNames.OperationStarted ? "op " + e.OperationStatus : ShortName(e.Name);
 
     /// <summary>Short event labels keep the table readable in 80 columns.</summary>
     internal static string ShortName(string eventName) => eventName switch

@@ -34,6 +34,7 @@ internal static class SessionsCommand
                     ["operation_count"] = s.OperationCount,
                     ["achievement_count"] = s.AchievementCount,
                     ["last_exit_code"] = s.LastExitCode,
+                    ["interrupted_operation_count"] = s.InterruptedOperationCount,
                 }).ToArray());
                 context.WriteRaw(array.ToJsonString(CliJson.Indented) + Environment.NewLine);
                 return (int)ExitCodes.Success;
@@ -52,7 +53,8 @@ internal static class SessionsCommand
                 string exit = s.LastExitCode is null ? "-" : s.LastExitCode == 0 ? "[green]0[/]" : $"[red]{s.LastExitCode}[/]";
                 table.AddRow(new Text(s.SessionId[..8]), new Text(s.Name), new Text(s.StartTime is { } t ? Format.Time(SessionManager.FormatTime(t)) : "-"),
                     new Text(s.DurationMs is { } d ? Format.Duration(d) : "-"), new Text(s.OperationCount.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-                    new Text(s.AchievementCount.ToString(System.Globalization.CultureInfo.InvariantCulture)), new Markup(exit), new Text(s.Status));
+                    new Text(s.AchievementCount.ToString(System.Globalization.CultureInfo.InvariantCulture)), new Markup(exit),
+                    new Text(s.InterruptedOperationCount > 0 ? $"{s.Status} ({s.InterruptedOperationCount.ToString(System.Globalization.CultureInfo.InvariantCulture)} interrupted)" : s.Status));
             }
             context.Output.Write(table);
             return (int)ExitCodes.Success;

@@ -36,7 +36,10 @@ internal static class ShowCommand
             if (parse.GetValue(output) is { } operation) return Replay(context, index, id, operation, mode);
             if (mode != ReplayMode.Visible) throw new CliUsageException("--plain and --raw go with --output OPERATION");
             var row = HistoryQuery.Session(index, id);
-            var events = HistoryQuery.SessionEvents(index, id);
+            var all = HistoryQuery.SessionEvents(index, id);
+            // An OperationStarted is shown only while its capture is missing (running, or interrupted).
+            var captured = all.Where(e => e.Name is SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed).Select(e => e.OperationId).ToHashSet(StringComparer.Ordinal);
+            var events = all.Where(e => e.Name != SessionEventNames.OperationStarted || !captured.Contains(e.OperationId)).ToList();
             if (parse.GetValue(json))
             {
                 context.WriteRaw(new JsonObject
@@ -46,6 +49,7 @@ internal static class ShowCommand
                     ["session_name"] = row?.Name,
                     ["session_type"] = row?.Type,
                     ["status"] = row?.Status,
+                    ["interrupted_operation_count"] = row?.InterruptedOperationCount,
                     ["start_time"] = row?.StartTime is { } st ? Sessions.SessionManager.FormatTime(st) : null,
                     ["end_time"] = row?.EndTime is { } et ? Sessions.SessionManager.FormatTime(et) : null,
                     ["duration_ms"] = row?.DurationMs,
@@ -67,7 +71,7 @@ internal static class ShowCommand
                     : e.Fields[JournalFields.OperationName]?.ToString() ?? e.Fields[JournalFields.SessionName]?.ToString() ?? "";
                 double? duration = e.Name is SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed && e.Fields[JournalFields.DurationMs] is JsonValue dv && dv.TryGetValue(out double dd) ? dd : null;
                 long length = (e.Fields[JournalFields.OutputLength] is JsonValue ol && ol.TryGetValue(out long l1) ? l1 : 0) + (e.Fields[JournalFields.StderrLength] is JsonValue sl && sl.TryGetValue(out long l2) ? l2 : 0);
-                table.AddRow(TerminalText.Of(at), TerminalText.Of(HistoryCommand.ShortName(e.Name)), TerminalText.Of(e.OperationId is { } op ? op[..8] : ""), TerminalText.Of(what), new Markup(exitMarkup),
+                table.AddRow(TerminalText.Of(at), TerminalText.Of(HistoryCommand.Label(e)), TerminalText.Of(e.OperationId is { } op ? op[..8] : ""), TerminalText.Of(what), new Markup(exitMarkup),
                     TerminalText.Of(duration is { } du ? Format.Duration(du) : "-"), TerminalText.Of(e.Fields.ContainsKey(JournalFields.IntegrityHash) ? Format.Bytes(length) : ""));
             }
             context.Output.Write(table);

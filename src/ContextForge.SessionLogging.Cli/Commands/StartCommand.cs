@@ -23,7 +23,7 @@ internal static class StartCommand
             if (manager.Data.CheckWritable() is { } problem)
                 return context.Fail(ExitCodes.JournalUnavailable, $"cannot write to {manager.Data.Root}: {problem}");
             string? parent = context.GetEnvironment(SessionEnvironment.SessionId);
-            using var session = manager.Start(parse.GetValue(name), parse.GetValue(type), parse.GetValue(methodology), string.IsNullOrEmpty(parent) ? null : parent);
+            using var session = manager.Start(parse.GetValue(name), parse.GetValue(type), parse.GetValue(methodology), string.IsNullOrEmpty(parent) ? null : parent, detached: true);
             // Started here, ended by `cfsession end`: this process must not end it on dispose.
             session.Detach();
             context.WriteRaw(ExportLine(parse.GetValue(shell)!, session.Id) + Environment.NewLine);

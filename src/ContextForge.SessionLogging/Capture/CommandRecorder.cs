@@ -43,7 +43,27 @@ internal static class CommandRecorder
             [SessionEnvironment.TraceParent] = TraceParent(session.Id, operationId),
         };
         var spec = command with { Environment = env };
+        var argumentRedactions = new Redaction.RedactionTally();
+        var recordedArguments = session.Redactor is null ? command.Arguments : Redaction.FieldRedaction.Arguments(command.Program, command.Arguments, argumentRedactions);
+        string recordedCommandLine = CommandSpec.CommandLineOf(command.Program, recordedArguments);
         var start = DateTimeOffset.UtcNow;
+        // Before the child starts: if this process dies before the capture is journaled, the operation is still on
+        // record, and readers show it as interrupted once this process is provably gone. Under run's group commit
+        // this is a write() without its own fsync (it survives SIGKILL; the capture's fsync covers it).
+        var started = new JsonObject
+        {
+            [JournalFields.OperationId] = operationId,
+            [JournalFields.OperationName] = recordedCommandLine,
+            [JournalFields.OperationKind] = "command",
+            [JournalFields.CorrelationId] = session.Id,
+        };
+        if (parentOperationId is not null) started[JournalFields.ParentOperationId] = parentOperationId;
+        started[JournalFields.StartTime] = SessionManager.FormatTime(start);
+        started[JournalFields.Command] = command.Program;
+        started[JournalFields.Arguments] = new JsonArray(recordedArguments.Select(a => (JsonNode?)JsonValue.Create(a)).ToArray());
+        started[JournalFields.Cwd] = command.WorkingDirectory;
+        started[JournalFields.Provenance] = Provenance.Capture(session.ToolName, command.WorkingDirectory);
+        session.Emit(SessionEventNames.OperationStarted, start, EventLevel.Informational, SessionKeywords.Terminal, started, argumentRedactions);
         long startTimestamp = Stopwatch.GetTimestamp();
         CommandOutcome outcome;
         string? startError = null;
@@ -60,9 +80,6 @@ internal static class CommandRecorder
         double durationMs = Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds;
         var end = start + TimeSpan.FromMilliseconds(durationMs);
 
-        var argumentRedactions = new Redaction.RedactionTally();
-        var recordedArguments = session.Redactor is null ? command.Arguments : Redaction.FieldRedaction.Arguments(command.Program, command.Arguments, argumentRedactions);
-        string recordedCommandLine = CommandSpec.CommandLineOf(command.Program, recordedArguments);
         var fields = new JsonObject
         {
             [JournalFields.OperationId] = operationId,

@@ -54,5 +54,7 @@ public static class JournalFields
     public const string TraceId = "trace_id";
     public const string SpanId = "span_id";
     public const string ParentSpanId = "parent_span_id";
+    public const string SessionLifetime = "session_lifetime";
+    public const string OperationStatus = "operation_status";
 #pragma warning restore CS1591
 }

@@ -13,6 +13,11 @@ public static class SessionEventNames
     public const string TerminalCaptureFailed = "TerminalCaptureFailed";
     /// <summary>An achievement (a verified outcome with evidence) was logged.</summary>
     public const string AchievementLogged = "AchievementLogged";
+    /// <summary>
+    /// Journal only (not a provider event): <c>cfsession run</c> is about to start a command. Its TerminalCapture
+    /// (same <c>operation_id</c>) completes it; one without a capture whose writer is gone was interrupted.
+    /// </summary>
+    public const string OperationStarted = "OperationStarted";
 
     /// <summary>
     /// Maps the spellings trace decoders use for Start/Stop-opcode events (<c>Session/Start</c>) back to the

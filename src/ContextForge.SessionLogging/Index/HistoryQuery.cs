@@ -47,8 +47,17 @@ internal sealed record IndexedEvent(long Id, string SessionId, string File, long
             ["seq"] = Sequence,
         };
         foreach (var (key, value) in Fields) o[key] = value?.DeepClone();
+        if (Name == SessionEventNames.OperationStarted)
+        {
+            // Listed only while its capture is missing: running, or interrupted (its process is gone); exit code unknown.
+            o[JournalFields.OperationStatus] = OperationStatus;
+            o[JournalFields.ExitCode] = null;
+        }
         return o;
     }
+
+    /// <summary>Of an OperationStarted without a capture: "interrupted" when the process that ran it is provably gone, else "running".</summary>
+    public string OperationStatus => ProcessLiveness.Check(Fields[JournalFields.Provenance]) == WriterState.Dead ? "interrupted" : "running";
 
     public SessionEvent ToSessionEvent(Guid activityId) =>
         new(Name, Timestamp, SessionId, activityId, Level, Keywords, (JsonObject)Fields.DeepClone()) { Sequence = Sequence, Segment = Path.GetFileNameWithoutExtension(File) };
@@ -57,13 +66,13 @@ internal sealed record IndexedEvent(long Id, string SessionId, string File, long
 /// <summary>One session row of the index.</summary>
 internal sealed record IndexedSession(string SessionId, string Name, string Type, string? ParentSessionId, string? Host, DateTimeOffset? StartTime,
     DateTimeOffset? EndTime, DateTimeOffset? LastEventTime, double? DurationMs, string Status, long OperationCount, long FailedOperationCount,
-    long AchievementCount, long? LastExitCode, Guid ActivityId);
+    long AchievementCount, long? LastExitCode, Guid ActivityId, long InterruptedOperationCount = 0);
 
 /// <summary>The read side of the index: history, sessions, search hits, one session's timeline.</summary>
 internal static class HistoryQuery
 {
-    private const string EventColumns = "e.id, e.session_id, e.file, e.seq, e.line, e.line_offset, e.line_length, e.ts, e.name, e.level, e.keywords, e.fields";
-    private const string SessionColumns = "session_id, name, type, parent_session_id, host, start_ts, end_ts, last_ts, duration_ms, status, operation_count, failed_operation_count, achievement_count, last_exit_code, activity_id";
+    internal const string EventColumns = "e.id, e.session_id, e.file, e.seq, e.line, e.line_offset, e.line_length, e.ts, e.name, e.level, e.keywords, e.fields";
+    private const string SessionColumns = "session_id, name, type, parent_session_id, host, start_ts, end_ts, last_ts, duration_ms, status, operation_count, failed_operation_count, achievement_count, last_exit_code, activity_id, interrupted_operation_count";
 
     public static IReadOnlyList<IndexedEvent> Events(HistoryIndex index, HistoryFilter filter)
     {
@@ -125,7 +134,7 @@ internal static class HistoryQuery
         {
             list.Add(new IndexedSession(r.GetString(0), r.GetString(1), r.GetString(2), Nullable(r, 3), Nullable(r, 4), Time(r, 5), Time(r, 6), Time(r, 7),
                 r.IsDBNull(8) ? null : r.GetDouble(8), r.GetString(9), r.GetInt64(10), r.GetInt64(11), r.GetInt64(12),
-                r.IsDBNull(13) ? null : r.GetInt64(13), r.IsDBNull(14) ? Guid.Empty : Guid.Parse(r.GetString(14))));
+                r.IsDBNull(13) ? null : r.GetInt64(13), r.IsDBNull(14) ? Guid.Empty : Guid.Parse(r.GetString(14)), r.GetInt64(15)));
         }
         return list;
     }
@@ -154,11 +163,18 @@ internal static class HistoryQuery
         return ReadEvents(cmd);
     }
 
+    /// <summary>For an OperationStarted row <c>e</c>: the session holds no capture of the same operation.</summary>
+    internal const string NoCaptureClause = """
+        NOT EXISTS (SELECT 1 FROM events c WHERE c.operation_id = e.operation_id AND c.session_id = e.session_id
+            AND c.name IN ('TerminalCapture', 'TerminalCaptureFailed'))
+        """;
+
     private static bool NeedsSessionJoin(HistoryFilter f) => f.Name is not null || f.Type is not null;
 
     private static string Where(HistoryFilter f, SqliteCommand cmd)
     {
-        var clauses = new List<string> { "(e.keywords & $keywords) <> 0" };
+        // An OperationStarted is listed only while its capture is missing (running, or interrupted).
+        var clauses = new List<string> { "(e.keywords & $keywords) <> 0", $"(e.name <> 'OperationStarted' OR {NoCaptureClause})" };
         cmd.Parameters.AddWithValue("$keywords", (long)f.Keywords);
         void Add(string clause, string name, object value)
         {
@@ -188,7 +204,7 @@ internal static class HistoryQuery
     private static string EscapeLike(string text) =>
         text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
 
-    private static List<IndexedEvent> ReadEvents(SqliteCommand cmd)
+    internal static List<IndexedEvent> ReadEvents(SqliteCommand cmd)
     {
         var list = new List<IndexedEvent>();
         using var r = cmd.ExecuteReader();

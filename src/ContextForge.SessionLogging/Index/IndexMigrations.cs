@@ -83,5 +83,11 @@ internal static class IndexMigrations
             -- Output text, ANSI stripped and CRLF normalised; rowid = events.id. Contentless: the journal keeps the text.
             CREATE VIRTUAL TABLE output_fts USING fts5(text, content='', contentless_delete=1, tokenize='unicode61');
             """),
+        (2, "interrupted operations per session", """
+            -- Operations whose OperationStarted has no capture and whose process is provably gone (killed mid-run).
+            ALTER TABLE sessions ADD COLUMN interrupted_operation_count INTEGER NOT NULL DEFAULT 0;
+            -- Open and abandoned sessions are examined again, so their counts and status follow the new rules.
+            UPDATE sessions SET settled = 0 WHERE status <> 'ended';
+            """),
     ];
 }

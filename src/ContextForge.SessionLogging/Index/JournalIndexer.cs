@@ -419,20 +419,23 @@ internal sealed class JournalIndexer(HistoryIndex index)
         }
         string? host = Str(start?[JournalFields.Provenance]?["host"]);
         long? startTs = SessionManager.ParseTime(Str(start?[JournalFields.StartTime]))?.ToUnixTimeMilliseconds() ?? startEventTs ?? firstTs;
-        status = end is not null ? "ended" : HasLiveWriter(sessionId, host) || lastTs is null || now.ToUnixTimeMilliseconds() - lastTs < AbandonedAfter.TotalMilliseconds ? "open" : "abandoned";
+        status = end is not null ? "ended" : OpenStatus(sessionId, host, start, lastTs, now);
+        long interrupted = IncompleteOperations(index, sessionId, _tx).Count(o => o.State == WriterState.Dead);
         double? duration = end?[JournalFields.DurationMs] is JsonValue dv && dv.TryGetValue(out double dd) ? dd
             : startTs is { } s0 && lastTs is { } l0 ? l0 - s0 : null;
 
         using var upsert = index.Command("""
             INSERT INTO sessions (session_id, name, type, methodology, parent_session_id, host, user, start_ts, end_ts, first_ts, last_ts,
-                duration_ms, status, operation_count, failed_operation_count, achievement_count, last_exit_code, activity_id, dir_mtime, settled)
-            VALUES ($s, $name, $type, $meth, $parent, $host, $user, $start, $end, $first, $last, $dur, $status, $ops, $failed, $ach, $exit, $activity, $dirm, $settled)
+                duration_ms, status, operation_count, failed_operation_count, achievement_count, last_exit_code, activity_id, dir_mtime, settled,
+                interrupted_operation_count)
+            VALUES ($s, $name, $type, $meth, $parent, $host, $user, $start, $end, $first, $last, $dur, $status, $ops, $failed, $ach, $exit, $activity, $dirm, $settled,
+                $interrupted)
             ON CONFLICT(session_id) DO UPDATE SET name = excluded.name, type = excluded.type, methodology = excluded.methodology,
                 parent_session_id = excluded.parent_session_id, host = excluded.host, user = excluded.user, start_ts = excluded.start_ts,
                 end_ts = excluded.end_ts, first_ts = excluded.first_ts, last_ts = excluded.last_ts, duration_ms = excluded.duration_ms,
                 status = excluded.status, operation_count = excluded.operation_count, failed_operation_count = excluded.failed_operation_count,
                 achievement_count = excluded.achievement_count, last_exit_code = excluded.last_exit_code, activity_id = excluded.activity_id,
-                dir_mtime = excluded.dir_mtime, settled = excluded.settled
+                dir_mtime = excluded.dir_mtime, settled = excluded.settled, interrupted_operation_count = excluded.interrupted_operation_count
             """, _tx);
         var p = upsert.Parameters;
         p.AddWithValue("$s", sessionId);
@@ -455,6 +458,7 @@ internal sealed class JournalIndexer(HistoryIndex index)
         p.AddWithValue("$activity", (object?)ActivityId(sessionId) ?? DBNull.Value);
         p.AddWithValue("$dirm", dirMtime);
         p.AddWithValue("$settled", IsSettled(status, lastTs, now) ? 1 : 0);
+        p.AddWithValue("$interrupted", interrupted);
         upsert.ExecuteNonQuery();
     }
 
@@ -481,17 +485,66 @@ internal sealed class JournalIndexer(HistoryIndex index)
         return Str(obj?[JournalLine.ActivityId]);
     }
 
-    private bool HasLiveWriter(string sessionId, string? host)
+    /// <summary>
+    /// The status of a session without SessionEnd. Another host's session is "open": nothing here can tell. A session
+    /// that ends with the process that started it (<c>session_lifetime</c> "process": a <c>run</c> without a session, a
+    /// library host) is "abandoned" as soon as that process is provably gone and no other writer of the session runs.
+    /// Any other session (one from <c>cfsession start</c>, which stays open between runs, or one journaled before
+    /// <c>session_lifetime</c> existed) is "abandoned" only when no writer runs and nothing was recorded for
+    /// <see cref="AbandonedAfter"/>.
+    /// </summary>
+    private string OpenStatus(string sessionId, string? host, JsonObject? start, long? lastTs, DateTimeOffset now)
     {
-        if (host is not null && host != Provenance.Host) return true; // another machine's process: cannot tell, so not abandoned
-        using var cmd = index.Command("SELECT file FROM segments WHERE session_id = $s", _tx);
+        if (host is not null && host != Provenance.Host) return "open";
+        var writers = WriterStates(sessionId);
+        if (writers.Contains(WriterState.Alive)) return "open";
+        if (Str(start?[JournalFields.SessionLifetime]) == SessionManager.ProcessLifetime
+            && ProcessLiveness.Check(start?[JournalFields.Provenance]) == WriterState.Dead)
+            return "abandoned";
+        return lastTs is null || now.ToUnixTimeMilliseconds() - lastTs < AbandonedAfter.TotalMilliseconds ? "open" : "abandoned";
+    }
+
+    /// <summary>
+    /// The state of each segment's writer: from the provenance of the segment's first line (pid, start time, boot),
+    /// else from the pid in the segment's name.
+    /// </summary>
+    private HashSet<WriterState> WriterStates(string sessionId)
+    {
+        var states = new HashSet<WriterState>();
+        using var cmd = index.Command("""
+            SELECT s.file, (SELECT e.fields FROM events e WHERE e.file = s.file ORDER BY e.seq LIMIT 1)
+            FROM segments s WHERE s.session_id = $s
+            """, _tx);
         cmd.Parameters.AddWithValue("$s", sessionId);
         using var reader = cmd.ExecuteReader();
         while (reader.Read())
         {
-            if (ProcessLiveness.PidFromSegmentName(reader.GetString(0)) is { } pid && ProcessLiveness.IsAlive(pid)) return true;
+            var provenance = reader.IsDBNull(1) ? null : (JsonNode.Parse(reader.GetString(1)) as JsonObject)?[JournalFields.Provenance];
+            var state = ProcessLiveness.Check(provenance);
+            if (provenance is null && ProcessLiveness.PidFromSegmentName(reader.GetString(0)) is { } pid)
+                state = ProcessLiveness.IsAlive(pid) ? WriterState.Alive : WriterState.Dead;
+            states.Add(state);
         }
-        return false;
+        return states;
+    }
+
+    /// <summary>One OperationStarted without its TerminalCapture, and the state of the process that started it.</summary>
+    internal sealed record IncompleteOperation(IndexedEvent Started, WriterState State)
+    {
+        /// <summary>"interrupted" when the process that ran it is provably gone, else "running".</summary>
+        public string Status => State == WriterState.Dead ? "interrupted" : "running";
+    }
+
+    /// <summary>The session's operations that started and have no capture (yet), oldest first.</summary>
+    internal static List<IncompleteOperation> IncompleteOperations(HistoryIndex index, string sessionId, SqliteTransaction? tx = null)
+    {
+        using var cmd = index.Command($"""
+            SELECT {HistoryQuery.EventColumns} FROM events e
+            WHERE e.session_id = $s AND e.name = 'OperationStarted' AND {HistoryQuery.NoCaptureClause}
+            ORDER BY e.ts, e.file, e.seq
+            """, tx);
+        cmd.Parameters.AddWithValue("$s", sessionId);
+        return HistoryQuery.ReadEvents(cmd).Select(e => new IncompleteOperation(e, ProcessLiveness.Check(e.Fields[JournalFields.Provenance]))).ToList();
     }
 
     private static string? Str(JsonNode? node) => node is JsonValue v && v.TryGetValue(out string? s) ? s : null;

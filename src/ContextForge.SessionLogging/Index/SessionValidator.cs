@@ -94,7 +94,20 @@ internal static class SessionValidator
             if (e.Name is SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed) VerifyCapture(e, dir, Add);
         }
         if (!ended && row?.Status == "abandoned")
-            Add("warning", "abandoned", events[^1], $"no SessionEnd, no process that wrote it is running and nothing was recorded for over {JournalIndexer.AbandonedAfter.TotalHours:0.#} h: flagged abandoned (its events are kept)");
+        {
+            var start = events.FirstOrDefault(e => e.Name == SessionEventNames.SessionStart);
+            if (start?.GetString(JournalFields.SessionLifetime) == SessionManager.ProcessLifetime && ProcessLiveness.Check(start.Fields[JournalFields.Provenance]) == WriterState.Dead)
+                Add("warning", "abandoned", events[^1], $"no SessionEnd, and the process that started it and would have ended it ({Writer(start)}) is gone: flagged abandoned (its events are kept)");
+            else
+                Add("warning", "abandoned", events[^1], $"no SessionEnd, no process that wrote it is running and nothing was recorded for over {JournalIndexer.AbandonedAfter.TotalHours:0.#} h: flagged abandoned (its events are kept)");
+        }
+        foreach (var incomplete in JournalIndexer.IncompleteOperations(index, id).Where(o => o.State == WriterState.Dead))
+        {
+            var started = incomplete.Started;
+            string operation = started.OperationId ?? "?";
+            findings.Add(new("warning", "interrupted_operation", id, started.File, started.Line,
+                $"operation {operation} ({Truncate(started.Fields[JournalFields.OperationName]?.GetValue<string>() ?? "")}) started at {started.Fields[JournalFields.StartTime]?.GetValue<string>()} and has no capture; the process running it ({Writer(started)}) is gone: interrupted, exit code unknown"));
+        }
     }
 
     private static void VerifyCapture(SessionEvent e, string dir, Action<string, string, SessionEvent?, string> add)
@@ -140,6 +153,17 @@ internal static class SessionValidator
             if (actual != stream.Hash)
                 add("error", "capture_hash_mismatch", e, $"{e.GetString(JournalFields.OperationId)} {stream.Stream}: stored output hashes to {actual[..19]}..., the journal says {stream.Hash[..Math.Min(19, stream.Hash.Length)]}...");
         }
+    }
+
+    /// <summary>"pid N, tool" from a record's provenance.</summary>
+    private static string Writer(SessionEvent e) => Writer(e.Fields);
+
+    private static string Writer(IndexedEvent e) => Writer(e.Fields);
+
+    private static string Writer(JsonObject fields)
+    {
+        var provenance = fields[JournalFields.Provenance] as JsonObject;
+        return $"pid {provenance?["pid"]?.ToJsonString() ?? "?"}, {(provenance?["tool"] is JsonValue t && t.TryGetValue(out string? tool) ? tool : "?")}";
     }
 
     private static string Truncate(string s) => s.Length <= 80 ? s : s[..80] + "...";

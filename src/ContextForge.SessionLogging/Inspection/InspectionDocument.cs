@@ -28,6 +28,8 @@ internal static class InspectionDocument
         index.CatchUp();
         var others = HistoryQuery.Sessions(index, CrossSessionCount, exceptSessionId: sessionId).Select(s => HistoryQuery.Summary(index, s)).ToList();
         long historical = HistoryQuery.CountSessionsSince(index, now - HistoricalWindow, sessionId);
+        var row = HistoryQuery.Session(index, sessionId);
+        var incomplete = JournalIndexer.IncompleteOperations(index, sessionId);
         var probe = EtwProbe.Probe();
         var start = summary.Start;
 
@@ -41,10 +43,12 @@ internal static class InspectionDocument
             [JournalFields.StartTime] = summary.StartTime is { } st ? SessionManager.FormatTime(st) : null,
             [JournalFields.EndTime] = summary.EndTime is { } et ? SessionManager.FormatTime(et) : null,
             [JournalFields.DurationMs] = summary.DurationMs is { } d ? Math.Round(d, 3) : null,
-            [JournalFields.Status] = summary.Status,
+            // The index's status: "abandoned" needs the liveness of the session's writers, which the journal alone lacks.
+            [JournalFields.Status] = row?.Status ?? summary.Status,
             [JournalFields.OperationCount] = summary.Captures.Count,
             [JournalFields.FailedOperationCount] = summary.FailedOperationCount,
             [JournalFields.AchievementCount] = summary.Achievements.Count,
+            ["interrupted_operation_count"] = incomplete.Count(o => o.State == WriterState.Dead),
             [JournalFields.ParentSessionId] = start?.GetString(JournalFields.ParentSessionId),
             [JournalFields.Provenance] = start?.Fields[JournalFields.Provenance]?.DeepClone(),
             ["journal_problems"] = new JsonArray(summary.Problems.Select(p => (JsonNode?)new JsonObject
@@ -62,6 +66,7 @@ internal static class InspectionDocument
             ["generated_at"] = SessionManager.FormatTime(now),
             ["session"] = session,
             ["terminal_captures"] = new JsonArray(summary.Captures.Select(c => (JsonNode?)CaptureEntry(c)).ToArray()),
+            ["incomplete_operations"] = new JsonArray(incomplete.Select(o => (JsonNode?)IncompleteEntry(o)).ToArray()),
             ["achievements"] = new JsonArray(summary.Achievements.Select(a => (JsonNode?)AchievementEntry(a)).ToArray()),
             ["session_events"] = new JsonArray(summary.Events.Where(IsOtherEvent).Select(e => (JsonNode?)new JsonObject
             {
@@ -86,7 +91,20 @@ internal static class InspectionDocument
 
     /// <summary>Events recorded through UnifiedTelemetry, Session.LogEvent and the logging integrations (MilestoneReached, LogEntry, ...).</summary>
     private static bool IsOtherEvent(SessionEvent e) => e.Name is not (SessionEventNames.SessionStart or SessionEventNames.SessionEnd
-        or SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed or SessionEventNames.AchievementLogged);
+        or SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed or SessionEventNames.AchievementLogged
+        or SessionEventNames.OperationStarted);
+
+    /// <summary>An operation that started and has no capture: its OperationStarted fields, its status, and an unknown exit code.</summary>
+    private static JsonObject IncompleteEntry(JournalIndexer.IncompleteOperation operation)
+    {
+        var entry = new JsonObject { ["event"] = operation.Started.Name, ["timestamp"] = SessionManager.FormatTime(operation.Started.Timestamp) };
+        foreach (var (key, value) in operation.Started.Fields) entry[key] = value?.DeepClone();
+        entry[JournalFields.OperationStatus] = operation.Status;
+        entry[JournalFields.ExitCode] = null;
+        entry["file"] = operation.Started.File;
+        entry["line"] = operation.Started.Line;
+        return entry;
+    }
 
     private static JsonObject CaptureEntry(SessionEvent e)
     {

@@ -22,19 +22,26 @@ internal static class Provenance
 
     public static string User => UserName.Value;
 
-    public static JsonObject Capture(string toolName, string? cwd = null) => new()
+    public static JsonObject Capture(string toolName, string? cwd = null)
     {
-        ["host"] = Host,
-        ["user"] = User,
-        ["pid"] = Environment.ProcessId,
-        ["tool"] = toolName,
-        ["tool_version"] = ToolVersion,
-        ["os"] = RuntimeInformation.OSDescription,
-        ["os_platform"] = OperatingSystem.IsWindows() ? "windows" : OperatingSystem.IsMacOS() ? "macos" : OperatingSystem.IsLinux() ? "linux" : "other",
-        ["arch"] = RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant(),
-        ["runtime"] = RuntimeInformation.FrameworkDescription,
-        ["cwd"] = cwd ?? SafeCwd(),
-    };
+        var provenance = new JsonObject
+        {
+            ["host"] = Host,
+            ["user"] = User,
+            ["pid"] = Environment.ProcessId,
+            ["tool"] = toolName,
+            ["tool_version"] = ToolVersion,
+            ["os"] = RuntimeInformation.OSDescription,
+            ["os_platform"] = OperatingSystem.IsWindows() ? "windows" : OperatingSystem.IsMacOS() ? "macos" : OperatingSystem.IsLinux() ? "linux" : "other",
+            ["arch"] = RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant(),
+            ["runtime"] = RuntimeInformation.FrameworkDescription,
+            ["cwd"] = cwd ?? SafeCwd(),
+        };
+        // Linux: who exactly wrote it, so a reader can tell this process from a later one given the same pid.
+        if (Index.ProcessLiveness.CurrentStartTicks is { } startTicks) provenance[Index.ProvenanceFields.ProcessStartTicks] = startTicks;
+        if (Index.ProcessLiveness.CurrentBootId is { } bootId) provenance[Index.ProvenanceFields.BootId] = bootId;
+        return provenance;
+    }
 
     public static string SafeCwd()
     {

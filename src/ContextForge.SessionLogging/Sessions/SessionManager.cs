@@ -49,7 +49,20 @@ public sealed class SessionManager
     /// <param name="type">The session type (default <see cref="DefaultSessionType"/>).</param>
     /// <param name="methodology">The methodology (default <see cref="DefaultMethodology"/>).</param>
     /// <param name="parentSessionId">The session this one was started from, if any.</param>
-    public Session Start(string? name = null, string? type = null, string? methodology = null, string? parentSessionId = null)
+    public Session Start(string? name = null, string? type = null, string? methodology = null, string? parentSessionId = null) =>
+        Start(name, type, methodology, parentSessionId, detached: false);
+
+    /// <summary>
+    /// <c>session_lifetime</c> of a session that ends with the process that started it (<see cref="Start(string?, string?, string?, string?)"/>,
+    /// a <c>run</c> without a session): once that process is gone without SessionEnd, the session is abandoned.
+    /// </summary>
+    internal const string ProcessLifetime = "process";
+
+    /// <summary><c>session_lifetime</c> of a session that stays open between processes until <c>cfsession end</c> (<c>cfsession start</c>).</summary>
+    internal const string DetachedLifetime = "detached";
+
+    /// <summary>Opens a session; <paramref name="detached"/>: it outlives this process (<c>cfsession start</c>) and the caller must <see cref="Session.Detach"/> it.</summary>
+    internal Session Start(string? name, string? type, string? methodology, string? parentSessionId, bool detached)
     {
         string id = Guid.NewGuid().ToString("D");
         var activityId = Guid.NewGuid();
@@ -66,6 +79,7 @@ public sealed class SessionManager
             [JournalFields.SpanId] = session.ActivityContext.SpanId.ToHexString(),
         };
         if (!string.IsNullOrEmpty(parentSessionId)) fields[JournalFields.ParentSessionId] = parentSessionId;
+        fields[JournalFields.SessionLifetime] = detached ? DetachedLifetime : ProcessLifetime;
         fields[JournalFields.Provenance] = Provenance.Capture(_options.ToolName);
         fields[JournalFields.EtwCorrelation] = session.EtwCorrelation(EventLevel.Informational, SessionKeywords.Session);
         session.Emit(SessionEventNames.SessionStart, start, EventLevel.Informational, SessionKeywords.Session, fields);

@@ -247,6 +247,6 @@ public sealed class HistoryCommandsTests : IDisposable
         Assert.Equal(Runs, journal.Count);
         Assert.Equal(journal, final["events"]!.AsArray().Select(e => e!["operation_id"]!.ToString()).Order().ToList());
         using var index = SessionLogging.Index.HistoryIndex.Open(_data);
-        Assert.Equal((long)Runs * 3, index.Scalar("SELECT COUNT(*) FROM events"));
+        Assert.Equal((long)Runs * 4, index.Scalar("SELECT COUNT(*) FROM events")); // SessionStart, OperationStarted, TerminalCapture, SessionEnd
     }
 }

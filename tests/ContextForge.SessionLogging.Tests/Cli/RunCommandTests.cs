@@ -137,9 +137,9 @@ public sealed class RunCommandTests : IDisposable
         string id = Assert.Single(JournalFiles.SessionIds(_dir.Path));
         var events = JournalFiles.ReadSession(_dir.Path, id);
         Assert.Empty(events.Problems);
-        Assert.Equal([SessionEventNames.SessionStart, SessionEventNames.TerminalCapture, SessionEventNames.SessionEnd], events.Events.Select(x => x.Name));
+        Assert.Equal([SessionEventNames.SessionStart, SessionEventNames.OperationStarted, SessionEventNames.TerminalCapture, SessionEventNames.SessionEnd], events.Events.Select(x => x.Name));
         Assert.Equal("one-off", events.Events[0].GetString(JournalFields.SessionName));
-        Assert.Equal(1, events.Events[2].GetInt64(JournalFields.OperationCount));
+        Assert.Equal(1, events.Events[3].GetInt64(JournalFields.OperationCount));
     }
 
     [Fact]

@@ -68,7 +68,21 @@ public sealed class CrashSafetyTests : IDisposable
 
         var validate = await CfSessionProcess.RunAsync(_dir.Path, ["validate", "--all", "--json"]);
         var kinds = JsonNode.Parse(validate.Stdout)!["findings"]!.AsArray().Select(f => f!["kind"]!.GetValue<string>()).ToList();
-        Assert.All(kinds, k => Assert.Contains(k, new[] { "torn_line", "abandoned", "capture_output_not_stored" }));
+        Assert.All(kinds, k => Assert.Contains(k, new[] { "torn_line", "abandoned", "interrupted_operation", "capture_output_not_stored" }));
+        // Every operation a victim started and never captured is flagged interrupted, at once.
+        int started = 0, captured = 0;
+        foreach (string id in JournalFiles.SessionIds(_dir.Path))
+        {
+            var events = JournalFiles.ReadSession(_dir.Path, id).Events;
+            var done = events.Where(e => e.Name == SessionEventNames.TerminalCapture).Select(e => e.GetString(JournalFields.OperationId)).ToHashSet();
+            started += events.Count(e => e.Name == SessionEventNames.OperationStarted);
+            captured += events.Count(e => e.Name == SessionEventNames.OperationStarted && done.Contains(e.GetString(JournalFields.OperationId)));
+        }
+        Assert.Equal(started - captured, kinds.Count(k => k == "interrupted_operation"));
+        // No session is left looking open but the shared one from 'start': each killed run's own session is abandoned.
+        var sessions = JsonNode.Parse((await CfSessionProcess.RunAsync(_dir.Path, ["sessions", "--limit", "0", "--json"])).Stdout)!.AsArray();
+        Assert.All(sessions, s => Assert.Equal(s!["session_id"]!.GetValue<string>() == shared ? "open" : s["status"]!.GetValue<string>() == "ended" ? "ended" : "abandoned", s!["status"]!.GetValue<string>()));
+        Assert.Equal(kinds.Count(k => k == "abandoned"), sessions.Count(s => s!["status"]!.GetValue<string>() == "abandoned"));
         Assert.Equal(0, (await CfSessionProcess.RunAsync(_dir.Path, ["reindex"])).ExitCode);
         // The rebuilt index holds every acknowledged operation.
         string history = (await CfSessionProcess.RunAsync(_dir.Path, ["history", "--limit", "0", "--json"])).StdoutText;

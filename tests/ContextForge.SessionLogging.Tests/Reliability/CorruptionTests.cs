@@ -59,7 +59,7 @@ public sealed class CorruptionTests : IDisposable
         string clean = _dir.Combine("clean"), damaged = _dir.Combine("damaged");
         var ids = await RecordAsync(clean);
         long cleanEvents = await ReindexedEventsAsync(clean);
-        Assert.Equal(12, cleanEvents); // 4 x (SessionStart, TerminalCapture, SessionEnd)
+        Assert.Equal(16, cleanEvents); // 4 x (SessionStart, OperationStarted, TerminalCapture, SessionEnd)
         CopyDirectory(clean, damaged);
 
         // 1. A flipped bit in the first byte of line 2 ('{' becomes 'z'): that line is lost, nothing else.
@@ -97,9 +97,9 @@ public sealed class CorruptionTests : IDisposable
             Assert.True(findings.Any(f => f.Kind == kind && f.File.EndsWith(Path.GetFileName(file), StringComparison.Ordinal) && f.Line == line),
                 $"no {kind} at {Path.GetFileName(file)}:{line} in {string.Join("; ", findings)}");
         Expect("corrupt_line", flipped, 2);
-        Expect("torn_line", truncated, 3);
-        Expect("corrupt_line", appended, 4);
-        Expect("capture_hash_mismatch", Segment(damaged, ids[3]), 2);
+        Expect("torn_line", truncated, 4);
+        Expect("corrupt_line", appended, 5);
+        Expect("capture_hash_mismatch", Segment(damaged, ids[3]), 3);
 
         // Reindex keeps every intact event: the clean count minus the flipped line and the torn line.
         File.Delete(Path.Combine(damaged, "index.sqlite"));
@@ -146,6 +146,6 @@ public sealed class CorruptionTests : IDisposable
         var again = await CfSessionProcess.RunAsync(data, ["sessions", "--json"]);
         Assert.Equal(0, again.ExitCode);
         Assert.Equal("", again.Stderr);
-        Assert.Equal(12, await ReindexedEventsAsync(data));
+        Assert.Equal(16, await ReindexedEventsAsync(data));
     }
 }

@@ -28,7 +28,7 @@ public sealed class ProviderSizeLimitTests(ITestOutputHelper output) : IDisposab
     });
 
     [Fact]
-    public void A_description_over_the_limit_reaches_an_EventListener_cut_with_the_marker_and_is_counted_as_truncated()
+    public void A_description_over_the_limit_reaches_an_EventListener_cut_with_the_marker_is_counted_as_truncated_and_verifies_as_a_match()
     {
         string description = Long(100_000);
         using var listener = new RecordingEventListener(SessionLoggingEventSource.ProviderName, EventLevel.Verbose, (EventKeywords)0xF);
@@ -57,6 +57,8 @@ public sealed class ProviderSizeLimitTests(ITestOutputHelper output) : IDisposab
         // The journal keeps the whole description.
         var journaled = JournalFiles.ReadSession(_dir.Path, id).Events.First(e => e.Name == SessionEventNames.AchievementLogged);
         Assert.Equal(description, journaled.GetString(JournalFields.Description));
+        // verify expects the same cut value in a trace, so a cut string is a match, not a field mismatch.
+        Assert.Equal(sent, SessionLogging.Tracing.ProviderProjection.ExpectedFields(journaled)![JournalFields.Description]!.GetValue<string>());
     }
 
     [Fact]
