@@ -21,6 +21,7 @@ internal sealed class LineRedactor
     private const string PrivateKeyMarker = "[REDACTED:private_key]";
     private readonly SecretRedactor _redactor;
     private readonly byte[] _line;
+    private readonly char[] _chars;
     private int _length;
     private bool _passingLongLine;
     private bool _inPrivateKey;
@@ -30,6 +31,7 @@ internal sealed class LineRedactor
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLineBytes, 16);
         _redactor = redactor;
         _line = new byte[maxLineBytes];
+        _chars = new char[maxLineBytes];
     }
 
     /// <summary>The longest line redacted whole.</summary>
@@ -82,6 +84,17 @@ internal sealed class LineRedactor
 
     private void EmitLine(ByteSink sink)
     {
+        if (!_inPrivateKey)
+        {
+            // Most lines hold nothing a pattern could match: one vectorised scan, no string, bytes passed on as they are.
+            int chars = Encoding.Latin1.GetChars(_line, 0, _length, _chars, 0);
+            if (!_redactor.MayContainSecret(_chars.AsSpan(0, chars)))
+            {
+                sink(_line.AsSpan(0, _length));
+                _length = 0;
+                return;
+            }
+        }
         string text = Encoding.Latin1.GetString(_line, 0, _length);
         string redacted = RedactLine(text);
         if (ReferenceEquals(redacted, text) || redacted == text) sink(_line.AsSpan(0, _length));

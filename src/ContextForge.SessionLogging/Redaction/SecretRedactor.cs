@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -75,12 +76,51 @@ internal sealed class SecretRedactor
     private readonly Regex _privateKeyEnd = new(@"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----", RegexOptions.CultureInvariant | RegexOptions.Compiled);
     private readonly SecretPattern[] _patterns;
 
-    private SecretRedactor(IReadOnlyList<SecretPattern> patterns)
+    /// <summary>
+    /// Strings (compared ignoring case) of which every match of a specific built-in pattern contains at least one:
+    /// a PEM header, the fixed token prefixes, "secret" (aws_secret_access_key) and "://" (a password in a URL).
+    /// </summary>
+    internal static readonly string[] SpecificNeedles =
+    [
+        "-----BEGIN", "AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA",
+        "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "npm_", "pypi-", "oy2", "xox",
+        "hooks.slack.com", "AIza", "eyJ", "secret", "://",
+    ];
+
+    /// <summary>
+    /// The words every match of the two generic patterns contains one of (password/passwd/pass, pwd, token,
+    /// secret, api_key/apikey/access_key/private_key (all contain "key"), credential(s), auth); a match also needs
+    /// one of <c>- : =</c> (the option dash, or the assignment).
+    /// </summary>
+    internal static readonly string[] GenericNeedles = ["pass", "pwd", "token", "secret", "key", "credential", "auth"];
+
+    private static readonly SearchValues<string> s_specificNeedles = SearchValues.Create(SpecificNeedles, StringComparison.OrdinalIgnoreCase);
+    private static readonly SearchValues<string> s_genericNeedles = SearchValues.Create(GenericNeedles, StringComparison.OrdinalIgnoreCase);
+    private static readonly SearchValues<char> s_genericPunctuation = SearchValues.Create("-:=");
+
+    // A line with no needle cannot hold a built-in secret, so it skips the regexes: most terminal output (numbers,
+    // paths, compiler and test lines) costs one or two vectorised scans. Only while the patterns are the built-in
+    // set: a user pattern in redaction.json can match anything.
+    private readonly bool _prefilter;
+
+    private bool MaySpecific(ReadOnlySpan<char> text) => !_prefilter || text.ContainsAny(s_specificNeedles);
+
+    private bool MayGeneric(ReadOnlySpan<char> text) => !_prefilter || (text.ContainsAny(s_genericPunctuation) && text.ContainsAny(s_genericNeedles));
+
+    private SecretRedactor(IReadOnlyList<SecretPattern> patterns, bool usePrefilter = true)
     {
         _patterns = [.. patterns];
         _specific = Combine(generic: false);
         _generic = Combine(generic: true);
+        bool builtInOnly = _patterns.Length == BuiltInPatterns.Count && _patterns.Zip(BuiltInPatterns).All(p => ReferenceEquals(p.First, p.Second));
+        _prefilter = usePrefilter && builtInOnly;
     }
+
+    /// <summary>The built-in set with every line run through the regexes (what the prefilter must never change).</summary>
+    internal static SecretRedactor BuiltInWithoutPrefilter() => new(BuiltInPatterns, usePrefilter: false);
+
+    /// <summary>False when <paramref name="text"/> cannot contain a secret any pattern in use matches.</summary>
+    public bool MayContainSecret(ReadOnlySpan<char> text) => MaySpecific(text) || MayGeneric(text);
 
     // One alternation per pass: group p{i} is pattern i, s{i} its secret part.
     private Regex Combine(bool generic)
@@ -243,8 +283,8 @@ internal sealed class SecretRedactor
         if (string.IsNullOrEmpty(text)) return text;
         try
         {
-            string specific = _specific.Replace(text, m => Replace(m, tally));
-            return _generic.Replace(specific, m => Replace(m, tally));
+            string specific = MaySpecific(text) ? _specific.Replace(text, m => Replace(m, tally)) : text;
+            return MayGeneric(specific) ? _generic.Replace(specific, m => Replace(m, tally)) : specific;
         }
         catch (RegexMatchTimeoutException)
         {

@@ -76,6 +76,30 @@ public sealed class SecretRedactorTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void The_needle_prefilter_changes_no_result_on_the_generated_corpus_and_skips_lines_without_a_needle()
+    {
+        var unfiltered = SecretRedactor.BuiltInWithoutPrefilter();
+        int lines = 0, skipped = 0;
+        for (int seed = 0; seed < 200; seed++)
+        {
+            var samples = new SecretSamples(5000 + seed);
+            var all = samples.OneOfEach().Select(p => p.Line).Concat(samples.Negatives()).Append(samples.PrivateKeyBlock().Block);
+            foreach (string line in all)
+            {
+                lines++;
+                if (!Redactor.MayContainSecret(line)) skipped++;
+                var (a, b) = (new RedactionTally(), new RedactionTally());
+                Assert.Equal(unfiltered.Redact(line, a), Redactor.Redact(line, b));
+                Assert.Equal(a.ByPattern, b.ByPattern);
+            }
+        }
+        output.WriteLine($"prefilter: {skipped} of {lines} corpus lines skip the regexes");
+        Assert.False(Redactor.MayContainSecret("   12345 compiling src/app/main.c -> build/main.o [ok] 0.42s"));
+        Assert.True(Redactor.MayContainSecret("export GITHUB_TOKEN=x")); // case-insensitive: TOKEN
+        Assert.True(unfiltered.MayContainSecret("anything at all")); // no prefilter: every line is examined
+    }
+
+    [Fact]
     public void Line_redaction_keeps_invalid_utf8_outside_matches_byte_for_byte()
     {
         string token = "ghp_" + new SecretSamples(3).Chars("ABCDEFabcdef0123456789", 36);
