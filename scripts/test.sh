@@ -26,6 +26,13 @@ if ! bash scripts/overload-test.sh --ci; then
   echo "overload: failed"
   status=1
 fi
+# Coverage-guided fuzzing (afl++ + SharpFuzz), bounded: every target ~10 s; a crash fails the run.
+fuzz_log="$(mktemp)"
+if ! bash scripts/fuzz-afl.sh --seconds "${CFSESSION_FUZZ_SECONDS:-10}" >"$fuzz_log" 2>&1; then
+  status=1
+fi
+grep -aE '^(fuzz-afl|  )' "$fuzz_log" | tail -40
+rm -f "$fuzz_log"
 echo "tests: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
 if [ "$status" -ne 0 ] || [ -z "$passed" ] || [ "${passed:-0}" -eq 0 ]; then
   exit 1

@@ -31,11 +31,13 @@ internal static class CliApplication
         root.Subcommands.Add(MilestonesCommand.Create(context));
         root.Subcommands.Add(MilestoneCommand.Create(context));
 
-        ParseResult parse = root.Parse(args);
+        // No response files: '@word' is a literal argument (a search word, a session name), never a file to read
+        // (an '@' argument with a NUL made Parse throw out of RunAsync; found by scripts/fuzz-afl.sh, target cli-args).
+        ParseResult parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         context.Verbose = parse.GetValue(verbose);
         if (parse.Errors.Count > 0)
         {
-            return context.Fail(ExitCodes.Usage, $"{parse.Errors[0].Message} (see 'cfsession --help')");
+            return context.Fail(ExitCodes.Usage, $"{OneLine(parse.Errors[0].Message)} (see 'cfsession --help')");
         }
         try
         {
@@ -87,6 +89,13 @@ internal static class CliApplication
             return (int)ExitCodes.Internal;
         }
     }
+
+    /// <summary>
+    /// A System.CommandLine error as one printable line: its "must be one of" list comes on new lines with tabs
+    /// (<c>history --group-by x</c>, found by scripts/fuzz-afl.sh, target cli-args), and it quotes the user's token.
+    /// </summary>
+    internal static string OneLine(string message) =>
+        Events.PrintableText.Escape(string.Join(' ', message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
 }
 
 /// <summary>A command-line mistake the user can fix; reported in one line with exit code 64.</summary>

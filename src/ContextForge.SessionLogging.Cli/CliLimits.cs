@@ -24,7 +24,7 @@ internal static class CliLimits
     public static TimeSpan Duration(double seconds, string option, string text)
     {
         if (!double.IsFinite(seconds) || seconds > InputLimits.MaxDuration.TotalSeconds)
-            throw new CliUsageException($"{option} '{text}' is longer than {InputLimits.MaxDuration.TotalDays:0} days (100 years)");
+            throw new CliUsageException($"{option} {Quantities.Quote(text)} is longer than {InputLimits.MaxDuration.TotalDays:0} days (100 years)");
         return TimeSpan.FromSeconds(seconds);
     }
 }

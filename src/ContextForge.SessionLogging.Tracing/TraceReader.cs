@@ -57,11 +57,21 @@ internal static class TraceReader
             using TraceEventDispatcher source = etl ? OpenEtl(path) : new Microsoft.Diagnostics.Tracing.EventPipeEventSource(path);
             return Decode(source, path, etl ? "etl" : "nettrace");
         }
-        catch (Exception ex) when (ex is not TraceReadException and not TraceUnavailableException and not OutOfMemoryException)
+        catch (OutOfMemoryException ex)
         {
-            throw new TraceReadException($"{path} is not a readable {(etl ? "ETW" : "EventPipe")} trace: {ex.Message}", ex);
+            throw new TraceReadException(CorruptSize(path), ex);
+        }
+        catch (Exception ex) when (ex is not TraceReadException and not TraceUnavailableException)
+        {
+            throw new TraceReadException($"{path} is not a readable {(etl ? "ETW" : "EventPipe")} trace: {ex.Message.ReplaceLineEndings(" ")}", ex);
         }
     }
+
+    // TraceEvent allocates each block with the size the file gives (NativeMemory.Alloc): a corrupt size field asks
+    // for gigabytes and throws OutOfMemoryException out of EventPipeEventSource.Process (found by scripts/fuzz-afl.sh,
+    // target trace-reader). The allocation failed, nothing was allocated: the file is reported like any corrupt trace.
+    private static string CorruptSize(string name) =>
+        $"{name} is not a readable EventPipe trace: a block asks for more memory than is available (a corrupt size field, or a trace too large to read)";
 
     /// <summary>Reads a .nettrace stream (for traces held in memory).</summary>
     public static TraceReadResult Read(Stream nettrace, string name)
@@ -71,9 +81,13 @@ internal static class TraceReader
             using var source = new Microsoft.Diagnostics.Tracing.EventPipeEventSource(nettrace);
             return Decode(source, name, "nettrace");
         }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
+        catch (OutOfMemoryException ex)
         {
-            throw new TraceReadException($"{name} is not a readable EventPipe trace: {ex.Message}", ex);
+            throw new TraceReadException(CorruptSize(name), ex);
+        }
+        catch (Exception ex)
+        {
+            throw new TraceReadException($"{name} is not a readable EventPipe trace: {ex.Message.ReplaceLineEndings(" ")}", ex);
         }
     }
 

@@ -198,7 +198,7 @@ internal sealed class HistoryFilterOptions(int defaultLimit)
             Name = parse.GetValue(_name),
             Type = parse.GetValue(_type),
             Command = parse.GetValue(_command),
-            Cwd = parse.GetValue(_cwd) is { } cwd ? Path.GetFullPath(cwd) : null,
+            Cwd = parse.GetValue(_cwd) is { } cwd ? FullPath(cwd) : null,
             Host = parse.GetValue(_host),
             Failed = failed,
             ExitCode = exit,
@@ -206,6 +206,10 @@ internal sealed class HistoryFilterOptions(int defaultLimit)
             Limit = limit,
         };
     }
+
+    // A NUL in --cwd made Path.GetFullPath throw ArgumentException: exit 70.
+    private static string FullPath(string cwd) =>
+        cwd.Length > 0 && !cwd.Contains('\0', StringComparison.Ordinal) ? Path.GetFullPath(cwd) : throw new CliUsageException($"--cwd {Quantities.Quote(cwd)} is not a directory path");
 
     private static DateTimeOffset Later(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x > b ? x : b;
 }

@@ -123,7 +123,7 @@ public static class JournalReader
                 }
                 catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or ArgumentException)
                 {
-                    problems.Add(new JournalProblem(path, lineNumber, JournalProblemKind.CorruptLine, $"line {lineNumber} is not a journal line: {ex.Message}"));
+                    problems.Add(new JournalProblem(path, lineNumber, JournalProblemKind.CorruptLine, $"line {lineNumber} is not a journal line: {Printable(ex.Message)}"));
                     previousHash = hash;
                     continue;
                 }
@@ -143,6 +143,13 @@ public static class JournalReader
             }
         }
     }
+
+    /// <summary>
+    /// The parser's message with control characters escaped: System.Text.Json quotes the bad token, so a line holding
+    /// <c>t\r</c> or an escape sequence put a raw CR/ESC into the problem <c>validate</c> prints (found by
+    /// scripts/fuzz-afl.sh, target journal-reader). Problems are one printable line.
+    /// </summary>
+    internal static string Printable(string message) => PrintableText.Escape(message);
 
     private static string Short(string? hash) => hash is null ? "(none)" : hash.Length > 12 ? hash[..12] : hash;
 

@@ -35,19 +35,33 @@ internal static class MilestoneConfig
         }
         catch (MilestoneConfigException ex)
         {
-            return ([], $"{path}:{ex.Line}: {ex.Message}");
+            return ([], $"{path}:{ex.Line}: {Events.PrintableText.Escape(ex.Message)}");
+        }
+        catch (InvalidOperationException ex)
+        {
+            // A \ud800 escape without its low surrogate in a property name or string: System.Text.Json throws
+            // InvalidOperationException on reading it (found by scripts/fuzz-afl.sh, target milestones-config).
+            return ([], $"{path}:1: a string holds an invalid \\u escape ({Events.PrintableText.Escape(ex.Message)})");
         }
         catch (JsonException ex)
         {
             string message = ex.Message;
             int cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
             if (cut > 0) message = message[..cut].TrimEnd('.', ' ');
-            return ([], $"{path}:{(ex.LineNumber ?? 0) + 1}: {message}");
+            return ([], $"{path}:{(ex.LineNumber ?? 0) + 1}: {Events.PrintableText.Escape(message)}");
         }
     }
 
     internal static IReadOnlyList<MilestoneDefinition> Parse(byte[] bytes, string path)
     {
+        // Invalid UTF-8 inside a string made GetString() throw InvalidOperationException out of Load: every
+        // command that reads milestones.json exited 70 (covered by the milestones-config fuzz target).
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            char[] scratch = new char[bytes.Length];
+            _ = System.Text.Unicode.Utf8.ToUtf16(bytes, scratch, out int valid, out _, replaceInvalidSequences: false);
+            throw new MilestoneConfigException(1 + bytes.AsSpan(0, valid).Count((byte)'\n'), $"not valid UTF-8 (byte {valid + 1})");
+        }
         using var doc = JsonDocument.Parse(bytes, Options);
         var lines = RuleLines(bytes);
         if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("milestones", out var list) || list.ValueKind != JsonValueKind.Array)

@@ -175,8 +175,27 @@ internal sealed class SecretRedactor
         }
     }
 
-    /// <summary>Parses redaction.json; throws <see cref="RedactionConfigException"/> naming file and line.</summary>
+    /// <summary>Parses redaction.json; throws <see cref="RedactionConfigException"/> naming file and line, one printable line.</summary>
     internal static List<SecretPattern> ParseConfig(byte[] json, string path)
+    {
+        try
+        {
+            return ParseConfigEntries(json, path);
+        }
+        catch (RedactionConfigException ex) when (Events.PrintableText.Escape(ex.Message) != ex.Message)
+        {
+            // A pattern name such as "a\nb" was quoted with its raw newline (covered by the redaction-config fuzz target).
+            throw new RedactionConfigException(Events.PrintableText.Escape(ex.Message));
+        }
+        catch (InvalidOperationException ex)
+        {
+            // A \ud800 escape without its low surrogate in a property name: System.Text.Json throws
+            // InvalidOperationException on reading it (found by scripts/fuzz-afl.sh, target redaction-config).
+            throw new RedactionConfigException($"{path}:1: a string holds an invalid \\u escape ({Events.PrintableText.Escape(ex.Message)})");
+        }
+    }
+
+    private static List<SecretPattern> ParseConfigEntries(byte[] json, string path)
     {
         var list = new List<SecretPattern>();
         // Found by MutationFuzzTests: invalid UTF-8 inside a string made GetString() throw InvalidOperationException.

@@ -124,7 +124,12 @@ public sealed class SessionManager
     {
         string wanted = idOrPrefix.Trim().ToLowerInvariant();
         if (wanted.Length > InputLimits.MaxSessionIdChars)
-            throw new SessionNotFoundException(idOrPrefix[..Math.Min(idOrPrefix.Length, 40)], $"'{idOrPrefix[..40]}...' ({idOrPrefix.Length} characters) is not a session id or id prefix (at most {InputLimits.MaxSessionIdChars} characters)");
+        {
+            // idOrPrefix[..40] threw ArgumentOutOfRangeException (exit 70) for 37-39 characters (found by
+            // scripts/fuzz-afl.sh, target cli-args).
+            string shown = idOrPrefix.Length > 40 ? idOrPrefix[..40] + "..." : idOrPrefix;
+            throw new SessionNotFoundException(idOrPrefix[..Math.Min(idOrPrefix.Length, 40)], $"'{shown}' ({idOrPrefix.Length} characters) is not a session id or id prefix (at most {InputLimits.MaxSessionIdChars} characters)");
+        }
         if (DataDirectory.IsValidSessionId(wanted))
         {
             return Directory.Exists(Data.SessionDirectory(wanted)) ? wanted : throw new SessionNotFoundException(idOrPrefix);

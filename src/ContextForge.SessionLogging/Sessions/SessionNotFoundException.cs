@@ -5,7 +5,7 @@ public sealed class SessionNotFoundException : Exception
 {
     /// <summary>Creates the exception for <paramref name="sessionId"/>.</summary>
     public SessionNotFoundException(string sessionId, string? detail = null)
-        : base(detail ?? $"no session '{sessionId}' in this data directory")
+        : base(Events.PrintableText.Escape(detail ?? $"no session '{sessionId}' in this data directory"))
     {
         SessionId = sessionId;
     }
