@@ -18,19 +18,8 @@ public sealed class CrashSafetyTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private Process StartVictim(int n, string? joinSession)
-    {
-        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, WorkingDirectory = _dir.Path };
-        foreach (string a in new[] { CfSessionProcess.DllPath, "run", "--no-pty", "--", "sh", "-c", $"n=0; while [ $n -lt 40000 ]; do echo \"victim {n} line $n\"; n=$((n+1)); done" }) psi.ArgumentList.Add(a);
-        psi.Environment["CFSESSION_HOME"] = _dir.Path;
-        psi.Environment.Remove("CFSESSION_PARENT_ID");
-        if (joinSession is null) psi.Environment.Remove("CFSESSION_ID"); else psi.Environment["CFSESSION_ID"] = joinSession;
-        var p = Process.Start(psi)!;
-        p.StandardInput.Close();
-        _ = p.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
-        _ = p.StandardError.BaseStream.CopyToAsync(Stream.Null);
-        return p;
-    }
+    private Process StartVictim(int n, string? joinSession) =>
+        CfSessionProcess.StartRun(_dir.Path, $"n=0; while [ $n -lt 40000 ]; do echo \"victim {n} line $n\"; n=$((n+1)); done", joinSession);
 
     [Fact]
     public async Task Sigkill_at_random_points_loses_nothing_acknowledged_and_breaks_no_journal()

@@ -31,15 +31,7 @@ public sealed class KilledRunTests : IDisposable
         var before = Directory.Exists(Path.Combine(_dir.Path, "sessions"))
             ? Directory.EnumerateFiles(Path.Combine(_dir.Path, "sessions"), "*.jsonl", SearchOption.AllDirectories).ToHashSet(StringComparer.Ordinal)
             : [];
-        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, WorkingDirectory = _dir.Path };
-        foreach (string a in new[] { CfSessionProcess.DllPath, "run", "--no-pty", "--", "sh", "-c", Loop }) psi.ArgumentList.Add(a);
-        psi.Environment["CFSESSION_HOME"] = _dir.Path;
-        psi.Environment.Remove("CFSESSION_PARENT_ID");
-        if (joinSession is null) psi.Environment.Remove("CFSESSION_ID"); else psi.Environment["CFSESSION_ID"] = joinSession;
-        var victim = Process.Start(psi)!;
-        victim.StandardInput.Close();
-        _ = victim.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
-        _ = victim.StandardError.BaseStream.CopyToAsync(Stream.Null);
+        var victim = CfSessionProcess.StartRun(_dir.Path, Loop, joinSession);
         // Wait (bounded) for the victim's own segment to hold its OperationStarted: the child is running then.
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (true)

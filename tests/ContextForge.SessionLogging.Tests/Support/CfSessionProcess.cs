@@ -59,6 +59,24 @@ public static class CfSessionProcess
         return new CliRun(process.ExitCode, await stdoutTask, await stderrTask);
     }
 
+    /// <summary>
+    /// Starts <c>cfsession run --no-pty -- sh -c SCRIPT</c> and returns without waiting (for tests that kill it):
+    /// stdin closed, output drained and discarded, a new session unless <paramref name="joinSession"/> names one.
+    /// </summary>
+    public static Process StartRun(string dataDirectory, string script, string? joinSession = null)
+    {
+        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, WorkingDirectory = dataDirectory };
+        foreach (string a in new[] { DllPath, "run", "--no-pty", "--", "sh", "-c", script }) psi.ArgumentList.Add(a);
+        psi.Environment["CFSESSION_HOME"] = dataDirectory;
+        psi.Environment.Remove("CFSESSION_PARENT_ID");
+        if (joinSession is null) psi.Environment.Remove("CFSESSION_ID"); else psi.Environment["CFSESSION_ID"] = joinSession;
+        var process = Process.Start(psi)!;
+        process.StandardInput.Close();
+        _ = process.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
+        _ = process.StandardError.BaseStream.CopyToAsync(Stream.Null);
+        return process;
+    }
+
     private static async Task<byte[]> CopyAsync(Stream stream)
     {
         using var ms = new MemoryStream();
