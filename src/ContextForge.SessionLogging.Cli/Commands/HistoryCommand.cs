@@ -83,7 +83,7 @@ internal static class HistoryCommand
             var lifecycle = HistoryQuery.SessionEvents(index, group.Key).Where(e => e.Name is SessionEventNames.SessionStart or SessionEventNames.SessionEnd);
             var chosen = group.Concat(lifecycle).DistinctBy(e => e.Id).OrderBy(e => e.Timestamp).ThenBy(e => e.File, StringComparer.Ordinal).ThenBy(e => e.Sequence)
                 .Select(e => e.ToSessionEvent(activity)).ToList();
-            result.Add(SessionSummary.FromEvents(group.Key, chosen).ToGroupedContext());
+            result.Add(SessionSummary.FromEvents(group.Key, chosen).WithIndexedStatus(session?.Status).ToGroupedContext());
         }
         return result;
     }

@@ -152,7 +152,8 @@ internal static class HistoryQuery
 
     /// <summary>A session rebuilt from the index as a <see cref="SessionSummary"/> (for the seed's grouped form).</summary>
     public static SessionSummary Summary(HistoryIndex index, IndexedSession session) =>
-        SessionSummary.FromEvents(session.SessionId, SessionEvents(index, session.SessionId).Select(e => e.ToSessionEvent(session.ActivityId)).ToList());
+        SessionSummary.FromEvents(session.SessionId, SessionEvents(index, session.SessionId).Select(e => e.ToSessionEvent(session.ActivityId)).ToList())
+            .WithIndexedStatus(session.Status);
 
     /// <summary>Finds an operation of a session by its id or a unique prefix of it.</summary>
     public static IReadOnlyList<IndexedEvent> FindOperation(HistoryIndex index, string sessionId, string operationPrefix)

@@ -38,8 +38,21 @@ internal sealed class SessionSummary
 
     public DateTimeOffset? EndTime => End?.Timestamp;
 
-    /// <summary>"ended" when SessionEnd is journaled, else "open".</summary>
-    public string Status => End is not null ? "ended" : "open";
+    /// <summary>
+    /// The status the history index computed ("ended", "open" or "abandoned", see docs/reliability.md) when the
+    /// summary was built from the index; null for a summary read from the journals alone.
+    /// </summary>
+    public string? IndexedStatus { get; set; }
+
+    /// <summary>This summary with <see cref="IndexedStatus"/> set.</summary>
+    public SessionSummary WithIndexedStatus(string? status)
+    {
+        IndexedStatus = status;
+        return this;
+    }
+
+    /// <summary>The index's status when known, else "ended" when SessionEnd is journaled, else "open".</summary>
+    public string Status => IndexedStatus ?? (End is not null ? "ended" : "open");
 
     public double? DurationMs => End?.GetDouble(JournalFields.DurationMs)
         ?? (StartTime is { } s && Events.Count > 0 ? (Events[^1].Timestamp - s).TotalMilliseconds : null);

@@ -118,6 +118,17 @@ public sealed class KilledRunTests : IDisposable
         string show = (await CfSessionProcess.RunAsync(_dir.Path, ["show", sessionId])).StdoutText;
         Assert.Contains("op interrupted", show, StringComparison.Ordinal);
         Assert.Contains("abandoned", show, StringComparison.Ordinal);
+
+        // The seed's grouped forms say abandoned too: history --group-by correlation, and inspect's
+        // cross_session_context when another session is inspected.
+        var grouped = JsonNode.Parse((await CfSessionProcess.RunAsync(_dir.Path, ["history", "--group-by", "correlation", "--json"])).Stdout)!;
+        var group = grouped["sessions"]!.AsArray().Single(g => g!["correlation_id"]!.GetValue<string>() == sessionId)!;
+        Assert.Equal("abandoned", group["status"]!.GetValue<string>());
+        Assert.Equal(0, (await CfSessionProcess.RunAsync(_dir.Path, ["run", "--no-pty", "--", "true"])).ExitCode);
+        var other = JsonNode.Parse((await CfSessionProcess.RunAsync(_dir.Path, ["inspect", "--json"])).Stdout)!;
+        Assert.NotEqual(sessionId, other["session"]!["session_id"]!.GetValue<string>());
+        var context = other["cross_session_context"]!.AsArray().Single(g => g!["correlation_id"]!.GetValue<string>() == sessionId)!;
+        Assert.Equal("abandoned", context["status"]!.GetValue<string>());
     }
 
     [LinuxFact]
