@@ -196,6 +196,7 @@ internal sealed class JournalIndexer(HistoryIndex index)
             stream.Seek(offset, SeekOrigin.Begin);
             long added = 0;
             byte[] buffer = new byte[64 * 1024];
+            byte[]? scratch = null;
             int start = 0, end = 0;
             long bufferOffset = offset; // file offset of buffer[0]
             while (true)
@@ -224,7 +225,17 @@ internal sealed class JournalIndexer(HistoryIndex index)
                     end -= start;
                     start = 0;
                 }
-                if (end > InputLimits.MaxJournalLineBytes)
+                bool oversized = end > InputLimits.MaxJournalLineBytes;
+                if (!oversized && end == buffer.Length && buffer.Length >= LineLookAhead.Threshold)
+                {
+                    // A long line: find its end before holding it (an oversized line is never buffered).
+                    scratch ??= new byte[64 * 1024];
+                    var (rest, newlineFound) = LineLookAhead.BytesToLineEnd(stream, InputLimits.MaxJournalLineBytes + 1L - end, scratch);
+                    if (rest >= 0 && !newlineFound) break; // a torn tail stays unread until it is complete
+                    if (rest < 0) oversized = true;
+                    else Array.Resize(ref buffer, end + (int)rest);
+                }
+                if (oversized)
                 {
                     // A line over the journal line limit (garbage, tampering): skipped to its newline, never held.
                     if (!SkipOversizedLine(stream, buffer, ref bufferOffset, ref start, ref end)) break;

@@ -197,6 +197,8 @@ public static class JournalReader
     {
         const int ReadChunk = 64 * 1024;
         byte[] buffer = new byte[Math.Min(ReadChunk, maxLineBytes + 1)];
+        byte[]? scratch = null;
+        bool oversized = false;
         int start = 0, end = 0;
         while (true)
         {
@@ -221,9 +223,10 @@ public static class JournalReader
                 end -= start;
                 start = 0;
             }
-            if (end > maxLineBytes)
+            if (end > maxLineBytes || oversized)
             {
                 // Over the limit with no newline yet: skip to the next newline without keeping the bytes.
+                oversized = false;
                 long skipped = end;
                 end = 0;
                 while (true)
@@ -247,7 +250,23 @@ public static class JournalReader
                 }
                 continue;
             }
-            if (end == buffer.Length) Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, maxLineBytes + 1L));
+            if (end == buffer.Length)
+            {
+                long grown = Math.Min((long)buffer.Length * 2, maxLineBytes + 1L);
+                if (buffer.Length >= LineLookAhead.Threshold && stream.CanSeek)
+                {
+                    // A long line: find its end before holding it, so an oversized one is never buffered.
+                    scratch ??= new byte[ReadChunk];
+                    long rest = LineLookAhead.BytesToLineEnd(stream, maxLineBytes + 1L - end, scratch).Bytes;
+                    if (rest < 0)
+                    {
+                        oversized = true; // the skip above takes it from here
+                        continue;
+                    }
+                    grown = Math.Max(end + rest, end + 1);
+                }
+                Array.Resize(ref buffer, (int)grown);
+            }
             int n = stream.Read(buffer, end, buffer.Length - end);
             if (n == 0)
             {
@@ -255,6 +274,43 @@ public static class JournalReader
                 yield break;
             }
             end += n;
+        }
+    }
+}
+
+/// <summary>
+/// Looks ahead for the end of a long line on a seekable stream without holding it: journal readers call it before
+/// growing a line buffer past <see cref="Threshold"/>, so memory never grows for a line over the limit (it is
+/// skipped), and a long line within the limit is read into a buffer of exactly its size.
+/// </summary>
+internal static class LineLookAhead
+{
+    /// <summary>Buffers smaller than this grow by doubling without a look-ahead.</summary>
+    public const int Threshold = 1 << 20;
+
+    /// <summary>
+    /// The bytes from the stream's position up to and including the next newline (<c>Newline</c> true), or up to the
+    /// end of the stream when it ends first (<c>Newline</c> false); <c>Bytes</c> -1 when neither comes within
+    /// <paramref name="bound"/> bytes. The position is restored.
+    /// </summary>
+    public static (long Bytes, bool Newline) BytesToLineEnd(Stream stream, long bound, byte[] scratch)
+    {
+        long origin = stream.Position, seen = 0;
+        try
+        {
+            while (seen < bound)
+            {
+                int read = stream.Read(scratch, 0, (int)Math.Min(scratch.Length, bound - seen));
+                if (read == 0) return (seen, false);
+                int newline = Array.IndexOf(scratch, (byte)'\n', 0, read);
+                if (newline >= 0) return (seen + newline + 1, true);
+                seen += read;
+            }
+            return (-1, false);
+        }
+        finally
+        {
+            stream.Position = origin;
         }
     }
 }

@@ -142,6 +142,57 @@ public sealed class OversizedLineTests : IDisposable
     }
 
     [Fact]
+    public void An_oversized_line_in_a_file_is_measured_before_it_is_held_so_reading_allocates_no_more_than_the_look_ahead_threshold()
+    {
+        // 200 MiB of zeros with no newline (sparse), then a newline and a short line, with the real 64 MiB limit. Before
+        // the look-ahead the reader grew its buffer to the limit (peak RSS ~425 MB on a 2 GiB line); now it stops at
+        // LineLookAhead.Threshold and measures the rest of the line from the file. Allocation, not time, is asserted.
+        string path = _dir.Combine("huge.jsonl");
+        using (var file = new FileStream(path, FileMode.Create, FileAccess.Write))
+        {
+            file.SetLength(200L << 20);
+            file.Seek(0, SeekOrigin.End);
+            file.Write("\n{}\n"u8);
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        List<(int Length, bool Complete, long Oversized)> lines;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan))
+        {
+            lines = [.. JournalReader.ReadLines(stream, InputLimits.MaxJournalLineBytes).Select(l => (l.Line.Length, l.Complete, l.OversizedLength))];
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal([(0, true, 200L << 20), (2, true, 0L)], lines);
+        Assert.True(allocated < 4 * LineLookAhead.Threshold, $"allocated {allocated} bytes");
+    }
+
+    [Fact]
+    public async Task A_three_mebibyte_line_within_the_limit_is_read_whole_by_the_reader_and_the_index()
+    {
+        // Longer than the look-ahead threshold, within the limit: read into a buffer of its exact size.
+        string data = _dir.Combine("data");
+        var manager = new SessionManager(new SessionLoggingOptions { DataDirectory = data, ToolName = "tests", EmitToProvider = false, Redact = false });
+        string description = new('d', 3 << 20);
+        string id;
+        using (var session = manager.Start("long line"))
+        {
+            id = session.Id;
+            var evidence = new Dictionary<string, object?> { ["checked"] = true };
+            session.LogAchievement("first", "one", evidence);
+            session.LogAchievement("long", description, evidence);
+            session.LogAchievement("third", "three", evidence);
+        }
+        var read = JournalFiles.ReadSession(data, id);
+        Assert.Empty(read.Problems);
+        Assert.Equal(description, read.Events.Single(e => e.GetString(JournalFields.AchievementType) == "long").GetString(JournalFields.Description));
+
+        var history = await InProcessCli.RunAsync(data, null, "history", "--session", id, "--keywords", "achievement", "--json");
+        Assert.Equal(0, history.ExitCode);
+        Assert.Equal(3, JsonNode.Parse(history.Stdout)!["count"]!.GetValue<int>());
+        var validate = await InProcessCli.RunAsync(data, null, "validate", id, "--json");
+        Assert.True(validate.ExitCode == 0, validate.Stdout);
+    }
+
+    [Fact]
     public async Task Validate_names_an_oversized_line_and_the_index_skips_it_keeping_every_other_event()
     {
         string data = _dir.Combine("data");
