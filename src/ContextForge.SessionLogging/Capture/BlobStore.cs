@@ -285,22 +285,35 @@ internal static class BlobStore
         }
     }
 
-    /// <summary>Gives at most the recorded length of the inner stream; one byte more fails the read.</summary>
-    private sealed class LengthLimitedStream(Stream inner, long limit, string blobPath) : Stream
+    /// <summary>A forward-only, read-only view of another stream (disposed with it): subclasses implement Read(Span).</summary>
+    private abstract class ReadOnlyWrapperStream(Stream inner) : Stream
     {
-        private long _position;
-        private readonly byte[] _probe = new byte[1];
-
+        protected Stream Inner { get; } = inner;
         public override bool CanRead => true;
         public override bool CanSeek => false;
         public override bool CanWrite => false;
         public override long Length => throw new NotSupportedException();
-        public override long Position { get => _position; set => throw new NotSupportedException(); }
         public override void Flush() { }
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+        public abstract override int Read(Span<byte> buffer);
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) Inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>Gives at most the recorded length of the inner stream; one byte more fails the read.</summary>
+    private sealed class LengthLimitedStream(Stream inner, long limit, string blobPath) : ReadOnlyWrapperStream(inner)
+    {
+        private long _position;
+        private readonly byte[] _probe = new byte[1];
+
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
 
         public override int Read(Span<byte> buffer)
         {
@@ -308,41 +321,26 @@ internal static class BlobStore
             if (left == 0)
             {
                 // At the recorded length: the blob must end here.
-                if (buffer.Length > 0 && inner.Read(_probe) > 0)
+                if (buffer.Length > 0 && Inner.Read(_probe) > 0)
                     throw new BlobLengthExceededException(blobPath, limit);
                 return 0;
             }
-            int read = inner.Read(buffer[..(int)Math.Min(buffer.Length, left)]);
+            int read = Inner.Read(buffer[..(int)Math.Min(buffer.Length, left)]);
             _position += read;
             return read;
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing) inner.Dispose();
-            base.Dispose(disposing);
         }
     }
 
     /// <summary>Read-only view of a decompression stream that reports a bad frame as an <see cref="IOException"/>.</summary>
-    private sealed class DecodingStream(Stream inner, string blobPath) : Stream
+    private sealed class DecodingStream(Stream inner, string blobPath) : ReadOnlyWrapperStream(inner)
     {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
         public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
             try
             {
-                return inner.Read(buffer);
+                return Inner.Read(buffer);
             }
             catch (ZstdException ex)
             {
@@ -354,11 +352,6 @@ internal static class BlobStore
             }
         }
 
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing) inner.Dispose();
-            base.Dispose(disposing);
-        }
     }
 }
 
