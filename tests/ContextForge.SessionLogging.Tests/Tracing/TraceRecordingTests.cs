@@ -93,9 +93,8 @@ public sealed class TraceRecordingTests : IDisposable
     public async Task Dotnet_trace_collect_of_cfsession_run_reads_back_every_event_exactly_and_verifies_in_full()
     {
         string trace = _dir.Combine("dotnet-trace.nettrace");
-        int exit = await TraceTestSupport.DotnetTraceCollectAsync(Data, trace, "ContextForge.SessionLogging:0xF:5",
-            ["run", "--name", "collected", "--", "sh", "-c", "echo collected-output; exit 3"]);
-        Assert.Equal(3, exit);
+        await TraceTestSupport.DotnetTraceCollectAsync(Data, trace, "ContextForge.SessionLogging:0xF:5",
+            ["run", "--name", "collected", "--", "sh", "-c", "echo collected-output; exit 3"], expectedExitCode: 3);
 
         AssertRunEvents(await ReadJsonAsync(trace), "collected", "sh -c 'echo collected-output; exit 3'", "collected-output\n", 3);
         var report = await VerifyJsonAsync(trace, 0);

@@ -35,7 +35,7 @@ internal static class TraceTestSupport
     /// <c>--</c> is for 'dotnet tool run' (which removes one), the second for dotnet-trace.
     /// </summary>
     public static async Task<int> DotnetTraceCollectAsync(string dataDirectory, string output, string providers, IEnumerable<string> cfsessionArgs,
-        IReadOnlyDictionary<string, string?>? environment = null)
+        IReadOnlyDictionary<string, string?>? environment = null, int? expectedExitCode = null)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -65,6 +65,8 @@ internal static class TraceTestSupport
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         await process.WaitForExitAsync(cts.Token);
         Assert.True(File.Exists(output), $"dotnet-trace wrote no trace (exit {process.ExitCode}): {await stdout} {await stderr}");
+        if (expectedExitCode is { } expected)
+            Assert.True(process.ExitCode == expected, $"dotnet-trace collect exited {process.ExitCode}, expected {expected}: {await stdout} {await stderr}");
         return process.ExitCode;
     }
 
