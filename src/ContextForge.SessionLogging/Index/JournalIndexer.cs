@@ -194,64 +194,30 @@ internal sealed class JournalIndexer(HistoryIndex index)
             }
             _result.SegmentsRead++;
             stream.Seek(offset, SeekOrigin.Begin);
-            long added = 0;
-            byte[] buffer = new byte[64 * 1024];
-            byte[]? scratch = null;
-            int start = 0, end = 0;
-            long bufferOffset = offset; // file offset of buffer[0]
-            while (true)
+            long readFrom = offset, added = 0;
+            // The journal reader's line splitter: a line over the limit comes back empty with its length, never held.
+            foreach (var (line, complete, oversizedLength) in JournalReader.ReadLines(stream, InputLimits.MaxJournalLineBytes))
             {
-                int newline = Array.IndexOf(buffer, (byte)'\n', start, end - start);
-                if (newline >= 0)
+                if (!complete) break; // a torn tail (or an oversized line the file ends in) stays unread until it is complete
+                lines++;
+                _result.LinesRead++;
+                if (oversizedLength > 0)
                 {
-                    var line = buffer.AsSpan(start, newline - start);
-                    long lineOffset = bufferOffset + start;
-                    lines++;
-                    if (lines == 1) headHash = Convert.ToHexStringLower(SHA256.HashData(line));
-                    if (line.Length > 0)
-                    {
-                        if (IndexLine(sessionId, file, line, lines, lineOffset)) added++;
-                        else if (!_lastLineParsed) skipped++;
-                    }
-                    _result.LinesRead++;
-                    start = newline + 1;
-                    offset = bufferOffset + start;
-                    continue;
-                }
-                if (start > 0)
-                {
-                    Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
-                    bufferOffset += start;
-                    end -= start;
-                    start = 0;
-                }
-                bool oversized = end > InputLimits.MaxJournalLineBytes;
-                if (!oversized && end == buffer.Length && buffer.Length >= LineLookAhead.Threshold)
-                {
-                    // A long line: find its end before holding it (an oversized line is never buffered).
-                    scratch ??= new byte[64 * 1024];
-                    var (rest, newlineFound) = LineLookAhead.BytesToLineEnd(stream, InputLimits.MaxJournalLineBytes + 1L - end, scratch);
-                    if (rest >= 0 && !newlineFound) break; // a torn tail stays unread until it is complete
-                    if (rest < 0) oversized = true;
-                    else Array.Resize(ref buffer, end + (int)rest);
-                }
-                if (oversized)
-                {
-                    // A line over the journal line limit (garbage, tampering): skipped to its newline, never held.
-                    if (!SkipOversizedLine(stream, buffer, ref bufferOffset, ref start, ref end)) break;
-                    lines++;
+                    // A line over the journal line limit (garbage, tampering): skipped, counted.
                     skipped++;
-                    _result.LinesRead++;
                     if (lines == 1) headHash = "unreadable"; // what FirstLineHash sees for a line longer than 1 MiB
-                    offset = bufferOffset + start;
+                    offset += oversizedLength + 1;
                     continue;
                 }
-                if (end == buffer.Length) Array.Resize(ref buffer, (int)Math.Min(buffer.Length * 2L, InputLimits.MaxJournalLineBytes + 1L));
-                int read = stream.Read(buffer, end, buffer.Length - end);
-                if (read == 0) break; // a torn tail stays unread until it is complete
-                _result.BytesRead += read;
-                end += read;
+                if (lines == 1) headHash = Convert.ToHexStringLower(SHA256.HashData(line.Span));
+                if (line.Length > 0)
+                {
+                    if (IndexLine(sessionId, file, line.Span, lines, offset)) added++;
+                    else if (!_lastLineParsed) skipped++;
+                }
+                offset += line.Length + 1;
             }
+            _result.BytesRead += stream.Position - readFrom;
             _result.EventsAdded += added;
             _result.LinesSkipped += skipped - (replaced || state is null ? 0 : state.Skipped);
             // A segment with no complete line yet keeps no head: its first line is hashed when it arrives.
@@ -272,31 +238,6 @@ internal sealed class JournalIndexer(HistoryIndex index)
             upsert.Parameters.AddWithValue("$h", headHash);
             upsert.ExecuteNonQuery();
             return added > 0 || replaced;
-        }
-    }
-
-    /// <summary>
-    /// Reads past the rest of an oversized line (the buffer holds its first <paramref name="end"/> bytes at
-    /// <paramref name="bufferOffset"/>) to its newline; on return the buffer holds what follows the newline. False
-    /// when the file ends first (the line stays unconsumed, like a torn tail).
-    /// </summary>
-    private bool SkipOversizedLine(FileStream stream, byte[] buffer, ref long bufferOffset, ref int start, ref int end)
-    {
-        long chunkOffset = bufferOffset + end;
-        while (true)
-        {
-            int read = stream.Read(buffer, 0, Math.Min(buffer.Length, 1 << 20));
-            if (read == 0) return false;
-            _result.BytesRead += read;
-            int newline = Array.IndexOf(buffer, (byte)'\n', 0, read);
-            if (newline >= 0)
-            {
-                bufferOffset = chunkOffset;
-                start = newline + 1;
-                end = read;
-                return true;
-            }
-            chunkOffset += read;
         }
     }
 

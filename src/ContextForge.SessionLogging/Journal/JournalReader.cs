@@ -191,7 +191,9 @@ public static class JournalReader
     /// <summary>
     /// Splits a stream into lines without materialising the file; the last item may be incomplete. A line longer
     /// than <paramref name="maxLineBytes"/> is never held: its bytes are counted and dropped up to the next newline,
-    /// and it comes back empty with its length as <c>OversizedLength</c>. Memory: at most maxLineBytes + 64 KiB.
+    /// and it comes back empty with its length as <c>OversizedLength</c>. Memory: at most maxLineBytes + 64 KiB; on a
+    /// seekable stream a line past <see cref="LineLookAhead.Threshold"/> is measured first (held at its exact size, or
+    /// skipped without growing the buffer). The history index's catch-up reads segments through this too.
     /// </summary>
     internal static IEnumerable<(ReadOnlyMemory<byte> Line, bool Complete, long OversizedLength)> ReadLines(Stream stream, int maxLineBytes)
     {
