@@ -46,8 +46,8 @@ internal sealed class SecretRedactor
     /// <summary>The file in the data root with extra patterns.</summary>
     public const string ConfigFileName = "redaction.json";
 
-    /// <summary>The largest redaction.json read (a resource limit on user-controlled input).</summary>
-    public const int MaxConfigBytes = 256 * 1024;
+    /// <summary>The largest redaction.json read (a resource limit on user-controlled input, shared with milestones.json).</summary>
+    public const int MaxConfigBytes = InputLimits.MaxConfigFileBytes;
 
     private const string SecretNames = @"(?i:(?:[A-Za-z0-9]+[_.-])*(?:secret|token|password|passwd|pwd|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|credentials?|auth)(?:[_.-][A-Za-z0-9]+)*)";
 
