@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# The golden output tests show times in the local zone; fix it so every machine prints the same.
+export TZ=UTC
 log="$(mktemp)"
 set +e
 dotnet test ContextForge.SessionLogging.slnx -c Release --nologo 2>&1 | tee "$log"

@@ -1,0 +1,148 @@
+using ContextForge.SessionLogging.Tests.Support;
+
+namespace ContextForge.SessionLogging.Tests.Golden;
+
+/// <summary>
+/// The text and <c>--json</c> output of every read command over a fixed recorded history (Golden/data, written by
+/// record-fixture.sh with the cfsession of its day and made reproducible by normalize-fixture.py) must stay byte for
+/// byte what Golden/expected holds. Set <c>CFSESSION_UPDATE_GOLDEN=1</c> to rewrite the expected files after a
+/// deliberate change; the diff then shows exactly what changed for users.
+/// </summary>
+public sealed partial class GoldenOutputTests
+{
+    private const string Main = "00000001-0001-4001-8001-000000000001";
+    private const string StandaloneEcho = "0000000c-000c-400c-800c-00000000000c";
+    private const string StandaloneFail = "0000000f-000f-400f-800f-00000000000f";
+    private const string LeftOpen = "00000012-0012-4012-8012-000000000012";
+    private const string FailedOperation = "00000005-0005-4005-8005-000000000005";
+    private const string BlobOperation = "00000007-0007-4007-8007-000000000007";
+    private const string AnsiOperation = "00000006-0006-4006-8006-000000000006";
+
+    /// <summary>Every case: a file name under Golden/expected and the command line it records.</summary>
+    public static TheoryData<string, string[]> Cases => new()
+    {
+        { "sessions", ["sessions"] },
+        { "sessions-json", ["sessions", "--json"] },
+        { "sessions-limit", ["sessions", "--limit", "2"] },
+        { "inspect-main", ["inspect", Main] },
+        { "inspect-main-json", ["inspect", Main, "--json"] },
+        { "inspect-newest-json", ["inspect", "--json"] },
+        { "inspect-left-open", ["inspect", LeftOpen] },
+        { "inspect-fail-json", ["inspect", StandaloneFail, "--json"] },
+        { "history", ["history"] },
+        { "history-json", ["history", "--json"] },
+        { "history-failed", ["history", "--failed"] },
+        { "history-failed-json", ["history", "--failed", "--json"] },
+        { "history-session-keyword-json", ["history", "-k", "session", "--json"] },
+        { "history-achievements", ["history", "-k", "achievement"] },
+        { "history-command-json", ["history", "--command", "echo", "--json"] },
+        { "history-session-filter", ["history", "--session", "00000012"] },
+        { "history-exit-code", ["history", "--exit-code", "3"] },
+        { "history-grouped-json", ["history", "--group-by", "correlation", "--json"] },
+        { "history-grouped", ["history", "--group-by", "correlation"] },
+        { "search", ["search", "connection refused"] },
+        { "search-json", ["search", "connection", "--json"] },
+        { "search-context", ["search", "5990", "--context", "2"] },
+        { "search-none", ["search", "zzzz-not-there"] },
+        { "show-main", ["show", Main] },
+        { "show-main-json", ["show", Main, "--json"] },
+        { "show-echo", ["show", StandaloneEcho] },
+        { "show-output-failed", ["show", Main, "--output", FailedOperation] },
+        { "show-output-ansi", ["show", Main, "--output", AnsiOperation] },
+        { "show-output-ansi-plain", ["show", Main, "--output", AnsiOperation, "--plain"] },
+        { "show-output-ansi-raw", ["show", Main, "--output", AnsiOperation, "--raw"] },
+        { "show-output-blob-raw", ["show", Main, "--output", BlobOperation, "--raw"] },
+        { "inspect-left-open-json", ["inspect", LeftOpen, "--json"] },
+        { "show-output-blob-json", ["show", Main, "--output", BlobOperation, "--json"] },
+        { "validate-all", ["validate", "--all"] },
+        { "validate-all-json", ["validate", "--all", "--json"] },
+        { "validate-main-json", ["validate", Main, "--json"] },
+        { "milestones", ["milestones"] },
+        { "milestones-json", ["milestones", "--json"] },
+        { "prune-keep-last-dry-run", ["prune", "--keep-last", "2", "--dry-run"] },
+        { "prune-keep-last-dry-run-json", ["prune", "--keep-last", "2", "--dry-run", "--json"] },
+        { "trace-read", ["trace", "read", "{traces}/golden.nettrace"] },
+        { "trace-read-json", ["trace", "read", "{traces}/golden.nettrace", "--json"] },
+        { "trace-query-json", ["trace", "query", "--dir", "{traces}", "--days-back", "36500", "--json"] },
+        { "trace-query", ["trace", "query", "--dir", "{traces}", "--days-back", "36500"] },
+        { "error-unknown-session", ["inspect", "ffffffff"] },
+        { "error-usage", ["history", "--group-by", "nothing"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Command_output_over_the_golden_history_is_unchanged(string name, string[] args)
+    {
+        string golden = Path.Combine(AppContext.BaseDirectory, "Golden");
+        using var temp = new TempDirectory();
+        string data = temp.Combine("data");
+        CopyDirectory(Path.Combine(golden, "data"), data);
+        string traces = temp.Combine("traces");
+        CopyDirectory(Path.Combine(golden, "traces"), traces);
+        string[] argv = args.Select(a => a.Replace("{traces}", traces, StringComparison.Ordinal)).ToArray();
+
+        var output = new Spectre.Console.Testing.TestConsole();
+        output.Profile.Width = 200;
+        var error = new Spectre.Console.Testing.TestConsole();
+        error.Profile.Width = 200;
+        using var raw = new MemoryStream();
+        var env = new Dictionary<string, string?> { ["CFSESSION_HOME"] = data };
+        int code = await ContextForge.SessionLogging.Cli.CliApplication.RunAsync(argv, new ContextForge.SessionLogging.Cli.CliContext(output, error, env) { OpenRawOutput = () => new NonClosingStream(raw) });
+
+        string actual = Render(code, output.Output, System.Text.Encoding.UTF8.GetString(raw.ToArray()), error.Output, data, traces);
+        string expectedPath = Path.Combine(SourceDirectory(), "expected", name + ".txt");
+        if (Environment.GetEnvironmentVariable("CFSESSION_UPDATE_GOLDEN") == "1")
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(expectedPath)!);
+            await File.WriteAllTextAsync(expectedPath, actual);
+            return;
+        }
+        string expected = await File.ReadAllTextAsync(Path.Combine(golden, "expected", name + ".txt"));
+        Assert.Equal(expected, actual);
+    }
+
+    /// <summary>The golden form of one run: the exit code, stdout (console, then raw bytes), stderr; paths of the temp copy made stable.</summary>
+    /// The two values that describe the moment and process of the query, not the history, are masked.
+    private static string Render(int exitCode, string stdout, string rawStdout, string stderr, string data, string traces)
+    {
+        string text = $"exit: {exitCode}\n--- stdout\n{stdout}\n--- raw stdout\n{rawStdout}\n--- stderr\n{stderr}\n"
+            .Replace(traces, "<traces>", StringComparison.Ordinal)
+            .Replace(data, "<data>", StringComparison.Ordinal)
+            .ReplaceLineEndings("\n");
+        text = GeneratedAt().Replace(text, "\"generated_at\": \"<now>\"");
+        return DiagnosticSocket().Replace(text, "dotnet-diagnostic-<pid>-socket");
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("\"generated_at\": \"[^\"]*\"")]
+    private static partial System.Text.RegularExpressions.Regex GeneratedAt();
+
+    [System.Text.RegularExpressions.GeneratedRegex("dotnet-diagnostic-[0-9]+-[0-9]+-socket")]
+    private static partial System.Text.RegularExpressions.Regex DiagnosticSocket();
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (string dir in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
+            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, dir)));
+        foreach (string file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+            File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
+    }
+
+    /// <summary>The raw output stream the command may dispose, kept readable for the test.</summary>
+    private sealed class NonClosingStream(Stream inner) : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => inner.Length;
+        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+        public override void Flush() => inner.Flush();
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+        public override void Write(ReadOnlySpan<byte> buffer) => inner.Write(buffer);
+    }
+
+    private static string SourceDirectory([System.Runtime.CompilerServices.CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
+}
