@@ -261,7 +261,7 @@ internal static class FuzzTargets
         try
         {
             var fields = TracePayload.Decode(["SessionId", "Fields", "FieldTypes"], ["s", json, types]).Fields;
-            foreach (var (key, value) in fields) _ = UnifiedFieldEncoder.ToJournal(value is DateTime t ? new DateTimeOffset(t.ToUniversalTime(), TimeSpan.Zero) : value);
+            foreach (var (key, value) in fields) _ = ContextForge.SessionLogging.Records.FieldValues.From(key, value is DateTime t ? new DateTimeOffset(t.ToUniversalTime(), TimeSpan.Zero) : value);
             return FuzzOutcome.Ok($"{fields.Count} fields");
         }
         catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)

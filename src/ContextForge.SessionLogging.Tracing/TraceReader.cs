@@ -43,7 +43,7 @@ internal sealed class TraceReadException(string message, Exception? inner = null
 internal static class TraceReader
 {
     /// <summary>The trace's own field carrying the number of evidence entries of an achievement.</summary>
-    public const string EvidenceKeysField = "evidence_keys";
+    public const string EvidenceKeysField = Contract.EventContracts.EvidenceKeysField;
 
     /// <summary>Reads a trace file; the format follows the extension (.etl is ETW, anything else EventPipe).</summary>
     public static TraceReadResult Read(string path)
@@ -118,6 +118,7 @@ internal static class TraceReader
     {
         if (e.ProviderName == TraceProviders.UnifiedTelemetry) return ConvertUnified(e, activities);
         string name = SessionEventNames.Normalize(e.EventName);
+        var contract = Contract.EventContracts.ForProviderEvent(e.ProviderName, name);
         string[] names = e.PayloadNames ?? [];
         var fields = new JsonObject();
         string? sessionId = null;
@@ -137,7 +138,7 @@ internal static class TraceReader
                     sessionId ??= value as string;
                     break;
             }
-            fields[SnakeCase(names[i])] = ToJson(value);
+            fields[Contract.EventContracts.JournalNameOf(contract, names[i])] = ToJson(value);
         }
         if (string.IsNullOrEmpty(sessionId)) return null;
         if (activityId is { } started) activities[sessionId] = started;
@@ -165,42 +166,13 @@ internal static class TraceReader
         foreach (var (key, value) in flattened)
         {
             if (key == UnifiedTelemetry.MilestoneNameField) fields[JournalFields.MilestoneName] = value as string;
-            else fields[Session.JournalFieldName(key)] = UnifiedFieldEncoder.ToJournal(value is DateTime t ? new DateTimeOffset(t.ToUniversalTime(), TimeSpan.Zero) : value);
+            else fields[Records.FieldValues.JournalName(key)] = ToJson(value);
         }
         return new SessionEvent(e.EventName, ToUtc(e.TimeStamp), sessionId, activities.GetValueOrDefault(sessionId), (EventLevel)(int)e.Level,
             (SessionKeywords)((long)e.Keywords & TraceProviders.KeywordMask), fields);
     }
 
-    /// <summary>The provider's PascalCase field name as the journal spells it: <c>DurationMs</c> is <c>duration_ms</c>.</summary>
-    public static string SnakeCase(string pascal)
-    {
-        var sb = new StringBuilder(pascal.Length + 4);
-        for (int i = 0; i < pascal.Length; i++)
-        {
-            char c = pascal[i];
-            if (char.IsUpper(c))
-            {
-                if (i > 0 && (char.IsLower(pascal[i - 1]) || char.IsDigit(pascal[i - 1]))) sb.Append('_');
-                sb.Append(char.ToLowerInvariant(c));
-            }
-            else
-            {
-                sb.Append(c);
-            }
-        }
-        return sb.ToString();
-    }
-
-    private static JsonNode? ToJson(object? value) => value switch
-    {
-        null => null,
-        string s => JsonValue.Create(s),
-        DateTime t => JsonValue.Create(SessionManager.FormatTime(ToUtc(t))),
-        Guid g => JsonValue.Create(g.ToString("D")),
-        bool b => JsonValue.Create(b),
-        byte or sbyte or short or ushort or int or uint or long => JsonValue.Create(System.Convert.ToInt64(value, CultureInfo.InvariantCulture)),
-        ulong u => JsonValue.Create(u),
-        float or double => JsonValue.Create(System.Convert.ToDouble(value, CultureInfo.InvariantCulture)),
-        _ => JsonValue.Create(System.Convert.ToString(value, CultureInfo.InvariantCulture)),
-    };
+    /// <summary>A trace value in the journal's form: the one field conversion (times from the trace's local clock to UTC).</summary>
+    private static JsonNode? ToJson(object? value) =>
+        Records.FieldValues.From(string.Empty, value is DateTime t ? ToUtc(t) : value).ToJsonNode();
 }

@@ -33,7 +33,7 @@ internal static class MilestoneCommand
             var definition = manager.LoadMilestones()?.Definitions.FirstOrDefault(d => d.Name == milestone);
             var scope = definition?.Scope ?? MilestoneScope.Session;
             var fields = new JsonObject { ["rule_kind"] = "manual", ["scope"] = MilestoneDefinition.ScopeName(scope), ["correlation_id"] = id };
-            foreach (var (key, value) in evidence) fields[key] = Sessions.Session.ToJson(value);
+            foreach (var (key, value) in evidence) fields[key] = Records.FieldValues.From(key, value).ToJsonNode();
             var store = new MilestoneStore(manager.Data);
             string markerKey = MilestoneStore.Key(milestone, scope, id);
             if (!store.TryMarkReached(markerKey, new ReachedMilestone(milestone, MilestoneDefinition.ScopeName(scope), id, DateTimeOffset.UtcNow, fields, Manual: true)))

@@ -39,7 +39,7 @@ internal static class RunCommand
             {
                 foreach (string variable in Tracing.EventPipeRecording.InheritedVariables) environment[variable] = null;
             }
-            var spec = new CommandSpec(argv[0], argv[1..], Provenance.SafeCwd(), environment);
+            var spec = new CommandSpec(argv[0], argv[1..], CurrentProvenance.SafeCwd(), environment);
             long? cap = parse.GetValue(maxOutput) is { } capText ? Quantities.Size(capText, "--max-output") : null;
             var manager = context.CreateManager(redact: !parse.GetValue(noRedact), maxOutputBytes: cap);
 

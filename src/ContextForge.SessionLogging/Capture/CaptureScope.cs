@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Diagnostics.Tracing;
-using System.Text.Json.Nodes;
-using ContextForge.SessionLogging.Events;
+using ContextForge.SessionLogging.Records;
 using ContextForge.SessionLogging.Sessions;
 using Spectre.Console;
 
@@ -61,49 +59,33 @@ public sealed class CaptureScope : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        double durationMs = Stopwatch.GetElapsedTime(_startTimestamp).TotalMilliseconds;
-        var end = _start + TimeSpan.FromMilliseconds(durationMs);
+        var duration = Stopwatch.GetElapsedTime(_startTimestamp);
         ConsoleRouter.Exit(_previousCapture);
         lock (_gate) _captureWriter.Closed = true;
         try
         {
-            bool failed = _failure is not null;
-            var fields = new JsonObject
-            {
-                [JournalFields.OperationId] = OperationId,
-                [JournalFields.OperationName] = OperationName,
-                [JournalFields.OperationKind] = "console",
-                [JournalFields.CorrelationId] = _session.Id,
-                [JournalFields.StartTime] = SessionManager.FormatTime(_start),
-                [JournalFields.EndTime] = SessionManager.FormatTime(end),
-                [JournalFields.DurationMs] = Math.Round(durationMs, 3),
-                [JournalFields.CaptureMode] = "console",
-                [JournalFields.TraceId] = _session.TraceId.ToHexString(),
-                [JournalFields.SpanId] = Telemetry.SessionActivities.SpanIdFor(OperationId).ToHexString(),
-                [JournalFields.ParentSpanId] = (_activity?.ParentSpanId ?? _session.ActivityContext.SpanId).ToHexString(),
-            };
+            StoredOutput stored;
             string sample;
             lock (_gate)
             {
-                OutputStore.Store(_output, _session.Data.BlobDirectory(_session.Id), fields,
-                    JournalFields.OutputLength, JournalFields.IntegrityHash, JournalFields.Output, JournalFields.OutputBlob);
-                CommandRecorder.RecordTruncation(_output, fields, JournalFields.OutputTruncated, JournalFields.OutputReceivedLength);
+                stored = OutputStore.Store(_output, _session.Data.BlobDirectory(_session.Id));
                 sample = OutputStore.Sample(_output);
             }
-            fields[JournalFields.OutputSample] = sample;
-            if (failed)
-            {
-                fields[JournalFields.Error] = _failure!.Message;
-                fields[JournalFields.ErrorType] = _failure.GetType().FullName;
-            }
-            fields[JournalFields.Provenance] = Provenance.Capture(_session.ToolName);
-            var level = failed ? EventLevel.Error : EventLevel.Informational;
-            var etw = _session.EtwCorrelation(level, SessionKeywords.Terminal);
-            etw[JournalFields.OperationId] = OperationId;
-            fields[JournalFields.EtwCorrelation] = etw;
-            _session.Emit(failed ? SessionEventNames.TerminalCaptureFailed : SessionEventNames.TerminalCapture, end, level, SessionKeywords.Terminal, fields, _output.Redactions);
-            Result = new CaptureRecord(OperationId, OperationName, _session.Id, _start, end, durationMs, null,
-                _output.Length, fields[JournalFields.IntegrityHash]!.GetValue<string>(), !failed);
+            string traceId = _session.TraceId.ToHexString();
+            string spanId = Telemetry.SessionActivities.SpanIdFor(OperationId).ToHexString();
+            string parentSpanId = (_activity?.ParentSpanId ?? _session.ActivityContext.SpanId).ToHexString();
+            SessionRecord record = _failure is { } failure
+                ? new OperationFailed(OperationId, OperationName, _session.Id, _start, duration, stored, sample, failure.Message, failure.GetType().FullName ?? failure.GetType().Name)
+                {
+                    TraceId = traceId, SpanId = spanId, ParentSpanId = parentSpanId,
+                }
+                : new OperationCaptured(OperationId, OperationName, OperationKinds.Console, _session.Id, _start, duration, OperationKinds.Console, stored, sample)
+                {
+                    TraceId = traceId, SpanId = spanId, ParentSpanId = parentSpanId,
+                };
+            _session.Record(record, _output.Redactions);
+            Result = new CaptureRecord(OperationId, OperationName, _session.Id, _start, _start + duration, duration.TotalMilliseconds, null,
+                _output.Length, stored.Hash, _failure is null);
         }
         finally
         {

@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using System.Diagnostics.Tracing;
-using System.Text.Json.Nodes;
 using ContextForge.SessionLogging.Events;
+using ContextForge.SessionLogging.Records;
 using ContextForge.SessionLogging.Sessions;
 
 namespace ContextForge.SessionLogging.Capture;
@@ -50,20 +49,11 @@ internal static class CommandRecorder
         // Before the child starts: if this process dies before the capture is journaled, the operation is still on
         // record, and readers show it as interrupted once this process is provably gone. Under run's group commit
         // this is a write() without its own fsync (it survives SIGKILL; the capture's fsync covers it).
-        var started = new JsonObject
+        session.Record(new OperationStarted(operationId, recordedCommandLine, session.Id, start, command.Program, recordedArguments, command.WorkingDirectory)
         {
-            [JournalFields.OperationId] = operationId,
-            [JournalFields.OperationName] = recordedCommandLine,
-            [JournalFields.OperationKind] = "command",
-            [JournalFields.CorrelationId] = session.Id,
-        };
-        if (parentOperationId is not null) started[JournalFields.ParentOperationId] = parentOperationId;
-        started[JournalFields.StartTime] = SessionManager.FormatTime(start);
-        started[JournalFields.Command] = command.Program;
-        started[JournalFields.Arguments] = new JsonArray(recordedArguments.Select(a => (JsonNode?)JsonValue.Create(a)).ToArray());
-        started[JournalFields.Cwd] = command.WorkingDirectory;
-        started[JournalFields.Provenance] = Provenance.Capture(session.ToolName, command.WorkingDirectory);
-        session.Emit(SessionEventNames.OperationStarted, start, EventLevel.Informational, SessionKeywords.Terminal, started, argumentRedactions);
+            ParentOperationId = parentOperationId,
+            Provenance = session.Provenance(command.WorkingDirectory),
+        }, argumentRedactions);
         long startTimestamp = Stopwatch.GetTimestamp();
         CommandOutcome outcome;
         string? startError = null;
@@ -77,63 +67,37 @@ internal static class CommandRecorder
             startError = ex.Message;
             outcome = new CommandOutcome(ex.ExitCode, null, 0, "none");
         }
-        double durationMs = Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds;
-        var end = start + TimeSpan.FromMilliseconds(durationMs);
-
-        var fields = new JsonObject
-        {
-            [JournalFields.OperationId] = operationId,
-            [JournalFields.OperationName] = recordedCommandLine,
-            [JournalFields.OperationKind] = "command",
-            [JournalFields.CorrelationId] = session.Id,
-            [JournalFields.TraceId] = session.TraceId.ToHexString(),
-            [JournalFields.SpanId] = Telemetry.SessionActivities.SpanIdFor(operationId).ToHexString(),
-            [JournalFields.ParentSpanId] = (activity?.ParentSpanId ?? session.ActivityContext.SpanId).ToHexString(),
-        };
+        var duration = Stopwatch.GetElapsedTime(startTimestamp);
         activity?.SetTag("process.exit_code", outcome.ExitCode);
         if (outcome.ExitCode != 0) activity?.SetStatus(ActivityStatusCode.Error, $"exit code {outcome.ExitCode}");
-        if (parentOperationId is not null) fields[JournalFields.ParentOperationId] = parentOperationId;
-        fields[JournalFields.StartTime] = SessionManager.FormatTime(start);
-        fields[JournalFields.EndTime] = SessionManager.FormatTime(end);
-        fields[JournalFields.DurationMs] = Math.Round(durationMs, 3);
-        fields[JournalFields.Command] = command.Program;
-        fields[JournalFields.Arguments] = new JsonArray(recordedArguments.Select(a => (JsonNode?)JsonValue.Create(a)).ToArray());
-        fields[JournalFields.Cwd] = command.WorkingDirectory;
-        fields[JournalFields.ExitCode] = outcome.ExitCode;
-        fields[JournalFields.Signal] = outcome.Signal;
-        fields[JournalFields.CaptureMode] = outcome.Mode;
-        if (startError is not null) fields[JournalFields.Error] = startError;
-        OutputStore.Store(primary, blobs, fields, JournalFields.OutputLength, JournalFields.IntegrityHash, JournalFields.Output, JournalFields.OutputBlob);
-        RecordTruncation(primary, fields, JournalFields.OutputTruncated, JournalFields.OutputReceivedLength);
+        bool pipes = outcome.Mode != "pty";
+        var stored = OutputStore.Store(primary, blobs);
+        var storedStderr = pipes ? OutputStore.Store(stderr, blobs) : null;
         string sample = OutputStore.Sample(primary);
-        if (outcome.Mode != "pty")
+        if (pipes && sample.Length < OutputStore.SampleLength)
         {
-            OutputStore.Store(stderr, blobs, fields, JournalFields.StderrLength, JournalFields.StderrHash, JournalFields.Stderr, JournalFields.StderrBlob);
-            RecordTruncation(stderr, fields, JournalFields.StderrTruncated, JournalFields.StderrReceivedLength);
-            if (sample.Length < OutputStore.SampleLength)
-            {
-                string errSample = OutputStore.Sample(stderr);
-                sample = (sample + errSample).Length > OutputStore.SampleLength ? (sample + errSample)[..OutputStore.SampleLength] : sample + errSample;
-            }
+            string both = sample + OutputStore.Sample(stderr);
+            sample = both.Length > OutputStore.SampleLength ? both[..OutputStore.SampleLength] : both;
         }
-        fields[JournalFields.OutputSample] = sample;
-        fields[JournalFields.Provenance] = Provenance.Capture(session.ToolName, command.WorkingDirectory);
-        var etw = session.EtwCorrelation(EventLevel.Informational, SessionKeywords.Terminal);
-        etw[JournalFields.OperationId] = operationId;
-        fields[JournalFields.EtwCorrelation] = etw;
-        var e = session.Emit(SessionEventNames.TerminalCapture, end, EventLevel.Informational, SessionKeywords.Terminal, fields,
-            primary.Redactions, outcome.Mode != "pty" ? stderr.Redactions : null, argumentRedactions);
-        var record = new CaptureRecord(operationId, fields[JournalFields.OperationName]!.GetValue<string>(), session.Id, start, end, durationMs, outcome.ExitCode,
-            primary.Length + stderr.Length, fields[JournalFields.IntegrityHash]!.GetValue<string>(), outcome.ExitCode == 0);
+        var captured = new OperationCaptured(operationId, recordedCommandLine, OperationKinds.Command, session.Id, start, duration, outcome.Mode, stored, sample)
+        {
+            TraceId = session.TraceId.ToHexString(),
+            SpanId = Telemetry.SessionActivities.SpanIdFor(operationId).ToHexString(),
+            ParentSpanId = (activity?.ParentSpanId ?? session.ActivityContext.SpanId).ToHexString(),
+            ParentOperationId = parentOperationId,
+            Command = command.Program,
+            Arguments = recordedArguments,
+            Cwd = command.WorkingDirectory,
+            ExitCode = outcome.ExitCode,
+            Signal = outcome.Signal,
+            StartError = startError,
+            Stderr = storedStderr,
+            Provenance = session.Provenance(command.WorkingDirectory),
+        };
+        var e = session.Record(captured, primary.Redactions, pipes ? stderr.Redactions : null, argumentRedactions)!;
+        var record = new CaptureRecord(operationId, e.GetString(JournalFields.OperationName) ?? recordedCommandLine, session.Id, start, captured.EndTime,
+            duration.TotalMilliseconds, outcome.ExitCode, primary.Length + stderr.Length, stored.Hash, outcome.ExitCode == 0);
         return new CommandRunResult(outcome, record, e, startError);
-    }
-
-    /// <summary>A capped stream records that it was truncated and its true length (bytes received from the child).</summary>
-    internal static void RecordTruncation(CapturedOutput output, JsonObject fields, string truncatedField, string receivedField)
-    {
-        if (!output.Truncated) return;
-        fields[truncatedField] = true;
-        fields[receivedField] = output.ReceivedLength;
     }
 
     /// <summary>A W3C traceparent whose trace id is the session id and whose span id comes from the operation id.</summary>

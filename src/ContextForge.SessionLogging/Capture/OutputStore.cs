@@ -1,5 +1,4 @@
-using System.Text.Json.Nodes;
-using ContextForge.SessionLogging.Events;
+using ContextForge.SessionLogging.Records;
 
 namespace ContextForge.SessionLogging.Capture;
 
@@ -12,25 +11,20 @@ internal static class OutputStore
 {
     public const string HashPrefix = "sha256:";
 
-    /// <summary>Adds the stream's length, hash and content (inline or blob reference) to <paramref name="fields"/>.</summary>
-    public static void Store(CapturedOutput output, string blobDirectory, JsonObject fields, string lengthField, string hashField, string inlineField, string blobField)
+    /// <summary>Finishes the stream and stores it: its length, hash and content (inline, or a blob reference, or why the blob failed).</summary>
+    public static StoredOutput Store(CapturedOutput output, string blobDirectory)
     {
         string hex = output.Complete();
-        fields[lengthField] = output.Length;
-        fields[hashField] = HashPrefix + hex;
+        long? received = output.Truncated ? output.ReceivedLength : null;
         string? inline = output.TryGetInlineText();
-        if (inline is not null)
-        {
-            fields[inlineField] = inline;
-            return;
-        }
+        if (inline is not null) return new StoredOutput(output.Length, HashPrefix + hex, inline, null, null, output.Truncated, received);
         try
         {
-            fields[blobField] = BlobStore.Store(output, blobDirectory, hex);
+            return new StoredOutput(output.Length, HashPrefix + hex, null, BlobStore.Store(output, blobDirectory, hex), null, output.Truncated, received);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            fields[blobField + "_error"] = $"output could not be stored: {ex.Message}";
+            return new StoredOutput(output.Length, HashPrefix + hex, null, null, $"output could not be stored: {ex.Message}", output.Truncated, received);
         }
     }
 

@@ -18,17 +18,10 @@ public sealed class SessionEvent : IEquatable<SessionEvent>
         EventLevel level,
         SessionKeywords keywords,
         JsonObject fields)
+        : this(name, timestamp, sessionId, activityId, level, keywords, fields, validate: true)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        ArgumentException.ThrowIfNullOrEmpty(sessionId);
         ArgumentNullException.ThrowIfNull(fields);
-        Name = name;
-        Timestamp = timestamp.ToUniversalTime();
-        SessionId = sessionId;
-        ActivityId = activityId;
-        Level = level;
-        Keywords = keywords;
-        Fields = fields;
     }
 
     /// <summary>The event name, the same as the provider event's name (see <see cref="SessionEventNames"/>).</summary>
@@ -59,40 +52,38 @@ public sealed class SessionEvent : IEquatable<SessionEvent>
     public JsonObject Fields { get; }
 
     /// <summary>Reads a string field, or null when absent.</summary>
-    public string? GetString(string field) =>
-        Fields[field] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
+    public string? GetString(string field) => Records.FieldReader.String(Fields[field]);
 
     /// <summary>Reads an integer field, or null when absent or not a number.</summary>
-    public long? GetInt64(string field) => Fields[field] is JsonValue v ? ToInt64(v) : null;
+    public long? GetInt64(string field) => Records.FieldReader.Int64(Fields[field]);
 
     /// <summary>Reads a floating-point field, or null when absent or not a number.</summary>
-    public double? GetDouble(string field) => Fields[field] is JsonValue v ? ToDouble(v) : null;
+    public double? GetDouble(string field) => Records.FieldReader.Double(Fields[field]);
 
-    // A value read from a file is backed by a JsonElement (any numeric TryGetValue works); a value built in memory
-    // holds its CLR type (an int answers only to int), so both forms are handled.
-    private static long? ToInt64(JsonValue v)
-    {
-        if (v.TryGetValue(out long l)) return l;
-        if (v.TryGetValue(out int i)) return i;
-        if (v.TryGetValue(out uint ui)) return ui;
-        if (v.TryGetValue(out short sh)) return sh;
-        if (v.TryGetValue(out byte b)) return b;
-        if (v.TryGetValue(out ulong ul) && ul <= long.MaxValue) return (long)ul;
-        return ToDouble(v) is { } d && d >= long.MinValue && d <= long.MaxValue ? (long)d : null;
-    }
+    /// <summary>
+    /// The typed record of this event, read from its fields through the contract table: an event read from a journal
+    /// gives back the record that was written (after redaction). An event name the table does not know is a
+    /// <see cref="Records.CustomEvent"/>.
+    /// </summary>
+    public Records.SessionRecord ToRecord() => Contract.EventContracts.For(Name).Read(this);
 
-    private static double? ToDouble(JsonValue v)
+    /// <summary>The record this event was built from by the pipeline (null for an event read from a file); carries the fields' provider type tags.</summary>
+    internal Records.SessionRecord? BuiltFrom { get; private init; }
+
+    /// <summary>The event the pipeline builds for a record; <paramref name="sessionId"/> is empty for an event recorded outside any session.</summary>
+    internal static SessionEvent FromPipeline(Records.SessionRecord record, string sessionId, Guid activityId, JsonObject fields) =>
+        new(record.EventName, record.Timestamp, sessionId, activityId, record.Level, record.Keywords, fields, validate: false) { BuiltFrom = record };
+
+    private SessionEvent(string name, DateTimeOffset timestamp, string sessionId, Guid activityId, EventLevel level, SessionKeywords keywords, JsonObject fields, bool validate)
     {
-        if (v.TryGetValue(out double d)) return d;
-        if (v.TryGetValue(out long l)) return l;
-        if (v.TryGetValue(out int i)) return i;
-        if (v.TryGetValue(out uint ui)) return ui;
-        if (v.TryGetValue(out ulong ul)) return ul;
-        if (v.TryGetValue(out float f)) return f;
-        if (v.TryGetValue(out decimal m)) return (double)m;
-        if (v.TryGetValue(out short sh)) return sh;
-        if (v.TryGetValue(out byte b)) return b;
-        return null;
+        if (validate) ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        Name = name;
+        Timestamp = timestamp.ToUniversalTime();
+        SessionId = sessionId;
+        ActivityId = activityId;
+        Level = level;
+        Keywords = keywords;
+        Fields = fields;
     }
 
     /// <inheritdoc/>

@@ -447,7 +447,7 @@ internal sealed class JournalIndexer(HistoryIndex index)
     /// </summary>
     private string OpenStatus(string sessionId, string? host, JsonObject? start, long? lastTs, DateTimeOffset now)
     {
-        if (host is not null && host != Provenance.Host) return "open";
+        if (host is not null && host != CurrentProvenance.Host) return "open";
         var writers = WriterStates(sessionId);
         if (writers.Contains(WriterState.Alive)) return "open";
         if (Str(start?[JournalFields.SessionLifetime]) == SessionManager.ProcessLifetime

@@ -92,7 +92,7 @@ internal static class ProcessLiveness
     public static WriterState Check(JsonNode? provenance)
     {
         if (provenance is not JsonObject p) return WriterState.Unknown;
-        if (Str(p["host"]) is not { } host || host != Provenance.Host) return WriterState.Unknown;
+        if (Str(p["host"]) is not { } host || host != CurrentProvenance.Host) return WriterState.Unknown;
         if (p["pid"] is not JsonValue pv || !pv.TryGetValue(out int pid)) return WriterState.Unknown;
         return Check(pid, Long(p[ProvenanceFields.ProcessStartTicks]), Str(p[ProvenanceFields.BootId]));
     }

@@ -86,6 +86,15 @@ internal sealed class MilestoneStore(DataDirectory data)
 }
 
 /// <summary>
+/// The post-commit stage that runs the milestone rules: the pipeline calls it once for each event the journal stored,
+/// after the providers and the user's sinks; a failure is reported by the pipeline and never reaches the producer.
+/// </summary>
+internal sealed class MilestoneObserver(MilestoneEngine engine, Session session) : ISessionEventObserver
+{
+    public void OnCommitted(SessionEvent sessionEvent) => engine.OnEvent(session, sessionEvent);
+}
+
+/// <summary>
 /// Evaluates the milestone rules as events are journaled (called by <see cref="Session"/> after each event, only
 /// when <c>milestones.json</c> defines at least one rule). Counts come from the journals, so every process
 /// recording into a session sees the same numbers: a session's own segments for a session-scoped rule, the
@@ -196,24 +205,10 @@ internal sealed class MilestoneEngine(DataDirectory data, IReadOnlyList<Mileston
         Record(session, d.Name, evidence);
     }
 
-    /// <summary>Journals MilestoneReached in the session and emits it on the unified provider.</summary>
-    internal static SessionEvent? Record(Session session, string name, JsonObject evidence)
-    {
-        var fields = evidence.Select(kv => new KeyValuePair<string, object?>(kv.Key, ToClr(kv.Value))).ToList();
-        UnifiedTelemetry.EmitMilestoneToProvider(name, fields, session.Id);
-        return session.LogCustomEvent(UnifiedTelemetry.MilestoneReachedEventName, SessionKeywords.Milestone, name, fields);
-    }
-
-    private static object? ToClr(JsonNode? node) => node switch
-    {
-        null => null,
-        JsonValue v when v.TryGetValue(out string? s) => s,
-        JsonValue v when v.TryGetValue(out bool b) => b,
-        JsonValue v when v.TryGetValue(out long l) => l,
-        JsonValue v when v.TryGetValue(out int i) => (long)i,
-        JsonValue v when v.TryGetValue(out double d) => d,
-        _ => node.ToJsonString(),
-    };
+    /// <summary>Records MilestoneReached in the session: journaled, and emitted on the unified provider.</summary>
+    internal static SessionEvent? Record(Session session, string name, JsonObject evidence) =>
+        session.Record(new Records.MilestoneReached(name, DateTimeOffset.UtcNow,
+            evidence.Select(kv => Records.FieldValues.From(kv.Key, kv.Value?.DeepClone())).ToList()));
 
     internal static string Describe(MilestoneDefinition d) => d.Kind switch
     {

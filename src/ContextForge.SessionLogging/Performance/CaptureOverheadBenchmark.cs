@@ -175,7 +175,7 @@ internal sealed record CaptureOverheadReport(
         var missing = new JsonArray();
         foreach (var (variant, reason) in Unavailable) missing.Add((JsonNode)new JsonObject { ["variant"] = variant, ["reason"] = reason });
         var evidence = new JsonObject();
-        foreach (var (key, value) in Evidence()) evidence[key] = Sessions.Session.ToJson(value);
+        foreach (var (key, value) in Evidence()) evidence[key] = Records.FieldValues.From(key, value).ToJsonNode();
         return new JsonObject
         {
             ["benchmark"] = CaptureOverheadBenchmark.AchievementType,

@@ -1,9 +1,9 @@
-using System.Diagnostics.Tracing;
-using System.Globalization;
-using System.Text.Json.Nodes;
+using System.Diagnostics;
 using ContextForge.SessionLogging.Capture;
 using ContextForge.SessionLogging.Events;
 using ContextForge.SessionLogging.Journal;
+using ContextForge.SessionLogging.Pipeline;
+using ContextForge.SessionLogging.Records;
 using ContextForge.SessionLogging.Telemetry;
 using Spectre.Console;
 
@@ -11,16 +11,22 @@ namespace ContextForge.SessionLogging.Sessions;
 
 /// <summary>
 /// An open session: captures operations, logs achievements, and (when this process started it) ends the session
-/// when disposed. Every record goes to this process's own journal segment and to the provider.
+/// when disposed. Every record goes through the session's pipeline (redaction, this process's own journal segment,
+/// the providers, your sinks and observers).
 /// </summary>
 public sealed class Session : IDisposable
 {
+    private static readonly AsyncLocal<Session?> s_current = new();
+
     private readonly SessionManager _manager;
     private readonly SessionEventPipeline _pipeline;
     private readonly JournalWriter _journal;
-    private readonly EventSourceSink? _provider;
+    private readonly SessionCounts _counts = new();
+    private readonly Session? _previousCurrent;
+    private readonly Activity? _activity;
     private bool _ended;
-    private int _journaledOperations, _journaledFailedOperations, _journaledAchievements;
+    private bool _endingNow;
+    private bool _disposed;
 
     internal Session(SessionManager manager, string id, Guid activityId, DateTimeOffset startTime, string name, string type, bool ownsLifetime)
     {
@@ -31,34 +37,19 @@ public sealed class Session : IDisposable
         Name = name;
         Type = type;
         OwnsLifetime = ownsLifetime;
-        _pipeline = manager.CreatePipeline(id, out _journal);
-        _provider = _pipeline.Sinks.OfType<EventSourceSink>().FirstOrDefault();
-        _milestones = manager.LoadMilestones();
+        _journal = new JournalWriter(manager.Data.NewSegmentPath(id), manager.Options.Durability, manager.Options.FsyncInterval);
+        var observers = new List<ISessionEventObserver> { _counts };
+        if (manager.LoadMilestones() is { } milestones) observers.Add(new Milestones.MilestoneObserver(milestones, this));
+        observers.AddRange(manager.Options.Observers);
+        _pipeline = new SessionEventPipeline(id, activityId, manager.Redactor, _journal, manager.Options.EmitToProvider, manager.Options.Sinks, observers);
         TraceId = SessionActivities.TraceIdFor(id);
         _activity = SessionActivities.StartSession(id, name, type, joined: !ownsLifetime);
         ActivityContext = _activity?.Context
             ?? SessionActivities.InheritedContext(id)
-            ?? new System.Diagnostics.ActivityContext(TraceId, System.Diagnostics.ActivitySpanId.CreateFromString(activityId.ToString("N").AsSpan(0, 16)), System.Diagnostics.ActivityTraceFlags.Recorded);
+            ?? new ActivityContext(TraceId, ActivitySpanId.CreateFromString(activityId.ToString("N").AsSpan(0, 16)), ActivityTraceFlags.Recorded);
         _previousCurrent = s_current.Value;
         s_current.Value = this;
     }
-
-    private static readonly AsyncLocal<Session?> s_current = new();
-    private readonly Session? _previousCurrent;
-    private readonly Milestones.MilestoneEngine? _milestones;
-    private readonly System.Diagnostics.Activity? _activity;
-
-    /// <summary>
-    /// The session's W3C trace id: its id without dashes (<see cref="SessionActivities.SessionIdFor"/> goes back).
-    /// </summary>
-    public System.Diagnostics.ActivityTraceId TraceId { get; }
-
-    /// <summary>
-    /// The context operations of this process hang under: the session's activity in this process when one is
-    /// listened to, else the <c>TRACEPARENT</c> this process inherited for the session, else the session's trace
-    /// with a span id taken from its activity id.
-    /// </summary>
-    internal System.Diagnostics.ActivityContext ActivityContext { get; }
 
     /// <summary>
     /// The session this code is recording into: the one most recently started or joined in this async flow (and
@@ -84,31 +75,43 @@ public sealed class Session : IDisposable
     /// <summary>The session's type.</summary>
     public string Type { get; }
 
+    /// <summary>
+    /// The session's W3C trace id: its id without dashes (<see cref="SessionActivities.SessionIdFor"/> goes back).
+    /// </summary>
+    public ActivityTraceId TraceId { get; }
+
     /// <summary>True when this object started the session and so ends it on dispose; false when it joined one.</summary>
     public bool OwnsLifetime { get; private set; }
-
-    /// <summary>Leaves the session open when this object is disposed (a shell's session, ended later by another process).</summary>
-    internal void Detach() => OwnsLifetime = false;
 
     /// <summary>The journal segment this process writes for the session.</summary>
     public string SegmentPath => _journal.SegmentPath;
 
-    /// <summary>Received / stored / dropped counts of each sink, so no loss is silent.</summary>
+    /// <summary>Received / stored / not-enabled / dropped counts of each sink, so no loss is silent.</summary>
     public IReadOnlyList<SinkStatistics> SinkStatistics => _pipeline.Statistics;
+
+    /// <summary>
+    /// The context operations of this process hang under: the session's activity in this process when one is
+    /// listened to, else the <c>TRACEPARENT</c> this process inherited for the session, else the session's trace
+    /// with a span id taken from its activity id.
+    /// </summary>
+    internal ActivityContext ActivityContext { get; }
 
     internal DataDirectory Data => _manager.Data;
 
     internal string ToolName => _manager.Options.ToolName;
 
-    /// <summary>A line redactor for one captured stream; null when redaction is off.</summary>
-    internal Redaction.LineRedactor? CreateLineRedactor() => _manager.Redactor?.CreateLineRedactor();
+    /// <summary>The redactor in use; null when redaction is off.</summary>
+    internal Redaction.SecretRedactor? Redactor => _manager.Redactor;
+
+    /// <summary>Leaves the session open when this object is disposed (a shell's session, ended later by another process).</summary>
+    internal void Detach() => OwnsLifetime = false;
 
     /// <summary>A capture for one output stream of an operation, redacted and capped as configured.</summary>
     internal CapturedOutput CreateCapture(string streamName) =>
-        new(streamName, Data.BlobDirectory(Id), CreateLineRedactor(), _manager.Options.MaxOutputBytes);
+        new(streamName, Data.BlobDirectory(Id), _manager.Redactor?.CreateLineRedactor(), _manager.Options.MaxOutputBytes);
 
-    /// <summary>The redactor in use; null when redaction is off.</summary>
-    internal Redaction.SecretRedactor? Redactor => _manager.Redactor;
+    /// <summary>This process's provenance, with <paramref name="cwd"/> when given (a command's own).</summary>
+    internal Provenance Provenance(string? cwd = null) => CurrentProvenance.Capture(ToolName, cwd);
 
     /// <summary>
     /// Starts capturing an operation: the returned scope's <see cref="CaptureScope.Console"/> shows output on
@@ -176,32 +179,29 @@ public sealed class Session : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(achievementType);
         ArgumentNullException.ThrowIfNull(description);
         ThrowIfEnded();
-        var evidenceJson = new JsonObject();
-        if (evidence is not null)
-        {
-            foreach (var (key, value) in evidence) evidenceJson[key] = ToJson(value);
-        }
-        int number = AchievementCounter.Allocate(_manager.Data.AchievementCounterDirectory(Id));
-        string achievementId = string.Create(CultureInfo.InvariantCulture, $"ACH-{Id[..8]}-{number:D3}");
-        var now = DateTimeOffset.UtcNow;
-        var fields = new JsonObject
-        {
-            [JournalFields.AchievementId] = achievementId,
-            [JournalFields.CorrelationId] = Id,
-            [JournalFields.AchievementType] = achievementType,
-            [JournalFields.Description] = description,
-            [JournalFields.Timestamp] = SessionManager.FormatTime(now),
-            [JournalFields.Evidence] = evidenceJson,
-            [JournalFields.Provenance] = Provenance.Capture(ToolName),
-        };
-        var etw = EtwCorrelation(EventLevel.Informational, SessionKeywords.Achievement);
-        etw[JournalFields.AchievementId] = achievementId;
-        fields[JournalFields.EtwCorrelation] = etw;
-        Emit(SessionEventNames.AchievementLogged, now, EventLevel.Informational, SessionKeywords.Achievement, fields);
-        return new AchievementRecord(achievementId, Id, achievementType, description, now, (JsonObject)evidenceJson.DeepClone());
+        var fields = FieldValues.From(evidence);
+        string achievementId = AchievementIdAllocator.Allocate(Data, Id);
+        var record = new AchievementLogged(achievementId, Id, achievementType, description, DateTimeOffset.UtcNow, fields) { Provenance = Provenance() };
+        Record(record);
+        var evidenceJson = new System.Text.Json.Nodes.JsonObject();
+        FieldValues.WriteTo(evidenceJson, fields, journalNames: false);
+        return new AchievementRecord(achievementId, Id, achievementType, description, record.Timestamp, evidenceJson);
     }
 
-    /// <summary>Journals what is emitted until the scope ends with one fsync (see <see cref="JournalWriter.GroupCommit"/>).</summary>
+    /// <summary>
+    /// Records an event of the caller's own (a log entry, a domain event) in this session: journaled with
+    /// <paramref name="fields"/> (names kept as given) and emitted on the <c>ContextForge.UnifiedTelemetry</c>
+    /// provider with the Session keyword, like <see cref="UnifiedTelemetry.LogSessionEvent(string, System.Diagnostics.Tracing.EventLevel, IEnumerable{KeyValuePair{string, object}})"/>.
+    /// </summary>
+    public void LogEvent(string eventName, System.Diagnostics.Tracing.EventLevel level, IEnumerable<KeyValuePair<string, object?>>? fields)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(eventName);
+        Record(eventName == LogEntry.EventNameConst
+            ? new LogEntry(level, DateTimeOffset.UtcNow, FieldValues.From(fields))
+            : new CustomEvent(eventName, level, DateTimeOffset.UtcNow, FieldValues.From(fields)));
+    }
+
+    /// <summary>Journals what is recorded until the scope ends with one fsync (see <see cref="JournalWriter.GroupCommit"/>).</summary>
     internal IDisposable GroupCommit() => _journal.GroupCommit();
 
     /// <summary>Ends the session (journals SessionEnd with duration and counts). Only the owner ends it.</summary>
@@ -213,7 +213,12 @@ public sealed class Session : IDisposable
         {
             // Milestones reached by SessionEnd (clean_session) are journaled right after it.
             _endingNow = true;
-            try { EmitSessionEnd(_manager, this, DateTimeOffset.UtcNow); }
+            try
+            {
+                var end = DateTimeOffset.UtcNow;
+                var (operations, failed, achievements) = _counts.ForSession(Data.SessionDirectory(Id), SegmentPath);
+                Record(new SessionEnded(Id, StartTime, end, operations, failed, achievements) { Provenance = Provenance() });
+            }
             finally { _endingNow = false; }
         }
         _activity?.Stop();
@@ -236,166 +241,22 @@ public sealed class Session : IDisposable
         _journal.Dispose();
     }
 
-    private bool _disposed;
-    private bool _endingNow;
-
     /// <summary>
-    /// Records an event of the caller's own (a log entry, a domain event) in this session: journaled with
-    /// <paramref name="fields"/> (names kept as given) and emitted on the <c>ContextForge.UnifiedTelemetry</c>
-    /// provider with the Session keyword, like <see cref="UnifiedTelemetry.LogSessionEvent(string, EventLevel, IEnumerable{KeyValuePair{string, object}})"/>.
+    /// Records one typed event through this session's pipeline; the record gets this process's provenance when it
+    /// has none. After the session ended (or was disposed) an event is not recorded: it is reported as dropped
+    /// through <see cref="SelfDiagnostics"/> and null is returned.
     /// </summary>
-    public void LogEvent(string eventName, EventLevel level, IEnumerable<KeyValuePair<string, object?>>? fields)
+    internal SessionEvent? Record(SessionRecord record, params Redaction.RedactionTally?[] streamTallies)
     {
-        ArgumentException.ThrowIfNullOrEmpty(eventName);
-        UnifiedTelemetry.EmitSessionEventToProvider(eventName, level, fields, Id);
-        LogCustomEvent(eventName, SessionKeywords.Session, null, fields, level);
-    }
-
-    /// <summary>
-    /// The journal name of a caller's field: the name as given, except that a name the journal line's header uses
-    /// (<c>v</c>, <c>event</c>, <c>ts</c>, <c>session_id</c>, ...), <c>milestone_name</c> or <c>provenance</c> gets a
-    /// <c>field_</c> prefix.
-    /// </summary>
-    internal static string JournalFieldName(string name) =>
-        Journal.JournalLine.HeaderKeys.Contains(name) || name is JournalFields.MilestoneName or JournalFields.Provenance ? "field_" + name : name;
-
-    /// <summary>
-    /// Journals an event emitted through <see cref="UnifiedTelemetry"/> (or a logging integration): the fields
-    /// keep the names they were given; a milestone's name goes first as <c>milestone_name</c>.
-    /// </summary>
-    internal SessionEvent? LogCustomEvent(string eventName, SessionKeywords keywords, string? milestoneName, IEnumerable<KeyValuePair<string, object?>>? fields, EventLevel level = EventLevel.Informational)
-    {
-        if ((_ended && !_endingNow) || _disposed) return null;
-        var json = new JsonObject();
-        if (milestoneName is not null) json[JournalFields.MilestoneName] = milestoneName;
-        if (fields is not null)
+        bool lifecycle = record is SessionStarted or SessionEnded;
+        if (!lifecycle && ((_ended && !_endingNow) || _disposed))
         {
-            foreach (var (key, value) in fields) json[JournalFieldName(key)] = UnifiedFieldEncoder.ToJournal(value);
+            SelfDiagnostics.Log.EventDropped("session " + Id, record.EventName, "the session has ended");
+            return null;
         }
-        // Like every journaled event: who recorded it (cfsession validate requires it).
-        json[JournalFields.Provenance] = Provenance.Capture(ToolName);
-        return Emit(eventName, DateTimeOffset.UtcNow, level, keywords, json);
-    }
-
-    internal static void EmitSessionEnd(SessionManager manager, Session session, DateTimeOffset end)
-    {
-        string sessionDirectory = manager.Data.SessionDirectory(session.Id);
-        int operations, failed, achievements;
-        if (session.IsOnlySegment(sessionDirectory))
-        {
-            // This process wrote every line of the session: its own counts are the session's, no re-read needed.
-            (operations, failed, achievements) = (session._journaledOperations, session._journaledFailedOperations, session._journaledAchievements);
-        }
-        else
-        {
-            var events = JournalReader.ReadSession(sessionDirectory).Events;
-            operations = events.Count(e => e.Name is SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed);
-            failed = events.Count(IsFailedOperation);
-            achievements = events.Count(e => e.Name == SessionEventNames.AchievementLogged);
-        }
-        var fields = new JsonObject
-        {
-            [JournalFields.CorrelationId] = session.Id,
-            [JournalFields.StartTime] = SessionManager.FormatTime(session.StartTime),
-            [JournalFields.EndTime] = SessionManager.FormatTime(end),
-            [JournalFields.DurationMs] = Math.Round((end - session.StartTime).TotalMilliseconds, 3),
-            [JournalFields.OperationCount] = operations,
-            [JournalFields.FailedOperationCount] = failed,
-            [JournalFields.AchievementCount] = achievements,
-            [JournalFields.Status] = "ended",
-            [JournalFields.Provenance] = Provenance.Capture(session.ToolName),
-            [JournalFields.EtwCorrelation] = session.EtwCorrelation(EventLevel.Informational, SessionKeywords.Session),
-        };
-        session.Emit(SessionEventNames.SessionEnd, end, EventLevel.Informational, SessionKeywords.Session, fields);
-    }
-
-    internal JsonObject EtwCorrelation(EventLevel level, SessionKeywords keywords) => new()
-    {
-        ["activity_id"] = ActivityId.ToString("D"),
-        ["etw_emitted"] = _provider?.IsEnabledFor(level, keywords) ?? false,
-    };
-
-    internal SessionEvent Emit(string name, DateTimeOffset timestamp, EventLevel level, SessionKeywords keywords, JsonObject fields, params Redaction.RedactionTally?[] outputRedactions)
-    {
-        // Before any sink sees the event: the journal, the provider and (through the journal) the index get redacted text.
-        if (_manager.Redactor is { } redactor) Redaction.FieldRedaction.Apply(fields, redactor, outputRedactions);
-        var e = new SessionEvent(name, timestamp, Id, ActivityId, level, keywords, fields);
-        _pipeline.Emit(e);
-        if (e.Sequence > 0)
-        {
-            // Counted only once journaled, exactly as a re-read of the journal would count it.
-            if (name is SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed) Interlocked.Increment(ref _journaledOperations);
-            if (IsFailedOperation(e)) Interlocked.Increment(ref _journaledFailedOperations);
-            if (name == SessionEventNames.AchievementLogged) Interlocked.Increment(ref _journaledAchievements);
-        }
-        _milestones?.OnEvent(this, e);
-        return e;
-    }
-
-    private static bool IsFailedOperation(SessionEvent e) => e.Name == SessionEventNames.TerminalCaptureFailed
-        || (e.Name == SessionEventNames.TerminalCapture && e.GetInt64(JournalFields.ExitCode) is { } code && code != 0);
-
-    /// <summary>True when the session directory holds no journal segment but this process's own.</summary>
-    private bool IsOnlySegment(string sessionDirectory)
-    {
-        if (!Directory.Exists(sessionDirectory)) return true;
-        foreach (string segment in Directory.EnumerateFiles(sessionDirectory, "*" + JournalReader.SegmentExtension))
-        {
-            if (!string.Equals(Path.GetFullPath(segment), Path.GetFullPath(SegmentPath), StringComparison.Ordinal)) return false;
-        }
-        return true;
+        if (record.Provenance is null) record = record with { Provenance = Provenance() };
+        return _pipeline.Emit(record, streamTallies);
     }
 
     private void ThrowIfEnded() => ObjectDisposedException.ThrowIf(_ended, this);
-
-    internal static JsonNode? ToJson(object? value) => value switch
-    {
-        null => null,
-        JsonNode node => node.DeepClone(),
-        string s => JsonValue.Create(s),
-        bool b => JsonValue.Create(b),
-        int i => JsonValue.Create(i),
-        long l => JsonValue.Create(l),
-        uint ui => JsonValue.Create(ui),
-        ulong ul => JsonValue.Create(ul),
-        short sh => JsonValue.Create(sh),
-        byte by => JsonValue.Create(by),
-        double d => double.IsFinite(d) ? JsonValue.Create(d) : JsonValue.Create(d.ToString(CultureInfo.InvariantCulture)),
-        float f => float.IsFinite(f) ? JsonValue.Create(f) : JsonValue.Create(f.ToString(CultureInfo.InvariantCulture)),
-        decimal m => JsonValue.Create(m),
-        DateTimeOffset dto => JsonValue.Create(SessionManager.FormatTime(dto)),
-        DateTime dt => JsonValue.Create(SessionManager.FormatTime(dt.Kind == DateTimeKind.Unspecified ? new DateTimeOffset(dt, TimeSpan.Zero) : new DateTimeOffset(dt))),
-        TimeSpan ts => JsonValue.Create(ts.TotalMilliseconds),
-        Guid g => JsonValue.Create(g.ToString("D")),
-        Enum en => JsonValue.Create(en.ToString()),
-        IFormattable fm => JsonValue.Create(fm.ToString(null, CultureInfo.InvariantCulture)),
-        _ => JsonValue.Create(value.ToString()),
-    };
-}
-
-/// <summary>Allocates achievement numbers 001, 002, ... per session across processes with exclusive file creation.</summary>
-internal static class AchievementCounter
-{
-    public static int Allocate(string directory)
-    {
-        FileSecurity.CreatePrivateDirectory(directory);
-        int next = 1;
-        foreach (string file in Directory.EnumerateFiles(directory))
-        {
-            if (int.TryParse(Path.GetFileName(file), NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= next) next = n + 1;
-        }
-        while (true)
-        {
-            string path = Path.Combine(directory, next.ToString("D3", CultureInfo.InvariantCulture));
-            try
-            {
-                using (FileSecurity.CreateNewPrivateFile(path)) { }
-                return next;
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                next++; // another process took this number first
-            }
-        }
-    }
 }

@@ -35,8 +35,22 @@ public sealed class SessionLoggingOptions
     public string ToolName { get; set; } = "ContextForge.SessionLogging";
 
     /// <summary>
-    /// Receives one-line warnings that do not stop recording (a malformed <c>milestones.json</c>). Default: written
-    /// to standard error prefixed with <c>cfsession: </c>; null silences them.
+    /// Receives one-line warnings that do not stop recording (a malformed <c>milestones.json</c>). Every warning is
+    /// also written to the <c>ContextForge.SessionLogging.Diagnostics</c> provider (<see cref="Telemetry.SelfDiagnostics"/>);
+    /// the library never writes to the console itself. Default: null.
     /// </summary>
-    public Action<string>? Warning { get; set; } = message => Console.Error.WriteLine("cfsession: " + message);
+    public Action<string>? Warning { get; set; }
+
+    /// <summary>
+    /// Sinks of your own: each receives every event of every session this manager opens, after redaction and after the
+    /// journal (so <see cref="Events.SessionEvent.Sequence"/> is set), in this order. A sink that throws has the event
+    /// counted as dropped in its <see cref="Events.SinkStatistics"/>; the recording code never sees the exception.
+    /// </summary>
+    public IList<Events.ISessionEventSink> Sinks { get; } = [];
+
+    /// <summary>
+    /// Observers of your own: called for each event the journal stored, after every sink (the post-commit stage, where
+    /// milestones run). An exception is reported through <see cref="Telemetry.SelfDiagnostics"/> and not passed on.
+    /// </summary>
+    public IList<Events.ISessionEventObserver> Observers { get; } = [];
 }

@@ -68,21 +68,13 @@ public sealed class SessionManager
         var activityId = Guid.NewGuid();
         var start = DateTimeOffset.UtcNow;
         var session = new Session(this, id, activityId, start, name ?? string.Empty, type ?? DefaultSessionType, ownsLifetime: true);
-        var fields = new JsonObject
+        session.Record(new Records.SessionStarted(start, id, session.Name, session.Type, methodology ?? DefaultMethodology)
         {
-            [JournalFields.SessionName] = session.Name,
-            [JournalFields.SessionType] = session.Type,
-            [JournalFields.StartTime] = FormatTime(start),
-            [JournalFields.Methodology] = methodology ?? DefaultMethodology,
-            [JournalFields.CorrelationId] = id,
-            [JournalFields.TraceId] = session.TraceId.ToHexString(),
-            [JournalFields.SpanId] = session.ActivityContext.SpanId.ToHexString(),
-        };
-        if (!string.IsNullOrEmpty(parentSessionId)) fields[JournalFields.ParentSessionId] = parentSessionId;
-        fields[JournalFields.SessionLifetime] = detached ? DetachedLifetime : ProcessLifetime;
-        fields[JournalFields.Provenance] = Provenance.Capture(_options.ToolName);
-        fields[JournalFields.EtwCorrelation] = session.EtwCorrelation(EventLevel.Informational, SessionKeywords.Session);
-        session.Emit(SessionEventNames.SessionStart, start, EventLevel.Informational, SessionKeywords.Session, fields);
+            TraceId = session.TraceId.ToHexString(),
+            SpanId = session.ActivityContext.SpanId.ToHexString(),
+            ParentSessionId = string.IsNullOrEmpty(parentSessionId) ? null : parentSessionId,
+            SessionLifetime = detached ? DetachedLifetime : ProcessLifetime,
+        });
         return session;
     }
 
@@ -115,7 +107,7 @@ public sealed class SessionManager
         using var session = Join(sessionId);
         session.EndOwned();
         var end = JournalReader.ReadSession(Data.SessionDirectory(sessionId)).Events.Last(e => e.Name == SessionEventNames.SessionEnd);
-        return ((int)(end.GetInt64(JournalFields.OperationCount) ?? 0), (int)(end.GetInt64(JournalFields.AchievementCount) ?? 0));
+        return end.ToRecord() is Records.SessionEnded ended ? (ended.OperationCount, ended.AchievementCount) : (0, 0);
     }
 
     /// <summary>Finds a session by its full id or a unique prefix of it.</summary>
@@ -153,14 +145,6 @@ public sealed class SessionManager
         return JournalReader.ReadSession(dir).Events.FirstOrDefault(e => e.Name == SessionEventNames.SessionStart);
     }
 
-    internal SessionEventPipeline CreatePipeline(string sessionId, out JournalWriter journal)
-    {
-        journal = new JournalWriter(Data.NewSegmentPath(sessionId), _options.Durability, _options.FsyncInterval);
-        var sinks = new List<ISessionEventSink> { journal };
-        if (_options.EmitToProvider) sinks.Add(new EventSourceSink(SessionLoggingEventSource.Log));
-        return new SessionEventPipeline(sinks);
-    }
-
     private Milestones.MilestoneEngine? _milestones;
     private bool _milestonesLoaded;
     private readonly object _milestonesGate = new();
@@ -177,10 +161,17 @@ public sealed class SessionManager
             if (_milestonesLoaded) return _milestones;
             _milestonesLoaded = true;
             var (definitions, error) = Milestones.MilestoneConfig.Load(Path.Combine(Data.Root, Milestones.MilestoneConfig.FileName));
-            if (error is not null) _options.Warning?.Invoke($"milestones disabled: {error}");
+            if (error is not null) Warn($"milestones disabled: {error}");
             _milestones = definitions.Count > 0 ? new Milestones.MilestoneEngine(Data, definitions) : null;
             return _milestones;
         }
+    }
+
+    /// <summary>Reports a problem that does not stop recording: to <see cref="SessionLoggingOptions.Warning"/> and the self-diagnostics provider.</summary>
+    internal void Warn(string message)
+    {
+        SelfDiagnostics.Log.Warning(message);
+        _options.Warning?.Invoke(message);
     }
 
     internal static string FormatTime(DateTimeOffset time) =>

@@ -1,26 +1,24 @@
 using System.Buffers;
 using System.Diagnostics.Tracing;
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ContextForge.SessionLogging.Events;
+using ContextForge.SessionLogging.Records;
 using ContextForge.SessionLogging.Sessions;
 
 namespace ContextForge.SessionLogging.Telemetry;
 
 /// <summary>
 /// The entry point of the <c>ContextForge.UnifiedTelemetry</c> provider, shared by session logging and the
-/// Achievement Engine. Each call emits one self-describing event on the provider (when a listener asked for it)
-/// and journals the same event in <see cref="Session.Current"/> (when there is one), so history and inspection
-/// see it too. With no listener and no current session a call returns after two checks and allocates nothing.
+/// Achievement Engine. Each call records one event through the pipeline of <see cref="Session.Current"/> (journal,
+/// then the provider when a listener asked for it), or, with no current session, through the sessionless pipeline
+/// (the provider only). With no listener and no current session a call returns after two checks and allocates nothing.
 /// </summary>
 /// <remarks>
-/// Field values may be strings, integers (any size; <see cref="ulong"/> above <see cref="long.MaxValue"/> keeps
-/// its type), floating point (<see cref="float"/>, <see cref="double"/>, <see cref="decimal"/> as double),
-/// <see cref="bool"/>, <see cref="DateTime"/> / <see cref="DateTimeOffset"/> (as a UTC instant),
-/// <see cref="Guid"/> or null. Any other value is written as its invariant text. Field names are kept exactly
-/// as given, in the journal and on the provider.
+/// Field values are converted as <see cref="EventField"/> documents (strings, integers of any size, floating point,
+/// exact decimals, booleans, times as UTC strings, GUIDs, null; anything else as its invariant text). Field names are
+/// kept exactly as given, in the journal and on the provider.
 /// </remarks>
 public static class UnifiedTelemetry
 {
@@ -51,16 +49,9 @@ public static class UnifiedTelemetry
     public static void LogSessionEvent(string eventName, EventLevel level, IEnumerable<KeyValuePair<string, object?>>? fields)
     {
         ArgumentException.ThrowIfNullOrEmpty(eventName);
-        var source = UnifiedTelemetryEventSource.Log;
-        bool enabled = source.IsEnabled(level, (EventKeywords)SessionKeywords.Session);
         Session? session = Session.Current;
-        if (!enabled && session is null) return;
-        if (enabled)
-        {
-            var (count, json, types) = UnifiedFieldEncoder.Encode(Redacted(fields, session));
-            source.WriteSessionEvent(eventName, level, new SessionEventPayload(count, json, types, session?.Id ?? string.Empty));
-        }
-        session?.LogCustomEvent(eventName, SessionKeywords.Session, null, fields, level);
+        if (session is null && !UnifiedTelemetryEventSource.Log.IsEnabled(level, (EventKeywords)SessionKeywords.Session)) return;
+        Record(session, new CustomEvent(eventName, level, DateTimeOffset.UtcNow, FieldValues.From(fields)));
     }
 
     /// <summary>
@@ -71,40 +62,20 @@ public static class UnifiedTelemetry
     {
         ArgumentException.ThrowIfNullOrEmpty(milestoneName);
         Session? session = Session.Current;
-        if (!IsEnabled(SessionKeywords.Milestone) && session is null) return;
-        EmitMilestoneToProvider(milestoneName, fields, session?.Id);
-        session?.LogCustomEvent(MilestoneReachedEventName, SessionKeywords.Milestone, milestoneName, fields);
+        if (session is null && !IsEnabled(SessionKeywords.Milestone)) return;
+        Record(session, new MilestoneReached(milestoneName, DateTimeOffset.UtcNow, FieldValues.From(fields)));
     }
 
-    /// <summary>Only the provider half of <see cref="LogSessionEvent(string, EventLevel, IEnumerable{KeyValuePair{string, object}})"/>.</summary>
-    internal static void EmitSessionEventToProvider(string eventName, EventLevel level, IEnumerable<KeyValuePair<string, object?>>? fields, string? sessionId)
+    /// <summary>Records a custom event or milestone in <paramref name="session"/>, or on the provider alone when there is none.</summary>
+    internal static void Record(Session? session, SessionRecord record)
     {
-        var source = UnifiedTelemetryEventSource.Log;
-        if (!source.IsEnabled(level, (EventKeywords)SessionKeywords.Session)) return;
-        var (count, json, types) = UnifiedFieldEncoder.Encode(Redacted(fields, Session.Current));
-        source.WriteSessionEvent(eventName, level, new SessionEventPayload(count, json, types, sessionId ?? string.Empty));
-    }
-
-    // Provider events are redacted like journal lines: with the session's redactor (none when it has redaction off),
-    // or the built-in set when there is no session.
-    private static IEnumerable<KeyValuePair<string, object?>>? Redacted(IEnumerable<KeyValuePair<string, object?>>? fields, Session? session)
-    {
-        var redactor = session is null ? Redaction.SecretRedactor.BuiltIn : session.Redactor;
-        if (fields is null || redactor is null) return fields;
-        return fields.Select(kv => kv.Value is string s ? new KeyValuePair<string, object?>(kv.Key, redactor.Redact(s, null)) : kv).ToList();
-    }
-
-    /// <summary>Only the provider half of <see cref="LogAchievementMilestone"/> (the caller journals).</summary>
-    internal static void EmitMilestoneToProvider(string milestoneName, IEnumerable<KeyValuePair<string, object?>>? fields, string? sessionId)
-    {
-        if (!IsEnabled(SessionKeywords.Milestone)) return;
-        var (count, json, types) = UnifiedFieldEncoder.Encode(Redacted(fields, Session.Current));
-        UnifiedTelemetryEventSource.Log.WriteMilestone(new MilestonePayload(milestoneName, count, json, types, sessionId ?? string.Empty));
+        if (session is not null) session.Record(record);
+        else Pipeline.SessionEventPipeline.Sessionless.Emit(record);
     }
 }
 
 /// <summary>
-/// Writes fields as the provider's <c>Fields</c> JSON object and <c>FieldTypes</c> tag list (see
+/// Writes a custom event's fields as the provider's <c>Fields</c> JSON object and <c>FieldTypes</c> tag list (see
 /// <see cref="TracePayload"/> for the reverse).
 /// </summary>
 internal static class UnifiedFieldEncoder
@@ -115,6 +86,8 @@ internal static class UnifiedFieldEncoder
     /// <summary>The field added last when string values were cut to fit the provider's size limit.</summary>
     public const string TruncatedField = "fields_truncated";
 
+    private static readonly JsonWriterOptions Relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>
     /// The provider form of <paramref name="fields"/>, at most <see cref="InputLimits.MaxProviderFieldsChars"/>
     /// characters of JSON (an event over ETW's 64 KB is dropped silently): when longer, string values are cut to
@@ -122,87 +95,52 @@ internal static class UnifiedFieldEncoder
     /// <c>fields_truncated: true</c> is added; when still longer, the fields are replaced by
     /// <c>{"fields_truncated": true, "field_count": N}</c>. The journal keeps every field whole.
     /// </summary>
-    public static (int Count, string Json, string Types) Encode(IEnumerable<KeyValuePair<string, object?>>? fields)
+    public static (int Count, string Json, string Types, bool Truncated) Encode(IReadOnlyList<Records.EventField> fields)
     {
-        var list = fields?.ToList();
-        var whole = EncodeList(list, cut: false);
-        if (whole.Json.Length <= InputLimits.MaxProviderFieldsChars) return whole;
-        var cut = EncodeList(list, cut: true);
-        if (cut.Json.Length <= InputLimits.MaxProviderFieldsChars) return cut;
-        return EncodeList([new(TruncatedField, true), new("field_count", (long)whole.Count)], cut: false);
+        var whole = EncodeList(fields, cut: false);
+        if (whole.Json.Length <= InputLimits.MaxProviderFieldsChars) return (whole.Count, whole.Json, whole.Types, false);
+        var cut = EncodeList(fields, cut: true);
+        if (cut.Json.Length <= InputLimits.MaxProviderFieldsChars) return (cut.Count, cut.Json, cut.Types, true);
+        var summary = EncodeList([Records.FieldValues.From(TruncatedField, true), Records.FieldValues.From("field_count", (long)whole.Count)], cut: false);
+        return (summary.Count, summary.Json, summary.Types, true);
     }
 
     /// <summary>Cuts a string to <paramref name="max"/> characters, the last ones being <see cref="InputLimits.TruncationMarker"/>.</summary>
     public static string Fit(string value, int max = InputLimits.MaxProviderStringChars) =>
         value.Length <= max ? value : string.Concat(value.AsSpan(0, max - InputLimits.TruncationMarker.Length), InputLimits.TruncationMarker);
 
-    private static (int Count, string Json, string Types) EncodeList(List<KeyValuePair<string, object?>>? fields, bool cut)
+    private static (int Count, string Json, string Types) EncodeList(IReadOnlyList<Records.EventField> fields, bool cut)
     {
-        if (cut && fields is not null)
-            fields = [.. fields.Select(f => f.Value is string s ? new KeyValuePair<string, object?>(f.Key, Fit(s)) : f), new(TruncatedField, true)];
         var buffer = new ArrayBufferWriter<byte>(256);
         var types = new StringBuilder();
         int count = 0;
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        using (var writer = new Utf8JsonWriter(buffer, Relaxed))
         {
             writer.WriteStartObject();
-            if (fields is not null)
+            foreach (var field in fields)
             {
-                foreach (var (name, value) in fields)
-                {
-                    if (count > 0) types.Append(',');
-                    writer.WritePropertyName(name);
-                    types.Append(WriteValue(writer, value));
-                    count++;
-                }
+                if (count > 0) types.Append(',');
+                writer.WritePropertyName(field.Name);
+                var node = JsonNode.Parse(field.Json);
+                if (node is null) writer.WriteNullValue();
+                else if (cut && node is JsonValue v && v.TryGetValue(out string? s)) writer.WriteStringValue(Fit(s));
+                else node.WriteTo(writer);
+                types.Append(field.ProviderType);
+                count++;
+            }
+            if (cut)
+            {
+                if (count > 0) types.Append(',');
+                writer.WriteBoolean(TruncatedField, true);
+                types.Append(Boolean);
+                count++;
             }
             writer.WriteEndObject();
         }
         return (count, Encoding.UTF8.GetString(buffer.WrittenSpan), types.ToString());
     }
 
-    private static string WriteValue(Utf8JsonWriter w, object? value)
-    {
-        switch (value)
-        {
-            case null: w.WriteNullValue(); return Null;
-            case string s: w.WriteStringValue(s); return String;
-            case bool b: w.WriteBooleanValue(b); return Boolean;
-            case sbyte or byte or short or ushort or int or uint or long:
-                w.WriteNumberValue(Convert.ToInt64(value, CultureInfo.InvariantCulture)); return Int64;
-            case ulong ul when ul <= long.MaxValue: w.WriteNumberValue((long)ul); return Int64;
-            case ulong ul: w.WriteNumberValue(ul); return UInt64;
-            case double d: WriteReal(w, d); return Double;
-            case float f: WriteReal(w, f); return Double;
-            case decimal m: WriteReal(w, (double)m); return Double;
-            case DateTimeOffset dto: w.WriteStringValue(SessionManager.FormatTime(dto)); return DateTime;
-            case System.DateTime dt: w.WriteStringValue(SessionManager.FormatTime(ToInstant(dt))); return DateTime;
-            case System.Guid g: w.WriteStringValue(g.ToString("D")); return Guid;
-            case IFormattable fm: w.WriteStringValue(fm.ToString(null, CultureInfo.InvariantCulture)); return String;
-            default: w.WriteStringValue(value.ToString()); return String;
-        }
-    }
-
-    /// <summary>NaN and infinities are not JSON numbers: written as their invariant text, still tagged double.</summary>
-    private static void WriteReal(Utf8JsonWriter w, double d)
-    {
-        if (double.IsFinite(d)) w.WriteNumberValue(d);
-        else w.WriteStringValue(d.ToString(CultureInfo.InvariantCulture));
-    }
-
     /// <summary>Unspecified counts as UTC (as the journal does).</summary>
     public static DateTimeOffset ToInstant(System.DateTime dt) =>
         dt.Kind == DateTimeKind.Unspecified ? new DateTimeOffset(dt, TimeSpan.Zero) : new DateTimeOffset(dt.ToUniversalTime(), TimeSpan.Zero);
-
-    /// <summary>The journal form of a field value: the same text and numbers as <see cref="Encode"/> writes.</summary>
-    public static JsonNode? ToJournal(object? value) => value switch
-    {
-        null => null,
-        ulong ul => JsonValue.Create(ul),
-        decimal m => JsonValue.Create((double)m),
-        DateTimeOffset dto => JsonValue.Create(SessionManager.FormatTime(dto)),
-        System.DateTime dt => JsonValue.Create(SessionManager.FormatTime(ToInstant(dt))),
-        sbyte or byte or short or ushort or int or uint or long => JsonValue.Create(Convert.ToInt64(value, CultureInfo.InvariantCulture)),
-        _ => Session.ToJson(value),
-    };
 }

@@ -1,3 +1,4 @@
+using ContextForge.SessionLogging.Records;
 using System.Diagnostics.Tracing;
 using ContextForge.SessionLogging.Events;
 using ContextForge.SessionLogging.Sessions;
@@ -91,11 +92,12 @@ public sealed class ProviderSizeLimitTests(ITestOutputHelper output) : IDisposab
     [Fact]
     public void Unified_fields_over_the_limit_are_cut_then_replaced_and_always_decode()
     {
-        var small = UnifiedFieldEncoder.Encode([new("a", "b"), new("n", 3L)]);
+        var small = UnifiedFieldEncoder.Encode([FieldValues.From("a", "b"), FieldValues.From("n", 3L)]);
         Assert.Equal("{\"a\":\"b\",\"n\":3}", small.Json);
 
         // One long string: cut to the per-string limit, flagged with fields_truncated.
-        var (count, json, types) = UnifiedFieldEncoder.Encode([new("log", Long(50_000)), new("n", 3L)]);
+        var (count, json, types, truncated) = UnifiedFieldEncoder.Encode([FieldValues.From("log", Long(50_000)), FieldValues.From("n", 3L)]);
+        Assert.True(truncated);
         Assert.True(json.Length <= InputLimits.MaxProviderFieldsChars);
         var decoded = TracePayload.DecodeFields(json, types).ToList();
         Assert.Equal(3, count);
@@ -106,7 +108,7 @@ public sealed class ProviderSizeLimitTests(ITestOutputHelper output) : IDisposab
         Assert.Equal(true, decoded[2].Value);
 
         // Too many long strings even when cut: replaced by the flag and the original field count.
-        var many = Enumerable.Range(0, 10).Select(i => new KeyValuePair<string, object?>("f" + i, Long(10_000))).ToList();
+        var many = Enumerable.Range(0, 10).Select(i => FieldValues.From("f" + i, Long(10_000))).ToList();
         var replaced = UnifiedFieldEncoder.Encode(many);
         Assert.Equal("{\"fields_truncated\":true,\"field_count\":10}", replaced.Json);
         Assert.Equal("bool,int64", replaced.Types);
