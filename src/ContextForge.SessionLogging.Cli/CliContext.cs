@@ -37,7 +37,6 @@ internal sealed class CliContext
             Redact = redact,
             MaxOutputBytes = maxOutputBytes,
         });
-        if (manager.RedactionConfigError is { } error) Notice(error);
         return manager;
     }
 

@@ -85,8 +85,8 @@ internal static class EventContracts
             Text("Error", F.Error),
             Correlation(),
         ],
-        [F.OperationId, F.OperationName, F.OperationKind, F.CorrelationId, F.StartTime, F.EndTime, F.DurationMs, F.CaptureMode,
-         F.TraceId, F.SpanId, F.ParentSpanId, F.OutputLength, F.IntegrityHash, F.Output, F.OutputBlob, F.OutputBlob + "_error",
+        [F.OperationId, F.OperationName, F.OperationKind, F.CorrelationId, F.TraceId, F.SpanId, F.ParentSpanId, F.StartTime, F.EndTime,
+         F.DurationMs, F.CaptureMode, F.OutputLength, F.IntegrityHash, F.Output, F.OutputBlob, F.OutputBlob + "_error",
          F.OutputTruncated, F.OutputReceivedLength, F.OutputSample, F.Error, F.ErrorType, F.Provenance, F.EtwCorrelation],
         OperationFailed.Read);
 

@@ -185,7 +185,7 @@ public sealed record OperationCaptured : SessionRecord
     {
         bool command = OperationKind != OperationKinds.Console;
         OperationRecordFields.WriteHead(f, OperationId, OperationName, OperationKind, CorrelationId, TraceId, SpanId, ParentSpanId,
-            ParentOperationId, StartTime, EndTime, Duration, CaptureMode, spansFirst: command);
+            ParentOperationId, StartTime, EndTime, Duration, CaptureMode, captureModeAfterDuration: !command);
         if (command)
         {
             f[JournalFields.Command] = Command;
@@ -302,7 +302,7 @@ public sealed record OperationFailed : SessionRecord
     internal override void WriteFields(JsonObject f, in RecordContext context)
     {
         OperationRecordFields.WriteHead(f, OperationId, OperationName, OperationKind, CorrelationId, TraceId, SpanId, ParentSpanId,
-            null, StartTime, EndTime, Duration, CaptureMode, spansFirst: false);
+            null, StartTime, EndTime, Duration, CaptureMode, captureModeAfterDuration: true);
         OperationRecordFields.WriteStream(f, Output, primary: true);
         f[JournalFields.OutputSample] = OutputSample;
         f[JournalFields.Error] = Error;
@@ -340,34 +340,25 @@ internal static class OperationRecordFields
     public static JsonArray Array(IReadOnlyList<string> values) => new(values.Select(a => (JsonNode?)JsonValue.Create(a)).ToArray());
 
     /// <summary>
-    /// The fields every capture starts with. A command's capture has its trace fields right after
-    /// <c>correlation_id</c> and its <c>capture_mode</c> later (after the exit code); an in-process capture has
-    /// <c>capture_mode</c> after <c>duration_ms</c> and the trace fields after it.
+    /// The fields every capture starts with: ids, the trace fields right after <c>correlation_id</c>, times. A
+    /// command's capture has its <c>capture_mode</c> after the exit code and signal (the caller writes it); an
+    /// in-process capture, which has neither, has it right after <c>duration_ms</c>.
     /// </summary>
     public static void WriteHead(JsonObject f, string operationId, string operationName, string operationKind, string correlationId, string? traceId,
-        string? spanId, string? parentSpanId, string? parentOperationId, DateTimeOffset start, DateTimeOffset end, TimeSpan duration, string captureMode, bool spansFirst)
+        string? spanId, string? parentSpanId, string? parentOperationId, DateTimeOffset start, DateTimeOffset end, TimeSpan duration, string captureMode, bool captureModeAfterDuration)
     {
         f[JournalFields.OperationId] = operationId;
         f[JournalFields.OperationName] = operationName;
         f[JournalFields.OperationKind] = operationKind;
         f[JournalFields.CorrelationId] = correlationId;
-        if (spansFirst) WriteSpans(f, traceId, spanId, parentSpanId);
+        if (traceId is not null) f[JournalFields.TraceId] = traceId;
+        if (spanId is not null) f[JournalFields.SpanId] = spanId;
+        if (parentSpanId is not null) f[JournalFields.ParentSpanId] = parentSpanId;
         if (parentOperationId is not null) f[JournalFields.ParentOperationId] = parentOperationId;
         f[JournalFields.StartTime] = RecordTime.Format(start);
         f[JournalFields.EndTime] = RecordTime.Format(end);
         f[JournalFields.DurationMs] = RecordTime.Milliseconds(duration);
-        if (!spansFirst)
-        {
-            f[JournalFields.CaptureMode] = captureMode;
-            WriteSpans(f, traceId, spanId, parentSpanId);
-        }
-    }
-
-    private static void WriteSpans(JsonObject f, string? traceId, string? spanId, string? parentSpanId)
-    {
-        if (traceId is not null) f[JournalFields.TraceId] = traceId;
-        if (spanId is not null) f[JournalFields.SpanId] = spanId;
-        if (parentSpanId is not null) f[JournalFields.ParentSpanId] = parentSpanId;
+        if (captureModeAfterDuration) f[JournalFields.CaptureMode] = captureMode;
     }
 
     public static Head ReadHead(SessionEvent e)

@@ -30,6 +30,7 @@ public sealed class SessionManager
         {
             Redactor = Redaction.SecretRedactor.Load(Data.Root, out string? error);
             RedactionConfigError = error;
+            if (error is not null) Warn(error);
         }
     }
 
@@ -86,13 +87,14 @@ public sealed class SessionManager
     public Session Join(string sessionId)
     {
         var start = ReadSessionStart(sessionId) ?? throw new SessionNotFoundException(sessionId);
+        var record = (Records.SessionStarted)start.ToRecord();
         return new Session(
             this,
             sessionId,
             start.ActivityId,
-            ParseTime(start.GetString(JournalFields.StartTime)) ?? start.Timestamp,
-            start.GetString(JournalFields.SessionName) ?? string.Empty,
-            start.GetString(JournalFields.SessionType) ?? DefaultSessionType,
+            record.StartTime,
+            record.SessionName,
+            record.SessionType.Length > 0 ? record.SessionType : DefaultSessionType,
             ownsLifetime: false);
     }
 

@@ -26,14 +26,7 @@ internal static class TracePayload
     /// <summary>The session the event was journaled in (null when none) and its flattened fields.</summary>
     public static (string? SessionId, IReadOnlyList<KeyValuePair<string, object?>> Fields) Decode(IReadOnlyList<string> payloadNames, IReadOnlyList<object?> payloadValues)
     {
-        var top = new List<KeyValuePair<string, object?>>();
-        for (int i = 0; i < payloadNames.Count; i++)
-        {
-            object? value = i < payloadValues.Count ? payloadValues[i] : null;
-            if (payloadNames[i].Length == 0 && AsPairs(value) is { } nested) top.AddRange(nested);
-            else top.Add(new(payloadNames[i], value));
-        }
-
+        var top = Unnest(payloadNames, payloadValues);
         var result = new List<KeyValuePair<string, object?>>(top.Count + 4);
         string? json = null, types = null, sessionId = null;
         foreach (var (name, value) in top)
@@ -49,6 +42,22 @@ internal static class TracePayload
         }
         if (json is not null) result.AddRange(DecodeFields(json, types ?? string.Empty));
         return (string.IsNullOrEmpty(sessionId) ? null : sessionId, result);
+    }
+
+    /// <summary>
+    /// The provider's own payload fields (<c>MilestoneName</c>, <c>FieldCount</c>, <c>Fields</c>, <c>FieldTypes</c>,
+    /// <c>SessionId</c>): over EventPipe a <c>Write&lt;T&gt;</c> payload arrives nested in one unnamed struct.
+    /// </summary>
+    public static List<KeyValuePair<string, object?>> Unnest(IReadOnlyList<string> payloadNames, IReadOnlyList<object?> payloadValues)
+    {
+        var top = new List<KeyValuePair<string, object?>>();
+        for (int i = 0; i < payloadNames.Count; i++)
+        {
+            object? value = i < payloadValues.Count ? payloadValues[i] : null;
+            if (payloadNames[i].Length == 0 && AsPairs(value) is { } nested) top.AddRange(nested);
+            else top.Add(new(payloadNames[i], value));
+        }
+        return top;
     }
 
     /// <summary>The field that replaces an event's fields when its <c>Fields</c> JSON cannot be decoded within the limits.</summary>
