@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using ContextForge.SessionLogging.Journal;
-using ContextForge.SessionLogging.Performance;
+using ContextForge.SessionLogging.Cli.Performance;
 using ContextForge.SessionLogging.Sessions;
 using Spectre.Console;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics.Tracing;
 using BenchmarkDotNet.Attributes;
-using ContextForge.SessionLogging.Performance;
+using ContextForge.SessionLogging.Cli.Performance;
 using ContextForge.SessionLogging.Telemetry;
 using Microsoft.Diagnostics.NETCore.Client;
 

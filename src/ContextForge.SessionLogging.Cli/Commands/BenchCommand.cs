@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using ContextForge.SessionLogging.Cli.Performance;
 using ContextForge.SessionLogging.Journal;
-using ContextForge.SessionLogging.Performance;
 using Spectre.Console;
 
 namespace ContextForge.SessionLogging.Cli.Commands;

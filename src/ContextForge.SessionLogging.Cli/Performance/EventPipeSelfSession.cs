@@ -1,5 +1,4 @@
 using System.Diagnostics.Tracing;
-using ContextForge.SessionLogging.Performance;
 using ContextForge.SessionLogging.Telemetry;
 using Microsoft.Diagnostics.NETCore.Client;
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using ContextForge.SessionLogging.Tests.Support;
 
@@ -7,7 +6,7 @@ namespace ContextForge.SessionLogging.Tests.Capture;
 /// <summary>
 /// A full disk (a 256 KiB tmpfs) and a read-only data directory: the command still runs and its output is shown,
 /// the loss is reported in one line (received = stored + dropped), --require-journal exits 74, and nothing recorded
-/// before is damaged. Needs root (mount); skipped otherwise.
+/// before is damaged. Needs root and a mountable tmpfs; reported Skipped with the reason otherwise.
 /// </summary>
 public sealed class FullDiskTests : IDisposable
 {
@@ -19,22 +18,14 @@ public sealed class FullDiskTests : IDisposable
     {
         _mount = _dir.Combine("mnt");
         Directory.CreateDirectory(_mount);
-        _mounted = OperatingSystem.IsLinux() && Environment.UserName == "root" && Mount("-t", "tmpfs", "-o", "size=256k", "tmpfs", _mount) == 0;
+        // Mounted only where TmpfsFact lets the tests run; elsewhere they report Skipped with the reason.
+        _mounted = OperatingSystem.IsLinux() && Environment.UserName == "root" && TmpfsFactAttribute.Mount(_mount, "256k") == 0;
     }
 
     public void Dispose()
     {
-        if (_mounted) Mount("-u", _mount);
+        if (_mounted) TmpfsFactAttribute.Unmount(_mount);
         _dir.Dispose();
-    }
-
-    private static int Mount(params string[] args)
-    {
-        var psi = new ProcessStartInfo(args[0] == "-u" ? "umount" : "mount") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in args[0] == "-u" ? args[1..] : args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        p.WaitForExit();
-        return p.ExitCode;
     }
 
     private string Data => Path.Combine(_mount, "data");
@@ -44,10 +35,10 @@ public sealed class FullDiskTests : IDisposable
     private Dictionary<string, byte[]> Snapshot() =>
         Directory.EnumerateFiles(Path.Combine(Data, "sessions"), "*", SearchOption.AllDirectories).ToDictionary(f => f, File.ReadAllBytes);
 
-    [Fact]
+    [TmpfsFact]
     public async Task Full_disk_shows_the_output_reports_the_loss_in_one_line_and_damages_nothing_recorded()
     {
-        if (!_mounted) return;
+        Assert.True(_mounted, "the tmpfs for this test could not be mounted although the probe could");
         var first = await Cf("run", "--", "echo", "recorded before the disk filled");
         Assert.Equal(0, first.ExitCode);
         var before = Snapshot();
@@ -77,13 +68,13 @@ public sealed class FullDiskTests : IDisposable
         Assert.Equal(0, validate.ExitCode);
     }
 
-    [Fact]
+    [TmpfsFact]
     public async Task Read_only_data_directory_runs_unrecorded_with_one_line_and_require_journal_runs_nothing()
     {
-        if (!_mounted) return;
+        Assert.True(_mounted, "the tmpfs for this test could not be mounted although the probe could");
         Assert.Equal(0, (await Cf("run", "--", "echo", "recorded")).ExitCode);
         var before = Snapshot();
-        Assert.Equal(0, Mount("-o", "remount,ro", _mount));
+        Assert.Equal(0, TmpfsFactAttribute.Remount(_mount, "ro"));
 
         var run = await Cf("run", "--", "sh", "-c", "echo shown anyway; exit 5");
         Assert.Equal(5, run.ExitCode);

@@ -39,8 +39,9 @@ public sealed partial class EventContractTests : IDisposable
         session.Capture("render", console => console.WriteLine("rendered"));
         Assert.Throws<InvalidOperationException>(() => session.Capture("explode", _ => throw new InvalidOperationException("boom")));
         session.LogAchievement("tests_passed", "all green", new Dictionary<string, object?> { ["passed"] = 42, ["suite"] = "login" });
-        session.LogEvent("BuildFinished", EventLevel.Warning, new Dictionary<string, object?> { ["ok"] = true, ["ms"] = 12.5 });
-        session.LogEvent("LogEntry", EventLevel.Error, new Dictionary<string, object?> { ["message"] = "disk low" });
+        session.LogEvent("ContractCustom", EventLevel.Warning, new Dictionary<string, object?> { ["ok"] = true, ["ms"] = 12.5 });
+        // Warning, as UnifiedTelemetryTests uses: EventPipe keeps the level of the first write of a TraceLogging event name in a process.
+        session.LogEvent("LogEntry", EventLevel.Warning, new Dictionary<string, object?> { ["message"] = "disk low" });
         UnifiedTelemetry.LogAchievementMilestone("manual_step", new Dictionary<string, object?> { ["n"] = 1 });
         return session.Id;
     }
@@ -58,8 +59,8 @@ public sealed partial class EventContractTests : IDisposable
         var events = await recorder.StopAsync(Timeout);
 
         var ours = events.Where(e => e.ProviderName is EventContracts.SessionLoggingProvider or EventContracts.UnifiedTelemetryProvider)
-            .Select(e => (Event: e, Flat: TracePayload.Flatten([.. e.PayloadNames], [.. e.PayloadNames.Select(n => e.Payload[n])])))
-            .Where(x => x.Event.Payload.Values.Contains(id) || x.Flat.Any(f => Equals(f.Value, id)) || x.Event.PayloadNames.Count == 1)
+            .Select(e => (Event: e, Session: TracePayload.Decode([.. e.PayloadNames], [.. e.PayloadNames.Select(n => e.Payload[n])]).SessionId))
+            .Where(x => x.Session == id || x.Event.Payload.Values.Contains(id))
             .ToList();
         var seen = new List<string>();
         foreach (var (e, _) in ours)
@@ -67,19 +68,19 @@ public sealed partial class EventContractTests : IDisposable
             var contract = EventContracts.ForProviderEvent(e.ProviderName, e.EventName);
             Assert.NotNull(contract);
             string name = SessionEventNames.Normalize(e.EventName);
-            if (contract == EventContracts.CustomEvent) Assert.Contains(name, new[] { "BuildFinished", "LogEntry" });
+            if (contract == EventContracts.CustomEvent) Assert.Contains(name, new[] { "ContractCustom", "LogEntry" });
             else Assert.Equal(contract.Name, name);
             seen.Add(name);
             Assert.Equal((long)contract.Keywords, e.Keywords);
-            if (name != "BuildFinished" && name != "LogEntry") Assert.Equal(contract.Level, e.Level);
+            if (name != "ContractCustom" && name != "LogEntry") Assert.Equal(contract.Level, e.Level);
             var names = e.ProviderName == EventContracts.SessionLoggingProvider
                 ? e.PayloadNames
                 : Nested(e);
             Assert.Equal(contract.ProviderFields.Select(f => f.Name), names);
         }
-        Assert.Equal(["SessionStart", "TerminalCapture", "TerminalCaptureFailed", "AchievementLogged", "MilestoneReached", "BuildFinished", "LogEntry", "MilestoneReached", "SessionEnd"], seen);
-        Assert.Equal(EventLevel.Warning, ours.Single(x => x.Event.EventName == "BuildFinished").Event.Level);
-        Assert.Equal(EventLevel.Error, ours.Single(x => x.Event.EventName == "LogEntry").Event.Level);
+        Assert.Equal(["SessionStart", "TerminalCapture", "TerminalCaptureFailed", "AchievementLogged", "MilestoneReached", "ContractCustom", "LogEntry", "MilestoneReached", "SessionEnd"], seen);
+        Assert.Equal(EventLevel.Warning, ours.Single(x => x.Event.EventName == "ContractCustom").Event.Level);
+        Assert.Equal(EventLevel.Warning, ours.Single(x => x.Event.EventName == "LogEntry").Event.Level);
     }
 
     /// <summary>A unified-provider event's field names: EventPipe nests a Write&lt;T&gt; payload in one unnamed struct.</summary>
@@ -116,7 +117,7 @@ public sealed partial class EventContractTests : IDisposable
         Assert.Equal([new EventField("passed", "42"), new EventField("suite", "\"login\"")], achievement.Evidence);
         Assert.Equal($"ACH-{id[..8]}-001", achievement.AchievementId);
         var log = Assert.IsType<LogEntry>(read.Single(e => e.Name == "LogEntry").ToRecord());
-        Assert.Equal(EventLevel.Error, log.Level);
+        Assert.Equal(EventLevel.Warning, log.Level);
         var ended = Assert.IsType<SessionEnded>(read[^1].ToRecord());
         Assert.Equal((2, 1, 1), (ended.OperationCount, ended.FailedOperationCount, ended.AchievementCount));
     }

@@ -11,7 +11,7 @@ namespace ContextForge.SessionLogging.Tests.Journal;
 /// child prints, interleaved with runs that return. Journals still read, only a last line can be torn, nothing
 /// acknowledged is lost, validate reports no integrity error, reindex rebuilds.
 /// </summary>
-public sealed class CrashSafetyTests : IDisposable
+public sealed class CrashSafetyTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     private const int Batches = 5, VictimsPerBatch = 4; // 20 kills
     private readonly TempDirectory _dir = new();
@@ -24,7 +24,8 @@ public sealed class CrashSafetyTests : IDisposable
     [Fact]
     public async Task Sigkill_at_random_points_loses_nothing_acknowledged_and_breaks_no_journal()
     {
-        var random = new Random(Environment.TickCount);
+        int seed = TestSeed.Next(output);
+        var random = new Random(seed);
         var start = await CfSessionProcess.RunAsync(_dir.Path, ["start", "--name", "crash-shared"]);
         string shared = start.StdoutText.Trim()["export CFSESSION_ID=".Length..];
         var acknowledged = new List<string>();

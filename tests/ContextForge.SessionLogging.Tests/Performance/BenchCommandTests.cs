@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using ContextForge.SessionLogging.Events;
-using ContextForge.SessionLogging.Performance;
+using ContextForge.SessionLogging.Cli.Performance;
 using ContextForge.SessionLogging.Tests.Support;
 using ContextForge.SessionLogging.Tests.Telemetry;
 

@@ -7,10 +7,10 @@ using ContextForge.SessionLogging.Tests.Support;
 namespace ContextForge.SessionLogging.Tests.Redaction;
 
 /// <summary><c>cfsession run</c> as a real process: secrets are shown live but never written anywhere.</summary>
-public sealed class RunRedactionTests : IDisposable
+public sealed class RunRedactionTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     private readonly TempDirectory _dir = new();
-    private readonly SecretSamples _samples = new(Environment.TickCount);
+    private readonly SecretSamples _samples = new(TestSeed.Next(output));
 
     public void Dispose() => _dir.Dispose();
 

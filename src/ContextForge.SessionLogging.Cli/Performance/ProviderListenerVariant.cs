@@ -1,7 +1,7 @@
 using System.Diagnostics.Tracing;
 using ContextForge.SessionLogging.Telemetry;
 
-namespace ContextForge.SessionLogging.Performance;
+namespace ContextForge.SessionLogging.Cli.Performance;
 
 /// <summary>
 /// A way of listening to the <c>ContextForge.SessionLogging</c> provider while captures are measured: starting it

@@ -7,7 +7,7 @@ using ContextForge.SessionLogging.Journal;
 using ContextForge.SessionLogging.Sessions;
 using Spectre.Console;
 
-namespace ContextForge.SessionLogging.Performance;
+namespace ContextForge.SessionLogging.Cli.Performance;
 
 /// <summary>
 /// The seed's Phase 3 validation, done properly: times <c>session.Capture</c> of one printed line with the provider

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 
-namespace ContextForge.SessionLogging.Performance;
+namespace ContextForge.SessionLogging.Cli.Performance;
 
 /// <summary>Summary of one measured variant: per-iteration wall time (ms) and bytes allocated on the measuring thread.</summary>
 internal sealed record TimingStatistics(
