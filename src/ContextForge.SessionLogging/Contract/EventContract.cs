@@ -30,45 +30,17 @@ internal sealed record ProviderField(string Name, ProviderFieldType Type, string
 /// One row of the contract table: an event kind's name, provider, level, keywords, its provider fields in order,
 /// its journal fields in order, and how a journal line is read back into its typed record.
 /// </summary>
-internal sealed class EventContract
+/// <param name="Name">The event name (journal and provider). Empty for the row of custom events, whose names are the caller's.</param>
+/// <param name="Provider">The provider that emits it, or null for a journal-only event (OperationStarted).</param>
+/// <param name="EventId">The typed EventSource method's id (manifest generation), when the provider has typed methods.</param>
+/// <param name="Level">The level (a custom event's own level overrides it).</param>
+/// <param name="Keywords">The provider keywords.</param>
+/// <param name="ProviderFields">The provider event's fields, in the provider's order.</param>
+/// <param name="JournalFields">Every journal field the event can carry, in the journal's order (optional ones included).</param>
+/// <param name="Read">Reads a journal line of this kind back into its typed record.</param>
+internal sealed record EventContract(string Name, string? Provider, int? EventId, EventLevel Level, SessionKeywords Keywords,
+    IReadOnlyList<ProviderField> ProviderFields, IReadOnlyList<string> JournalFields, Func<SessionEvent, SessionRecord> Read)
 {
-    public EventContract(string name, string? provider, int? eventId, EventLevel level, SessionKeywords keywords,
-        IReadOnlyList<ProviderField> providerFields, IReadOnlyList<string> journalFields, Func<SessionEvent, SessionRecord> read)
-    {
-        Name = name;
-        Provider = provider;
-        EventId = eventId;
-        Level = level;
-        Keywords = keywords;
-        ProviderFields = providerFields;
-        JournalFields = journalFields;
-        Read = read;
-    }
-
-    /// <summary>The event name (journal and provider). Empty for the row of custom events, whose names are the caller's.</summary>
-    public string Name { get; }
-
-    /// <summary>The provider that emits it, or null for a journal-only event (OperationStarted).</summary>
-    public string? Provider { get; }
-
-    /// <summary>The typed EventSource method's id (manifest generation), when the provider has typed methods.</summary>
-    public int? EventId { get; }
-
-    /// <summary>The level (a custom event's own level overrides it).</summary>
-    public EventLevel Level { get; }
-
-    /// <summary>The provider keywords.</summary>
-    public SessionKeywords Keywords { get; }
-
-    /// <summary>The provider event's fields, in the provider's order.</summary>
-    public IReadOnlyList<ProviderField> ProviderFields { get; }
-
-    /// <summary>Every journal field the event can carry, in the journal's order (optional ones included).</summary>
-    public IReadOnlyList<string> JournalFields { get; }
-
-    /// <summary>Reads a journal line of this kind back into its typed record.</summary>
-    public Func<SessionEvent, SessionRecord> Read { get; }
-
     /// <summary>
     /// The string cut every provider string field gets: ETW drops an event over 64 KB whole, so a string over
     /// <see cref="InputLimits.MaxProviderStringChars"/> characters is cut, ending in <see cref="InputLimits.TruncationMarker"/>.

@@ -1,4 +1,3 @@
-using System.Diagnostics.Tracing;
 using ContextForge.SessionLogging.Events;
 using ContextForge.SessionLogging.Records;
 using ContextForge.SessionLogging.Telemetry;
@@ -10,34 +9,16 @@ namespace ContextForge.SessionLogging.Pipeline;
 /// caller's fields under the names they were given (the journal's <c>field_</c> prefix undone), with the values the
 /// journal holds after redaction and the type tags the record was built with.
 /// </summary>
-internal sealed class UnifiedTelemetryProviderSink(UnifiedTelemetryEventSource source) : ISessionEventSink
+internal sealed class UnifiedTelemetryProviderSink(UnifiedTelemetryEventSource source) : ProviderSink("unified-provider", source)
 {
-    private long _received, _stored, _notEnabled, _truncated;
-
-    public SinkStatistics Statistics => new("unified-provider", Interlocked.Read(ref _received), Interlocked.Read(ref _stored), 0, null)
+    protected override bool Write(SessionEvent e)
     {
-        Truncated = Interlocked.Read(ref _truncated),
-        NotEnabled = Interlocked.Read(ref _notEnabled),
-    };
-
-    public bool IsEnabledFor(EventLevel level, SessionKeywords keywords) => source.IsEnabled(level, (EventKeywords)keywords);
-
-    public void Emit(SessionEvent e)
-    {
-        Interlocked.Increment(ref _received);
-        if (!IsEnabledFor(e.Level, e.Keywords))
-        {
-            Interlocked.Increment(ref _notEnabled);
-            return;
-        }
-        var fields = CallerFields(e);
-        var (count, json, types, truncated) = UnifiedFieldEncoder.Encode(fields);
+        var (count, json, types, truncated) = UnifiedFieldEncoder.Encode(CallerFields(e));
         if (e.Name == UnifiedTelemetry.MilestoneReachedEventName)
             source.WriteMilestone(new MilestonePayload(e.GetString(JournalFields.MilestoneName) ?? string.Empty, count, json, types, e.SessionId));
         else
             source.WriteSessionEvent(e.Name, e.Level, new SessionEventPayload(count, json, types, e.SessionId));
-        Interlocked.Increment(ref _stored);
-        if (truncated) Interlocked.Increment(ref _truncated);
+        return truncated;
     }
 
     /// <summary>The caller's fields of the event, values as journaled (redacted), type tags from the record.</summary>

@@ -88,14 +88,10 @@ public static class OperationKinds
     public const string Console = "console";
 }
 
-/// <summary>
-/// An operation was captured (<c>TerminalCapture</c>): a command (<see cref="OperationKinds.Command"/>, with its
-/// program, arguments, cwd, exit code, signal and streams) or an in-process block (<see cref="OperationKinds.Console"/>).
-/// </summary>
-public sealed record OperationCaptured : SessionRecord
+/// <summary>What every capture has: ids, trace fields, times, the primary stream and its sample.</summary>
+public abstract record OperationRecord : SessionRecord
 {
-    /// <summary>Creates the record; <see cref="SessionRecord.Timestamp"/> is the end time.</summary>
-    public OperationCaptured(string operationId, string operationName, string operationKind, string correlationId, DateTimeOffset startTime, TimeSpan duration, string captureMode, StoredOutput output, string outputSample)
+    private protected OperationRecord(string operationId, string operationName, string operationKind, string correlationId, DateTimeOffset startTime, TimeSpan duration, string captureMode, StoredOutput output, string outputSample)
         : base(startTime + duration)
     {
         OperationId = operationId;
@@ -131,9 +127,6 @@ public sealed record OperationCaptured : SessionRecord
     /// <summary>The span it hangs under.</summary>
     public string? ParentSpanId { get; init; }
 
-    /// <summary>The enclosing run's operation id, for a nested run.</summary>
-    public string? ParentOperationId { get; init; }
-
     /// <summary>When it started, UTC.</summary>
     public DateTimeOffset StartTime { get; init; }
 
@@ -142,6 +135,44 @@ public sealed record OperationCaptured : SessionRecord
 
     /// <summary>How long it ran (monotonic clock; journaled as <c>duration_ms</c> with 3 decimals).</summary>
     public TimeSpan Duration { get; init; }
+
+    /// <summary><c>pty</c>, <c>pipes</c>, <c>console</c>, or <c>none</c> when a command could not start.</summary>
+    public string CaptureMode { get; init; }
+
+    /// <summary>The primary stream (stdout, or the pty's single stream, or the console text).</summary>
+    public StoredOutput Output { get; init; }
+
+    /// <summary>The first 500 characters, plain text.</summary>
+    public string OutputSample { get; init; }
+
+    /// <summary>Whether a provider listener was enabled when it was written.</summary>
+    public bool? ProviderEnabled { get; init; }
+
+    private protected void WriteHead(JsonObject f, string? parentOperationId, bool captureModeAfterDuration) =>
+        OperationRecordFields.WriteHead(f, OperationId, OperationName, OperationKind, CorrelationId, TraceId, SpanId, ParentSpanId,
+            parentOperationId, StartTime, EndTime, Duration, CaptureMode, captureModeAfterDuration);
+
+    private protected void WriteTail(JsonObject f, in RecordContext context)
+    {
+        if (Provenance is not null) f[JournalFields.Provenance] = Provenance.ToJson();
+        f[JournalFields.EtwCorrelation] = RecordTime.EtwCorrelation(context, JournalFields.OperationId, OperationId);
+    }
+}
+
+/// <summary>
+/// An operation was captured (<c>TerminalCapture</c>): a command (<see cref="OperationKinds.Command"/>, with its
+/// program, arguments, cwd, exit code, signal and streams) or an in-process block (<see cref="OperationKinds.Console"/>).
+/// </summary>
+public sealed record OperationCaptured : OperationRecord
+{
+    /// <summary>Creates the record; <see cref="SessionRecord.Timestamp"/> is the end time.</summary>
+    public OperationCaptured(string operationId, string operationName, string operationKind, string correlationId, DateTimeOffset startTime, TimeSpan duration, string captureMode, StoredOutput output, string outputSample)
+        : base(operationId, operationName, operationKind, correlationId, startTime, duration, captureMode, output, outputSample)
+    {
+    }
+
+    /// <summary>The enclosing run's operation id, for a nested run.</summary>
+    public string? ParentOperationId { get; init; }
 
     /// <summary>A command's program.</summary>
     public string? Command { get; init; }
@@ -158,23 +189,11 @@ public sealed record OperationCaptured : SessionRecord
     /// <summary>The signal that ended a command, if any.</summary>
     public int? Signal { get; init; }
 
-    /// <summary><c>pty</c>, <c>pipes</c>, <c>console</c>, or <c>none</c> when the command could not start.</summary>
-    public string CaptureMode { get; init; }
-
     /// <summary>Why a command could not be started.</summary>
     public string? StartError { get; init; }
 
-    /// <summary>The primary stream (stdout, or the pty's single stream, or the console text).</summary>
-    public StoredOutput Output { get; init; }
-
     /// <summary>Standard error, in pipe mode.</summary>
     public StoredOutput? Stderr { get; init; }
-
-    /// <summary>The first 500 characters, plain text.</summary>
-    public string OutputSample { get; init; }
-
-    /// <summary>Whether a provider listener was enabled when it was written.</summary>
-    public bool? ProviderEnabled { get; init; }
 
     /// <summary>True for a command that exited non-zero.</summary>
     public bool Failed => ExitCode is { } code && code != 0;
@@ -184,8 +203,7 @@ public sealed record OperationCaptured : SessionRecord
     internal override void WriteFields(JsonObject f, in RecordContext context)
     {
         bool command = OperationKind != OperationKinds.Console;
-        OperationRecordFields.WriteHead(f, OperationId, OperationName, OperationKind, CorrelationId, TraceId, SpanId, ParentSpanId,
-            ParentOperationId, StartTime, EndTime, Duration, CaptureMode, captureModeAfterDuration: !command);
+        WriteHead(f, ParentOperationId, captureModeAfterDuration: !command);
         if (command)
         {
             f[JournalFields.Command] = Command;
@@ -199,8 +217,7 @@ public sealed record OperationCaptured : SessionRecord
         OperationRecordFields.WriteStream(f, Output, primary: true);
         if (Stderr is not null) OperationRecordFields.WriteStream(f, Stderr, primary: false);
         f[JournalFields.OutputSample] = OutputSample;
-        if (Provenance is not null) f[JournalFields.Provenance] = Provenance.ToJson();
-        f[JournalFields.EtwCorrelation] = RecordTime.EtwCorrelation(context, JournalFields.OperationId, OperationId);
+        WriteTail(f, context);
     }
 
     internal static OperationCaptured Read(SessionEvent e)
@@ -209,7 +226,7 @@ public sealed record OperationCaptured : SessionRecord
         string kind = e.GetString(JournalFields.OperationKind) ?? OperationKinds.Command;
         bool command = kind != OperationKinds.Console;
         return new(h.OperationId, h.OperationName, kind, h.CorrelationId, h.StartTime, h.Duration, e.GetString(JournalFields.CaptureMode) ?? string.Empty,
-            OperationRecordFields.ReadStream(e, primary: true) ?? new StoredOutput(0, string.Empty, null, null, null), e.GetString(JournalFields.OutputSample) ?? string.Empty)
+            OperationRecordFields.ReadStream(e, primary: true) ?? OperationRecordFields.NoOutput, e.GetString(JournalFields.OutputSample) ?? string.Empty)
         {
             Timestamp = e.Timestamp,
             EndTime = h.EndTime,
@@ -231,62 +248,15 @@ public sealed record OperationCaptured : SessionRecord
 }
 
 /// <summary>An in-process capture ended with an exception (<c>TerminalCaptureFailed</c>, level Error).</summary>
-public sealed record OperationFailed : SessionRecord
+public sealed record OperationFailed : OperationRecord
 {
     /// <summary>Creates the record; <see cref="SessionRecord.Timestamp"/> is the end time.</summary>
     public OperationFailed(string operationId, string operationName, string correlationId, DateTimeOffset startTime, TimeSpan duration, StoredOutput output, string outputSample, string error, string errorType)
-        : base(startTime + duration)
+        : base(operationId, operationName, OperationKinds.Console, correlationId, startTime, duration, OperationKinds.Console, output, outputSample)
     {
-        OperationId = operationId;
-        OperationName = operationName;
-        CorrelationId = correlationId;
-        StartTime = startTime.ToUniversalTime();
-        EndTime = (startTime + duration).ToUniversalTime();
-        Duration = RecordTime.Rounded(duration);
-        Output = output;
-        OutputSample = outputSample;
         Error = error;
         ErrorType = errorType;
     }
-
-    /// <summary>The operation's id (a UUID).</summary>
-    public string OperationId { get; init; }
-
-    /// <summary>The operation's name.</summary>
-    public string OperationName { get; init; }
-
-    /// <summary>Always <see cref="OperationKinds.Console"/>.</summary>
-    public string OperationKind { get; init; } = OperationKinds.Console;
-
-    /// <summary>The session (correlation) id.</summary>
-    public string CorrelationId { get; init; }
-
-    /// <summary>The W3C trace id.</summary>
-    public string? TraceId { get; init; }
-
-    /// <summary>The operation's span id.</summary>
-    public string? SpanId { get; init; }
-
-    /// <summary>The span it hangs under.</summary>
-    public string? ParentSpanId { get; init; }
-
-    /// <summary>When it started, UTC.</summary>
-    public DateTimeOffset StartTime { get; init; }
-
-    /// <summary>When it ended, UTC.</summary>
-    public DateTimeOffset EndTime { get; init; }
-
-    /// <summary>How long it ran.</summary>
-    public TimeSpan Duration { get; init; }
-
-    /// <summary>Always <c>console</c>.</summary>
-    public string CaptureMode { get; init; } = OperationKinds.Console;
-
-    /// <summary>The output written before the exception.</summary>
-    public StoredOutput Output { get; init; }
-
-    /// <summary>The first 500 characters, plain text.</summary>
-    public string OutputSample { get; init; }
 
     /// <summary>The exception's message.</summary>
     public string Error { get; init; }
@@ -294,28 +264,23 @@ public sealed record OperationFailed : SessionRecord
     /// <summary>The exception's full type name.</summary>
     public string ErrorType { get; init; }
 
-    /// <summary>Whether a provider listener was enabled when it was written.</summary>
-    public bool? ProviderEnabled { get; init; }
-
     internal override EventContract Contract => EventContracts.TerminalCaptureFailed;
 
     internal override void WriteFields(JsonObject f, in RecordContext context)
     {
-        OperationRecordFields.WriteHead(f, OperationId, OperationName, OperationKind, CorrelationId, TraceId, SpanId, ParentSpanId,
-            null, StartTime, EndTime, Duration, CaptureMode, captureModeAfterDuration: true);
+        WriteHead(f, parentOperationId: null, captureModeAfterDuration: true);
         OperationRecordFields.WriteStream(f, Output, primary: true);
         f[JournalFields.OutputSample] = OutputSample;
         f[JournalFields.Error] = Error;
         f[JournalFields.ErrorType] = ErrorType;
-        if (Provenance is not null) f[JournalFields.Provenance] = Provenance.ToJson();
-        f[JournalFields.EtwCorrelation] = RecordTime.EtwCorrelation(context, JournalFields.OperationId, OperationId);
+        WriteTail(f, context);
     }
 
     internal static OperationFailed Read(SessionEvent e)
     {
         var h = OperationRecordFields.ReadHead(e);
         return new(h.OperationId, h.OperationName, h.CorrelationId, h.StartTime, h.Duration,
-            OperationRecordFields.ReadStream(e, primary: true) ?? new StoredOutput(0, string.Empty, null, null, null), e.GetString(JournalFields.OutputSample) ?? string.Empty,
+            OperationRecordFields.ReadStream(e, primary: true) ?? OperationRecordFields.NoOutput, e.GetString(JournalFields.OutputSample) ?? string.Empty,
             e.GetString(JournalFields.Error) ?? string.Empty, e.GetString(JournalFields.ErrorType) ?? string.Empty)
         {
             Timestamp = e.Timestamp,
@@ -336,6 +301,9 @@ internal static class OperationRecordFields
 {
     internal readonly record struct Head(string OperationId, string OperationName, string CorrelationId, string? TraceId, string? SpanId,
         string? ParentSpanId, string? ParentOperationId, DateTimeOffset StartTime, DateTimeOffset EndTime, TimeSpan Duration);
+
+    /// <summary>A stream that was not recorded at all (a journal line without its length and hash).</summary>
+    public static readonly StoredOutput NoOutput = new(0, string.Empty, null, null, null);
 
     public static JsonArray Array(IReadOnlyList<string> values) => new(values.Select(a => (JsonNode?)JsonValue.Create(a)).ToArray());
 
