@@ -38,8 +38,8 @@ internal static class Provenance
             ["cwd"] = cwd ?? SafeCwd(),
         };
         // Linux: who exactly wrote it, so a reader can tell this process from a later one given the same pid.
-        if (Index.ProcessLiveness.CurrentStartTicks is { } startTicks) provenance[Index.ProvenanceFields.ProcessStartTicks] = startTicks;
-        if (Index.ProcessLiveness.CurrentBootId is { } bootId) provenance[Index.ProvenanceFields.BootId] = bootId;
+        if (ProcessLiveness.CurrentStartTicks is { } startTicks) provenance[ProvenanceFields.ProcessStartTicks] = startTicks;
+        if (ProcessLiveness.CurrentBootId is { } bootId) provenance[ProvenanceFields.BootId] = bootId;
         return provenance;
     }
 
