@@ -232,10 +232,17 @@ public sealed class InspectedOperation : IJsonObjectDocument
     /// <summary>Where the output is: a blob path (<c>blobs/&lt;sha256&gt;.zst</c>), <c>inline</c> or <c>none</c>.</summary>
     public string OutputLocation { get; }
 
+    /// <summary><c>{event, timestamp, ...fields}</c>: a field of the same name as the first two replaces it in place.</summary>
+    internal static JsonObject Entry(string name, DateTimeOffset timestamp, JsonObject fields)
+    {
+        var entry = new JsonObject { ["event"] = name, ["timestamp"] = SessionManager.FormatTime(timestamp) };
+        foreach (var (key, value) in fields) entry[key] = value?.DeepClone();
+        return entry;
+    }
+
     JsonObject IJsonObjectDocument.ToJsonObject()
     {
-        var entry = new JsonObject { ["event"] = Event, ["timestamp"] = SessionManager.FormatTime(Timestamp) };
-        foreach (var (key, value) in Fields) entry[key] = value?.DeepClone();
+        var entry = Entry(Event, Timestamp, Fields);
         entry["output_location"] = OutputLocation;
         return entry;
     }
@@ -262,8 +269,7 @@ public sealed class IncompleteOperation : IJsonObjectDocument
 
     JsonObject IJsonObjectDocument.ToJsonObject()
     {
-        var entry = new JsonObject { ["event"] = Started.Event, ["timestamp"] = SessionManager.FormatTime(Started.Timestamp) };
-        foreach (var (key, value) in Started.Fields) entry[key] = value?.DeepClone();
+        var entry = InspectedOperation.Entry(Started.Event, Started.Timestamp, Started.Fields);
         entry[JournalFields.OperationStatus] = OperationStatus;
         entry[JournalFields.ExitCode] = null;
         entry["file"] = Started.File;

@@ -230,7 +230,7 @@ public sealed partial class SessionQueriesTests : IDisposable
     {
         const string Main = "00000001-0001-4001-8001-000000000001";
         string data = _temp.Combine("golden");
-        CopyDirectory(Path.Combine(AppContext.BaseDirectory, "Golden", "data"), data);
+        DirectoryTree.Copy(Path.Combine(AppContext.BaseDirectory, "Golden", "data"), data);
         string[] args = command switch
         {
             "sessions" => ["sessions", "--json"],
@@ -268,13 +268,4 @@ public sealed partial class SessionQueriesTests : IDisposable
 
     [GeneratedRegex("\"generated_at\": \"[^\"]*\"")]
     private static partial Regex GeneratedAt();
-
-    private static void CopyDirectory(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (string dir in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
-            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, dir)));
-        foreach (string file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-            File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
-    }
 }
