@@ -43,22 +43,6 @@ internal sealed class CliContext
     /// <summary>Standard output as bytes, for replaying captured output exactly (tests substitute a buffer).</summary>
     public Func<Stream> OpenRawOutput { get; init; } = Console.OpenStandardOutput;
 
-    /// <summary>Opens the history index of the data directory and catches it up with the journals.</summary>
-    public Index.HistoryIndex OpenIndex(SessionManager manager, bool full = false)
-    {
-        var index = Index.HistoryIndex.Open(manager.Data);
-        try
-        {
-            index.CatchUp(full);
-            return index;
-        }
-        catch
-        {
-            index.Dispose();
-            throw;
-        }
-    }
-
     /// <summary>Writes text exactly as given (no markup, no wrapping), for JSON and shell lines.</summary>
     public void WriteRaw(string text)
     {
@@ -88,7 +72,7 @@ internal sealed class CliContext
         if (!string.IsNullOrWhiteSpace(argument)) return manager.ResolveSessionId(argument);
         if (GetEnvironment(Capture.SessionEnvironment.SessionId) is { Length: > 0 } current) return manager.ResolveSessionId(current);
         if (!newestAsFallback) return null;
-        using var index = OpenIndex(manager);
-        return Index.HistoryQuery.Sessions(index, 1).FirstOrDefault()?.SessionId;
+        using var queries = Query.SessionQueries.Open(manager.Data);
+        return queries.Sessions(1).Sessions.FirstOrDefault()?.SessionId;
     }
 }

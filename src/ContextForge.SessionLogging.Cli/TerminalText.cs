@@ -51,5 +51,5 @@ internal static class TerminalText
     }
 
     // C1 controls (an 8-bit CSI is U+009B), bidirectional embeddings/overrides/isolates, and the BOM / zero-width no-break space.
-    internal static bool IsHidden(char c) => c is >= '\x80' and <= '\x9F' or >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069' or '\uFEFF';
+    internal static bool IsHidden(char c) => Query.TerminalSafeJsonEncoder.IsHidden(c);
 }

@@ -1,48 +1,7 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
 using ContextForge.SessionLogging.Events;
-using ContextForge.SessionLogging.Sessions;
+using ContextForge.SessionLogging.Query;
 
 namespace ContextForge.SessionLogging.Tracing;
-
-/// <summary>One session's events found in a folder of traces, grouped like the seed's get_historical_sessions_via_etw.</summary>
-internal sealed record TracedSession(string CorrelationId, SessionEvent? Start, IReadOnlyList<SessionEvent> Captures,
-    IReadOnlyList<SessionEvent> Achievements, IReadOnlyList<string> Traces)
-{
-    /// <summary>The seed's grouped form: correlation_id, session_start, terminal_captures, achievements.</summary>
-    public JsonObject ToJson() => new()
-    {
-        [JournalFields.CorrelationId] = CorrelationId,
-        ["session_start"] = Start is null ? null : new JsonObject
-        {
-            [JournalFields.Timestamp] = SessionManager.FormatTime(Start.Timestamp),
-            [JournalFields.SessionName] = Start.GetString(JournalFields.SessionName),
-            [JournalFields.SessionType] = Start.GetString(JournalFields.SessionType),
-            [JournalFields.Methodology] = Start.GetString(JournalFields.Methodology),
-            ["activity_id"] = Start.ActivityId.ToString("D"),
-        },
-        ["terminal_captures"] = new JsonArray(Captures.Select(c => (JsonNode?)new JsonObject
-        {
-            ["event"] = c.Name,
-            [JournalFields.Timestamp] = SessionManager.FormatTime(c.Timestamp),
-            [JournalFields.OperationId] = c.GetString(JournalFields.OperationId),
-            [JournalFields.OperationName] = c.GetString(JournalFields.OperationName),
-            [JournalFields.DurationMs] = c.GetInt64(JournalFields.DurationMs),
-            [JournalFields.ExitCode] = c.GetInt64(JournalFields.ExitCode),
-            [JournalFields.OutputLength] = c.GetInt64(JournalFields.OutputLength),
-            [JournalFields.Error] = c.GetString(JournalFields.Error),
-        }).ToArray()),
-        ["achievements"] = new JsonArray(Achievements.Select(a => (JsonNode?)new JsonObject
-        {
-            [JournalFields.Timestamp] = SessionManager.FormatTime(a.Timestamp),
-            [JournalFields.AchievementId] = a.GetString(JournalFields.AchievementId),
-            [JournalFields.AchievementType] = a.GetString(JournalFields.AchievementType),
-            [JournalFields.Description] = a.GetString(JournalFields.Description),
-            [TraceReader.EvidenceKeysField] = a.GetInt64(TraceReader.EvidenceKeysField),
-        }).ToArray()),
-        ["traces"] = new JsonArray(Traces.Select(t => (JsonNode?)t).ToArray()),
-    };
-}
 
 /// <summary>The result of a query: the sessions, and the trace files that could not be read.</summary>
 internal sealed record TraceQueryResult(IReadOnlyList<TracedSession> Sessions, int TracesRead, IReadOnlyList<string> Problems);
@@ -87,13 +46,12 @@ internal static class TraceQuery
                 }
             }
         }
-        var sessions = byId.Select(kv => new TracedSession(
-                kv.Key,
-                kv.Value.Events.FirstOrDefault(e => e.Name == SessionEventNames.SessionStart),
-                kv.Value.Events.Where(e => e.Name is SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed).OrderBy(e => e.Timestamp).ToList(),
-                kv.Value.Events.Where(e => e.Name == SessionEventNames.AchievementLogged).OrderBy(e => e.Timestamp).ToList(),
-                kv.Value.Traces.ToList()))
-            .OrderByDescending(s => s.Start?.Timestamp ?? s.Captures.Concat(s.Achievements).Select(e => e.Timestamp).DefaultIfEmpty().Min())
+        // Newest session first: by its SessionStart, else by its earliest operation or achievement.
+        var sessions = byId
+            .OrderByDescending(kv => kv.Value.Events.FirstOrDefault(e => e.Name == SessionEventNames.SessionStart)?.Timestamp
+                ?? kv.Value.Events.Where(e => e.Name is SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed or SessionEventNames.AchievementLogged)
+                    .Select(e => e.Timestamp).DefaultIfEmpty().Min())
+            .Select(kv => GroupedSessions.Traced(kv.Key, kv.Value.Events.OrderBy(e => e.Timestamp).ToList(), kv.Value.Traces.ToList()))
             .ToList();
         return new TraceQueryResult(sessions, read, problems);
     }

@@ -2,9 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using ContextForge.SessionLogging.Events;
-using ContextForge.SessionLogging.Index;
-using ContextForge.SessionLogging.Inspection;
-using ContextForge.SessionLogging.Sessions;
+using ContextForge.SessionLogging.Query;
 using Spectre.Console;
 
 namespace ContextForge.SessionLogging.Cli.Commands;
@@ -15,8 +13,6 @@ namespace ContextForge.SessionLogging.Cli.Commands;
 /// </summary>
 internal static class HistoryCommand
 {
-    public const int JsonSchemaVersion = 1;
-
     public static Command Create(CliContext context)
     {
         var filters = new HistoryFilterOptions(defaultLimit: 50);
@@ -33,69 +29,47 @@ internal static class HistoryCommand
         {
             var filter = filters.Read(parse, DateTimeOffset.UtcNow);
             var manager = context.CreateManager();
-            using var index = context.OpenIndex(manager, parse.GetValue(rescan));
-            var events = HistoryQuery.Events(index, filter);
+            using var queries = SessionQueries.Open(manager.Data, parse.GetValue(rescan));
+            var history = queries.History(filter);
             if (parse.GetValue(groupBy) is not null)
             {
-                var grouped = Grouped(index, events);
+                var grouped = queries.GroupBySession(history);
                 if (parse.GetValue(json))
                 {
-                    context.WriteRaw(new JsonObject { ["schema_version"] = JsonSchemaVersion, ["count"] = grouped.Count, ["sessions"] = new JsonArray(grouped.ToArray()) }.ToJsonString(CliJson.Indented) + Environment.NewLine);
+                    context.WriteRaw(grouped.ToJson() + Environment.NewLine);
                     return (int)ExitCodes.Success;
                 }
-                foreach (var g in grouped)
+                foreach (var g in grouped.Sessions)
                 {
-                    context.Output.Write(new Rule($"[bold]{TerminalText.Markup(g!["correlation_id"]!.ToString()[..8])}[/] {TerminalText.Markup(g["session_name"]?.ToString() ?? "")} [grey]{Format.Time(g["session_start"]?.ToString())}[/]").LeftJustified());
-                    Render(context, events.Where(e => e.SessionId == g["correlation_id"]!.ToString()).ToList());
+                    context.Output.Write(new Rule($"[bold]{TerminalText.Markup(g.CorrelationId[..8])}[/] {TerminalText.Markup(g.SessionName)} [grey]{Format.Time(g.SessionStart)}[/]").LeftJustified());
+                    Render(context, history.Events.Where(e => e.SessionId == g.CorrelationId).ToList());
                 }
                 return (int)ExitCodes.Success;
             }
             if (parse.GetValue(json))
             {
-                context.WriteRaw(new JsonObject
-                {
-                    ["schema_version"] = JsonSchemaVersion,
-                    ["count"] = events.Count,
-                    ["events"] = new JsonArray(events.Select(e => (JsonNode?)e.ToJson()).ToArray()),
-                }.ToJsonString(CliJson.Indented) + Environment.NewLine);
+                context.WriteRaw(history.ToJson() + Environment.NewLine);
                 return (int)ExitCodes.Success;
             }
-            if (events.Count == 0)
+            if (history.Count == 0)
             {
                 context.Notice("no recorded events match");
                 return (int)ExitCodes.Success;
             }
-            Render(context, events);
+            Render(context, history.Events);
             return (int)ExitCodes.Success;
         });
         return command;
     }
 
-    /// <summary>The matching events grouped per session in the seed's form (SessionSummary.ToGroupedContext), newest session first.</summary>
-    internal static List<JsonNode?> Grouped(HistoryIndex index, IReadOnlyList<IndexedEvent> events)
-    {
-        var result = new List<JsonNode?>();
-        foreach (var group in events.GroupBy(e => e.SessionId))
-        {
-            var session = HistoryQuery.Session(index, group.Key);
-            var activity = session?.ActivityId ?? Guid.Empty;
-            // The session's start and end always come along, so name, start time and status are those of the session.
-            var lifecycle = HistoryQuery.SessionEvents(index, group.Key).Where(e => e.Name is SessionEventNames.SessionStart or SessionEventNames.SessionEnd);
-            var chosen = group.Concat(lifecycle).DistinctBy(e => e.Id).OrderBy(e => e.Timestamp).ThenBy(e => e.File, StringComparer.Ordinal).ThenBy(e => e.Sequence)
-                .Select(e => e.ToSessionEvent(activity)).ToList();
-            result.Add(SessionSummary.FromEvents(group.Key, chosen).WithIndexedStatus(session?.Status).ToGroupedContext());
-        }
-        return result;
-    }
-
-    internal static void Render(CliContext context, IReadOnlyList<IndexedEvent> events)
+    internal static void Render(CliContext context, IReadOnlyList<EventDocument> events)
     {
         var table = new Table().Border(TableBorder.Simple).AddColumn(new TableColumn("time").NoWrap()).AddColumn(new TableColumn("session").NoWrap()).AddColumn(new TableColumn("event").NoWrap())
             .AddColumn("what").AddColumn(new TableColumn("exit").RightAligned()).AddColumn(new TableColumn("duration").RightAligned().NoWrap()).AddColumn("cwd");
         foreach (var e in events)
         {
             string exitMarkup = ExitMarkup(e);
-            string what = e.Name switch
+            string what = e.Event switch
             {
                 SessionEventNames.AchievementLogged => $"{Str(e, JournalFields.AchievementType)}: {Str(e, JournalFields.Description)}",
                 SessionEventNames.SessionStart => $"{Str(e, JournalFields.SessionName)} ({Str(e, JournalFields.SessionType)})",
@@ -111,16 +85,16 @@ internal static class HistoryCommand
     }
 
     /// <summary>The exit column: green 0, red non-zero, red "failed" for an in-process capture that threw, "-" otherwise.</summary>
-    internal static string ExitMarkup(IndexedEvent e)
+    internal static string ExitMarkup(EventDocument e)
     {
         // An operation without its capture: running ("…"), or interrupted with its exit code unknown ("?").
-        if (e.Name == SessionEventNames.OperationStarted) return e.OperationStatus == "interrupted" ? "[yellow]?[/]" : "…";
+        if (e.Event == SessionEventNames.OperationStarted) return e.OperationStatus == "interrupted" ? "[yellow]?[/]" : "…";
         long? exit = e.Fields[JournalFields.ExitCode] is JsonValue xv && xv.TryGetValue(out long x) ? x : null;
-        return e.Name == SessionEventNames.TerminalCaptureFailed ? "[red]failed[/]" : exit is null ? "-" : exit == 0 ? "[green]0[/]" : $"[red]{exit}[/]";
+        return e.Event == SessionEventNames.TerminalCaptureFailed ? "[red]failed[/]" : exit is null ? "-" : exit == 0 ? "[green]0[/]" : $"[red]{exit}[/]";
     }
 
     /// <summary>The event column: the short name, and for an operation without its capture "op interrupted" or "op running".</summary>
-    internal static string Label(IndexedEvent e) => e.Name == SessionEventNames.OperationStarted ? "op " + e.OperationStatus : ShortName(e.Name);
+    internal static string Label(EventDocument e) => e.Event == SessionEventNames.OperationStarted ? "op " + e.OperationStatus : ShortName(e.Event);
 
     /// <summary>Short event labels keep the table readable in 80 columns.</summary>
     internal static string ShortName(string eventName) => eventName switch
@@ -133,7 +107,7 @@ internal static class HistoryCommand
         _ => eventName,
     };
 
-    private static string? Str(IndexedEvent e, string field) => e.Fields[field] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
+    private static string? Str(EventDocument e, string field) => e.Fields[field] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
 }
 
 /// <summary>The filter options <c>history</c> and <c>search</c> share.</summary>

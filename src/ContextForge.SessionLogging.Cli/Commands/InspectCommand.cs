@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using ContextForge.SessionLogging.Inspection;
+using ContextForge.SessionLogging.Query;
 using Spectre.Console;
 
 namespace ContextForge.SessionLogging.Cli.Commands;
@@ -19,9 +19,10 @@ internal static class InspectCommand
             var manager = context.CreateManager();
             string id = context.ResolveSession(manager, parse.GetValue(session), newestAsFallback: true)
                 ?? throw new Sessions.SessionNotFoundException("", $"no sessions recorded in {manager.Data.Root} yet: try 'cfsession run -- echo hello'");
-            var document = InspectionDocument.Build(manager.Data, id, DateTimeOffset.UtcNow);
+            using var queries = SessionQueries.Open(manager.Data);
+            var document = queries.Inspect(id);
             if (parse.GetValue(json))
-                context.WriteRaw(document.ToJsonString(CliJson.Indented) + Environment.NewLine);
+                context.WriteRaw(document.ToJson() + Environment.NewLine);
             else
                 Render(context.Output, document);
             return (int)ExitCodes.Success;
@@ -29,29 +30,30 @@ internal static class InspectCommand
         return command;
     }
 
-    private static void Render(IAnsiConsole console, JsonObject doc)
+    private static void Render(IAnsiConsole console, InspectionDocument doc)
     {
-        var s = doc["session"]!.AsObject();
+        var s = doc.Session;
         var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
-        void Row(string label, JsonNode? value) => grid.AddRow(new Markup($"[grey]{label}[/]"), TerminalText.Of(value?.ToString() ?? "-"));
-        Row("session", s["session_id"]);
-        Row("name", s["session_name"]);
-        Row("type", s["session_type"]);
-        Row("status", s["status"]);
-        Row("started", s["start_time"]);
-        Row("ended", s["end_time"]);
-        Row("duration", s["duration_ms"] is { } d ? Format.Duration(d.GetValue<double>()) : null);
-        Row("host", s["provenance"]?["host"]);
-        Row("user", s["provenance"]?["user"]);
+        void Row(string label, string? value) => grid.AddRow(new Markup($"[grey]{label}[/]"), TerminalText.Of(value ?? "-"));
+        Row("session", s.SessionId);
+        Row("name", s.SessionName);
+        Row("type", s.SessionType);
+        Row("status", s.Status);
+        Row("started", s.StartTime);
+        Row("ended", s.EndTime);
+        Row("duration", s.DurationMs is { } d ? Format.Duration(d) : null);
+        Row("host", s.Provenance?["host"]?.ToString());
+        Row("user", s.Provenance?["user"]?.ToString());
         console.Write(new Panel(grid).Header("session").Expand());
 
         var captures = new Table().Expand().Title("operations")
             .AddColumn("started").AddColumn("operation").AddColumn(new TableColumn("exit").RightAligned())
             .AddColumn(new TableColumn("duration").RightAligned()).AddColumn(new TableColumn("output").RightAligned());
-        foreach (var c in doc["terminal_captures"]!.AsArray())
+        foreach (var capture in doc.TerminalCaptures)
         {
-            var exit = c!["exit_code"];
-            string exitText = c["event"]?.ToString() == "TerminalCaptureFailed" ? "[red]failed[/]"
+            var c = capture.Fields;
+            var exit = c["exit_code"];
+            string exitText = capture.Event == "TerminalCaptureFailed" ? "[red]failed[/]"
                 : exit is null ? "-" : exit.GetValue<long>() == 0 ? "[green]0[/]" : $"[red]{exit.GetValue<long>()}[/]";
             captures.AddRow(
                 TerminalText.Of(Format.Time(c["start_time"]?.ToString())),
@@ -62,45 +64,44 @@ internal static class InspectCommand
         }
         console.Write(captures);
 
-        var achievements = doc["achievements"]!.AsArray();
-        if (achievements.Count > 0)
+        if (doc.Achievements.Count > 0)
         {
             var table = new Table().Expand().Title("achievements").AddColumn("id").AddColumn("type").AddColumn("description").AddColumn("evidence");
-            foreach (var a in achievements)
+            foreach (var achievement in doc.Achievements)
             {
-                string evidence = string.Join(", ", (a!["evidence"] as JsonObject ?? []).Select(kv => $"{kv.Key}={kv.Value}"));
+                var a = achievement.Fields;
+                string evidence = string.Join(", ", (a["evidence"] as JsonObject ?? []).Select(kv => $"{kv.Key}={kv.Value}"));
                 table.AddRow(TerminalText.Of(a["achievement_id"]?.ToString() ?? ""), TerminalText.Of(a["achievement_type"]?.ToString() ?? ""),
                     TerminalText.Of(a["description"]?.ToString() ?? ""), TerminalText.Of(evidence));
             }
             console.Write(table);
         }
 
-        if (doc["session_events"] is JsonArray others && others.Count > 0)
+        if (doc.SessionEvents.Count > 0)
         {
             var table = new Table().Expand().Title("events (logs, milestones, app events)").AddColumn("time").AddColumn("event").AddColumn("fields");
-            foreach (var e in others)
+            foreach (var e in doc.SessionEvents)
             {
-                string fields = string.Join(", ", (e!["fields"] as JsonObject ?? []).Select(kv => $"{kv.Key}={kv.Value}"));
+                string fields = string.Join(", ", e.Fields.Select(kv => $"{kv.Key}={kv.Value}"));
                 if (fields.Length > 160) fields = fields[..157] + "...";
-                table.AddRow(new Text(Format.Time(e["timestamp"]?.ToString())), new Text(e["event"]?.ToString() ?? ""), new Text(fields));
+                table.AddRow(new Text(Format.Time(e.Timestamp)), new Text(e.Event), new Text(fields));
             }
             console.Write(table);
         }
 
-        var etw = doc["etw_integration"]!.AsObject();
+        var etw = doc.EtwIntegration;
         console.Write(new Markup(string.Create(CultureInfo.InvariantCulture,
-            $"[grey]{TerminalText.Markup(etw["mechanism"]!.ToString())}:[/] {(etw["etw_available"]!.GetValue<bool>() ? "[green]available[/]" : "[yellow]unavailable[/]")} " +
-            $"[grey]({TerminalText.Markup(etw["probe_detail"]!.ToString())}); provider {TerminalText.Markup(etw["etw_provider_name"]!.ToString())}, activity {etw["activity_id"]}; " +
-            $"{etw["historical_sessions"]} other sessions in the last day[/]")));
+            $"[grey]{TerminalText.Markup(etw.Mechanism)}:[/] {(etw.EtwAvailable ? "[green]available[/]" : "[yellow]unavailable[/]")} " +
+            $"[grey]({TerminalText.Markup(etw.ProbeDetail)}); provider {TerminalText.Markup(etw.EtwProviderName)}, activity {etw.ActivityId}; " +
+            $"{etw.HistoricalSessions} other sessions in the last day[/]")));
         console.WriteLine();
-        var cross = doc["cross_session_context"]!.AsArray();
-        if (cross.Count > 0)
+        if (doc.CrossSessionContext.Count > 0)
         {
             console.Write(new Rule("[grey]recent sessions[/]").LeftJustified());
-            foreach (var c in cross)
+            foreach (var c in doc.CrossSessionContext)
             {
                 console.Write(TerminalText.Of(string.Create(CultureInfo.InvariantCulture,
-                    $"{c!["correlation_id"]}  {Format.Time(c["session_start"]?.ToString())}  {c["session_name"]}  {c["terminal_captures"]!.AsArray().Count} ops, {c["achievements"]!.AsArray().Count} achievements")));
+                    $"{c.CorrelationId}  {Format.Time(c.SessionStart)}  {c.SessionName}  {c.TerminalCaptures.Count} ops, {c.Achievements.Count} achievements")));
                 console.WriteLine();
             }
         }

@@ -1,6 +1,5 @@
 using System.CommandLine;
-using System.Text.Json.Nodes;
-using ContextForge.SessionLogging.Index;
+using ContextForge.SessionLogging.Query;
 using Spectre.Console;
 
 namespace ContextForge.SessionLogging.Cli.Commands;
@@ -28,29 +27,19 @@ internal static class PruneCommand
             if (keep is < 0) throw new CliUsageException("--keep-last must be 0 or more");
             if (age is null && size is null && keep is null) throw new CliUsageException("prune needs --older-than, --max-size or --keep-last");
             var manager = context.CreateManager();
-            using var index = Index.HistoryIndex.Open(manager.Data);
-            var plan = SessionPruner.Plan(index, age, size, keep, parse.GetValue(force), DateTimeOffset.UtcNow);
+            using var queries = SessionQueries.Open(manager.Data);
             bool dry = parse.GetValue(dryRun);
-            if (!dry) SessionPruner.Remove(index, plan.Remove);
-            long freed = plan.Remove.Sum(c => c.Bytes);
+            var report = queries.Prune(new PruneRules { OlderThan = age, MaxBytes = size, KeepLast = keep, Force = parse.GetValue(force), DryRun = dry });
             if (parse.GetValue(json))
             {
-                context.WriteRaw(new JsonObject
-                {
-                    ["schema_version"] = HistoryCommand.JsonSchemaVersion,
-                    ["dry_run"] = dry,
-                    ["removed"] = new JsonArray(plan.Remove.Select(c => (JsonNode?)c.ToJson()).ToArray()),
-                    ["kept_open"] = new JsonArray(plan.KeptOpen.Select(c => (JsonNode?)c.ToJson()).ToArray()),
-                    ["bytes_freed"] = freed,
-                    ["bytes_before"] = plan.TotalBytes,
-                }.ToJsonString(CliJson.Indented) + Environment.NewLine);
+                context.WriteRaw(report.ToJson() + Environment.NewLine);
                 return (int)ExitCodes.Success;
             }
-            foreach (var c in plan.Remove)
-                context.Output.MarkupLine($"{(dry ? "would remove" : "removed")} {c.SessionId} {Markup.Escape(c.Name)} [grey]{Format.Time(c.StartTime is { } s ? Sessions.SessionManager.FormatTime(s) : null)} {Format.Bytes(c.Bytes)} ({c.Reason})[/]");
-            foreach (var c in plan.KeptOpen)
+            foreach (var c in report.Removed)
+                context.Output.MarkupLine($"{(dry ? "would remove" : "removed")} {c.SessionId} {Markup.Escape(c.SessionName)} [grey]{Format.Time(c.StartTime)} {Format.Bytes(c.Bytes)} ({c.Reason})[/]");
+            foreach (var c in report.KeptOpen)
                 context.Notice($"kept open session {c.SessionId} (selected by {c.Reason}; --force removes it)");
-            context.Output.MarkupLine($"{(dry ? "would remove" : "removed")} {plan.Remove.Count} session(s), {Format.Bytes(freed)} of {Format.Bytes(plan.TotalBytes)}");
+            context.Output.MarkupLine($"{(dry ? "would remove" : "removed")} {report.Removed.Count} session(s), {Format.Bytes(report.BytesFreed)} of {Format.Bytes(report.BytesBefore)}");
             return (int)ExitCodes.Success;
         });
         return command;

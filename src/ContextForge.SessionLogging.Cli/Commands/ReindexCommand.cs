@@ -20,7 +20,7 @@ internal static class ReindexCommand
             {
                 context.WriteRaw(new JsonObject
                 {
-                    ["schema_version"] = HistoryCommand.JsonSchemaVersion,
+                    ["schema_version"] = Query.SessionQueries.SchemaVersion,
                     ["index"] = index.PathOnDisk,
                     ["sessions"] = r.SessionsExamined,
                     ["segments"] = r.SegmentsRead,

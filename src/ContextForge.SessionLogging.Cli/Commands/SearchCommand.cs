@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using ContextForge.SessionLogging.Events;
-using ContextForge.SessionLogging.Index;
+using ContextForge.SessionLogging.Query;
 using Spectre.Console;
 
 namespace ContextForge.SessionLogging.Cli.Commands;
@@ -30,39 +30,28 @@ internal static class SearchCommand
         {
             string query = string.Join(' ', parse.GetValue(text)!);
             CliLimits.Text(query, InputLimits.MaxSearchQueryChars, "the search query");
-            var terms = HistoryQuery.SearchTerms(query);
+            var terms = SessionQueries.SearchTerms(query);
             if (terms.Count == 0) throw new CliUsageException("search: give at least one word to find");
             CliLimits.Count(terms.Count, InputLimits.MaxSearchTerms, "search words");
             int around = parse.GetValue(contextLines), max = parse.GetValue(maxMatches);
             if (around < 0 || max < 1) throw new CliUsageException("--context must be 0 or more and --max-matches 1 or more");
             var filter = filters.Read(parse, DateTimeOffset.UtcNow);
             var manager = context.CreateManager();
-            using var index = context.OpenIndex(manager);
-            var hits = HistoryQuery.Search(index, query, filter);
-            var results = hits.Select(h => (Hit: h, Matches: Matches(index, h, terms, around, max))).ToList();
+            using var queries = SessionQueries.Open(manager.Data);
+            var found = queries.Search(query, filter, around, max);
             if (parse.GetValue(json))
             {
-                context.WriteRaw(new JsonObject
-                {
-                    ["schema_version"] = HistoryCommand.JsonSchemaVersion,
-                    ["query"] = query,
-                    ["count"] = results.Count,
-                    ["results"] = new JsonArray(results.Select(r =>
-                    {
-                        var o = r.Hit.ToJson();
-                        o["matches"] = new JsonArray(r.Matches.Select(m => (JsonNode?)m.ToJson()).ToArray());
-                        return (JsonNode?)o;
-                    }).ToArray()),
-                }.ToJsonString(CliJson.Indented) + Environment.NewLine);
+                context.WriteRaw(found.ToJson() + Environment.NewLine);
                 return (int)ExitCodes.Success;
             }
-            if (results.Count == 0)
+            if (found.Count == 0)
             {
                 context.Notice($"no captured output contains {query}");
                 return (int)ExitCodes.Success;
             }
-            foreach (var (hit, matches) in results)
+            foreach (var result in found.Results)
             {
+                var (hit, matches) = (result.Operation, result.Matches);
                 long? exit = hit.Fields[JournalFields.ExitCode] is JsonValue xv && xv.TryGetValue(out long x) ? x : null;
                 string exitText = exit is null ? "" : exit == 0 ? " [green]exit 0[/]" : $" [red]exit {exit}[/]";
                 context.Output.MarkupLine(string.Create(CultureInfo.InvariantCulture,
@@ -81,39 +70,6 @@ internal static class SearchCommand
             return (int)ExitCodes.Success;
         });
         return command;
-    }
-
-    /// <summary>A matching line of one output stream, with context.</summary>
-    internal sealed record LineMatch(string Stream, long LineNumber, string Text, IReadOnlyList<string> Before, IReadOnlyList<string> After)
-    {
-        public JsonObject ToJson() => new()
-        {
-            ["stream"] = Stream,
-            ["line_number"] = LineNumber,
-            ["text"] = Text,
-            ["before"] = new JsonArray(Before.Select(b => (JsonNode?)b).ToArray()),
-            ["after"] = new JsonArray(After.Select(a => (JsonNode?)a).ToArray()),
-        };
-    }
-
-    /// <summary>Re-reads the hit's output (journal line or blob), plain, and finds the lines holding any term.</summary>
-    internal static List<LineMatch> Matches(HistoryIndex index, IndexedEvent hit, IReadOnlyList<string> terms, int around, int max)
-    {
-        var result = new List<LineMatch>();
-        if (OutputStream.IndexedSegmentPath(index.Data, hit.File) is not { } segment) return result;
-        var fields = OutputStream.ReadLineFields(segment, hit.LineOffset, hit.LineLength);
-        if (fields is null) return result;
-        foreach (var stream in OutputStream.Of(fields, index.Data.SessionDirectory(hit.SessionId)))
-        {
-            string text = stream.ReadPlainPrefix(JournalIndexer.IndexedOutputBytes);
-            string[] lines = (text.EndsWith('\n') ? text[..^1] : text).Split('\n');
-            for (int i = 0; i < lines.Length && result.Count < max; i++)
-            {
-                if (!terms.Any(t => lines[i].Contains(t, StringComparison.OrdinalIgnoreCase))) continue;
-                result.Add(new LineMatch(stream.Stream, i + 1, lines[i], lines[Math.Max(0, i - around)..i], lines[(i + 1)..Math.Min(lines.Length, i + 1 + around)]));
-            }
-        }
-        return result;
     }
 
     /// <summary>The line as Spectre markup with every occurrence of a term highlighted.</summary>

@@ -1,6 +1,5 @@
 using System.CommandLine;
-using System.Text.Json.Nodes;
-using ContextForge.SessionLogging.Sessions;
+using ContextForge.SessionLogging.Query;
 using Spectre.Console;
 
 namespace ContextForge.SessionLogging.Cli.Commands;
@@ -18,27 +17,14 @@ internal static class SessionsCommand
             int max = parse.GetValue(limit);
             if (max < 0) throw new CliUsageException("--limit must be 0 or more");
             var manager = context.CreateManager();
-            using var index = context.OpenIndex(manager);
-            var list = Index.HistoryQuery.Sessions(index, max);
+            using var queries = SessionQueries.Open(manager.Data);
+            var sessions = queries.Sessions(max);
             if (parse.GetValue(json))
             {
-                var array = new JsonArray(list.Select(s => (JsonNode?)new JsonObject
-                {
-                    ["session_id"] = s.SessionId,
-                    ["session_name"] = s.Name,
-                    ["session_type"] = s.Type,
-                    ["start_time"] = s.StartTime is { } t ? SessionManager.FormatTime(t) : null,
-                    ["end_time"] = s.EndTime is { } e ? SessionManager.FormatTime(e) : null,
-                    ["duration_ms"] = s.DurationMs is { } d ? Math.Round(d, 3) : null,
-                    ["status"] = s.Status,
-                    ["operation_count"] = s.OperationCount,
-                    ["achievement_count"] = s.AchievementCount,
-                    ["last_exit_code"] = s.LastExitCode,
-                    ["interrupted_operation_count"] = s.InterruptedOperationCount,
-                }).ToArray());
-                context.WriteRaw(array.ToJsonString(CliJson.Indented) + Environment.NewLine);
+                context.WriteRaw(sessions.ToJson() + Environment.NewLine);
                 return (int)ExitCodes.Success;
             }
+            var list = sessions.Sessions;
             if (list.Count == 0)
             {
                 context.Notice($"no sessions recorded in {manager.Data.Root} yet: try 'cfsession run -- echo hello'");
@@ -51,7 +37,7 @@ internal static class SessionsCommand
             foreach (var s in list)
             {
                 string exit = s.LastExitCode is null ? "-" : s.LastExitCode == 0 ? "[green]0[/]" : $"[red]{s.LastExitCode}[/]";
-                table.AddRow(new Text(s.SessionId[..8]), new Text(s.Name), new Text(s.StartTime is { } t ? Format.Time(SessionManager.FormatTime(t)) : "-"),
+                table.AddRow(new Text(s.SessionId[..8]), new Text(s.SessionName), new Text(s.StartTime is { } t ? Format.Time(t) : "-"),
                     new Text(s.DurationMs is { } d ? Format.Duration(d) : "-"), new Text(s.OperationCount.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                     new Text(s.AchievementCount.ToString(System.Globalization.CultureInfo.InvariantCulture)), new Markup(exit),
                     new Text(s.InterruptedOperationCount > 0 ? $"{s.Status} ({s.InterruptedOperationCount.ToString(System.Globalization.CultureInfo.InvariantCulture)} interrupted)" : s.Status));

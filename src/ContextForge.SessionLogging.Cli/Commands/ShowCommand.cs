@@ -5,7 +5,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using ContextForge.SessionLogging.Capture;
 using ContextForge.SessionLogging.Events;
-using ContextForge.SessionLogging.Index;
+using ContextForge.SessionLogging.Journal;
+using ContextForge.SessionLogging.Query;
 using Spectre.Console;
 
 namespace ContextForge.SessionLogging.Cli.Commands;
@@ -30,46 +31,30 @@ internal static class ShowCommand
         {
             var manager = context.CreateManager();
             string id = manager.ResolveSessionId(parse.GetValue(session)!);
-            using var index = context.OpenIndex(manager);
+            using var queries = SessionQueries.Open(manager.Data);
             if (parse.GetValue(plain) && parse.GetValue(raw)) throw new CliUsageException("--plain and --raw exclude each other");
             var mode = parse.GetValue(raw) ? ReplayMode.Raw : parse.GetValue(plain) ? ReplayMode.Plain : ReplayMode.Visible;
-            if (parse.GetValue(output) is { } operation) return Replay(context, index, id, operation, mode);
+            if (parse.GetValue(output) is { } operation) return Replay(context, queries, id, operation, mode);
             if (mode != ReplayMode.Visible) throw new CliUsageException("--plain and --raw go with --output OPERATION");
-            var row = HistoryQuery.Session(index, id);
-            var all = HistoryQuery.SessionEvents(index, id);
-            // An OperationStarted is shown only while its capture is missing (running, or interrupted).
-            var captured = all.Where(e => e.Name is SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed).Select(e => e.OperationId).ToHashSet(StringComparer.Ordinal);
-            var events = all.Where(e => e.Name != SessionEventNames.OperationStarted || !captured.Contains(e.OperationId)).ToList();
+            var timeline = queries.Timeline(id);
             if (parse.GetValue(json))
             {
-                context.WriteRaw(new JsonObject
-                {
-                    ["schema_version"] = HistoryCommand.JsonSchemaVersion,
-                    ["session_id"] = id,
-                    ["session_name"] = row?.Name,
-                    ["session_type"] = row?.Type,
-                    ["status"] = row?.Status,
-                    ["interrupted_operation_count"] = row?.InterruptedOperationCount,
-                    ["start_time"] = row?.StartTime is { } st ? Sessions.SessionManager.FormatTime(st) : null,
-                    ["end_time"] = row?.EndTime is { } et ? Sessions.SessionManager.FormatTime(et) : null,
-                    ["duration_ms"] = row?.DurationMs,
-                    ["events"] = new JsonArray(events.Select(e => (JsonNode?)e.ToJson()).ToArray()),
-                }.ToJsonString(CliJson.Indented) + Environment.NewLine);
+                context.WriteRaw(timeline.ToJson() + Environment.NewLine);
                 return (int)ExitCodes.Success;
             }
             context.Output.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-                $"[bold]{id}[/] {TerminalText.Markup(row?.Name ?? "")} [grey]{TerminalText.Markup(row?.Type ?? "")}, {row?.Status}, {row?.OperationCount} ops ({row?.FailedOperationCount} failed), {row?.AchievementCount} achievements{(row?.DurationMs is { } d ? ", " + Format.Duration(d) : "")}[/]"));
-            var start = row?.StartTime;
+                $"[bold]{id}[/] {TerminalText.Markup(timeline.SessionName ?? "")} [grey]{TerminalText.Markup(timeline.SessionType ?? "")}, {timeline.Status}, {timeline.OperationCount} ops ({timeline.FailedOperationCount} failed), {timeline.AchievementCount} achievements{(timeline.DurationMs is { } d ? ", " + Format.Duration(d) : "")}[/]"));
+            DateTimeOffset? start = timeline.StartTime is { } startTime ? DateTimeOffset.Parse(startTime, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind) : null;
             var table = new Table().Border(TableBorder.Simple).AddColumn(new TableColumn("at").RightAligned().NoWrap()).AddColumn(new TableColumn("event").NoWrap()).AddColumn(new TableColumn("operation").NoWrap())
                 .AddColumn("what").AddColumn(new TableColumn("exit").RightAligned()).AddColumn(new TableColumn("duration").RightAligned().NoWrap()).AddColumn(new TableColumn("output").RightAligned());
-            foreach (var e in events)
+            foreach (var e in timeline.Events)
             {
                 string at = start is { } s ? "+" + Format.Duration(Math.Max(0, (e.Timestamp - s).TotalMilliseconds)) : e.Timestamp.ToString("O", CultureInfo.InvariantCulture);
                 string exitMarkup = HistoryCommand.ExitMarkup(e);
-                string what = e.Name == SessionEventNames.AchievementLogged
+                string what = e.Event == SessionEventNames.AchievementLogged
                     ? $"{e.Fields[JournalFields.AchievementId]} {e.Fields[JournalFields.AchievementType]}: {e.Fields[JournalFields.Description]}"
                     : e.Fields[JournalFields.OperationName]?.ToString() ?? e.Fields[JournalFields.SessionName]?.ToString() ?? "";
-                double? duration = e.Name is SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed && e.Fields[JournalFields.DurationMs] is JsonValue dv && dv.TryGetValue(out double dd) ? dd : null;
+                double? duration = e.Event is SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed && e.Fields[JournalFields.DurationMs] is JsonValue dv && dv.TryGetValue(out double dd) ? dd : null;
                 long length = (e.Fields[JournalFields.OutputLength] is JsonValue ol && ol.TryGetValue(out long l1) ? l1 : 0) + (e.Fields[JournalFields.StderrLength] is JsonValue sl && sl.TryGetValue(out long l2) ? l2 : 0);
                 table.AddRow(TerminalText.Of(at), TerminalText.Of(HistoryCommand.Label(e)), TerminalText.Of(e.OperationId is { } op ? op[..8] : ""), TerminalText.Of(what), new Markup(exitMarkup),
                     TerminalText.Of(duration is { } du ? Format.Duration(du) : "-"), TerminalText.Of(e.Fields.ContainsKey(JournalFields.IntegrityHash) ? Format.Bytes(length) : ""));
@@ -82,27 +67,29 @@ internal static class ShowCommand
 
     private enum ReplayMode { Visible, Plain, Raw }
 
-    private static int Replay(CliContext context, HistoryIndex index, string sessionId, string operation, ReplayMode mode)
+    private static int Replay(CliContext context, SessionQueries queries, string sessionId, string operation, ReplayMode mode)
     {
-        var found = HistoryQuery.FindOperation(index, sessionId, operation);
-        if (found.Count == 0) return context.Fail(ExitCodes.NoSession, $"session {sessionId[..8]} has no operation '{operation}': 'cfsession show {sessionId[..8]}' lists them");
-        if (found.Count > 1) return context.Fail(ExitCodes.Usage, $"operation '{operation}' matches more than one operation; give more characters");
-        var hit = found[0];
-        string segment = OutputStream.IndexedSegmentPath(index.Data, hit.File)
-            ?? throw new IOException($"the index names '{TerminalText.Visible(hit.File)}', which is not a journal segment of the data directory; run 'cfsession reindex'");
-        var fields = OutputStream.ReadLineFields(segment, hit.LineOffset, hit.LineLength)
-            ?? throw new IOException($"cannot read {hit.File} line {hit.Line}");
+        OperationOutput? found;
+        try
+        {
+            found = queries.FindOperationOutput(sessionId, operation);
+        }
+        catch (AmbiguousOperationException ex)
+        {
+            return context.Fail(ExitCodes.Usage, ex.Message);
+        }
+        if (found is null) return context.Fail(ExitCodes.NoSession, $"session {sessionId[..8]} has no operation '{operation}': 'cfsession show {sessionId[..8]}' lists them");
         bool unreadable = false;
-        foreach (var stream in OutputStream.Of(fields, index.Data.SessionDirectory(sessionId)))
+        foreach (var stream in found.Outputs)
         {
             if (stream.RejectedBlobReference is { } rejected)
             {
-                context.Notice($"the {stream.Stream} of {hit.OperationId} names blob {TerminalText.Visible(rejected)}, which is not blobs/<sha256>: refused ('cfsession validate' reports it)");
+                context.Notice($"the {stream.Name} of {found.OperationId} names blob {TerminalText.Visible(rejected)}, which is not blobs/<sha256>: refused ('cfsession validate' reports it)");
                 continue;
             }
             if (!stream.Exists)
             {
-                if (stream.Length is > 0) context.Notice($"the {stream.Stream} of {hit.OperationId} is not stored (blob missing or never written)");
+                if (stream.Length is > 0) context.Notice($"the {stream.Name} of {found.OperationId} is not stored (blob missing or never written)");
                 continue;
             }
             string? hash;
@@ -114,12 +101,12 @@ internal static class ShowCommand
             {
                 // A damaged blob (not zstd, truncated, or holding more than its recorded length): what was read is
                 // shown, the rest is not, and the command says so.
-                context.Notice($"the stored {stream.Stream} of {hit.OperationId} cannot be read to the end: {ex.Message} ('cfsession validate' reports it)");
+                context.Notice($"the stored {stream.Name} of {found.OperationId} cannot be read to the end: {ex.Message} ('cfsession validate' reports it)");
                 unreadable = true;
                 continue;
             }
             if (stream.Hash is { } expected && hash != expected)
-                context.Notice($"warning: the stored {stream.Stream} of {hit.OperationId} does not match its recorded hash ('cfsession validate' reports it)");
+                context.Notice($"warning: the stored {stream.Name} of {found.OperationId} does not match its recorded hash ('cfsession validate' reports it)");
         }
         return unreadable ? (int)ExitCodes.DataError : (int)ExitCodes.Success;
     }
@@ -131,11 +118,11 @@ internal static class ShowCommand
     /// Streams one output to its console, hashing the stored bytes on the way; memory is one chunk whatever the
     /// output's size. Returns the <c>sha256:</c> hash of the bytes read.
     /// </summary>
-    private static string ReplayStream(CliContext context, OutputStream stream, ReplayMode mode)
+    private static string ReplayStream(CliContext context, StoredOutput stream, ReplayMode mode)
     {
         using var input = stream.OpenRead();
         using var hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        bool toStderr = stream.Stream == JournalFields.Stderr;
+        bool toStderr = stream.Name == JournalFields.Stderr;
         using var raw = toStderr ? null : context.OpenRawOutput();
         var text = toStderr ? context.Error.Profile.Out.Writer : null;
         var decoder = new UTF8Encoding(false, false).GetDecoder();

@@ -1,8 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using ContextForge.SessionLogging.Events;
-using ContextForge.SessionLogging.Sessions;
+using ContextForge.SessionLogging.Query;
 using ContextForge.SessionLogging.Tracing;
 using Spectre.Console;
 
@@ -40,7 +39,7 @@ internal static class TraceQueryCommand
             foreach (string problem in result.Problems) context.Notice($"skipped: {problem}");
             if (parse.GetValue(json))
             {
-                context.WriteRaw(new JsonArray(result.Sessions.Select(s => (JsonNode?)s.ToJson()).ToArray()).ToJsonString(CliJson.Indented) + Environment.NewLine);
+                context.WriteRaw(TracedSession.ToJson(result.Sessions) + Environment.NewLine);
                 return (int)ExitCodes.Success;
             }
             if (result.Sessions.Count == 0)
@@ -53,9 +52,9 @@ internal static class TraceQueryCommand
             foreach (var s in result.Sessions)
             {
                 table.AddRow(new Text(s.CorrelationId.Length > 8 ? s.CorrelationId[..8] : s.CorrelationId),
-                    new Text(s.Start is { } st ? Format.Time(SessionManager.FormatTime(st.Timestamp)) : "-"),
-                    new Text(s.Start?.GetString(JournalFields.SessionName) ?? "-"),
-                    new Text(s.Captures.Count.ToString(CultureInfo.InvariantCulture)),
+                    new Text(s.SessionStart is { } st ? Format.Time(st) : "-"),
+                    new Text(s.SessionName ?? "-"),
+                    new Text(s.TerminalCaptures.Count.ToString(CultureInfo.InvariantCulture)),
                     new Text(s.Achievements.Count.ToString(CultureInfo.InvariantCulture)),
                     new Text(string.Join(", ", s.Traces)));
             }

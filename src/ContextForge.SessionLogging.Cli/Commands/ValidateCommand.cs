@@ -1,6 +1,5 @@
 using System.CommandLine;
-using System.Text.Json.Nodes;
-using ContextForge.SessionLogging.Index;
+using ContextForge.SessionLogging.Query;
 using Spectre.Console;
 
 namespace ContextForge.SessionLogging.Cli.Commands;
@@ -23,21 +22,13 @@ internal static class ValidateCommand
             var manager = context.CreateManager();
             if (parse.GetValue(all) && parse.GetValue(session) is not null) throw new CliUsageException("give a SESSION or --all, not both");
             string? one = parse.GetValue(all) ? null : context.ResolveSession(manager, parse.GetValue(session), newestAsFallback: false);
-            using var index = context.OpenIndex(manager, full: true);
-            var ids = one is not null ? [one] : manager.Data.EnumerateSessionIds().Order(StringComparer.Ordinal).ToList();
-            var findings = SessionValidator.Validate(index, ids);
-            int errors = findings.Count(f => f.Severity == "error");
+            using var queries = SessionQueries.Open(manager.Data);
+            var report = queries.Validate(one);
+            var findings = report.Findings;
+            int errors = report.Errors;
             if (parse.GetValue(json))
             {
-                context.WriteRaw(new JsonObject
-                {
-                    ["schema_version"] = HistoryCommand.JsonSchemaVersion,
-                    ["sessions_checked"] = ids.Count,
-                    ["valid"] = errors == 0,
-                    ["errors"] = errors,
-                    ["warnings"] = findings.Count - errors,
-                    ["findings"] = new JsonArray(findings.Select(f => (JsonNode?)f.ToJson()).ToArray()),
-                }.ToJsonString(CliJson.Indented) + Environment.NewLine);
+                context.WriteRaw(report.ToJson() + Environment.NewLine);
             }
             else
             {
@@ -48,8 +39,8 @@ internal static class ValidateCommand
                     context.Output.MarkupLine($"{severity} [bold]{f.Kind}[/] {Markup.Escape(where)}: {Markup.Escape(f.Message)}");
                 }
                 context.Output.MarkupLine(errors == 0
-                    ? $"[green]valid[/]: {ids.Count} session(s) checked, {findings.Count} warning(s)"
-                    : $"[red]invalid[/]: {ids.Count} session(s) checked, {errors} error(s), {findings.Count - errors} warning(s)");
+                    ? $"[green]valid[/]: {report.SessionsChecked} session(s) checked, {findings.Count} warning(s)"
+                    : $"[red]invalid[/]: {report.SessionsChecked} session(s) checked, {errors} error(s), {findings.Count - errors} warning(s)");
             }
             return errors == 0 ? (int)ExitCodes.Success : (int)ExitCodes.DataError;
         });

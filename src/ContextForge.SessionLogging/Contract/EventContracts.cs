@@ -128,16 +128,6 @@ internal static class EventContracts
         [new(UnifiedTelemetry.MilestoneNameField, ProviderFieldType.String, F.MilestoneName, e => e.GetString(F.MilestoneName) ?? string.Empty), .. UnifiedPayload],
         [F.MilestoneName, F.Provenance], Records.MilestoneReached.Read);
 
-    /// <summary>A capture: TerminalCapture or TerminalCaptureFailed (what <c>operation_count</c> counts).</summary>
-    public static bool IsOperation(SessionEvent e) => e.Name is SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed;
-
-    /// <summary>
-    /// The one definition of a failed operation: a TerminalCaptureFailed, or a TerminalCapture whose exit code is not 0
-    /// (what <c>failed_operation_count</c>, <c>history --failed</c> and the inspection document count).
-    /// </summary>
-    public static bool IsFailedOperation(SessionEvent e) => e.Name == SessionEventNames.TerminalCaptureFailed
-        || (e.Name == SessionEventNames.TerminalCapture && e.GetInt64(Events.JournalFields.ExitCode) is { } code && code != 0);
-
     /// <summary>The trace's own field carrying an achievement's number of evidence entries.</summary>
     public const string EvidenceKeysField = "evidence_keys";
 

@@ -4,57 +4,16 @@ using System.Text;
 using System.Text.Json.Nodes;
 using ContextForge.SessionLogging.Events;
 using ContextForge.SessionLogging.Inspection;
+using ContextForge.SessionLogging.Query;
 using Microsoft.Data.Sqlite;
 
 namespace ContextForge.SessionLogging.Index;
-
-/// <summary>What <c>history</c> and <c>search</c> filter on; every criterion is optional and they combine with AND.</summary>
-internal sealed record HistoryFilter
-{
-    public DateTimeOffset? From { get; init; }
-    public DateTimeOffset? To { get; init; }
-    public SessionKeywords Keywords { get; init; } = SessionKeywords.Session | SessionKeywords.Terminal | SessionKeywords.Achievement;
-    public string? Session { get; init; }
-    public string? Name { get; init; }
-    public string? Type { get; init; }
-    /// <summary>Substring of the command line; a leading <c>^</c> anchors it as a prefix.</summary>
-    public string? Command { get; init; }
-    /// <summary>The working directory or any directory below it.</summary>
-    public string? Cwd { get; init; }
-    public string? Host { get; init; }
-    public bool Failed { get; init; }
-    public long? ExitCode { get; init; }
-    public string? AchievementType { get; init; }
-    public int Limit { get; init; } = 100;
-}
 
 /// <summary>One indexed event: where it is in the journal, and its fields (inline output left out).</summary>
 internal sealed record IndexedEvent(long Id, string SessionId, string File, long Sequence, long Line, long LineOffset, int LineLength,
     DateTimeOffset Timestamp, string Name, EventLevel Level, SessionKeywords Keywords, JsonObject Fields)
 {
     public string? OperationId => Fields[JournalFields.OperationId] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
-
-    /// <summary>The document every <c>--json</c> query prints for an event.</summary>
-    public JsonObject ToJson()
-    {
-        var o = new JsonObject
-        {
-            ["event"] = Name,
-            ["timestamp"] = Sessions.SessionManager.FormatTime(Timestamp),
-            ["session_id"] = SessionId,
-            ["file"] = File,
-            ["line"] = Line,
-            ["seq"] = Sequence,
-        };
-        foreach (var (key, value) in Fields) o[key] = value?.DeepClone();
-        if (Name == SessionEventNames.OperationStarted)
-        {
-            // Listed only while its capture is missing: running, or interrupted (its process is gone); exit code unknown.
-            o[JournalFields.OperationStatus] = OperationStatus;
-            o[JournalFields.ExitCode] = null;
-        }
-        return o;
-    }
 
     /// <summary>Of an OperationStarted without a capture: "interrupted" when the process that ran it is provably gone, else "running".</summary>
     public string OperationStatus => ProcessLiveness.Check(Fields[JournalFields.Provenance]) == WriterState.Dead ? "interrupted" : "running";

@@ -270,7 +270,7 @@ internal sealed class JournalIndexer(HistoryIndex index)
         var fields = e.Fields;
         bool capture = e.Name is SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed;
         long? exit = e.GetInt64(JournalFields.ExitCode);
-        bool failed = e.Name == SessionEventNames.TerminalCaptureFailed || (e.Name == SessionEventNames.TerminalCapture && exit is { } x && x != 0);
+        bool failed = OperationOutcome.IsFailed(e);
         var stored = new JsonObject();
         foreach (var (key, value) in fields)
         {
@@ -303,7 +303,7 @@ internal sealed class JournalIndexer(HistoryIndex index)
         if (capture)
         {
             var text = new StringBuilder();
-            foreach (var stream in OutputStream.Of(fields, index.Data.SessionDirectory(sessionId)))
+            foreach (var stream in StoredOutput.Of(fields, index.Data.SessionDirectory(sessionId)))
             {
                 if (text.Length > 0) text.Append('\n');
                 text.Append(stream.ReadPlainPrefix(IndexedOutputBytes));
@@ -433,7 +433,7 @@ internal sealed class JournalIndexer(HistoryIndex index)
         cmd.Parameters.AddWithValue("$s", sessionId);
         using var reader = cmd.ExecuteReader();
         if (!reader.Read()) return null;
-        var obj = OutputStream.ReadLineFields(Path.Combine(index.Data.SessionsDirectory, reader.GetString(0)), reader.GetInt64(1), reader.GetInt32(2));
+        var obj = StoredOutput.ReadLineFields(Path.Combine(index.Data.SessionsDirectory, reader.GetString(0)), reader.GetInt64(1), reader.GetInt32(2));
         return Str(obj?[JournalLine.ActivityId]);
     }
 

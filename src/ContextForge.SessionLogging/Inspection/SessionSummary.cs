@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using ContextForge.SessionLogging.Events;
 using ContextForge.SessionLogging.Journal;
 using ContextForge.SessionLogging.Sessions;
@@ -18,7 +17,7 @@ internal sealed class SessionSummary
         Problems = journal.Problems;
         Start = Events.FirstOrDefault(e => e.Name == SessionEventNames.SessionStart);
         End = Events.LastOrDefault(e => e.Name == SessionEventNames.SessionEnd);
-        Captures = Events.Where(e => e.Name is SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed).ToList();
+        Captures = Events.Where(OperationOutcome.IsOperation).ToList();
         Achievements = Events.Where(e => e.Name == SessionEventNames.AchievementLogged).ToList();
     }
 
@@ -57,7 +56,7 @@ internal sealed class SessionSummary
     public double? DurationMs => End?.GetDouble(JournalFields.DurationMs)
         ?? (StartTime is { } s && Events.Count > 0 ? (Events[^1].Timestamp - s).TotalMilliseconds : null);
 
-    public int FailedOperationCount => Captures.Count(c => c.Name == SessionEventNames.TerminalCaptureFailed || (c.GetInt64(JournalFields.ExitCode) is { } x && x != 0));
+    public int FailedOperationCount => Captures.Count(OperationOutcome.IsFailed);
 
     public long? LastExitCode => Captures.LastOrDefault(c => c.Fields.ContainsKey(JournalFields.ExitCode))?.GetInt64(JournalFields.ExitCode);
 
@@ -74,30 +73,4 @@ internal sealed class SessionSummary
             .OrderByDescending(s => s.StartTime ?? DateTimeOffset.MinValue)
             .ThenBy(s => s.Id, StringComparer.Ordinal)
             .ToList();
-
-    /// <summary>The seed's grouped form: correlation_id, session_start, terminal_captures, achievements.</summary>
-    public JsonObject ToGroupedContext() => new()
-    {
-        ["correlation_id"] = Id,
-        ["session_name"] = Name,
-        ["session_type"] = Type,
-        ["session_start"] = StartTime is { } s ? SessionManager.FormatTime(s) : null,
-        ["status"] = Status,
-        ["terminal_captures"] = new JsonArray(Captures.Select(c => (JsonNode?)new JsonObject
-        {
-            [JournalFields.OperationId] = c.GetString(JournalFields.OperationId),
-            [JournalFields.OperationName] = c.GetString(JournalFields.OperationName),
-            [JournalFields.StartTime] = c.GetString(JournalFields.StartTime),
-            [JournalFields.DurationMs] = c.GetDouble(JournalFields.DurationMs),
-            [JournalFields.ExitCode] = c.GetInt64(JournalFields.ExitCode),
-            ["event"] = c.Name,
-        }).ToArray()),
-        ["achievements"] = new JsonArray(Achievements.Select(a => (JsonNode?)new JsonObject
-        {
-            [JournalFields.AchievementId] = a.GetString(JournalFields.AchievementId),
-            [JournalFields.AchievementType] = a.GetString(JournalFields.AchievementType),
-            [JournalFields.Description] = a.GetString(JournalFields.Description),
-            [JournalFields.Timestamp] = a.GetString(JournalFields.Timestamp),
-        }).ToArray()),
-    };
 }

@@ -123,7 +123,7 @@ internal sealed class MilestoneEngine(DataDirectory data, IReadOnlyList<Mileston
                 foreach (var d in Definitions)
                 {
                     if (d.Kind != MilestoneKind.Operations) continue;
-                    Evaluate(session, d, e, JournalFields.OperationId, x => x.Name is SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed);
+                    Evaluate(session, d, e, JournalFields.OperationId, OperationOutcome.IsOperation);
                 }
                 break;
             case SessionEventNames.SessionEnd:

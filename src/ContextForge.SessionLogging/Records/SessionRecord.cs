@@ -85,8 +85,8 @@ public sealed record Provenance(
             ["runtime"] = Runtime,
             ["cwd"] = Cwd,
         };
-        if (ProcessStartTicks is { } ticks) o[ProvenanceFieldNames.ProcessStartTicks] = ticks;
-        if (BootId is { } boot) o[ProvenanceFieldNames.BootId] = boot;
+        if (ProcessStartTicks is { } ticks) o[ProvenanceFields.ProcessStartTicks] = ticks;
+        if (BootId is { } boot) o[ProvenanceFields.BootId] = boot;
         return o;
     }
 
@@ -96,17 +96,10 @@ public sealed record Provenance(
         return new Provenance(
             Text(o, "host"), Text(o, "user"), FieldReader.Int64(o["pid"]) ?? 0, Text(o, "tool"), Text(o, "tool_version"),
             Text(o, "os"), Text(o, "os_platform"), Text(o, "arch"), Text(o, "runtime"), Text(o, "cwd"),
-            FieldReader.Int64(o[ProvenanceFieldNames.ProcessStartTicks]), FieldReader.String(o[ProvenanceFieldNames.BootId]));
+            FieldReader.Int64(o[ProvenanceFields.ProcessStartTicks]), FieldReader.String(o[ProvenanceFields.BootId]));
     }
 
     private static string Text(JsonObject o, string key) => FieldReader.String(o[key]) ?? string.Empty;
-}
-
-/// <summary>The keys of the provenance object that identify a writer beyond its pid.</summary>
-internal static class ProvenanceFieldNames
-{
-    public const string ProcessStartTicks = "process_start_ticks";
-    public const string BootId = "boot_id";
 }
 
 /// <summary>

@@ -33,8 +33,8 @@ internal static class CurrentProvenance
         RuntimeInformation.FrameworkDescription,
         cwd ?? SafeCwd(),
         // Linux: who exactly wrote it, so a reader can tell this process from a later one given the same pid.
-        Index.ProcessLiveness.CurrentStartTicks,
-        Index.ProcessLiveness.CurrentBootId);
+        ProcessLiveness.CurrentStartTicks,
+        ProcessLiveness.CurrentBootId);
 
     public static string SafeCwd()
     {

@@ -1,4 +1,3 @@
-using ContextForge.SessionLogging.Contract;
 using ContextForge.SessionLogging.Events;
 using ContextForge.SessionLogging.Journal;
 
@@ -15,8 +14,8 @@ internal sealed class SessionCounts : ISessionEventObserver
 
     public void OnCommitted(SessionEvent e)
     {
-        if (EventContracts.IsOperation(e)) Interlocked.Increment(ref _operations);
-        if (EventContracts.IsFailedOperation(e)) Interlocked.Increment(ref _failed);
+        if (OperationOutcome.IsOperation(e)) Interlocked.Increment(ref _operations);
+        if (OperationOutcome.IsFailed(e)) Interlocked.Increment(ref _failed);
         if (e.Name == SessionEventNames.AchievementLogged) Interlocked.Increment(ref _achievements);
     }
 
@@ -25,7 +24,7 @@ internal sealed class SessionCounts : ISessionEventObserver
     {
         if (IsOnlySegment(sessionDirectory, ownSegment)) return (_operations, _failed, _achievements);
         var events = JournalReader.ReadSession(sessionDirectory).Events;
-        return (events.Count(EventContracts.IsOperation), events.Count(EventContracts.IsFailedOperation), events.Count(e => e.Name == SessionEventNames.AchievementLogged));
+        return (events.Count(OperationOutcome.IsOperation), events.Count(OperationOutcome.IsFailed), events.Count(e => e.Name == SessionEventNames.AchievementLogged));
     }
 
     private static bool IsOnlySegment(string sessionDirectory, string ownSegment)

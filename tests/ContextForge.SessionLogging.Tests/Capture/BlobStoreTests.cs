@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using ContextForge.SessionLogging.Journal;
 using ContextForge.SessionLogging.Capture;
 using ContextForge.SessionLogging.Events;
 using ContextForge.SessionLogging.Index;
@@ -97,7 +98,7 @@ public sealed class BlobStoreTests : IDisposable
             [JournalFields.OutputLength] = original.Length,
         };
 
-        var stream = Assert.Single(OutputStream.Of(fields, SessionDirectory));
+        var stream = Assert.Single(StoredOutput.Of(fields, SessionDirectory));
         Assert.True(stream.Exists);
         Assert.Equal(original, stream.ReadBytes());
         Assert.Equal(original, ReadAll(stream.OpenRead()));
@@ -117,7 +118,7 @@ public sealed class BlobStoreTests : IDisposable
             [JournalFields.OutputLength] = original.Length,
         };
 
-        var stream = Assert.Single(OutputStream.Of(fields, SessionDirectory));
+        var stream = Assert.Single(StoredOutput.Of(fields, SessionDirectory));
         Assert.Equal(Path.Combine(SessionDirectory, "blobs", hex + ".zst"), stream.BlobPath);
         Assert.Equal(original, stream.ReadBytes());
         Assert.Equal(Encoding.UTF8.GetString(original, 0, 100).Replace("\u001b[32m", "").Replace("\u001b[0m", ""), stream.ReadPlainPrefix(100));

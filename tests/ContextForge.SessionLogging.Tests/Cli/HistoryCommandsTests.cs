@@ -4,6 +4,7 @@ using ContextForge.SessionLogging.Benchmarks;
 using ContextForge.SessionLogging.Cli;
 using ContextForge.SessionLogging.Cli.Commands;
 using ContextForge.SessionLogging.Inspection;
+using ContextForge.SessionLogging.Query;
 using ContextForge.SessionLogging.Sessions;
 using ContextForge.SessionLogging.Tests.Support;
 using Spectre.Console.Testing;
@@ -146,10 +147,11 @@ public sealed class HistoryCommandsTests : IDisposable
         for (int i = 0; i < 7; i++)
             Session($"s{i}", Now.AddMinutes(-60 + i * 5), true, new OperationSpec($"cmd {i}", i % 2, $"out {i}\n", "/tmp"));
         string current = _data.EnumerateSessionIds().First();
-        var doc = InspectionDocument.Build(_data, current, Now);
-        var fromJournals = SessionSummary.ReadAll(_data).Where(s => s.Id != current).Take(InspectionDocument.CrossSessionCount).Select(s => (JsonNode?)s.ToGroupedContext()).ToArray();
-        Assert.Equal(new JsonArray(fromJournals).ToJsonString(), doc["cross_session_context"]!.ToJsonString());
-        Assert.Equal(6L, doc["etw_integration"]!["historical_sessions"]!.GetValue<long>());
+        using var queries = SessionQueries.Open(_data);
+        var doc = queries.Inspect(current, Now);
+        IReadOnlyList<GroupedSession> fromJournals = SessionSummary.ReadAll(_data).Where(s => s.Id != current).Take(InspectionDocument.CrossSessionCount).Select(GroupedSessions.Grouped).ToList();
+        Assert.Equal(QueryJson.Serialize(fromJournals), QueryJson.Serialize(doc.CrossSessionContext));
+        Assert.Equal(6L, doc.EtwIntegration.HistoricalSessions);
     }
 
     [Fact]

@@ -76,9 +76,9 @@ public sealed partial class GoldenOutputTests
         string golden = Path.Combine(AppContext.BaseDirectory, "Golden");
         using var temp = new TempDirectory();
         string data = temp.Combine("data");
-        CopyDirectory(Path.Combine(golden, "data"), data);
+        DirectoryTree.Copy(Path.Combine(golden, "data"), data);
         string traces = temp.Combine("traces");
-        CopyDirectory(Path.Combine(golden, "traces"), traces);
+        DirectoryTree.Copy(Path.Combine(golden, "traces"), traces);
         string[] argv = args.Select(a => a.Replace("{traces}", traces, StringComparison.Ordinal)).ToArray();
 
         var output = new Spectre.Console.Testing.TestConsole();
@@ -127,15 +127,6 @@ public sealed partial class GoldenOutputTests
 
     [System.Text.RegularExpressions.GeneratedRegex("dotnet-diagnostic-[0-9]+-[0-9]+-socket")]
     private static partial System.Text.RegularExpressions.Regex DiagnosticSocket();
-
-    private static void CopyDirectory(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (string dir in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
-            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, dir)));
-        foreach (string file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-            File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
-    }
 
     /// <summary>The raw output stream the command may dispose, kept readable for the test.</summary>
     private sealed class NonClosingStream(Stream inner) : Stream

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using ContextForge.SessionLogging.Benchmarks;
 using ContextForge.SessionLogging.Events;
 using ContextForge.SessionLogging.Index;
+using ContextForge.SessionLogging.Query;
 using ContextForge.SessionLogging.Sessions;
 using ContextForge.SessionLogging.Tests.Support;
 using static ContextForge.SessionLogging.Benchmarks.HistoryGenerator;
@@ -202,7 +203,7 @@ public sealed class HistoryIndexTests : IDisposable
     private static string Answers(HistoryIndex index)
     {
         var sb = new StringBuilder();
-        foreach (var e in HistoryQuery.Events(index, new HistoryFilter { Limit = 0 })) sb.AppendLine(e.ToJson().ToJsonString());
+        foreach (var e in HistoryQuery.Events(index, new HistoryFilter { Limit = 0 })) sb.AppendLine(new EventDocument(e).ToJsonObject().ToJsonString());
         foreach (var s in HistoryQuery.Sessions(index, 0)) sb.AppendLine(s.ToString());
         foreach (var e in HistoryQuery.Events(index, new HistoryFilter { Failed = true, Keywords = SessionKeywords.Terminal, Limit = 0 })) sb.AppendLine(e.OperationId);
         foreach (string word in new[] { "quasar0", "quasar2", "Passed", "TODO" })

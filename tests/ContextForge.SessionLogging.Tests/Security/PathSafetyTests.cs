@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ContextForge.SessionLogging.Journal;
 using ContextForge.SessionLogging.Events;
 using ContextForge.SessionLogging.Index;
 using ContextForge.SessionLogging.Sessions;
@@ -39,7 +40,7 @@ public sealed class PathSafetyTests : IDisposable
     public void A_hostile_blob_reference_is_refused_and_never_opened(string reference)
     {
         var fields = new JsonObject { [JournalFields.OutputBlob] = reference, [JournalFields.IntegrityHash] = "sha256:00", [JournalFields.OutputLength] = 1 };
-        var stream = Assert.Single(OutputStream.Of(fields, _dir.Path));
+        var stream = Assert.Single(StoredOutput.Of(fields, _dir.Path));
         Assert.Null(stream.BlobPath);
         Assert.NotNull(stream.RejectedBlobReference);
         Assert.False(stream.Exists);
@@ -54,7 +55,7 @@ public sealed class PathSafetyTests : IDisposable
     [InlineData("../00000000-0000-4000-8000-000000000000/x.jsonl")]
     public void A_hostile_segment_name_in_the_index_is_refused(string relative)
     {
-        Assert.Null(OutputStream.IndexedSegmentPath(new DataDirectory(_dir.Path), relative));
+        Assert.Null(StoredOutput.IndexedSegmentPath(new DataDirectory(_dir.Path), relative));
     }
 
     [Fact]

@@ -180,7 +180,8 @@ public sealed class VerifyAndQueryTests : IDisposable
         var sessions = JsonNode.Parse(all.Stdout)!.AsArray();
         Assert.Equal([second, first], sessions.Select(s => s!["correlation_id"]!.GetValue<string>())); // newest first
         var s1 = sessions.Single(s => s!["correlation_id"]!.GetValue<string>() == first)!;
-        Assert.Equal("first", s1["session_start"]!["session_name"]!.GetValue<string>());
+        // session_start is a timestamp string, as in every grouped form: the session's recorded start time.
+        Assert.Equal(JournalFiles.ReadSession(Data, first).Events[0].GetString(JournalFields.StartTime), s1["session_start"]!.GetValue<string>());
         var capture = Assert.Single(s1["terminal_captures"]!.AsArray())!;
         Assert.Equal(JournalFiles.ReadSession(Data, first).Events[1].GetString(JournalFields.OperationId), capture["operation_id"]!.GetValue<string>());
         Assert.Equal(3, capture["exit_code"]!.GetValue<long>());

@@ -4,18 +4,47 @@ using System.Text.Json.Nodes;
 using ContextForge.SessionLogging.Capture;
 using ContextForge.SessionLogging.Events;
 
-namespace ContextForge.SessionLogging.Index;
+namespace ContextForge.SessionLogging.Journal;
 
-/// <summary>One output stream of a capture, where its exact bytes live: inline in the journal line or a blob.</summary>
-/// <param name="Stream">"output" (stdout, pty or console) or "stderr".</param>
-/// <param name="Inline">The inline text, when stored inline.</param>
-/// <param name="BlobPath">The blob file, when stored as a blob (<see cref="BlobStore"/>: zstd <c>.zst</c> or raw).</param>
-/// <param name="Hash">The recorded <c>sha256:</c> hash.</param>
-/// <param name="Length">The recorded length in bytes.</param>
-/// <param name="RejectedBlobReference">A blob reference that is not <c>blobs/&lt;64 lowercase hex&gt;</c> (a tampered
-/// journal naming <c>../../etc/passwd</c>, an absolute path, NUL, a device name...): never opened, reported by validate.</param>
-internal sealed record OutputStream(string Stream, string? Inline, string? BlobPath, string? Hash, long? Length, string? RejectedBlobReference = null)
+/// <summary>
+/// One stored output of a captured operation (its stdout, pty or console output, or its stderr) and where its exact
+/// bytes live: inline in the journal line or in a blob (<see cref="BlobStore"/>: zstd <c>.zst</c> or raw). Not a
+/// stream itself: <see cref="OpenRead"/> opens one.
+/// </summary>
+public sealed class StoredOutput
 {
+    internal StoredOutput(string name, string? inline, string? blobPath, string? hash, long? length, string? rejectedBlobReference = null)
+    {
+        Name = name;
+        Inline = inline;
+        BlobPath = blobPath;
+        Hash = hash;
+        Length = length;
+        RejectedBlobReference = rejectedBlobReference;
+    }
+
+    /// <summary>"output" (stdout, pty or console) or "stderr".</summary>
+    public string Name { get; }
+
+    /// <summary>The inline text, when stored inline.</summary>
+    internal string? Inline { get; }
+
+    /// <summary>The blob file, when stored as a blob.</summary>
+    internal string? BlobPath { get; }
+
+    /// <summary>The recorded <c>sha256:</c> hash, when one is recorded.</summary>
+    public string? Hash { get; }
+
+    /// <summary>The recorded length in bytes, when one is recorded.</summary>
+    public long? Length { get; }
+
+    /// <summary>
+    /// A blob reference that is not <c>blobs/&lt;64 lowercase hex&gt;</c> (a tampered journal naming
+    /// <c>../../etc/passwd</c>, an absolute path, NUL, a device name...): never opened, reported by validate.
+    /// </summary>
+    public string? RejectedBlobReference { get; }
+
+    /// <summary>True when the bytes are stored: inline, or a blob file that exists.</summary>
     public bool Exists => Inline is not null || (BlobPath is not null && File.Exists(BlobPath));
 
     /// <summary>
@@ -23,7 +52,7 @@ internal sealed record OutputStream(string Stream, string? Inline, string? BlobP
     /// <see cref="OpenRead"/>). Read through <see cref="OpenRead"/>, so never more than the recorded length; the
     /// recorded length never sizes an allocation up front.
     /// </summary>
-    public byte[] ReadBytes()
+    internal byte[] ReadBytes()
     {
         using var input = OpenRead();
         using var bytes = new MemoryStream((int)Math.Clamp(Length ?? 0, 0, 1 << 20));
@@ -33,14 +62,14 @@ internal sealed record OutputStream(string Stream, string? Inline, string? BlobP
 
     /// <summary>
     /// Opens the exact bytes as a stream (a blob is streamed and decompressed, never loaded whole). A blob is read
-    /// at most to its recorded length: one byte more fails the read with <see cref="BlobLengthExceededException"/>.
+    /// at most to its recorded length: one byte more fails the read with an <see cref="IOException"/>.
     /// </summary>
     public Stream OpenRead() => Inline is not null ? new MemoryStream(Encoding.UTF8.GetBytes(Inline), writable: false)
         : BlobPath is not null ? (Length is { } length and >= 0 ? BlobStore.OpenPath(BlobPath, length) : BlobStore.OpenPath(BlobPath))
         : new MemoryStream([], writable: false);
 
     /// <summary>At most <paramref name="maxBytes"/> bytes decoded leniently, ANSI stripped, CRLF normalised.</summary>
-    public string ReadPlainPrefix(int maxBytes)
+    internal string ReadPlainPrefix(int maxBytes)
     {
         if (Inline is not null) return AnsiText.ToPlain(Inline.Length > maxBytes ? Inline[..maxBytes] : Inline);
         if (BlobPath is null || !File.Exists(BlobPath)) return string.Empty;
@@ -59,9 +88,9 @@ internal sealed record OutputStream(string Stream, string? Inline, string? BlobP
     }
 
     /// <summary>The streams of a capture event: primary output first, then stderr when recorded.</summary>
-    public static IReadOnlyList<OutputStream> Of(JsonObject fields, string sessionDirectory)
+    internal static IReadOnlyList<StoredOutput> Of(JsonObject fields, string sessionDirectory)
     {
-        var list = new List<OutputStream>(2);
+        var list = new List<StoredOutput>(2);
         Add(JournalFields.Output, JournalFields.OutputBlob, JournalFields.IntegrityHash, JournalFields.OutputLength);
         Add(JournalFields.Stderr, JournalFields.StderrBlob, JournalFields.StderrHash, JournalFields.StderrLength);
         return list;
@@ -75,7 +104,7 @@ internal sealed record OutputStream(string Stream, string? Inline, string? BlobP
             string? hash = fields[hashField] is JsonValue h && h.TryGetValue(out string? hs) ? hs : null;
             long? length = fields[lengthField] is JsonValue l && l.TryGetValue(out long ll) ? ll : null;
             string? rejected = fields.ContainsKey(blobField) && blobPath is null ? fields[blobField]?.ToJsonString() ?? "null" : null;
-            list.Add(new OutputStream(inlineField, inline, blobPath, hash, length, rejected));
+            list.Add(new StoredOutput(inlineField, inline, blobPath, hash, length, rejected));
         }
     }
 
@@ -83,7 +112,7 @@ internal sealed record OutputStream(string Stream, string? Inline, string? BlobP
     /// The segment a (possibly tampered) index row names, as <c>&lt;session id&gt;/&lt;name&gt;.jsonl</c> under the
     /// sessions directory; null for anything else (<c>..</c>, absolute paths, separators, NUL).
     /// </summary>
-    public static string? IndexedSegmentPath(Sessions.DataDirectory data, string relative)
+    internal static string? IndexedSegmentPath(Sessions.DataDirectory data, string relative)
     {
         string[] parts = relative.Split('/');
         if (parts.Length != 2 || !Sessions.DataDirectory.IsValidSessionId(parts[0])) return null;
@@ -94,7 +123,7 @@ internal sealed record OutputStream(string Stream, string? Inline, string? BlobP
     }
 
     /// <summary>Re-reads one journal line (located by the index) and returns its fields.</summary>
-    public static JsonObject? ReadLineFields(string segmentPath, long offset, int length)
+    internal static JsonObject? ReadLineFields(string segmentPath, long offset, int length)
     {
         try
         {

@@ -3,28 +3,41 @@ using System.Text.Json.Nodes;
 using ContextForge.SessionLogging.Capture;
 using ContextForge.SessionLogging.Events;
 using ContextForge.SessionLogging.Journal;
+using ContextForge.SessionLogging.Index;
 using ContextForge.SessionLogging.Sessions;
 
-namespace ContextForge.SessionLogging.Index;
+namespace ContextForge.SessionLogging.Validation;
 
-/// <summary>One thing <c>validate</c> found, located by session, segment file and line.</summary>
-/// <param name="Severity">"error" (fails validation) or "warning" (flagged, not a failure: an abandoned session).</param>
-/// <param name="Kind">A stable snake_case name; docs/cli.md lists them.</param>
-/// <param name="SessionId">The session concerned.</param>
-/// <param name="File">The segment, as <c>session-id/segment.jsonl</c>, when the finding is about a line.</param>
-/// <param name="Line">The 1-based line in that segment.</param>
-/// <param name="Message">One line saying what is wrong.</param>
-internal sealed record ValidationFinding(string Severity, string Kind, string SessionId, string? File, long? Line, string Message)
+/// <summary>One thing validate found, located by session, segment file and line.</summary>
+public sealed class ValidationFinding
 {
-    public JsonObject ToJson() => new()
+    internal ValidationFinding(string severity, string kind, string sessionId, string? file, long? line, string message)
     {
-        ["severity"] = Severity,
-        ["kind"] = Kind,
-        ["session_id"] = SessionId,
-        ["file"] = File,
-        ["line"] = Line,
-        ["message"] = Message,
-    };
+        Severity = severity;
+        Kind = kind;
+        SessionId = sessionId;
+        File = file;
+        Line = line;
+        Message = message;
+    }
+
+    /// <summary>"error" (fails validation) or "warning" (flagged, not a failure: an abandoned session).</summary>
+    public string Severity { get; }
+
+    /// <summary>A stable snake_case name; docs/cli.md lists them.</summary>
+    public string Kind { get; }
+
+    /// <summary>The session concerned.</summary>
+    public string SessionId { get; }
+
+    /// <summary>The segment, as <c>session-id/segment.jsonl</c>, when the finding is about a line.</summary>
+    public string? File { get; }
+
+    /// <summary>The 1-based line in that segment.</summary>
+    public long? Line { get; }
+
+    /// <summary>One line saying what is wrong.</summary>
+    public string Message { get; }
 }
 
 /// <summary>
@@ -91,7 +104,7 @@ internal static class SessionValidator
                 Add("error", "missing_provenance", e, $"{e.Name} provenance lacks {string.Join(", ", missing)}");
             if (e.Name == SessionEventNames.AchievementLogged && (e.Fields[JournalFields.Evidence] is not JsonObject evidence || evidence.Count == 0))
                 Add("error", "achievement_without_evidence", e, $"achievement {e.GetString(JournalFields.AchievementId)} ({e.GetString(JournalFields.AchievementType)}) carries no evidence");
-            if (e.Name is SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed) VerifyCapture(e, dir, Add);
+            if (OperationOutcome.IsOperation(e)) VerifyCapture(e, dir, Add);
         }
         if (!ended && row?.Status == "abandoned")
         {
@@ -116,22 +129,22 @@ internal static class SessionValidator
         {
             if (e.GetString(field) is { } error) add("warning", "capture_output_not_stored", e, $"{e.GetString(JournalFields.OperationId)}: {error}");
         }
-        foreach (var stream in OutputStream.Of(e.Fields, dir))
+        foreach (var stream in StoredOutput.Of(e.Fields, dir))
         {
             if (stream.RejectedBlobReference is { } rejected)
             {
-                add("error", "unsafe_blob_reference", e, $"{e.GetString(JournalFields.OperationId)} {stream.Stream}: blob reference {Truncate(rejected)} is not blobs/<sha256>; refused, not opened");
+                add("error", "unsafe_blob_reference", e, $"{e.GetString(JournalFields.OperationId)} {stream.Name}: blob reference {Truncate(rejected)} is not blobs/<sha256>; refused, not opened");
                 continue;
             }
             if (stream.Hash is null)
             {
-                add("error", "capture_hash_mismatch", e, $"{e.GetString(JournalFields.OperationId)} {stream.Stream}: no integrity hash recorded");
+                add("error", "capture_hash_mismatch", e, $"{e.GetString(JournalFields.OperationId)} {stream.Name}: no integrity hash recorded");
                 continue;
             }
             if (!stream.Exists)
             {
                 if (stream.BlobPath is not null)
-                    add("error", "capture_output_missing", e, $"{e.GetString(JournalFields.OperationId)} {stream.Stream}: blob {Path.GetFileName(stream.BlobPath)} is missing");
+                    add("error", "capture_output_missing", e, $"{e.GetString(JournalFields.OperationId)} {stream.Name}: blob {Path.GetFileName(stream.BlobPath)} is missing");
                 continue; // no stored output (a blob that could not be written is reported above)
             }
             string actual;
@@ -142,16 +155,16 @@ internal static class SessionValidator
             }
             catch (BlobLengthExceededException ex)
             {
-                add("error", "capture_length_mismatch", e, $"{e.GetString(JournalFields.OperationId)} {stream.Stream}: {ex.Message}");
+                add("error", "capture_length_mismatch", e, $"{e.GetString(JournalFields.OperationId)} {stream.Name}: {ex.Message}");
                 continue;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                add("error", "capture_hash_mismatch", e, $"{e.GetString(JournalFields.OperationId)} {stream.Stream}: stored output cannot be read: {ex.Message}");
+                add("error", "capture_hash_mismatch", e, $"{e.GetString(JournalFields.OperationId)} {stream.Name}: stored output cannot be read: {ex.Message}");
                 continue;
             }
             if (actual != stream.Hash)
-                add("error", "capture_hash_mismatch", e, $"{e.GetString(JournalFields.OperationId)} {stream.Stream}: stored output hashes to {actual[..19]}..., the journal says {stream.Hash[..Math.Min(19, stream.Hash.Length)]}...");
+                add("error", "capture_hash_mismatch", e, $"{e.GetString(JournalFields.OperationId)} {stream.Name}: stored output hashes to {actual[..19]}..., the journal says {stream.Hash[..Math.Min(19, stream.Hash.Length)]}...");
         }
     }
 

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using ContextForge.SessionLogging.Sessions;
 
-namespace ContextForge.SessionLogging.Index;
+namespace ContextForge.SessionLogging;
 
 /// <summary>What can be proven about the process that wrote a record.</summary>
 internal enum WriterState

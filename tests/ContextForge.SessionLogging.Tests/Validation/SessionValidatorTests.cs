@@ -6,9 +6,11 @@ using ContextForge.SessionLogging.Index;
 using ContextForge.SessionLogging.Journal;
 using ContextForge.SessionLogging.Sessions;
 using ContextForge.SessionLogging.Tests.Support;
+using ContextForge.SessionLogging.Validation;
+using ContextForge.SessionLogging.Retention;
 using static ContextForge.SessionLogging.Benchmarks.HistoryGenerator;
 
-namespace ContextForge.SessionLogging.Tests.Index;
+namespace ContextForge.SessionLogging.Tests.Validation;
 
 public sealed class SessionValidatorTests : IDisposable
 {

@@ -1,21 +1,9 @@
-using System.Text.Json.Nodes;
+using ContextForge.SessionLogging.Index;
 
-namespace ContextForge.SessionLogging.Index;
+namespace ContextForge.SessionLogging.Retention;
 
 /// <summary>A session <c>prune</c> removes (or, with --dry-run, would remove), and why.</summary>
-internal sealed record PruneCandidate(string SessionId, string Name, DateTimeOffset? StartTime, DateTimeOffset? LastEventTime, long Bytes, string Status, string Reason)
-{
-    public JsonObject ToJson() => new()
-    {
-        ["session_id"] = SessionId,
-        ["session_name"] = Name,
-        ["start_time"] = StartTime is { } s ? Sessions.SessionManager.FormatTime(s) : null,
-        ["last_event_time"] = LastEventTime is { } l ? Sessions.SessionManager.FormatTime(l) : null,
-        ["bytes"] = Bytes,
-        ["status"] = Status,
-        ["reason"] = Reason,
-    };
-}
+internal sealed record PruneCandidate(string SessionId, string Name, DateTimeOffset? StartTime, DateTimeOffset? LastEventTime, long Bytes, string Status, string Reason);
 
 /// <summary>What the rules select, and the open sessions they would have selected but must keep.</summary>
 internal sealed record PrunePlan(IReadOnlyList<PruneCandidate> Remove, IReadOnlyList<PruneCandidate> KeptOpen, long TotalBytes);
