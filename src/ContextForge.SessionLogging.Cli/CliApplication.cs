@@ -32,7 +32,7 @@ internal static class CliApplication
         root.Subcommands.Add(MilestoneCommand.Create(context));
 
         // No response files: '@word' is a literal argument (a search word, a session name), never a file to read
-        // (an '@' argument with a NUL made Parse throw out of RunAsync; found by scripts/fuzz-afl.sh, target cli-args).
+        // (an '@' argument with a NUL made Parse throw out of RunAsync).
         ParseResult parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         context.Verbose = parse.GetValue(verbose);
         if (parse.Errors.Count > 0)
@@ -92,7 +92,7 @@ internal static class CliApplication
 
     /// <summary>
     /// A System.CommandLine error as one printable line: its "must be one of" list comes on new lines with tabs
-    /// (<c>history --group-by x</c>, found by scripts/fuzz-afl.sh, target cli-args), and it quotes the user's token.
+    /// (<c>history --group-by x</c>), and it quotes the user's token.
     /// </summary>
     internal static string OneLine(string message) =>
         Events.PrintableText.Escape(string.Join(' ', message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));

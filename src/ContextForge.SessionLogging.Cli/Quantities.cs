@@ -32,7 +32,7 @@ internal static partial class Quantities
 
     /// <summary>
     /// A user's value as an error message shows it: quoted, control characters escaped (a newline in an argument
-    /// must not split the one-line error: found by scripts/fuzz-afl.sh, target quantities), at most 80 characters.
+    /// must not split the one-line error), at most 80 characters.
     /// </summary>
     public static string Quote(string text)
     {

@@ -68,8 +68,7 @@ internal static class TraceReader
     }
 
     // TraceEvent allocates each block with the size the file gives (NativeMemory.Alloc): a corrupt size field asks
-    // for gigabytes and throws OutOfMemoryException out of EventPipeEventSource.Process (found by scripts/fuzz-afl.sh,
-    // target trace-reader). The allocation failed, nothing was allocated: the file is reported like any corrupt trace.
+    // for gigabytes and throws OutOfMemoryException out of EventPipeEventSource.Process. The allocation failed, nothing was allocated: the file is reported like any corrupt trace.
     private static string CorruptSize(string name) =>
         $"{name} is not a readable EventPipe trace: a block asks for more memory than is available (a corrupt size field, or a trace too large to read)";
 

@@ -42,7 +42,7 @@ internal sealed record VerificationReport(string Trace, long LostEvents, IReadOn
 }
 
 /// <summary>
-/// The seed's "correlation tracking between JSONL logs and ETW events": for each session in a trace, matches every
+/// The original plan's "correlation tracking between JSONL logs and ETW events": for each session in a trace, matches every
 /// provider event to its journal line by ids (session id + event name + operation or achievement id) and compares
 /// every field the provider writes. Journal-only events are explained when they fall outside the trace's time
 /// window, when the journal records that the provider was not enabled (<c>etw_correlation.etw_emitted</c> false),

@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace ContextForge.SessionLogging.Cli.Commands;
 
 /// <summary>
-/// <c>cfsession bench [--iterations N] [--durability flush|fsync] [--json]</c>: the seed's performance validation.
+/// <c>cfsession bench [--iterations N] [--durability flush|fsync] [--json]</c>: the original plan's performance validation.
 /// Times an in-process capture of one printed line with the provider off, on without a listener, on with an
 /// EventListener and on with an EventPipe session on this process; logs <c>etw_performance_validation</c>.
 /// </summary>

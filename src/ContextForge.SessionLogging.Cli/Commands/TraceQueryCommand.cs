@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace ContextForge.SessionLogging.Cli.Commands;
 
 /// <summary>
-/// <c>cfsession trace query --days-back N [--keywords session,terminal,achievement] [--dir D] [--json]</c>: the seed's
+/// <c>cfsession trace query --days-back N [--keywords session,terminal,achievement] [--dir D] [--json]</c>: the original plan's
 /// get_historical_sessions_via_etw over a folder of recorded traces, grouped by correlation id.
 /// </summary>
 internal static class TraceQueryCommand

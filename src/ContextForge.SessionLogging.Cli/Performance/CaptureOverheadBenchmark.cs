@@ -10,16 +10,16 @@ using Spectre.Console;
 namespace ContextForge.SessionLogging.Cli.Performance;
 
 /// <summary>
-/// The seed's Phase 3 validation, done properly: times <c>session.Capture</c> of one printed line with the provider
+/// The original plan's Phase 3 validation, done properly: times <c>session.Capture</c> of one printed line with the provider
 /// off (baseline), on with no listener, and on with each live listener (an EventListener; the CLI adds an
 /// EventPipe session), in a scratch data directory, and summarises each (mean, median, p95, p99, allocations).
 /// </summary>
 internal sealed class CaptureOverheadBenchmark
 {
-    /// <summary>The achievement type the seed logs for this validation.</summary>
+    /// <summary>The achievement type the original plan logs for this validation.</summary>
     public const string AchievementType = "etw_performance_validation";
 
-    /// <summary>The seed's threshold: overhead under 10 ms is "constitutionally compliant".</summary>
+    /// <summary>The original plan's threshold: overhead under 10 ms is "constitutionally compliant".</summary>
     public const double SeedThresholdMs = 10;
 
     /// <summary>This project's own target: overhead under 10 µs.</summary>
@@ -28,7 +28,7 @@ internal sealed class CaptureOverheadBenchmark
     public const string BaselineVariant = "providers_off";
     public const string ProviderNoListenerVariant = "provider_no_listener";
 
-    /// <summary>The line each capture prints (the seed's).</summary>
+    /// <summary>The line each capture prints (the original plan's).</summary>
     public const string PrintedLine = "ETW performance baseline test";
 
     private readonly int _iterations;
@@ -124,7 +124,7 @@ internal sealed class CaptureOverheadBenchmark
     }
 }
 
-/// <summary>What <see cref="CaptureOverheadBenchmark"/> measured, and the seed's evidence derived from it.</summary>
+/// <summary>What <see cref="CaptureOverheadBenchmark"/> measured, and the original plan's evidence derived from it.</summary>
 internal sealed record CaptureOverheadReport(
     int Iterations,
     int WarmupIterations,
@@ -134,7 +134,7 @@ internal sealed record CaptureOverheadReport(
 {
     public TimingStatistics Baseline => Variants.First(v => v.Variant == CaptureOverheadBenchmark.BaselineVariant);
 
-    /// <summary>The "ETW enhanced" run of the seed: the EventPipe session when measured (the ETW of Linux), else the EventListener.</summary>
+    /// <summary>The "ETW enhanced" run of the original plan: the EventPipe session when measured (the ETW of Linux), else the EventListener.</summary>
     public TimingStatistics Enhanced =>
         Variants.FirstOrDefault(v => v.Variant == "eventpipe")
         ?? Variants.FirstOrDefault(v => v.Variant == "event_listener")
@@ -142,7 +142,7 @@ internal sealed record CaptureOverheadReport(
 
     public double OverheadMs => Enhanced.MeanMs - Baseline.MeanMs;
 
-    /// <summary>The seed's evidence keys plus which variant "enhanced" means and this project's tighter target.</summary>
+    /// <summary>The original plan's evidence keys plus which variant "enhanced" means and this project's tighter target.</summary>
     public Dictionary<string, object?> Evidence() => new(StringComparer.Ordinal)
     {
         ["baseline_mean_ms"] = TimingStatistics.Round(Baseline.MeanMs),

@@ -35,6 +35,6 @@ internal static class OutputStore
         return plain.Length > SampleLength ? plain[..SampleLength] : plain;
     }
 
-    /// <summary>The seed's sample size: the first 500 characters.</summary>
+    /// <summary>The provider contract's sample size: the first 500 characters.</summary>
     public const int SampleLength = 500;
 }

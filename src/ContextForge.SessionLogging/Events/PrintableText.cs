@@ -6,7 +6,7 @@ namespace ContextForge.SessionLogging.Events;
 /// <summary>
 /// Makes a message that quotes user or file content safe to print as one line: control characters (CR, LF, ESC,
 /// NUL...) and the Unicode line/paragraph separators become <c>\uXXXX</c>. Used for the one-line errors of the
-/// journal reader and the config parsers (each found by scripts/fuzz-afl.sh quoting a raw newline or CR).
+/// journal reader and the config parsers: a quoted raw newline, CR or ESC would otherwise split or rewrite the terminal line.
 /// </summary>
 internal static class PrintableText
 {

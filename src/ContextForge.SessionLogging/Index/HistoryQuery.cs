@@ -57,8 +57,8 @@ internal static class HistoryQuery
     public static string MatchExpression(string text) =>
         string.Join(" AND ", SearchTerms(text).Select(t => "\"" + t.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""));
 
-    // Control characters are separators: a NUL inside an FTS5 string ended it early ("unterminated string", found by
-    // MutationFuzzTests), and the indexed text holds no controls anyway.
+    // Control characters are separators: a NUL inside an FTS5 string ends it early ("unterminated string"), and the
+    // indexed text holds no controls anyway.
     public static IReadOnlyList<string> SearchTerms(string text) =>
         new string(text.Select(c => char.IsControl(c) ? ' ' : c).ToArray()).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
@@ -109,7 +109,7 @@ internal static class HistoryQuery
         return (long)cmd.ExecuteScalar()!;
     }
 
-    /// <summary>A session rebuilt from the index as a <see cref="SessionSummary"/> (for the seed's grouped form).</summary>
+    /// <summary>A session rebuilt from the index as a <see cref="SessionSummary"/> (for the grouped form).</summary>
     public static SessionSummary Summary(HistoryIndex index, IndexedSession session) =>
         SessionSummary.FromEvents(session.SessionId, SessionEvents(index, session.SessionId).Select(e => e.ToSessionEvent(session.ActivityId)).ToList())
             .WithIndexedStatus(session.Status);

@@ -146,8 +146,8 @@ public static class JournalReader
 
     /// <summary>
     /// The parser's message with control characters escaped: System.Text.Json quotes the bad token, so a line holding
-    /// <c>t\r</c> or an escape sequence put a raw CR/ESC into the problem <c>validate</c> prints (found by
-    /// scripts/fuzz-afl.sh, target journal-reader). Problems are one printable line.
+    /// <c>t\r</c> or an escape sequence would put a raw CR/ESC into the problem <c>validate</c> prints. Problems are
+    /// one printable line.
     /// </summary>
     internal static string Printable(string message) => PrintableText.Escape(message);
 

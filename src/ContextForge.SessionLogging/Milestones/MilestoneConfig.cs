@@ -40,7 +40,7 @@ internal static class MilestoneConfig
         catch (InvalidOperationException ex)
         {
             // A \ud800 escape without its low surrogate in a property name or string: System.Text.Json throws
-            // InvalidOperationException on reading it (found by scripts/fuzz-afl.sh, target milestones-config).
+            // InvalidOperationException on reading it.
             return ([], $"{path}:1: a string holds an invalid \\u escape ({Events.PrintableText.Escape(ex.Message)})");
         }
         catch (JsonException ex)

@@ -190,7 +190,7 @@ internal sealed class SecretRedactor
         catch (InvalidOperationException ex)
         {
             // A \ud800 escape without its low surrogate in a property name: System.Text.Json throws
-            // InvalidOperationException on reading it (found by scripts/fuzz-afl.sh, target redaction-config).
+            // InvalidOperationException on reading it.
             throw new RedactionConfigException($"{path}:1: a string holds an invalid \\u escape ({Events.PrintableText.Escape(ex.Message)})");
         }
     }

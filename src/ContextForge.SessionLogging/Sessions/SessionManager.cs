@@ -13,7 +13,7 @@ namespace ContextForge.SessionLogging.Sessions;
 /// </summary>
 public sealed class SessionManager
 {
-    /// <summary>The methodology recorded when none is given (the seed's value).</summary>
+    /// <summary>The methodology recorded when none is given (the original plan's value).</summary>
     public const string DefaultMethodology = "contextforge_constitutional";
 
     /// <summary>The session type recorded when none is given.</summary>
@@ -119,8 +119,7 @@ public sealed class SessionManager
         string wanted = idOrPrefix.Trim().ToLowerInvariant();
         if (wanted.Length > InputLimits.MaxSessionIdChars)
         {
-            // idOrPrefix[..40] threw ArgumentOutOfRangeException (exit 70) for 37-39 characters (found by
-            // scripts/fuzz-afl.sh, target cli-args).
+            // Shown cut to 40 characters; the slice is bounded by the length, which may be as short as 37.
             string shown = idOrPrefix.Length > 40 ? idOrPrefix[..40] + "..." : idOrPrefix;
             throw new SessionNotFoundException(idOrPrefix[..Math.Min(idOrPrefix.Length, 40)], $"'{shown}' ({idOrPrefix.Length} characters) is not a session id or id prefix (at most {InputLimits.MaxSessionIdChars} characters)");
         }

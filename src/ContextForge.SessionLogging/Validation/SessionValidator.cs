@@ -41,7 +41,7 @@ public sealed class ValidationFinding
 }
 
 /// <summary>
-/// Checks what the seed calls constitutional compliance, from the journals themselves: no orphan events, no cycles
+/// Checks what the original plan calls constitutional compliance, from the journals themselves: no orphan events, no cycles
 /// in parent links, every session ended or flagged abandoned, evidence on every achievement, every capture hash
 /// verifying against its stored output, no torn or corrupt lines, sequence gaps or hash-chain breaks, provenance on
 /// every record. The index (caught up in full first) supplies line numbers and the parent links of all sessions.
