@@ -102,6 +102,10 @@ public record CustomEvent : SessionRecord
         if (Provenance is not null) f[JournalFields.Provenance] = Provenance.ToJson();
     }
 
+    /// <summary>The record of an event of the caller's own: a <see cref="LogEntry"/> for the name <c>LogEntry</c>, else a <see cref="CustomEvent"/>.</summary>
+    internal static CustomEvent Of(string name, EventLevel level, DateTimeOffset timestamp, IReadOnlyList<EventField> fields) =>
+        name == LogEntry.EventNameConst ? new LogEntry(level, timestamp, fields) : new CustomEvent(name, level, timestamp, fields);
+
     internal static CustomEvent Read(SessionEvent e) => e.Name == LogEntry.EventNameConst ? LogEntry.ReadEntry(e) : new CustomEvent(e.Name, e.Level, e.Timestamp, ReadCallerFields(e))
     {
         Provenance = Provenance.FromJson(e.Fields[JournalFields.Provenance]),

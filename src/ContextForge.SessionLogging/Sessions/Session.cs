@@ -196,9 +196,7 @@ public sealed class Session : IDisposable
     public void LogEvent(string eventName, System.Diagnostics.Tracing.EventLevel level, IEnumerable<KeyValuePair<string, object?>>? fields)
     {
         ArgumentException.ThrowIfNullOrEmpty(eventName);
-        Record(eventName == LogEntry.EventNameConst
-            ? new LogEntry(level, DateTimeOffset.UtcNow, FieldValues.From(fields))
-            : new CustomEvent(eventName, level, DateTimeOffset.UtcNow, FieldValues.From(fields)));
+        Record(CustomEvent.Of(eventName, level, DateTimeOffset.UtcNow, FieldValues.From(fields)));
     }
 
     /// <summary>Journals what is recorded until the scope ends with one fsync (see <see cref="JournalWriter.GroupCommit"/>).</summary>

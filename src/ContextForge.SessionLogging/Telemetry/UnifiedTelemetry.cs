@@ -51,7 +51,7 @@ public static class UnifiedTelemetry
         ArgumentException.ThrowIfNullOrEmpty(eventName);
         Session? session = Session.Current;
         if (session is null && !UnifiedTelemetryEventSource.Log.IsEnabled(level, (EventKeywords)SessionKeywords.Session)) return;
-        Record(session, new CustomEvent(eventName, level, DateTimeOffset.UtcNow, FieldValues.From(fields)));
+        Record(session, CustomEvent.Of(eventName, level, DateTimeOffset.UtcNow, FieldValues.From(fields)));
     }
 
     /// <summary>
