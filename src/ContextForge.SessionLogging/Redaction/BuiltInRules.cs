@@ -212,7 +212,7 @@ internal static partial class BuiltInRules
     [GeneratedRegex(@"\G(?i:bearer)\s+(?<secret>[A-Za-z0-9_.~+/-]{20,512}=*)(?![A-Za-z0-9_.~+/=-])", Options)]
     private static partial Regex BearerToken();
 
-    [GeneratedRegex(@"\G(?:(?<=(?:^|[^A-Za-z0-9])(?:[A-Za-z0-9]+[_.-])*)(?i:secret|token|password|passwd|pwd|apikey|accesskey|credentials?|auth)|(?<=(?:^|[^A-Za-z0-9])(?:[A-Za-z0-9]+[_.-])*[A-Za-z0-9]+)[_-](?i:key))(?:[_.-][A-Za-z0-9]+)*[""']?\s*[:=]\s*[""']?(?<secret>(?![$\[{<(])[^\s""'`,;]{8,512})", Options)]
+    [GeneratedRegex(@"\G(?:(?<=(?:^|[^A-Za-z0-9])(?:[A-Za-z0-9]+[_.-])*)(?i:secret|token|password|passwd|pwd|apikey|accesskey|credentials?|auth)|(?<=(?:^|[^A-Za-z0-9])(?:[A-Za-z0-9]+[_.-])*[A-Za-z0-9]+)[_-](?i:key))(?:[_.-][A-Za-z0-9]+)*[""']?\s*[:=]\s*[""']?(?<secret>(?![$\[{<(])[^\s""'`,;()]{8,512})(?=[\s""'`,;)]|$)", Options)]
     private static partial Regex SecretAssignment();
 
     /// <summary>The built-in rules, in the order they are tried (the specific ones, then the generic ones).</summary>
@@ -275,8 +275,8 @@ internal static partial class BuiltInRules
         R("databricks_token", "Databricks personal access tokens (dapi + 32 hex)", ["dapi"], DatabricksToken(), aliases: ["databricks-api-token"]),
         R("doppler_token", "Doppler tokens (dp.pt., dp.st., ...)", ["dp.pt.", "dp.st.", "dp.sa.", "dp.ct.", "dp.scim.", "dp.audit."], DopplerToken(), aliases: ["doppler-api-token"]),
         R("linear_api_key", "Linear API keys (lin_api_ + 40)", ["lin_api_"], LinearApiKey(), aliases: ["linear-api-key"]),
-        R("url_password", "the password in scheme://user:password@host (PostgreSQL, MySQL, MongoDB, Redis, AMQP... URLs)", ["://"], UrlPassword()),
-        R("connection_string_password", "Password=/Pwd= in ADO.NET, JDBC and ODBC connection strings (SQL Server, MySQL, PostgreSQL)", ["password", "pwd"], ConnectionStringPassword()),
+        R("url_password", "the password in scheme://user:password@host (PostgreSQL, MySQL, MongoDB, Redis, AMQP... URLs)", ["://"], UrlPassword(), generic: true),
+        R("connection_string_password", "Password=/Pwd= in ADO.NET, JDBC and ODBC connection strings (SQL Server, MySQL, PostgreSQL)", ["password", "pwd"], ConnectionStringPassword(), generic: true),
         R("jwt", "JSON Web Tokens (eyJ...eyJ...signature)", ["eyJ"], Jwt(), aliases: ["jwt"]),
         R("password_argument", "the value of --password, --token, --secret, --api-key... options; mysql/mariadb -pVALUE; sshpass -p VALUE", ["-pass", "-pwd", "-token", "-secret", "-api", "-access", "-auth", "-client", "mysql", "mariadb", "sshpass"], PasswordArgument(), generic: true),
         R("bearer_token", "the token after Bearer (an Authorization header), when it looks random", ["bearer"], BearerToken(), entropy: 3.0, generic: true),

@@ -256,7 +256,8 @@ internal sealed class SecretRedactor
     private bool Accepts(SecretRule rule, ReadOnlySpan<char> secret, ReadOnlySpan<char> match)
     {
         if (secret.IsEmpty && !rule.AllowEmptySecret) return false;
-        if (secret.StartsWith("[REDACTED:", StringComparison.Ordinal)) return false;
+        // Never a second replacement over a first one (a generic rule over a specific rule's marker).
+        if (match.Contains("[REDACTED:", StringComparison.Ordinal)) return false;
         // Built-in rules also want two character classes; a user rule's entropy means what it means in gitleaks.
         if (rule.MinEntropy > 0 && !(rule.Anchored ? LooksRandom(secret, rule.MinEntropy) : Entropy(secret) >= rule.MinEntropy)) return false;
         foreach (var a in rule.Allowlists)
@@ -512,7 +513,21 @@ internal sealed class SecretRedactor
         if (digit && !lower && !upper && !other) return false;
         // A generated secret mixes at least two of lower case, upper case and digits; words and names do not.
         if ((lower ? 1 : 0) + (upper ? 1 : 0) + (digit ? 1 : 0) < 2) return false;
+        // Code, not a secret: a member access or call (process.env.API_KEY, getToken()) or a camelCase name, without a digit.
+        if (!digit && (value.ContainsAny('.', '(') || IsCamelCaseName(value))) return false;
         return Entropy(value) >= minBits;
+    }
+
+    private static bool IsCamelCaseName(ReadOnlySpan<char> value)
+    {
+        if (value.IsEmpty || !char.IsAsciiLetterLower(value[0])) return false;
+        for (int i = 0; i < value.Length; i++)
+        {
+            char c = value[i];
+            if (!char.IsAsciiLetter(c)) return false;
+            if (char.IsAsciiLetterUpper(c) && (i + 1 >= value.Length || !char.IsAsciiLetterLower(value[i + 1]))) return false;
+        }
+        return true;
     }
 
     internal static bool LooksRandom(string value, double minBits) => LooksRandom(value.AsSpan(), minBits);
