@@ -26,16 +26,16 @@ internal static partial class BuiltInRules
     [GeneratedRegex(@"\G-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----(?<secret>[\s\S]*?)(?:-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----|\r?$)", Options)]
     private static partial Regex PrivateKey();
 
-    [GeneratedRegex(@"\G(?<![A-Z0-9])(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}(?![A-Z0-9])", Options)]
+    [GeneratedRegex(@"\G(?<![A-Za-z0-9_-])(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}(?![A-Z0-9])", Options)]
     private static partial Regex AwsAccessKeyId();
 
-    [GeneratedRegex(@"\G(?i:aws[_-]?secret[_-]?(?:access[_-]?)?key|secret_?access_?key)[""']?\s*[:=]\s*[""']?(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])", Options)]
+    [GeneratedRegex(@"\G(?:(?<=(?i:aws)[_-]?)(?i:secret)[_-]?(?:(?i:access)[_-]?)?(?i:key)|(?i:secret)_?(?i:access)_?(?i:key))[""']?\s*[:=]\s*[""']?(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])", Options)]
     private static partial Regex AwsSecretAccessKey();
 
     [GeneratedRegex(@"\G(?i:AccountKey)=(?<secret>[A-Za-z0-9+/]{86}==)", Options)]
     private static partial Regex AzureStorageAccountKey();
 
-    [GeneratedRegex(@"\G(?i:SharedAccessKey)=(?<secret>[A-Za-z0-9+/]{42,44}=?)", Options)]
+    [GeneratedRegex(@"\G(?<=(?i:Shared))(?i:AccessKey)=(?<secret>[A-Za-z0-9+/]{42,44}=?)", Options)]
     private static partial Regex AzureSharedAccessKey();
 
     [GeneratedRegex(@"\G(?<=[?&;])sig=(?<secret>[A-Za-z0-9%+/]{40,}(?:%3D|=){0,2})", Options)]
@@ -71,7 +71,7 @@ internal static partial class BuiltInRules
     [GeneratedRegex(@"\G" + Pre + "xai-[A-Za-z0-9]{80}" + Post, Options)]
     private static partial Regex XaiApiKey();
 
-    [GeneratedRegex(@"\G(?<![A-Za-z0-9_])(?:(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})(?![A-Za-z0-9_])", Options)]
+    [GeneratedRegex(@"\G(?<![A-Za-z0-9_-])(?:(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})(?![A-Za-z0-9_])", Options)]
     private static partial Regex GitHubToken();
 
     [GeneratedRegex(@"\G" + Pre + "(?:(?:glpat|gldt|glrt|glptt|glcbt|glft|glimt|glsoat|glagent|gloas|glffct)-[A-Za-z0-9_-]{20,255}|GR1348941[A-Za-z0-9_-]{20,64})" + Post, Options)]
@@ -110,13 +110,13 @@ internal static partial class BuiltInRules
     [GeneratedRegex(@"\G" + Pre + "shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}" + Post, Options)]
     private static partial Regex ShopifyToken();
 
-    [GeneratedRegex(@"\G(?<![A-Za-z0-9_])(?:xox[abposre]-[A-Za-z0-9-]{10,250}|xoxe\.xox[bp]-[0-9]-[A-Za-z0-9]{100,250}|xapp-[0-9]-[A-Z0-9]+-[0-9]+-[a-z0-9]{30,})", Options)]
+    [GeneratedRegex(@"\G(?<![A-Za-z0-9_-])(?:xox[abposre]-[A-Za-z0-9-]{10,250}|xoxe\.xox[bp]-[0-9]-[A-Za-z0-9]{100,250}|xapp-[0-9]-[A-Z0-9]+-[0-9]+-[a-z0-9]{30,})", Options)]
     private static partial Regex SlackToken();
 
     [GeneratedRegex(@"\Ghooks\.slack\.com/(?:services|workflows|triggers)/(?<secret>T[A-Za-z0-9_]+/[AB][A-Za-z0-9_]+/[A-Za-z0-9_]+|[A-Za-z0-9+/_]{43,56})", Options)]
     private static partial Regex SlackWebhook();
 
-    [GeneratedRegex(@"\Gdiscord(?:app)?\.com/api/webhooks/[0-9]{17,20}/(?<secret>[A-Za-z0-9_-]{60,68})" + Post, Options)]
+    [GeneratedRegex(@"\G(?<=discord(?:app)?\.com/)api/webhooks/[0-9]{17,20}/(?<secret>[A-Za-z0-9_-]{60,68})" + Post, Options)]
     private static partial Regex DiscordWebhook();
 
     [GeneratedRegex(@"\G(?i:discord)" + Ctx + @"(?<secret>[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38}|[a-f0-9]{64})" + Post, Options)]
@@ -137,13 +137,13 @@ internal static partial class BuiltInRules
     [GeneratedRegex(@"\G" + Pre + "[0-9a-f]{32}-us[0-9]{1,2}" + Post, Options)]
     private static partial Regex MailchimpApiKey();
 
-    [GeneratedRegex(@"\G(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9_])", Options)]
+    [GeneratedRegex(@"\G(?<![A-Za-z0-9_-])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9_])", Options)]
     private static partial Regex NpmToken();
 
-    [GeneratedRegex(@"\G(?<![A-Za-z0-9_])pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}", Options)]
+    [GeneratedRegex(@"\G(?<![A-Za-z0-9_-])pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}", Options)]
     private static partial Regex PyPiToken();
 
-    [GeneratedRegex(@"\G(?<![A-Za-z0-9_])oy2[a-z0-9]{43}(?![A-Za-z0-9_])", Options)]
+    [GeneratedRegex(@"\G(?<![A-Za-z0-9_-])oy2[a-z0-9]{43}(?![A-Za-z0-9_])", Options)]
     private static partial Regex NuGetApiKey();
 
     [GeneratedRegex(@"\G" + Pre + "dckr_(?:pat|oat)_[A-Za-z0-9_-]{27,64}" + Post, Options)]
@@ -173,7 +173,7 @@ internal static partial class BuiltInRules
     [GeneratedRegex(@"\G" + Pre + "do[opr]_v1_[a-f0-9]{64}" + Post, Options)]
     private static partial Regex DigitalOceanToken();
 
-    [GeneratedRegex(@"\GAGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}", Options)]
+    [GeneratedRegex(@"\G(?<![A-Za-z0-9_-])AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}", Options)]
     private static partial Regex AgeSecretKey();
 
     [GeneratedRegex(@"\G" + Pre + "pul-[a-f0-9]{40}" + Post, Options)]
@@ -204,25 +204,50 @@ internal static partial class BuiltInRules
     [GeneratedRegex(@"\G(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{10,}", Options)]
     private static partial Regex Jwt();
 
-    [GeneratedRegex(@"\G(?:(?<=(?:^|[^A-Za-z0-9_-])-?)-(?i:password|passwd|pass|pwd|token|secret|api[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret)(?:=|\s+)(?![""']?\[REDACTED:)(?<secret>(?!-)[^\s""']+|""[^""]*""|'[^']*')"
+    [GeneratedRegex(@"\G(?=(?i:pass|pwd|token|secret|api|access|auth|mysql))(?:(?<=(?:^|[^A-Za-z0-9_-])--?(?i:client[_-]?)?)(?i:password|passwd|pass|pwd|token|secret|api[_-]?key|access[_-]?token|auth[_-]?token)(?:=|\s+)(?![""']?\[REDACTED:)(?<secret>(?!-)[^\s""']+|""[^""]*""|'[^']*')"
         + @"|(?<![A-Za-z0-9_-])(?i:mysql|mariadb)[A-Za-z-]*[^\r\n|;&]*?\s-p(?<secret>[^\s""'\-[][^\s""']*)"
-        + @"|(?<![A-Za-z0-9_-])sshpass\s(?:[^\r\n|;&]*?\s)?-p\s*(?<secret>[^\s""'[][^\s""']*))", Options)]
+        + @"|(?<=(?<![A-Za-z0-9_-])ssh)pass\s(?:[^\r\n|;&]*?\s)?-p\s*(?<secret>[^\s""'[][^\s""']*))", Options)]
     private static partial Regex PasswordArgument();
 
-    [GeneratedRegex(@"\G(?i:bearer)\s+(?<secret>[A-Za-z0-9_.~+/-]{20,512}=*)(?![A-Za-z0-9_.~+/=-])", Options)]
+    [GeneratedRegex(@"\G(?i:authorization)[""']?\s*[:=]\s*[""']?(?i:bearer)\s+(?<secret>[A-Za-z0-9_.~+/-]{20,512}=*)(?![A-Za-z0-9_.~+/=-])", Options)]
     private static partial Regex BearerToken();
 
-    [GeneratedRegex(@"\G(?:(?<=(?:^|[^A-Za-z0-9])(?:[A-Za-z0-9]+[_.-])*)(?i:secret|token|password|passwd|pwd|apikey|accesskey|credentials?|auth)|(?<=(?:^|[^A-Za-z0-9])(?:[A-Za-z0-9]+[_.-])*[A-Za-z0-9]+)[_-](?i:key))(?:[_.-][A-Za-z0-9]+)*[""']?\s*[:=]\s*[""']?(?<secret>(?![$\[{<(])[^\s""'`,;()]{8,512})(?=[\s""'`,;)]|$)", Options)]
+    [GeneratedRegex(@"\G(?=(?i:secret|token|passw|pwd|apikey|accesskey|credential|auth|key))(?:(?<=(?:^|[^A-Za-z0-9])(?:[A-Za-z0-9]+[_.-])*)(?i:secret|token|password|passwd|pwd|apikey|accesskey|credentials?|auth)|(?<=(?:^|[^A-Za-z0-9])(?:[A-Za-z0-9]+[_.-])*[A-Za-z0-9]+[_-])(?i:key))(?:[_.-][A-Za-z0-9]+)*[""']?\s*[:=]\s*[""']?(?<secret>(?![$\[{<(])[^\s""'`,;()]{8,512})(?=[\s""'`,;)]|$)", Options)]
     private static partial Regex SecretAssignment();
+
+    /// <summary>
+    /// The needles of the fast scan (compared ignoring case; few enough for SearchValues' vectorised multi-string
+    /// search). Every keyword of a built-in rule either starts with one of them, or the rule is "run-covered": each of
+    /// its matches holds a run of at least <see cref="MinRun"/> token characters ([A-Za-z0-9_-]) that starts at the
+    /// keyword, at <see cref="SecretRule.KeywordOffset"/> before it, or after an assignment (<c>= : &gt;</c>) or a
+    /// <c>. $</c> at most <see cref="LookBack"/> characters after it. RuleCoverageTests and the prefilter equivalence
+    /// tests check this on the generated corpus.
+    /// </summary>
+    public static readonly string[] WordNeedles =
+        ["token", "secret", "pass", "pwd", "api", "acc", "auth", "cred", "key", "mysql", "://", "-----begin", "sig=", "q~", "hooks.slack"];
+
+    /// <summary>
+    /// The keywords looked for in the <see cref="LookBack"/> characters before a run that follows an assignment, '.' or
+    /// '$': those of the rules whose secret comes after a provider's name (cohere, datadog ...) or a prefix with a dot
+    /// (SG., hvs., dp.), and the Atlassian prefixes (an '=' may break their run).
+    /// </summary>
+    public static readonly string[] LookBackNeedles =
+        ["cohere", "co_api", "bitbucket", "paypal", "discord", "telegram", "twilio", "mailgun", "datadog", "dd_a", "sg.", "hvs.", "hvb.", "dp.", "atatt3", "atctt3", "atbb"];
+
+    /// <summary>The shortest run of token characters that makes its start a candidate position.</summary>
+    public const int MinRun = 16;
+
+    /// <summary>How far before a run that follows an assignment, '.' or '$' a keyword is looked for.</summary>
+    public const int LookBack = 64;
 
     /// <summary>The built-in rules, in the order they are tried (the specific ones, then the generic ones).</summary>
     public static IReadOnlyList<SecretRule> All { get; } =
     [
         R("private_key", "PEM and OpenSSH private key blocks (RSA, EC, DSA, OPENSSH, ENCRYPTED, PGP ... BLOCK), GCP service-account private_key included: the body", ["-----BEGIN"], PrivateKey(), aliases: ["private-key"], allowEmpty: true),
         R("aws_access_key_id", "AWS access key ids (AKIA, ASIA, ABIA, ACCA, A3T., AGPA, AIDA, AROA, ANPA, ANVA, AIPA + 16)", ["AKIA", "ASIA", "ABIA", "ACCA", "A3T", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA"], AwsAccessKeyId(), aliases: ["aws-access-token"]),
-        R("aws_secret_access_key", "40 base64 characters after aws_secret_access_key / SecretAccessKey =/:", ["aws_secret", "aws-secret", "awssecret", "secret_access", "secretaccess"], AwsSecretAccessKey(), aliases: ["aws-secret-access-key"]),
+        R("aws_secret_access_key", "40 base64 characters after aws_secret_access_key / SecretAccessKey =/:", ["secret"], AwsSecretAccessKey(), aliases: ["aws-secret-access-key"]),
         R("azure_storage_account_key", "Azure storage AccountKey= in a connection string", ["AccountKey="], AzureStorageAccountKey()),
-        R("azure_shared_access_key", "Azure Service Bus / Event Hubs SharedAccessKey=", ["SharedAccessKey="], AzureSharedAccessKey()),
+        R("azure_shared_access_key", "Azure Service Bus / Event Hubs SharedAccessKey=", ["AccessKey="], AzureSharedAccessKey()),
         R("azure_sas_token", "the sig= of an Azure SAS URL or SharedAccessSignature", ["sig="], AzureSasToken()),
         R("azure_client_secret", "Azure AD (Entra) client secrets (xxxNQ~...)", ["Q~"], AzureClientSecret(), offset: 4, aliases: ["azure-ad-client-secret"]),
         R("google_api_key", "Google Cloud and Google AI (Gemini) API keys (AIza + 35)", ["AIza"], GoogleApiKey(), aliases: ["gcp-api-key"]),
@@ -249,7 +274,7 @@ internal static partial class BuiltInRules
         R("shopify_token", "Shopify access tokens and shared secrets (shpat_, shpca_, shppa_, shpss_)", ["shpat_", "shpca_", "shppa_", "shpss_"], ShopifyToken(), aliases: ["shopify-access-token", "shopify-custom-access-token", "shopify-private-app-access-token", "shopify-shared-secret"]),
         R("slack_token", "Slack bot, user, app, config and refresh tokens (xoxb-, xoxp-, xoxa-, xoxe-, xapp-...)", ["xox", "xapp-"], SlackToken(), aliases: ["slack-bot-token", "slack-user-token", "slack-app-token", "slack-config-access-token", "slack-config-refresh-token", "slack-legacy-token", "slack-legacy-bot-token", "slack-legacy-workspace-token"]),
         R("slack_webhook", "the secret path of Slack incoming webhook and workflow URLs", ["hooks.slack.com"], SlackWebhook(), aliases: ["slack-webhook-url"]),
-        R("discord_webhook", "the token of a Discord webhook URL", ["discord.com/api/webhooks/", "discordapp.com/api/webhooks/"], DiscordWebhook()),
+        R("discord_webhook", "the token of a Discord webhook URL", ["api/webhooks/"], DiscordWebhook()),
         R("discord_bot_token", "Discord bot tokens and API keys (after discord...=)", ["discord"], DiscordBotToken(), aliases: ["discord-api-token", "discord-client-secret"]),
         R("telegram_bot_token", "Telegram bot tokens (after telegram...= or in api.telegram.org/bot<token>)", ["telegram", "api.telegram.org/bot"], TelegramBotToken(), aliases: ["telegram-bot-api-token"]),
         R("twilio_api_key", "Twilio API keys (SK + 32 hex) and auth tokens, after twilio...=", ["twilio"], TwilioApiKey(), aliases: ["twilio-api-key"]),
@@ -264,7 +289,7 @@ internal static partial class BuiltInRules
         R("datadog_key", "Datadog API and application keys (after datadog / DD_API_KEY / DD_APP_KEY =)", ["datadog", "dd_api_key", "dd_app_key", "dd_application_key"], DatadogKey(), aliases: ["datadog-access-token"]),
         R("new_relic_key", "New Relic user, browser, insert and admin keys (NRAK-, NRJS-, NRII-, NRAA-)", ["NRAK-", "NRJS-", "NRII-", "NRAA-"], NewRelicKey(), aliases: ["new-relic-user-api-key", "new-relic-browser-api-token", "new-relic-insert-key", "new-relic-user-api-id"]),
         R("new_relic_license_key", "New Relic license keys (36 hex + NRAL)", ["NRAL"], NewRelicLicenseKey(), offset: 36),
-        R("sentry_dsn", "the key of a Sentry DSN (https://<key>@...sentry.../<project>)", ["://"], SentryDsn()),
+        R("sentry_dsn", "the key of a Sentry DSN (https://<key>@...sentry.../<project>)", ["://"], SentryDsn(), precheck: AtSignInWord),
         R("sentry_token", "Sentry organization and user auth tokens (sntrys_, sntryu_)", ["sntrys_", "sntryu_"], SentryToken(), aliases: ["sentry-access-token", "sentry-org-token", "sentry-user-token"]),
         R("vault_token", "HashiCorp Vault service and batch tokens (hvs., hvb.)", ["hvs.", "hvb."], VaultToken(), aliases: ["vault-service-token", "vault-batch-token"]),
         R("digitalocean_token", "DigitalOcean personal, OAuth and refresh tokens (dop_v1_, doo_v1_, dor_v1_)", ["dop_v1_", "doo_v1_", "dor_v1_"], DigitalOceanToken(), aliases: ["digitalocean-pat", "digitalocean-access-token", "digitalocean-refresh-token"]),
@@ -275,19 +300,43 @@ internal static partial class BuiltInRules
         R("databricks_token", "Databricks personal access tokens (dapi + 32 hex)", ["dapi"], DatabricksToken(), aliases: ["databricks-api-token"]),
         R("doppler_token", "Doppler tokens (dp.pt., dp.st., ...)", ["dp.pt.", "dp.st.", "dp.sa.", "dp.ct.", "dp.scim.", "dp.audit."], DopplerToken(), aliases: ["doppler-api-token"]),
         R("linear_api_key", "Linear API keys (lin_api_ + 40)", ["lin_api_"], LinearApiKey(), aliases: ["linear-api-key"]),
-        R("url_password", "the password in scheme://user:password@host (PostgreSQL, MySQL, MongoDB, Redis, AMQP... URLs)", ["://"], UrlPassword(), generic: true),
-        R("connection_string_password", "Password=/Pwd= in ADO.NET, JDBC and ODBC connection strings (SQL Server, MySQL, PostgreSQL)", ["password", "pwd"], ConnectionStringPassword(), generic: true),
+        R("url_password", "the password in scheme://user:password@host (PostgreSQL, MySQL, MongoDB, Redis, AMQP... URLs)", ["://"], UrlPassword(), generic: true, precheck: AtSignInWord),
+        R("connection_string_password", "Password=/Pwd= in ADO.NET, JDBC and ODBC connection strings (SQL Server, MySQL, PostgreSQL)", ["password", "pwd"], ConnectionStringPassword(), generic: true, precheck: AssignmentAfterName),
         R("jwt", "JSON Web Tokens (eyJ...eyJ...signature)", ["eyJ"], Jwt(), aliases: ["jwt"]),
-        R("password_argument", "the value of --password, --token, --secret, --api-key... options; mysql/mariadb -pVALUE; sshpass -p VALUE", ["-pass", "-pwd", "-token", "-secret", "-api", "-access", "-auth", "-client", "mysql", "mariadb", "sshpass"], PasswordArgument(), generic: true),
-        R("bearer_token", "the token after Bearer (an Authorization header), when it looks random", ["bearer"], BearerToken(), entropy: 3.0, generic: true),
-        R("secret_assignment", "NAME=value, NAME: value, \"NAME\": \"value\" where NAME holds secret, token, password, pwd, *_KEY, apikey, credential(s) or auth, and the value looks random", ["secret", "token", "password", "passwd", "pwd", "apikey", "accesskey", "credential", "auth", "_key", "-key"], SecretAssignment(), entropy: 3.0, generic: true, aliases: ["generic-api-key"]),
+        R("password_argument", "the value of --password, --token, --secret, --api-key... options; mysql* -pVALUE; sshpass -p VALUE", ["pass", "pwd", "token", "secret", "api", "access", "auth", "mysql"], PasswordArgument(), generic: true, precheck: OptionOrClient),
+        R("bearer_token", "the token of an Authorization: Bearer header, when it looks random", ["authorization"], BearerToken(), entropy: 3.0, generic: true),
+        R("secret_assignment", "NAME=value, NAME: value, \"NAME\": \"value\" where NAME holds secret, token, password, pwd, *_KEY, apikey, credential(s) or auth, and the value looks random", ["secret", "token", "password", "passwd", "pwd", "apikey", "accesskey", "credential", "auth", "key"], SecretAssignment(), entropy: 3.0, generic: true, precheck: AssignmentAfterName, aliases: ["generic-api-key"]),
     ];
 
     private static SecretRule R(string id, string description, string[] keywords, Regex regex, int offset = 0, double entropy = 0,
-        bool generic = false, string[]? aliases = null, bool allowEmpty = false) =>
+        bool generic = false, string[]? aliases = null, bool allowEmpty = false, RulePrecheck? precheck = null) =>
         new()
         {
             Id = id, Description = description, Keywords = keywords, Regex = regex, Anchored = true, KeywordOffset = offset,
-            MinEntropy = entropy, Generic = generic, Aliases = aliases ?? [], AllowEmptySecret = allowEmpty,
+            MinEntropy = entropy, Generic = generic, Aliases = aliases ?? [], AllowEmptySecret = allowEmpty, Precheck = precheck,
         };
+
+    // "scheme://user:password@host" and a Sentry DSN: an '@' before the next space or quote.
+    private static bool AtSignInWord(ReadOnlySpan<char> s, int at)
+    {
+        var rest = s[at..];
+        int end = rest.IndexOfAny(" \t\r\n\"'");
+        return (end < 0 ? rest : rest[..end]).Contains('@');
+    }
+
+    // NAME = value: after the rest of the name and an optional quote, spaces, then '=' or ':'.
+    private static bool AssignmentAfterName(ReadOnlySpan<char> s, int at)
+    {
+        int i = at;
+        while (i < s.Length && (char.IsAsciiLetterOrDigit(s[i]) || s[i] is '_' or '.' or '-')) i++;
+        if (i < s.Length && s[i] is '"' or '\'') i++;
+        while (i < s.Length && s[i] is ' ' or '\t') i++;
+        return i < s.Length && s[i] is '=' or ':';
+    }
+
+    // --password, -token ... (a dash before the name, or "client-"), mysql..., ssh|pass|.
+    private static bool OptionOrClient(ReadOnlySpan<char> s, int at) =>
+        (at > 0 && s[at - 1] is '-' or '_')
+        || s[at..].StartsWith("mysql", StringComparison.OrdinalIgnoreCase)
+        || (at >= 3 && s[(at - 3)..at].Equals("ssh", StringComparison.Ordinal));
 }

@@ -87,8 +87,9 @@ internal sealed class LineRedactor
 
     // The fast path: whole lines at the start of bytes, in blocks of at most MaxLineBytes that end at a newline (so no
     // line in a block is over the bound and no keyword straddles two blocks). A block is widened to chars once and
-    // scanned for keywords with one vectorised search; only a line holding one is redacted, in place, without a copy
-    // into the line buffer. Runs of lines with no keyword are passed on in one piece. Returns the bytes passed on;
+    // scanned for candidates (SecretRedactor.IndexOfFirstMatch); only a line holding a match is redacted, in place, without a copy
+    // into the line buffer (the scan stops at the first position where a rule matches; that line is redacted whole).
+    // Runs of lines with no match are passed on in one piece. Returns the bytes passed on;
     // stops at a line with no newline within the bound (the slow path buffers it) or at an unterminated key block.
     private int PassWholeLines(ReadOnlySpan<byte> bytes, ByteSink sink)
     {
@@ -104,7 +105,7 @@ internal sealed class LineRedactor
             int scan = 0;
             while (scan < chars.Length)
             {
-                int hit = _redactor.IndexOfCandidate(chars[scan..]);
+                int hit = _redactor.IndexOfFirstMatch(chars[scan..]);
                 if (hit < 0) break;
                 hit += scan;
                 int lineStart = chars[..hit].LastIndexOf('\n') + 1;

@@ -1,4 +1,8 @@
 using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -80,8 +84,12 @@ internal sealed class SecretRedactor
 
     private readonly SecretRule[] _rules;
     private readonly int[] _secretGroup; // per rule: the secret's group number, or -1 for the whole match
-    private readonly SearchValues<string>? _needles; // null: every line is examined
-    private readonly SearchValues<string> _anchoredNeedles; // the keywords of the anchored rules: where they are tried
+    private readonly SearchValues<string>? _userNeedles; // the keywords of the user rules; null when there is none
+    private readonly bool _userEveryLine; // a user rule without keywords: every text is examined
+    private readonly SearchValues<string> _words = SearchValues.Create(BuiltInRules.WordNeedles, StringComparison.OrdinalIgnoreCase);
+    private readonly (int Offset, string Keyword)[] _offsets; // the keywords of the anchored rules that start after their match
+    private static readonly SearchValues<string> s_lookBack = SearchValues.Create(BuiltInRules.LookBackNeedles, StringComparison.OrdinalIgnoreCase);
+    private static readonly SearchValues<char> s_tokenChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-");
     private readonly KeywordEntry[][] _byFirstChar = new KeywordEntry[128][];
     private readonly bool _prefilter;
     private readonly IReadOnlyList<RuleAllowlist> _allowlists;
@@ -109,13 +117,12 @@ internal sealed class SecretRedactor
             int lower = char.ToLowerInvariant((char)c);
             _byFirstChar[c] = lists[lower] is { } list ? [.. list.OrderBy(e => e.Rule)] : [];
         }
-        bool everyLine = !usePrefilter || _rules.Any(r => r.Keywords.Count == 0 || r.Keywords.Any(k => k.Length == 0 || k[0] >= 128));
-        _needles = everyLine ? null : Needles(_rules);
-        _anchoredNeedles = Needles(_rules.Where(r => r.Anchored));
+        var user = _rules.Where(r => !r.Anchored).ToList();
+        _userEveryLine = !usePrefilter || user.Any(r => r.Keywords.Count == 0);
+        _userNeedles = user.Count == 0 || _userEveryLine ? null
+            : SearchValues.Create([.. user.SelectMany(r => r.Keywords).Distinct(StringComparer.OrdinalIgnoreCase)], StringComparison.OrdinalIgnoreCase);
+        _offsets = [.. _rules.Where(r => r.Anchored && r.KeywordOffset > 0).SelectMany(r => r.Keywords.Select(k => (r.KeywordOffset, k)))];
     }
-
-    private static SearchValues<string> Needles(IEnumerable<SecretRule> rules) =>
-        SearchValues.Create([.. rules.SelectMany(r => r.Keywords).Where(k => k.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase)], StringComparison.OrdinalIgnoreCase);
 
 
     /// <summary>The built-in rules only.</summary>
@@ -134,10 +141,96 @@ internal sealed class SecretRedactor
     internal IReadOnlyList<SecretRule> Rules => _rules;
 
     /// <summary>False when <paramref name="text"/> cannot contain a secret any rule in use matches.</summary>
-    public bool MayContainSecret(ReadOnlySpan<char> text) => _needles is null || text.ContainsAny(_needles);
+    public bool MayContainSecret(ReadOnlySpan<char> text) => IndexOfCandidate(text) >= 0;
 
-    /// <summary>The first position a rule could match at (a keyword), or -1; 0 when every text is examined.</summary>
-    internal int IndexOfCandidate(ReadOnlySpan<char> text) => _needles is null ? (text.IsEmpty ? -1 : 0) : text.IndexOfAny(_needles);
+    /// <summary>
+    /// A position at or after which, in the same line, a rule could match (a word needle, a run of token characters,
+    /// a user rule's keyword), or -1 when no rule can match anywhere in <paramref name="text"/>; 0 when every text is examined.
+    /// </summary>
+    internal int IndexOfCandidate(ReadOnlySpan<char> text)
+    {
+        if (text.IsEmpty) return -1;
+        if (_userEveryLine) return 0;
+        int word = text.IndexOfAny(_words);
+        int run = FindRun(word < 0 ? text : text[..word], 0);
+        int first = run >= 0 ? run : word;
+        if (_userNeedles is not null)
+        {
+            int user = text.IndexOfAny(_userNeedles);
+            if (user >= 0 && (first < 0 || user < first)) first = user;
+        }
+        return first;
+    }
+
+    /// <summary>
+    /// The smallest index at or after <paramref name="from"/> where <see cref="BuiltInRules.MinRun"/> token characters
+    /// ([A-Za-z0-9_-]) follow, or -1: 64 characters at a time as a bit mask, whose runs of 16 set bits four shifts find.
+    /// </summary>
+    internal static int FindRun(ReadOnlySpan<char> s, int from)
+    {
+        const int Min = BuiltInRules.MinRun;
+        int i = from;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            ref ushort start = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(s));
+            while (i + 64 <= s.Length)
+            {
+                ulong m = TokenMask64(ref Unsafe.Add(ref start, i));
+                ulong r = m & (m >> 1);
+                r &= r >> 2;
+                r &= r >> 4;
+                r &= r >> 8;
+                r &= (1UL << (64 - Min + 1)) - 1; // a run starting in the last 15 positions is found by the next window
+                if (r != 0) return i + BitOperations.TrailingZeroCount(r);
+                i += 64 - Min + 1;
+            }
+        }
+        int run = 0;
+        for (int j = i; j < s.Length; j++)
+        {
+            if (IsTokenChar(s[j]))
+            {
+                if (++run == Min) return j - Min + 1;
+            }
+            else run = 0;
+        }
+        return -1;
+    }
+
+    private static bool IsTokenChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or '-';
+
+    private static ulong TokenMask64(ref ushort at)
+    {
+        ulong mask = 0;
+        var caseBit = Vector128.Create((ushort)0x20);
+        var a = Vector128.Create((ushort)'a');
+        var zero = Vector128.Create((ushort)'0');
+        var letters = Vector128.Create((ushort)26);
+        var digits = Vector128.Create((ushort)10);
+        var underscore = Vector128.Create((ushort)'_');
+        var dash = Vector128.Create((ushort)'-');
+        for (int k = 0; k < 8; k++)
+        {
+            var v = Vector128.LoadUnsafe(ref at, (nuint)(k * 8));
+            var token = Vector128.LessThan((v | caseBit) - a, letters) | Vector128.LessThan(v - zero, digits)
+                | Vector128.Equals(v, underscore) | Vector128.Equals(v, dash);
+            mask |= (ulong)token.ExtractMostSignificantBits() << (k * 8);
+        }
+        return mask;
+    }
+
+    // Whether a run at runStart follows an assignment (= : >) or a '.' or '$' (after at most 4 spaces or quotes):
+    // then a keyword up to LookBack characters before it may name it (a provider's variable, "SG.", "hvs.").
+    private static bool FollowsAssignment(ReadOnlySpan<char> s, int runStart)
+    {
+        for (int i = runStart - 1, skipped = 0; i >= 0 && skipped <= 4; i--, skipped++)
+        {
+            char c = s[i];
+            if (c is '=' or ':' or '>' or '.' or '$') return true;
+            if (c is not (' ' or '\t' or '"' or '\'' or '`')) return false;
+        }
+        return false;
+    }
 
     /// <summary>Replaces every secret in <paramref name="text"/>; counts them in <paramref name="tally"/>.</summary>
     public string Redact(string text, RedactionTally? tally)
@@ -169,87 +262,136 @@ internal sealed class SecretRedactor
         }
     }
 
-    // Tries the anchored rules of one pass at each keyword; returns the text with the secrets replaced, or null.
+    // Tries the anchored rules of one pass at each candidate position; returns the text with the secrets replaced, or null.
     private string? AnchoredPass(ReadOnlySpan<char> s, bool generic, List<Edit> allEdits)
     {
-        List<Edit>? edits = null;
-        string? str = null;
-        int resumeAt = 0; // a match may not start inside an earlier one
-        int pos = NextCandidate(s, 0);
-        while (pos >= 0)
+        var state = new PassState { Generic = generic, Found = -1 };
+        if (!_prefilter)
         {
-            int next = pos + 1;
-            if (_prefilter)
+            for (int pos = 0; pos < s.Length; pos++)
             {
-                char c = s[pos];
-                var entries = c < 128 ? _byFirstChar[c] : [];
-                int lastRule = -1;
-                foreach (var e in entries)
-                {
-                    var rule = _rules[e.Rule];
-                    if (e.Rule == lastRule || rule.Generic != generic || !rule.Anchored) continue;
-                    if (!s[pos..].StartsWith(e.Keyword, StringComparison.OrdinalIgnoreCase)) continue;
-                    lastRule = e.Rule;
-                    int start = pos - rule.KeywordOffset;
-                    if (start < resumeAt) continue;
-                    if (TryMatch(e.Rule, s, start, ref str, out var edit, out int end))
-                    {
-                        (edits ??= []).Add(edit);
-                        resumeAt = end;
-                        next = Math.Max(next, end);
-                        break;
-                    }
-                }
-            }
-            else if (pos >= resumeAt)
-            {
+                if (pos < state.ResumeAt) continue;
                 for (int i = 0; i < _rules.Length; i++)
                 {
                     if (_rules[i].Generic != generic || !_rules[i].Anchored) continue;
-                    if (TryMatch(i, s, pos, ref str, out var edit, out int end))
-                    {
-                        (edits ??= []).Add(edit);
-                        resumeAt = end;
-                        next = Math.Max(next, end);
-                        break;
-                    }
+                    if (TryMatch(i, s, pos, ref state)) break;
                 }
             }
-            pos = next >= s.Length ? -1 : NextCandidate(s, next);
         }
-        if (edits is null) return null;
-        allEdits.AddRange(edits);
-        return Apply(s, edits);
+        else Scan(s, ref state);
+        if (state.Edits is null) return null;
+        allEdits.AddRange(state.Edits);
+        return Apply(s, state.Edits);
     }
 
-    private int NextCandidate(ReadOnlySpan<char> s, int from)
+    /// <summary>
+    /// Where the first secret of <paramref name="s"/> may be: the position of the first match of any rule (either
+    /// pass), or -1 when there is none; with user rules in use, the first candidate position. The capture path calls
+    /// this over a block of whole lines and redacts only the line it points into.
+    /// </summary>
+    internal int IndexOfFirstMatch(ReadOnlySpan<char> s)
     {
-        if (from >= s.Length) return -1;
-        if (!_prefilter) return from;
-        int i = s[from..].IndexOfAny(_anchoredNeedles);
-        return i < 0 ? -1 : from + i;
+        if (!_prefilter || _userEveryLine || _userNeedles is not null) return IndexOfCandidate(s);
+        var state = new PassState { Probe = true, Found = -1 };
+        Scan(s, ref state);
+        return state.Found;
     }
 
-    private bool TryMatch(int ruleIndex, ReadOnlySpan<char> s, int start, ref string? str, out Edit edit, out int end)
+    // Visits the candidate positions in order: word needles, and for each run of token characters its start, the
+    // keyword offsets from it and, after an assignment, the LookBack characters before it.
+    private void Scan(ReadOnlySpan<char> s, ref PassState state)
+    {
+        int word = s.IndexOfAny(_words);
+        int run = FindRun(s, 0);
+        while ((word >= 0 || run >= 0) && state.Found < 0)
+        {
+            if (word >= 0 && (run < 0 || word <= run))
+            {
+                TryAt(s, word, ref state, offsetRulesOnly: false);
+                int next = Math.Max(word + 1, state.ResumeAt);
+                int w = next >= s.Length ? -1 : s[next..].IndexOfAny(_words);
+                word = w < 0 ? -1 : next + w;
+            }
+            else
+            {
+                if (FollowsAssignment(s, run))
+                {
+                    int from = Math.Max(state.ResumeAt, run - BuiltInRules.LookBack);
+                    while (from < run && state.Found < 0)
+                    {
+                        int k = s[from..run].IndexOfAny(s_lookBack);
+                        if (k < 0) break;
+                        TryAt(s, from + k, ref state, offsetRulesOnly: false);
+                        from = Math.Max(from + k + 1, state.ResumeAt);
+                    }
+                }
+                TryAt(s, run, ref state, offsetRulesOnly: false);
+                foreach (var (offset, keyword) in _offsets)
+                {
+                    if (run + offset < s.Length && s[(run + offset)..].StartsWith(keyword, StringComparison.OrdinalIgnoreCase))
+                        TryAt(s, run + offset, ref state, offsetRulesOnly: true);
+                }
+                int end = run + BuiltInRules.MinRun;
+                int past = end >= s.Length ? -1 : s[end..].IndexOfAnyExcept(s_tokenChars);
+                int next = Math.Max(past < 0 ? s.Length : end + past, state.ResumeAt);
+                run = next >= s.Length ? -1 : FindRun(s, next);
+            }
+        }
+    }
+
+    private struct PassState
+    {
+        public bool Generic;
+        public bool Probe; // any rule of either pass; stop at the first match (Found)
+        public int Found;
+        public int ResumeAt; // a match may not start inside an earlier one
+        public string? Text; // the text as a string, made once when a rule needs its groups
+        public List<Edit>? Edits;
+    }
+
+    // Tries, at position q, every rule of the pass with a keyword there (a rule with an offset starts before it).
+    private void TryAt(ReadOnlySpan<char> s, int q, ref PassState state, bool offsetRulesOnly)
+    {
+        if (q < state.ResumeAt) return;
+        char c = s[q];
+        if (c >= 128) return;
+        int lastRule = -1;
+        foreach (var e in _byFirstChar[c])
+        {
+            var rule = _rules[e.Rule];
+            if (e.Rule == lastRule || (!state.Probe && rule.Generic != state.Generic) || !rule.Anchored || (offsetRulesOnly && rule.KeywordOffset == 0)) continue;
+            if (!s[q..].StartsWith(e.Keyword, StringComparison.OrdinalIgnoreCase)) continue;
+            lastRule = e.Rule;
+            int start = q - rule.KeywordOffset;
+            if (start < state.ResumeAt) continue;
+            if (rule.Precheck is { } precheck && !precheck(s, q)) continue;
+            if (TryMatch(e.Rule, s, start, ref state)) return;
+        }
+    }
+
+    private bool TryMatch(int ruleIndex, ReadOnlySpan<char> s, int start, ref PassState state)
     {
         var rule = _rules[ruleIndex];
-        edit = default;
-        end = 0;
         var matches = rule.Regex.EnumerateMatches(s, start);
         if (!matches.MoveNext() || matches.Current.Index != start) return false;
         var m = matches.Current;
         int secretStart = m.Index, secretLength = m.Length;
         if (_secretGroup[ruleIndex] >= 0)
         {
-            str ??= s.ToString();
-            var full = rule.Regex.Match(str, start);
+            state.Text ??= s.ToString();
+            var full = rule.Regex.Match(state.Text, start);
             if (!full.Success || full.Index != start) return false;
             var group = full.Groups[_secretGroup[ruleIndex]];
             if (group.Success) (secretStart, secretLength) = (group.Index, group.Length);
         }
         if (!Accepts(rule, s.Slice(secretStart, secretLength), s.Slice(m.Index, m.Length))) return false;
-        edit = new Edit(secretStart, secretLength, rule.Id);
-        end = Math.Max(m.Index + m.Length, start + 1);
+        if (state.Probe)
+        {
+            state.Found = start;
+            return true;
+        }
+        (state.Edits ??= []).Add(new Edit(secretStart, secretLength, rule.Id));
+        state.ResumeAt = Math.Max(m.Index + m.Length, start + 1);
         return true;
     }
 

@@ -43,6 +43,9 @@ internal sealed class SecretRule
     /// <summary>Secrets this rule keeps (gitleaks <c>[rules.allowlist]</c>, <c>[[rules.allowlists]]</c>).</summary>
     public IReadOnlyList<RuleAllowlist> Allowlists { get; init; } = [];
 
+    /// <summary>Optional: a test that saves the regex attempt where it cannot match (most keyword hits in source code).</summary>
+    public RulePrecheck? Precheck { get; init; }
+
     /// <summary>An empty secret group is still a match (a PEM header alone marks the start of a key block).</summary>
     public bool AllowEmptySecret { get; init; }
 
@@ -51,6 +54,9 @@ internal sealed class SecretRule
 
     private static string Normalize(string id) => id.Replace('-', '_').ToLowerInvariant();
 }
+
+/// <summary>A cheap test at a keyword, before the regex: false when no match can start there.</summary>
+internal delegate bool RulePrecheck(ReadOnlySpan<char> text, int keywordAt);
 
 /// <summary>gitleaks' allowlist: a finding is kept (not redacted) when a regex matches its secret or it holds a stopword.</summary>
 internal sealed class RuleAllowlist
