@@ -17,15 +17,20 @@ const int Write = 64 * 1024;
 long sunk = 0;
 void Sink(ReadOnlySpan<byte> bytes) => sunk += bytes.Length;
 
+// Wall time, best of 5; and the CPU time of that run's thread, which another process competing for the cores inflates less.
+double bestCpu = double.MaxValue;
 double Best(Func<RedactionTally?> run, out RedactionTally? tally)
 {
     double best = double.MaxValue;
+    bestCpu = double.MaxValue;
     tally = null;
     for (int i = 0; i < 5; i++)
     {
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         tally = run();
         best = Math.Min(best, sw.Elapsed.TotalSeconds);
+        bestCpu = Math.Min(bestCpu, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
     }
     return best;
 }
@@ -44,7 +49,8 @@ double redact = Best(() =>
     r.Flush(Sink);
     return r.Tally;
 }, out var t);
+double cpuSeconds = bestCpu;
 double mb = input.Length / 1e6;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"input {mb:F1} MB; pass-through {mb / copy:F0} MB/s; built-in rules ({BuiltInRules.All.Count}) {mb / redact:F0} MB/s ({redact:F3} s); replacements {t!.Count}{(t.Count > 0 ? " (" + string.Join(", ", t.ByPattern.Select(p => p.Key + " " + p.Value)) + ")" : "")}; output {sunk} bytes"));
+    $"input {mb:F1} MB; pass-through {mb / copy:F0} MB/s; built-in rules ({BuiltInRules.All.Count}) {mb / redact:F0} MB/s wall ({redact:F3} s), {mb / cpuSeconds:F0} MB/s per CPU second ({cpuSeconds:F3} s); replacements {t!.Count}{(t.Count > 0 ? " (" + string.Join(", ", t.ByPattern.Select(p => p.Key + " " + p.Value)) + ")" : "")}; output {sunk} bytes"));
 return 0;
