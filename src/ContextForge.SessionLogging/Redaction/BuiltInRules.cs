@@ -301,11 +301,11 @@ internal static partial class BuiltInRules
         R("doppler_token", "Doppler tokens (dp.pt., dp.st., ...)", ["dp.pt.", "dp.st.", "dp.sa.", "dp.ct.", "dp.scim.", "dp.audit."], DopplerToken(), aliases: ["doppler-api-token"]),
         R("linear_api_key", "Linear API keys (lin_api_ + 40)", ["lin_api_"], LinearApiKey(), aliases: ["linear-api-key"]),
         R("url_password", "the password in scheme://user:password@host (PostgreSQL, MySQL, MongoDB, Redis, AMQP... URLs)", ["://"], UrlPassword(), generic: true, precheck: AtSignInWord),
-        R("connection_string_password", "Password=/Pwd= in ADO.NET, JDBC and ODBC connection strings (SQL Server, MySQL, PostgreSQL)", ["password", "pwd"], ConnectionStringPassword(), generic: true, precheck: AssignmentAfterName),
+        R("connection_string_password", "Password=/Pwd= in ADO.NET, JDBC and ODBC connection strings (SQL Server, MySQL, PostgreSQL)", ["password", "pwd"], ConnectionStringPassword(), generic: true, precheck: SemicolonAssignment),
         R("jwt", "JSON Web Tokens (eyJ...eyJ...signature)", ["eyJ"], Jwt(), aliases: ["jwt"]),
         R("password_argument", "the value of --password, --token, --secret, --api-key... options; mysql* -pVALUE; sshpass -p VALUE", ["pass", "pwd", "token", "secret", "api", "access", "auth", "mysql"], PasswordArgument(), generic: true, precheck: OptionOrClient),
         R("bearer_token", "the token of an Authorization: Bearer header, when it looks random", ["authorization"], BearerToken(), entropy: 3.0, generic: true),
-        R("secret_assignment", "NAME=value, NAME: value, \"NAME\": \"value\" where NAME holds secret, token, password, pwd, *_KEY, apikey, credential(s) or auth, and the value looks random", ["secret", "token", "password", "passwd", "pwd", "apikey", "accesskey", "credential", "auth", "key"], SecretAssignment(), entropy: 3.0, generic: true, precheck: AssignmentAfterName, aliases: ["generic-api-key"]),
+        R("secret_assignment", "NAME=value, NAME: value, \"NAME\": \"value\" where NAME holds secret, token, password, pwd, *_KEY, apikey, credential(s) or auth, and the value looks random", ["secret", "token", "password", "passwd", "pwd", "apikey", "accesskey", "credential", "auth", "key"], SecretAssignment(), entropy: 3.0, generic: true, precheck: RandomValueAssigned, aliases: ["generic-api-key"]),
     ];
 
     private static SecretRule R(string id, string description, string[] keywords, Regex regex, int offset = 0, double entropy = 0,
@@ -332,6 +332,52 @@ internal static partial class BuiltInRules
         if (i < s.Length && s[i] is '"' or '\'') i++;
         while (i < s.Length && s[i] is ' ' or '\t') i++;
         return i < s.Length && s[i] is '=' or ':';
+    }
+
+    // The value part of secret_assignment, checked as its regex and entropy test would (most code fails here, before
+    // the regex's look-behind): NAME ["']? \s* [:=] \s* ["']? VALUE, VALUE 8-512 characters up to a terminator, not a
+    // $VAR / ${...} / [..] / {..} / <..> / (..) reference, and random-looking.
+    private static bool RandomValueAssigned(ReadOnlySpan<char> s, int at)
+    {
+        int i = at;
+        while (i < s.Length && (char.IsAsciiLetterOrDigit(s[i]) || s[i] is '_' or '.' or '-')) i++;
+        if (i < s.Length && s[i] is '"' or '\'') i++;
+        while (i < s.Length && char.IsWhiteSpace(s[i])) i++;
+        if (i >= s.Length || s[i] is not ('=' or ':')) return false;
+        i++;
+        while (i < s.Length && char.IsWhiteSpace(s[i])) i++;
+        if (i < s.Length && s[i] is '"' or '\'') i++;
+        int v = i;
+        while (i < s.Length && !char.IsWhiteSpace(s[i]) && s[i] is not ('"' or '\'' or '`' or ',' or ';' or '(' or ')')) i++;
+        var value = s[v..i];
+        if (value.Length < 8 || value[0] is '$' or '[' or '{' or '<' or '(') return false;
+        if (value.Length > 512 || (i < s.Length && s[i] == '(')) return false;
+        return SecretRedactor.LooksRandom(value, 3.0);
+    }
+
+    // Password=/Pwd= in a connection string: a ';' before the name or after the value.
+    private static bool SemicolonAssignment(ReadOnlySpan<char> s, int at)
+    {
+        if (!AssignmentAfterName(s, at)) return false;
+        int b = at - 1;
+        while (b >= 0 && char.IsWhiteSpace(s[b])) b--;
+        if (b >= 0 && s[b] == ';') return true;
+        int eq = s[at..].IndexOf('=');
+        if (eq < 0) return false;
+        int i = at + eq + 1;
+        while (i < s.Length && char.IsWhiteSpace(s[i])) i++;
+        if (i < s.Length && s[i] is '"' or '\'')
+        {
+            char quote = s[i];
+            int close = s[(i + 1)..].IndexOfAny(quote, '\n');
+            i = close < 0 ? s.Length : i + 1 + close + 1;
+        }
+        else
+        {
+            while (i < s.Length && !char.IsWhiteSpace(s[i]) && s[i] is not (';' or '"' or '\'')) i++;
+        }
+        while (i < s.Length && char.IsWhiteSpace(s[i])) i++;
+        return i < s.Length && s[i] == ';';
     }
 
     // --password, -token ... (a dash before the name, or "client-"), mysql..., ssh|pass|.

@@ -90,7 +90,7 @@ internal sealed class SecretRedactor
     private readonly (int Offset, string Keyword)[] _offsets; // the keywords of the anchored rules that start after their match
     private static readonly SearchValues<string> s_lookBack = SearchValues.Create(BuiltInRules.LookBackNeedles, StringComparison.OrdinalIgnoreCase);
     private static readonly SearchValues<char> s_tokenChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-");
-    private readonly KeywordEntry[][] _byFirstChar = new KeywordEntry[128][];
+    private readonly KeywordEntry[]?[] _byPrefix = new KeywordEntry[128 * 128][]; // by the first two characters, lower-cased
     private readonly bool _prefilter;
     private readonly IReadOnlyList<RuleAllowlist> _allowlists;
     private readonly Regex _privateKeyEnd = BuiltInRules.PrivateKeyEnd();
@@ -102,21 +102,18 @@ internal sealed class SecretRedactor
         _secretGroup = [.. _rules.Select(r => r.SecretGroup > 0 ? r.SecretGroup : r.SecretGroup == 0 ? -1 : r.Regex.GroupNumberFromName("secret"))];
         _allowlists = allowlists ?? [];
         _prefilter = usePrefilter;
-        var lists = new List<KeywordEntry>[128];
+        var lists = new Dictionary<int, List<KeywordEntry>>();
         for (int i = 0; i < _rules.Length; i++)
         {
+            if (!_rules[i].Anchored) continue;
             foreach (string k in _rules[i].Keywords)
             {
-                int c = char.ToLowerInvariant(k[0]);
-                if (c < 128) (lists[c] ??= []).Add(new(k, i));
+                if (k.Length < 2 || PrefixKey(k[0], k[1]) is not int key) continue;
+                if (!lists.TryGetValue(key, out var list)) lists[key] = list = [];
+                list.Add(new(k, i));
             }
         }
-        for (int c = 0; c < 128; c++)
-        {
-            // Upper and lower case of a letter share one list, ordered by rule.
-            int lower = char.ToLowerInvariant((char)c);
-            _byFirstChar[c] = lists[lower] is { } list ? [.. list.OrderBy(e => e.Rule)] : [];
-        }
+        foreach (var (key, list) in lists) _byPrefix[key] = [.. list.OrderBy(e => e.Rule)];
         var user = _rules.Where(r => !r.Anchored).ToList();
         _userEveryLine = !usePrefilter || user.Any(r => r.Keywords.Count == 0);
         _userNeedles = user.Count == 0 || _userEveryLine ? null
@@ -349,14 +346,17 @@ internal sealed class SecretRedactor
         public List<Edit>? Edits;
     }
 
+    // The index of two ASCII characters in _byPrefix (letters lower-cased), or null.
+    private static int? PrefixKey(char a, char b) =>
+        a < 128 && b < 128 ? (char.ToLowerInvariant(a) << 7) | char.ToLowerInvariant(b) : null;
+
     // Tries, at position q, every rule of the pass with a keyword there (a rule with an offset starts before it).
     private void TryAt(ReadOnlySpan<char> s, int q, ref PassState state, bool offsetRulesOnly)
     {
         if (q < state.ResumeAt) return;
-        char c = s[q];
-        if (c >= 128) return;
+        if (q + 1 >= s.Length || PrefixKey(s[q], s[q + 1]) is not int key || _byPrefix[key] is not { } entries) return;
         int lastRule = -1;
-        foreach (var e in _byFirstChar[c])
+        foreach (var e in entries)
         {
             var rule = _rules[e.Rule];
             if (e.Rule == lastRule || (!state.Probe && rule.Generic != state.Generic) || !rule.Anchored || (offsetRulesOnly && rule.KeywordOffset == 0)) continue;
