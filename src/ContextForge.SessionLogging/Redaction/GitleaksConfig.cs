@@ -200,7 +200,7 @@ internal sealed class GitleaksConfig
         }
         catch (ArgumentException ex)
         {
-            notices.Add($"{path}:{regexLine}: {label}: regex does not translate to .NET ({Escape(FirstSentence(ex.Message))}); skipped");
+            notices.Add($"{path}:{regexLine}: {label}: regex does not translate to .NET ({Escape(SecretRedactor.FirstSentence(ex.Message))}); skipped");
             return null;
         }
         if (secretGroup > 0 && secretGroup >= compiled.GetGroupNumbers().Length)
@@ -238,7 +238,7 @@ internal sealed class GitleaksConfig
                         }
                         catch (ArgumentException ex)
                         {
-                            notices.Add($"{path}:{kv.Span.Start.Line + 1}: allowlist of {owner}: regex does not translate to .NET ({Escape(FirstSentence(ex.Message))}); that regex is skipped");
+                            notices.Add($"{path}:{kv.Span.Start.Line + 1}: allowlist of {owner}: regex does not translate to .NET ({Escape(SecretRedactor.FirstSentence(ex.Message))}); that regex is skipped");
                         }
                     }
                     break;
@@ -319,12 +319,6 @@ internal sealed class GitleaksConfig
             StringValueSyntax s => s.Value ?? "",
             _ => "",
         };
-    }
-
-    private static string FirstSentence(string message)
-    {
-        int dot = message.IndexOf(". ", StringComparison.Ordinal);
-        return (dot > 0 ? message[..dot] : message).ReplaceLineEndings(" ");
     }
 
     private static string Escape(string s) => Events.PrintableText.Escape(s.ReplaceLineEndings(" "));

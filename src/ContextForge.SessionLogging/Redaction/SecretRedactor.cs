@@ -128,9 +128,6 @@ internal sealed class SecretRedactor
     /// <summary>The built-in rules tried at every position of every line (what the keyword prefilter must never change).</summary>
     internal static SecretRedactor BuiltInWithoutPrefilter() => new(BuiltInRules.All, usePrefilter: false);
 
-    /// <summary>A redactor with these rules (tests, benchmarks and the loaders).</summary>
-    internal static SecretRedactor Create(IEnumerable<SecretRule> rules, IReadOnlyList<RuleAllowlist>? allowlists = null) => new(rules, allowlists: allowlists);
-
     /// <summary>The ids of the rules in use, in the order they are tried.</summary>
     public IEnumerable<string> PatternNames => _rules.Select(r => r.Id);
 
@@ -603,7 +600,8 @@ internal sealed class SecretRedactor
         return list;
     }
 
-    private static string FirstSentence(string message)
+    /// <summary>The first sentence of an exception message, on one line (for the one-line config errors).</summary>
+    internal static string FirstSentence(string message)
     {
         int dot = message.IndexOf(". ", StringComparison.Ordinal);
         return (dot > 0 ? message[..dot] : message).ReplaceLineEndings(" ");

@@ -144,4 +144,46 @@ public sealed class GitleaksConfigTests : IDisposable
         string npm = "npm_" + _samples.Chars("ABCDEFabcdef0123456789", 36);
         Assert.Equal("[REDACTED:npm-access-token]", redactor.Redact(npm, null));
     }
+
+    [Fact]
+    public void Mutated_toml_never_throws_and_every_notice_is_one_line_naming_the_file()
+    {
+        byte[] valid = System.Text.Encoding.UTF8.GetBytes("""
+            [extend]
+            disabledRules = ["jwt"]
+            [allowlist]
+            regexes = ['''EXAMPLE''']
+            stopwords = ["placeholder"]
+            [[rules]]
+            id = "acme-key"
+            regex = '''acme_(?P<s>[[:alnum:]]{12})'''
+            secretGroup = 1
+            entropy = 3.1
+            keywords = ["acme_"]
+            [[rules.allowlists]]
+            regexTarget = "match"
+            regexes = ['''test''']
+            """);
+        var random = new Random(1234);
+        for (int i = 0; i < 3000; i++)
+        {
+            byte[] mutated = [.. valid];
+            for (int k = random.Next(1, 6); k > 0; k--)
+            {
+                int at = random.Next(mutated.Length);
+                mutated[at] = random.Next(4) switch
+                {
+                    0 => (byte)random.Next(256),
+                    1 => (byte)"[]'\"=\n(?{"[random.Next(10)],
+                    2 => 0,
+                    _ => mutated[random.Next(mutated.Length)],
+                };
+            }
+            var notices = new List<string>();
+            var config = GitleaksConfig.Parse(mutated, "rules.toml", notices);
+            Assert.All(notices, n => Assert.StartsWith("rules.toml:", n, StringComparison.Ordinal));
+            Assert.All(notices, n => Assert.DoesNotContain('\n', n));
+            foreach (var rule in config.Rules) _ = rule.Regex.IsMatch("acme_a1b2c3d4e5f6 " + rule.Id);
+        }
+    }
 }
