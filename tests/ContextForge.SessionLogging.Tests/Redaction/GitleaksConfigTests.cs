@@ -6,6 +6,7 @@ namespace ContextForge.SessionLogging.Tests.Redaction;
 /// <summary>redaction.toml and --rules FILE: rules in gitleaks' v8 format, read with Tomlyn.</summary>
 public sealed class GitleaksConfigTests : IDisposable
 {
+    private const string Specials = "[]'\"=\n(?{";
     private readonly TempDirectory _dir = new();
     private readonly SecretSamples _samples = new(12);
 
@@ -174,7 +175,7 @@ public sealed class GitleaksConfigTests : IDisposable
                 mutated[at] = random.Next(4) switch
                 {
                     0 => (byte)random.Next(256),
-                    1 => (byte)"[]'\"=\n(?{"[random.Next(10)],
+                    1 => (byte)Specials[random.Next(Specials.Length)],
                     2 => 0,
                     _ => mutated[random.Next(mutated.Length)],
                 };
