@@ -7,26 +7,29 @@ namespace ContextForge.SessionLogging.Benchmarks;
 /// <summary>
 /// Line redaction of captured output (<see cref="LineRedactor"/>), 4 MiB per operation in 64 KiB writes, as the
 /// capture path feeds it. Baseline: the same bytes passed to the sink with no redaction. Compared: the built-in
-/// patterns with the needle prefilter (the default) and without it (every line through the regexes, as before the
-/// prefilter). Inputs: the 1 GiB overload child's kind of output (numbered lines), a build/test log with some
-/// lines that hold a needle word ("token", "passed", "key", URLs) and no secret, and a log where 1 line in 100 holds
-/// a generated secret-shaped value.
+/// rules (word needles and the run detector, then anchored rules). Inputs: the 1 GiB overload child's kind of output
+/// (numbered lines), a build/test log with some lines that hold a needle word ("token", "passed", "key", URLs) and no
+/// secret, a log where 1 line in 100 holds a generated secret-shaped value, and <see cref="RealisticCorpus"/> (logs,
+/// source, ls -lR, a lockfile, minified JS, base64; no secret). MB/s = 4.19 MB / mean; allocations per operation.
 /// </summary>
 [MemoryDiagnoser]
 [ShortRunJob]
 public class RedactionBenchmarks
 {
     private byte[] _input = [];
-    private SecretRedactor _unfiltered = null!;
     private long _sunk;
 
-    [Params("numbered_lines", "build_and_test_log", "log_with_secrets")]
+    [Params("numbered_lines", "build_and_test_log", "log_with_secrets", "realistic_text")]
     public string Input { get; set; } = "numbered_lines";
 
     [GlobalSetup]
     public void Setup()
     {
-        _unfiltered = SecretRedactor.BuiltInWithoutPrefilter();
+        if (Input == "realistic_text")
+        {
+            _input = RealisticCorpus.Generate(4 << 20)[..(4 << 20)];
+            return;
+        }
         var sb = new StringBuilder(5 << 20);
         var random = new Random(42);
         for (int i = 0; sb.Length < 4 << 20; i++)
@@ -83,5 +86,16 @@ public class RedactionBenchmarks
     public long Built_in_patterns_with_prefilter() => Feed(SecretRedactor.BuiltIn.CreateLineRedactor());
 
     [Benchmark]
-    public long Built_in_patterns_without_prefilter() => Feed(_unfiltered.CreateLineRedactor());
+    public long Keyword_scan_only()
+    {
+        // The candidate scan over the whole input (as chars), without redacting: the floor of the scanner's cost.
+        long found = 0;
+        char[] chars = new char[64 * 1024];
+        for (int offset = 0; offset < _input.Length; offset += chars.Length)
+        {
+            int n = System.Text.Encoding.Latin1.GetChars(_input.AsSpan(offset, Math.Min(chars.Length, _input.Length - offset)), chars);
+            found += SecretRedactor.BuiltIn.IndexOfFirstMatch(chars.AsSpan(0, n)) >= 0 ? 1 : 0;
+        }
+        return found;
+    }
 }

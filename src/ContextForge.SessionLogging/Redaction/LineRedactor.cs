@@ -46,11 +46,10 @@ internal sealed class LineRedactor
         {
             if (_length == 0 && !_passingLongLine && !_inPrivateKey)
             {
-                int clean = CleanLines(bytes);
-                if (clean > 0)
+                int passed = PassWholeLines(bytes, sink);
+                if (passed > 0)
                 {
-                    sink(bytes[..clean]);
-                    bytes = bytes[clean..];
+                    bytes = bytes[passed..];
                     continue;
                 }
             }
@@ -86,19 +85,49 @@ internal sealed class LineRedactor
         }
     }
 
-    // The length of the run of whole lines at the start of bytes that no pattern can match (no needle, see
-    // SecretRedactor.MayContainSecret), each within the line bound: passed on in one piece, without a copy.
-    private int CleanLines(ReadOnlySpan<byte> bytes)
+    // The fast path: whole lines at the start of bytes, in blocks of at most MaxLineBytes that end at a newline (so no
+    // line in a block is over the bound and no keyword straddles two blocks). A block is widened to chars once and
+    // scanned for candidates (SecretRedactor.IndexOfFirstMatch); only a line holding a match is redacted, in place, without a copy
+    // into the line buffer (the scan stops at the first position where a rule matches; that line is redacted whole).
+    // Runs of lines with no match are passed on in one piece. Returns the bytes passed on;
+    // stops at a line with no newline within the bound (the slow path buffers it) or at an unterminated key block.
+    private int PassWholeLines(ReadOnlySpan<byte> bytes, ByteSink sink)
     {
-        int clean = 0;
-        while (true)
+        int pos = 0, emitted = 0;
+        while (pos < bytes.Length)
         {
-            int newline = bytes[clean..].IndexOf((byte)'\n');
-            if (newline < 0 || newline + 1 > _line.Length) return clean;
-            int chars = Encoding.Latin1.GetChars(bytes.Slice(clean, newline + 1), _chars);
-            if (_redactor.MayContainSecret(_chars.AsSpan(0, chars))) return clean;
-            clean += newline + 1;
+            var block = bytes.Slice(pos, Math.Min(_chars.Length, bytes.Length - pos));
+            int last = block.LastIndexOf((byte)'\n');
+            if (last < 0) break;
+            block = block[..(last + 1)];
+            var chars = _chars.AsSpan(0, block.Length);
+            Encoding.Latin1.GetChars(block, chars);
+            int scan = 0;
+            while (scan < chars.Length)
+            {
+                int hit = _redactor.IndexOfFirstMatch(chars[scan..]);
+                if (hit < 0) break;
+                hit += scan;
+                int lineStart = chars[..hit].LastIndexOf('\n') + 1;
+                int lineEnd = hit + chars[hit..].IndexOf('\n') + 1;
+                string? redacted = _redactor.Redact(chars[lineStart..lineEnd], Tally);
+                if (redacted is not null)
+                {
+                    if (pos + lineStart > emitted) sink(bytes[emitted..(pos + lineStart)]);
+                    sink(Encoding.Latin1.GetBytes(redacted));
+                    emitted = pos + lineEnd;
+                    if (SecretRedactor.StartsPrivateKeyWithoutEnd(redacted))
+                    {
+                        _inPrivateKey = true;
+                        return emitted;
+                    }
+                }
+                scan = lineEnd;
+            }
+            pos += block.Length;
         }
+        if (pos > emitted) sink(bytes[emitted..pos]);
+        return pos;
     }
 
     /// <summary>Redacts and passes on the last, unterminated line.</summary>
@@ -111,37 +140,35 @@ internal sealed class LineRedactor
     {
         if (!_inPrivateKey)
         {
-            // Most lines hold nothing a pattern could match: one vectorised scan, no string, bytes passed on as they are.
+            // Most lines hold nothing a rule could match: one vectorised scan, no string, bytes passed on as they are.
             int chars = Encoding.Latin1.GetChars(_line, 0, _length, _chars, 0);
-            if (!_redactor.MayContainSecret(_chars.AsSpan(0, chars)))
+            string? redacted = _redactor.Redact(_chars.AsSpan(0, chars), Tally);
+            if (redacted is null) sink(_line.AsSpan(0, _length));
+            else
             {
-                sink(_line.AsSpan(0, _length));
-                _length = 0;
-                return;
+                sink(Encoding.Latin1.GetBytes(redacted));
+                if (SecretRedactor.StartsPrivateKeyWithoutEnd(redacted)) _inPrivateKey = true;
             }
+            _length = 0;
+            return;
         }
         string text = Encoding.Latin1.GetString(_line, 0, _length);
-        string redacted = RedactLine(text);
-        if (ReferenceEquals(redacted, text) || redacted == text) sink(_line.AsSpan(0, _length));
-        else sink(Encoding.Latin1.GetBytes(redacted));
+        string body = RedactKeyBodyLine(text);
+        if (ReferenceEquals(body, text)) sink(_line.AsSpan(0, _length));
+        else sink(Encoding.Latin1.GetBytes(body));
         _length = 0;
     }
 
-    private string RedactLine(string line)
+    // A line inside a private key block: its body becomes the marker, its line ending stays; the END line ends the block.
+    private string RedactKeyBodyLine(string line)
     {
-        if (_inPrivateKey)
+        if (_redactor.EndsPrivateKey(line, out _))
         {
-            if (_redactor.EndsPrivateKey(line, out _))
-            {
-                _inPrivateKey = false;
-                int end = line.IndexOf("-----END", StringComparison.Ordinal);
-                return end == 0 ? line : PrivateKeyMarker + line[end..];
-            }
-            int body = line.EndsWith("\r\n", StringComparison.Ordinal) ? line.Length - 2 : line.EndsWith('\n') ? line.Length - 1 : line.Length;
-            return body == 0 ? line : PrivateKeyMarker + line[body..];
+            _inPrivateKey = false;
+            int end = line.IndexOf("-----END", StringComparison.Ordinal);
+            return end == 0 ? line : PrivateKeyMarker + line[end..];
         }
-        string redacted = _redactor.Redact(line, Tally);
-        if (SecretRedactor.StartsPrivateKeyWithoutEnd(redacted)) _inPrivateKey = true;
-        return redacted;
+        int body = line.EndsWith("\r\n", StringComparison.Ordinal) ? line.Length - 2 : line.EndsWith('\n') ? line.Length - 1 : line.Length;
+        return body == 0 ? line : PrivateKeyMarker + line[body..];
     }
 }

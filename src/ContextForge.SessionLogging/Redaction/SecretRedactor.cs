@@ -1,4 +1,8 @@
 using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -6,14 +10,13 @@ using System.Text.RegularExpressions;
 
 namespace ContextForge.SessionLogging.Redaction;
 
-/// <summary>One secret pattern: its name (used in <c>[REDACTED:name]</c>) and its regular expression.</summary>
+/// <summary>One pattern of redaction.json: its name (used in <c>[REDACTED:name]</c>) and its regular expression.</summary>
 /// <param name="Name">A short snake_case name.</param>
 /// <param name="Pattern">The expression; when it has a group named <c>secret</c>, only that group is replaced.</param>
-/// <param name="MinEntropyBitsPerChar">When above 0, a match whose secret part has less Shannon entropy is kept.</param>
-/// <param name="Generic">Matched in a second pass, after the specific patterns, so a known token keeps its own name.</param>
-internal sealed record SecretPattern(string Name, string Pattern, double MinEntropyBitsPerChar = 0, bool Generic = false);
+/// <param name="Keywords">Optional: a line holding none of these (compared ignoring case) is not examined.</param>
+internal sealed record SecretPattern(string Name, string Pattern, IReadOnlyList<string>? Keywords = null);
 
-/// <summary>How many secrets a redactor replaced, by pattern name.</summary>
+/// <summary>How many secrets a redactor replaced, by rule id.</summary>
 internal sealed class RedactionTally
 {
     private readonly SortedDictionary<string, int> _byPattern = new(StringComparer.Ordinal);
@@ -24,155 +27,507 @@ internal sealed class RedactionTally
     /// <summary>Lines longer than the line bound whose tail was stored without redaction.</summary>
     public int UnredactedLongLines { get; set; }
 
-    /// <summary>Replacements per pattern name.</summary>
+    /// <summary>Replacements per rule id (the name in <c>[REDACTED:id]</c>), sorted by id.</summary>
     public IReadOnlyDictionary<string, int> ByPattern => _byPattern;
 
+    /// <summary>Counts one replacement by <paramref name="pattern"/>.</summary>
     public void Add(string pattern)
     {
         Count++;
         _byPattern[pattern] = _byPattern.GetValueOrDefault(pattern) + 1;
     }
+
+    /// <summary>Adds every count of <paramref name="other"/> (the streams of one run into one total).</summary>
+    public void AddAll(RedactionTally other)
+    {
+        foreach (var (id, n) in other._byPattern)
+        {
+            Count += n;
+            _byPattern[id] = _byPattern.GetValueOrDefault(id) + n;
+        }
+        UnredactedLongLines += other.UnredactedLongLines;
+    }
 }
 
 /// <summary>
-/// Replaces secrets with <c>[REDACTED:&lt;pattern&gt;]</c> before anything is written: journal fields, captured
+/// Replaces secrets with <c>[REDACTED:&lt;rule id&gt;]</c> before anything is written: journal fields, captured
 /// output (line by line, see <see cref="LineRedactor"/>), blobs, samples, and so the index and provider events.
-/// The built-in set (<see cref="BuiltInPatterns"/>) is documented in docs/reliability.md; users add patterns in
-/// <c>&lt;data root&gt;/redaction.json</c> (<see cref="Load"/>). Text is never dropped: only the secret part of a match
-/// is replaced, and bytes are handled as Latin-1 (one char per byte) so bytes outside matches stay exactly as they were.
+/// The built-in rules (<see cref="BuiltInRules.All"/>) are listed in docs/redaction.md; users add rules in
+/// <c>&lt;data root&gt;/redaction.json</c> and in gitleaks' format in <c>redaction.toml</c> or a file given to
+/// <see cref="Load(string, string?, out IReadOnlyList{string})"/>. Text is never dropped: only the secret part of a
+/// match is replaced, and bytes are handled as Latin-1 (one char per byte) so bytes outside matches stay exactly as
+/// they were.
 /// </summary>
+/// <remarks>
+/// How a text is scanned: one vectorised <see cref="SearchValues{T}"/> scan for the keywords of every rule finds the
+/// candidate positions; at each, only the built-in rules with a keyword there are tried, anchored (<c>\G</c>) at that
+/// position. Specific rules first, over the whole text; then user rules; then the generic rules over the result, so a
+/// known token keeps its own name and a generic rule never rewrites a <c>[REDACTED:...]</c>.
+/// </remarks>
 internal sealed class SecretRedactor
 {
-    /// <summary>The file in the data root with extra patterns.</summary>
+    /// <summary>The file in the data root with extra patterns (this project's format).</summary>
     public const string ConfigFileName = "redaction.json";
+
+    /// <summary>The file in the data root with rules in gitleaks' TOML format.</summary>
+    public const string TomlFileName = GitleaksConfig.DefaultFileName;
 
     /// <summary>The largest redaction.json read (a resource limit on user-controlled input, shared with milestones.json).</summary>
     public const int MaxConfigBytes = InputLimits.MaxConfigFileBytes;
 
-    private const string SecretNames = @"(?i:(?:[A-Za-z0-9]+[_.-])*(?:secret|token|password|passwd|pwd|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|credentials?|auth)(?:[_.-][A-Za-z0-9]+)*)";
+    /// <summary>The match timeout of a user rule (a built-in rule is linear in its input).</summary>
+    internal static readonly TimeSpan UserRuleTimeout = TimeSpan.FromSeconds(2);
 
-    /// <summary>The built-in patterns, in the order they are tried.</summary>
-    public static readonly IReadOnlyList<SecretPattern> BuiltInPatterns =
-    [
-        new("private_key", @"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?<secret>[\s\S]*?)(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|\r?$)"),
-        new("aws_access_key_id", @"(?<![A-Z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}(?![A-Z0-9])"),
-        new("aws_secret_access_key", @"(?i:aws_?secret_?(?:access_?)?key)[""']?\s*[:=]\s*[""']?(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"),
-        new("github_token", @"(?<![A-Za-z0-9_])(?:(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})(?![A-Za-z0-9_])"),
-        new("gitlab_token", @"(?<![A-Za-z0-9_])glpat-[A-Za-z0-9_-]{20,255}(?![A-Za-z0-9_-])"),
-        new("npm_token", @"(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9_])"),
-        new("pypi_token", @"(?<![A-Za-z0-9_])pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}"),
-        new("nuget_api_key", @"(?<![A-Za-z0-9_])oy2[a-z0-9]{43}(?![A-Za-z0-9_])"),
-        new("slack_token", @"(?<![A-Za-z0-9_])xox[abposr]-[A-Za-z0-9-]{10,250}"),
-        new("slack_webhook", @"https://hooks\.slack\.com/services/(?<secret>T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]+)"),
-        new("google_api_key", @"(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])"),
-        new("jwt", @"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{10,}"),
-        new("url_password", @"[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@""']{1,256}:(?<secret>[^\s@/""']{1,256})@"),
-        new("password_argument", @"(?<![A-Za-z0-9_-])--?(?i:password|passwd|pass|pwd|token|secret|api[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret)(?:=|\s+)(?![""']?\[REDACTED:)(?<secret>(?!-)[^\s""']+|""[^""]*""|'[^']*')", Generic: true),
-        new("secret_assignment", @"(?<![A-Za-z0-9])" + SecretNames + @"[""']?\s*[:=]\s*[""']?(?<secret>(?![$\[{<(])[^\s""'`,;]{8,512})", MinEntropyBitsPerChar: 3.0, Generic: true),
-    ];
+    private readonly record struct KeywordEntry(string Keyword, int Rule);
 
-    private readonly Regex _specific;
-    private readonly Regex _generic;
-    private readonly Regex _privateKeyEnd = new(@"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----", RegexOptions.CultureInvariant | RegexOptions.Compiled);
-    private readonly SecretPattern[] _patterns;
+    private readonly record struct Edit(int Start, int Length, string Id);
 
-    /// <summary>
-    /// Strings (compared ignoring case) of which every match of a specific built-in pattern contains at least one:
-    /// a PEM header, the fixed token prefixes, "secret" (aws_secret_access_key) and "://" (a password in a URL).
-    /// </summary>
-    internal static readonly string[] SpecificNeedles =
-    [
-        "-----BEGIN", "AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA",
-        "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "npm_", "pypi-", "oy2", "xox",
-        "hooks.slack.com", "AIza", "eyJ", "secret", "://",
-    ];
-
-    /// <summary>
-    /// The words every match of the two generic patterns contains one of (password/passwd/pass, pwd, token,
-    /// secret, api_key/apikey/access_key/private_key (all contain "key"), credential(s), auth); a match also needs
-    /// one of <c>- : =</c> (the option dash, or the assignment).
-    /// </summary>
-    internal static readonly string[] GenericNeedles = ["pass", "pwd", "token", "secret", "key", "credential", "auth"];
-
-    private static readonly SearchValues<string> s_specificNeedles = SearchValues.Create(SpecificNeedles, StringComparison.OrdinalIgnoreCase);
-    private static readonly SearchValues<string> s_genericNeedles = SearchValues.Create(GenericNeedles, StringComparison.OrdinalIgnoreCase);
-    private static readonly SearchValues<char> s_genericPunctuation = SearchValues.Create("-:=");
-
-    // A line with no needle cannot hold a built-in secret, so it skips the regexes: most terminal output (numbers,
-    // paths, compiler and test lines) costs one or two vectorised scans. Only while the patterns are the built-in
-    // set: a user pattern in redaction.json can match anything.
+    private readonly SecretRule[] _rules;
+    private readonly int[] _secretGroup; // per rule: the secret's group number, or -1 for the whole match
+    private readonly SearchValues<string>? _userNeedles; // the keywords of the user rules; null when there is none
+    private readonly bool _userEveryLine; // a user rule without keywords: every text is examined
+    private readonly SearchValues<string> _words = SearchValues.Create(BuiltInRules.WordNeedles, StringComparison.OrdinalIgnoreCase);
+    private readonly (int Offset, string Keyword)[] _offsets; // the keywords of the anchored rules that start after their match
+    private static readonly SearchValues<string> s_lookBack = SearchValues.Create(BuiltInRules.LookBackNeedles, StringComparison.OrdinalIgnoreCase);
+    private static readonly SearchValues<char> s_tokenChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-");
+    private readonly KeywordEntry[]?[] _byPrefix = new KeywordEntry[128 * 128][]; // by the first two characters, lower-cased
     private readonly bool _prefilter;
+    private readonly IReadOnlyList<RuleAllowlist> _allowlists;
+    private readonly Regex _privateKeyEnd = BuiltInRules.PrivateKeyEnd();
 
-    private bool MaySpecific(ReadOnlySpan<char> text) => !_prefilter || text.ContainsAny(s_specificNeedles);
-
-    private bool MayGeneric(ReadOnlySpan<char> text) => !_prefilter || (text.ContainsAny(s_genericPunctuation) && text.ContainsAny(s_genericNeedles));
-
-    private SecretRedactor(IReadOnlyList<SecretPattern> patterns, bool usePrefilter = true)
+    private SecretRedactor(IEnumerable<SecretRule> rules, bool usePrefilter = true, IReadOnlyList<RuleAllowlist>? allowlists = null)
     {
-        _patterns = [.. patterns];
-        _specific = Combine(generic: false);
-        _generic = Combine(generic: true);
-        bool builtInOnly = _patterns.Length == BuiltInPatterns.Count && _patterns.Zip(BuiltInPatterns).All(p => ReferenceEquals(p.First, p.Second));
-        _prefilter = usePrefilter && builtInOnly;
-    }
-
-    /// <summary>The built-in set with every line run through the regexes (what the prefilter must never change).</summary>
-    internal static SecretRedactor BuiltInWithoutPrefilter() => new(BuiltInPatterns, usePrefilter: false);
-
-    /// <summary>False when <paramref name="text"/> cannot contain a secret any pattern in use matches.</summary>
-    public bool MayContainSecret(ReadOnlySpan<char> text) => MaySpecific(text) || MayGeneric(text);
-
-    // One alternation per pass: group p{i} is pattern i, s{i} its secret part.
-    private Regex Combine(bool generic)
-    {
-        var sb = new StringBuilder();
-        for (int i = 0; i < _patterns.Length; i++)
+        // Specific before user before generic; the order within each group is kept.
+        _rules = [.. rules.Where(r => r.Anchored && !r.Generic), .. rules.Where(r => !r.Anchored), .. rules.Where(r => r.Anchored && r.Generic)];
+        _secretGroup = [.. _rules.Select(r => r.SecretGroup > 0 ? r.SecretGroup : r.SecretGroup == 0 ? -1 : r.Regex.GroupNumberFromName("secret"))];
+        _allowlists = allowlists ?? [];
+        _prefilter = usePrefilter;
+        var lists = new Dictionary<int, List<KeywordEntry>>();
+        for (int i = 0; i < _rules.Length; i++)
         {
-            if (_patterns[i].Generic != generic) continue;
-            if (sb.Length > 0) sb.Append('|');
-            string body = _patterns[i].Pattern.Replace("(?<secret>", $"(?<s{i}>", StringComparison.Ordinal);
-            sb.Append(CultureInfo.InvariantCulture, $"(?<p{i}>{body})");
+            if (!_rules[i].Anchored) continue;
+            foreach (string k in _rules[i].Keywords)
+            {
+                if (k.Length < 2 || PrefixKey(k[0], k[1]) is not int key) continue;
+                if (!lists.TryGetValue(key, out var list)) lists[key] = list = [];
+                list.Add(new(k, i));
+            }
         }
-        return new Regex(sb.Length == 0 ? "(?!)" : sb.ToString(), RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(2));
+        foreach (var (key, list) in lists) _byPrefix[key] = [.. list.OrderBy(e => e.Rule)];
+        var user = _rules.Where(r => !r.Anchored).ToList();
+        _userEveryLine = !usePrefilter || user.Any(r => r.Keywords.Count == 0);
+        _userNeedles = user.Count == 0 || _userEveryLine ? null
+            : SearchValues.Create([.. user.SelectMany(r => r.Keywords).Distinct(StringComparer.OrdinalIgnoreCase)], StringComparison.OrdinalIgnoreCase);
+        _offsets = [.. _rules.Where(r => r.Anchored && r.KeywordOffset > 0).SelectMany(r => r.Keywords.Select(k => (r.KeywordOffset, k)))];
     }
 
-    /// <summary>The built-in set only.</summary>
-    public static SecretRedactor BuiltIn { get; } = new(BuiltInPatterns);
 
-    /// <summary>The names of the patterns in use.</summary>
-    public IEnumerable<string> PatternNames => _patterns.Select(p => p.Name);
+    /// <summary>The built-in rules only.</summary>
+    public static SecretRedactor BuiltIn { get; } = new(BuiltInRules.All);
+
+    /// <summary>The built-in rules tried at every position of every line (what the keyword prefilter must never change).</summary>
+    internal static SecretRedactor BuiltInWithoutPrefilter() => new(BuiltInRules.All, usePrefilter: false);
+
+    /// <summary>The ids of the rules in use, in the order they are tried.</summary>
+    public IEnumerable<string> PatternNames => _rules.Select(r => r.Id);
+
+    /// <summary>The rules in use, in the order they are tried.</summary>
+    internal IReadOnlyList<SecretRule> Rules => _rules;
+
+    /// <summary>False when <paramref name="text"/> cannot contain a secret any rule in use matches.</summary>
+    public bool MayContainSecret(ReadOnlySpan<char> text) => IndexOfCandidate(text) >= 0;
 
     /// <summary>
-    /// The built-in set plus the patterns of <c>&lt;dataRoot&gt;/redaction.json</c>:
-    /// <c>{"patterns":[{"name":"internal_ticket_token","regex":"TKT-[0-9a-f]{32}"}]}</c>. A malformed file yields
-    /// the built-in set and a one-line <paramref name="error"/> naming the file and line.
+    /// A position at or after which, in the same line, a rule could match (a word needle, a run of token characters,
+    /// a user rule's keyword), or -1 when no rule can match anywhere in <paramref name="text"/>; 0 when every text is examined.
+    /// </summary>
+    internal int IndexOfCandidate(ReadOnlySpan<char> text)
+    {
+        if (text.IsEmpty) return -1;
+        if (_userEveryLine) return 0;
+        int word = text.IndexOfAny(_words);
+        int run = FindRun(word < 0 ? text : text[..word], 0);
+        int first = run >= 0 ? run : word;
+        if (_userNeedles is not null)
+        {
+            int user = text.IndexOfAny(_userNeedles);
+            if (user >= 0 && (first < 0 || user < first)) first = user;
+        }
+        return first;
+    }
+
+    /// <summary>
+    /// The smallest index at or after <paramref name="from"/> where <see cref="BuiltInRules.MinRun"/> token characters
+    /// ([A-Za-z0-9_-]) follow, or -1: 64 characters at a time as a bit mask, whose runs of 16 set bits four shifts find.
+    /// </summary>
+    internal static int FindRun(ReadOnlySpan<char> s, int from)
+    {
+        const int Min = BuiltInRules.MinRun;
+        int i = from;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            ref ushort start = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(s));
+            while (i + 64 <= s.Length)
+            {
+                ulong m = TokenMask64(ref Unsafe.Add(ref start, i));
+                ulong r = m & (m >> 1);
+                r &= r >> 2;
+                r &= r >> 4;
+                r &= r >> 8;
+                r &= (1UL << (64 - Min + 1)) - 1; // a run starting in the last 15 positions is found by the next window
+                if (r != 0) return i + BitOperations.TrailingZeroCount(r);
+                i += 64 - Min + 1;
+            }
+        }
+        int run = 0;
+        for (int j = i; j < s.Length; j++)
+        {
+            if (IsTokenChar(s[j]))
+            {
+                if (++run == Min) return j - Min + 1;
+            }
+            else run = 0;
+        }
+        return -1;
+    }
+
+    private static bool IsTokenChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or '-';
+
+    private static ulong TokenMask64(ref ushort at)
+    {
+        ulong mask = 0;
+        var caseBit = Vector128.Create((ushort)0x20);
+        var a = Vector128.Create((ushort)'a');
+        var zero = Vector128.Create((ushort)'0');
+        var letters = Vector128.Create((ushort)26);
+        var digits = Vector128.Create((ushort)10);
+        var underscore = Vector128.Create((ushort)'_');
+        var dash = Vector128.Create((ushort)'-');
+        for (int k = 0; k < 8; k++)
+        {
+            var v = Vector128.LoadUnsafe(ref at, (nuint)(k * 8));
+            var token = Vector128.LessThan((v | caseBit) - a, letters) | Vector128.LessThan(v - zero, digits)
+                | Vector128.Equals(v, underscore) | Vector128.Equals(v, dash);
+            mask |= (ulong)token.ExtractMostSignificantBits() << (k * 8);
+        }
+        return mask;
+    }
+
+    // Whether a run at runStart follows an assignment (= : >) or a '.' or '$' (after at most 4 spaces or quotes):
+    // then a keyword up to LookBack characters before it may name it (a provider's variable, "SG.", "hvs.").
+    private static bool FollowsAssignment(ReadOnlySpan<char> s, int runStart)
+    {
+        for (int i = runStart - 1, skipped = 0; i >= 0 && skipped <= 4; i--, skipped++)
+        {
+            char c = s[i];
+            if (c is '=' or ':' or '>' or '.' or '$') return true;
+            if (c is not (' ' or '\t' or '"' or '\'' or '`')) return false;
+        }
+        return false;
+    }
+
+    /// <summary>Replaces every secret in <paramref name="text"/>; counts them in <paramref name="tally"/>.</summary>
+    public string Redact(string text, RedactionTally? tally)
+    {
+        if (string.IsNullOrEmpty(text)) return text;
+        return Redact(text.AsSpan(), tally) ?? text;
+    }
+
+    /// <summary>The redacted text, or null when nothing in <paramref name="text"/> is a secret.</summary>
+    internal string? Redact(ReadOnlySpan<char> text, RedactionTally? tally)
+    {
+        if (!MayContainSecret(text)) return null;
+        try
+        {
+            var edits = new List<Edit>();
+            string? current = AnchoredPass(text, generic: false, edits);
+            current = UnanchoredPass(current, text, edits) ?? current;
+            current = AnchoredPass(current is null ? text : current.AsSpan(), generic: true, edits) ?? current;
+            if (tally is not null)
+            {
+                foreach (var e in edits) tally.Add(e.Id);
+            }
+            return current;
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            tally?.Add("timeout");
+            return "[REDACTED:timeout]";
+        }
+    }
+
+    // Tries the anchored rules of one pass at each candidate position; returns the text with the secrets replaced, or null.
+    private string? AnchoredPass(ReadOnlySpan<char> s, bool generic, List<Edit> allEdits)
+    {
+        var state = new PassState { Generic = generic, Found = -1 };
+        if (!_prefilter)
+        {
+            for (int pos = 0; pos < s.Length; pos++)
+            {
+                if (pos < state.ResumeAt) continue;
+                for (int i = 0; i < _rules.Length; i++)
+                {
+                    if (_rules[i].Generic != generic || !_rules[i].Anchored) continue;
+                    if (TryMatch(i, s, pos, ref state)) break;
+                }
+            }
+        }
+        else Scan(s, ref state);
+        if (state.Edits is null) return null;
+        allEdits.AddRange(state.Edits);
+        return Apply(s, state.Edits);
+    }
+
+    /// <summary>
+    /// Where the first secret of <paramref name="s"/> may be: the position of the first match of any rule (either
+    /// pass), or -1 when there is none; with user rules in use, the first candidate position. The capture path calls
+    /// this over a block of whole lines and redacts only the line it points into.
+    /// </summary>
+    internal int IndexOfFirstMatch(ReadOnlySpan<char> s)
+    {
+        if (!_prefilter || _userEveryLine || _userNeedles is not null) return IndexOfCandidate(s);
+        var state = new PassState { Probe = true, Found = -1 };
+        Scan(s, ref state);
+        return state.Found;
+    }
+
+    // Visits the candidate positions in order: word needles, and for each run of token characters its start, the
+    // keyword offsets from it and, after an assignment, the LookBack characters before it.
+    private void Scan(ReadOnlySpan<char> s, ref PassState state)
+    {
+        int word = s.IndexOfAny(_words);
+        int run = FindRun(s, 0);
+        while ((word >= 0 || run >= 0) && state.Found < 0)
+        {
+            if (word >= 0 && (run < 0 || word <= run))
+            {
+                TryAt(s, word, ref state, offsetRulesOnly: false);
+                int next = Math.Max(word + 1, state.ResumeAt);
+                int w = next >= s.Length ? -1 : s[next..].IndexOfAny(_words);
+                word = w < 0 ? -1 : next + w;
+            }
+            else
+            {
+                if (FollowsAssignment(s, run))
+                {
+                    int from = Math.Max(state.ResumeAt, run - BuiltInRules.LookBack);
+                    while (from < run && state.Found < 0)
+                    {
+                        int k = s[from..run].IndexOfAny(s_lookBack);
+                        if (k < 0) break;
+                        TryAt(s, from + k, ref state, offsetRulesOnly: false);
+                        from = Math.Max(from + k + 1, state.ResumeAt);
+                    }
+                }
+                TryAt(s, run, ref state, offsetRulesOnly: false);
+                foreach (var (offset, keyword) in _offsets)
+                {
+                    if (run + offset < s.Length && s[(run + offset)..].StartsWith(keyword, StringComparison.OrdinalIgnoreCase))
+                        TryAt(s, run + offset, ref state, offsetRulesOnly: true);
+                }
+                int end = run + BuiltInRules.MinRun;
+                int past = end >= s.Length ? -1 : s[end..].IndexOfAnyExcept(s_tokenChars);
+                int next = Math.Max(past < 0 ? s.Length : end + past, state.ResumeAt);
+                run = next >= s.Length ? -1 : FindRun(s, next);
+            }
+        }
+    }
+
+    private struct PassState
+    {
+        public bool Generic;
+        public bool Probe; // any rule of either pass; stop at the first match (Found)
+        public int Found;
+        public int ResumeAt; // a match may not start inside an earlier one
+        public string? Text; // the text as a string, made once when a rule needs its groups
+        public List<Edit>? Edits;
+    }
+
+    // The index of two ASCII characters in _byPrefix (letters lower-cased), or null.
+    private static int? PrefixKey(char a, char b) =>
+        a < 128 && b < 128 ? (char.ToLowerInvariant(a) << 7) | char.ToLowerInvariant(b) : null;
+
+    // Tries, at position q, every rule of the pass with a keyword there (a rule with an offset starts before it).
+    private void TryAt(ReadOnlySpan<char> s, int q, ref PassState state, bool offsetRulesOnly)
+    {
+        if (q < state.ResumeAt) return;
+        if (q + 1 >= s.Length || PrefixKey(s[q], s[q + 1]) is not int key || _byPrefix[key] is not { } entries) return;
+        int lastRule = -1;
+        foreach (var e in entries)
+        {
+            var rule = _rules[e.Rule];
+            if (e.Rule == lastRule || (!state.Probe && rule.Generic != state.Generic) || !rule.Anchored || (offsetRulesOnly && rule.KeywordOffset == 0)) continue;
+            if (!s[q..].StartsWith(e.Keyword, StringComparison.OrdinalIgnoreCase)) continue;
+            lastRule = e.Rule;
+            int start = q - rule.KeywordOffset;
+            if (start < state.ResumeAt) continue;
+            if (rule.Precheck is { } precheck && !precheck(s, q)) continue;
+            if (TryMatch(e.Rule, s, start, ref state)) return;
+        }
+    }
+
+    private bool TryMatch(int ruleIndex, ReadOnlySpan<char> s, int start, ref PassState state)
+    {
+        var rule = _rules[ruleIndex];
+        var matches = rule.Regex.EnumerateMatches(s, start);
+        if (!matches.MoveNext() || matches.Current.Index != start) return false;
+        var m = matches.Current;
+        int secretStart = m.Index, secretLength = m.Length;
+        if (_secretGroup[ruleIndex] >= 0)
+        {
+            state.Text ??= s.ToString();
+            var full = rule.Regex.Match(state.Text, start);
+            if (!full.Success || full.Index != start) return false;
+            var group = full.Groups[_secretGroup[ruleIndex]];
+            if (group.Success) (secretStart, secretLength) = (group.Index, group.Length);
+        }
+        if (!Accepts(rule, s.Slice(secretStart, secretLength), s.Slice(m.Index, m.Length))) return false;
+        if (state.Probe)
+        {
+            state.Found = start;
+            return true;
+        }
+        (state.Edits ??= []).Add(new Edit(secretStart, secretLength, rule.Id));
+        state.ResumeAt = Math.Max(m.Index + m.Length, start + 1);
+        return true;
+    }
+
+    private bool Accepts(SecretRule rule, ReadOnlySpan<char> secret, ReadOnlySpan<char> match)
+    {
+        if (secret.IsEmpty && !rule.AllowEmptySecret) return false;
+        // Never a second replacement over a first one (a generic rule over a specific rule's marker).
+        if (match.Contains("[REDACTED:", StringComparison.Ordinal)) return false;
+        // Built-in rules also want two character classes; a user rule's entropy means what it means in gitleaks.
+        if (rule.MinEntropy > 0 && !(rule.Anchored ? LooksRandom(secret, rule.MinEntropy) : Entropy(secret) >= rule.MinEntropy)) return false;
+        foreach (var a in rule.Allowlists)
+        {
+            if (a.Allows(secret, match)) return false;
+        }
+        foreach (var a in _allowlists)
+        {
+            if (a.Allows(secret, match)) return false;
+        }
+        return true;
+    }
+
+    private static string Apply(ReadOnlySpan<char> s, List<Edit> edits)
+    {
+        var sb = new StringBuilder(s.Length + edits.Count * 24);
+        int at = 0;
+        foreach (var e in edits)
+        {
+            sb.Append(s[at..e.Start]).Append("[REDACTED:").Append(e.Id).Append(']');
+            at = e.Start + e.Length;
+        }
+        return sb.Append(s[at..]).ToString();
+    }
+
+    // User rules, unanchored, one after the other over the whole text.
+    private string? UnanchoredPass(string? current, ReadOnlySpan<char> original, List<Edit> allEdits)
+    {
+        string? text = current;
+        for (int i = 0; i < _rules.Length; i++)
+        {
+            var rule = _rules[i];
+            if (rule.Anchored) continue;
+            var view = text is null ? original : text.AsSpan();
+            if (rule.Keywords.Count > 0 && !ContainsAnyKeyword(view, rule.Keywords)) continue;
+            if (!rule.Regex.IsMatch(view)) continue;
+            string source = text ?? original.ToString();
+            int group = _secretGroup[i];
+            var edits = new List<Edit>();
+            foreach (Match m in rule.Regex.Matches(source))
+            {
+                var target = group >= 0 && m.Groups[group].Success ? (System.Text.RegularExpressions.Capture)m.Groups[group] : m;
+                if (edits.Count > 0 && target.Index < edits[^1].Start + edits[^1].Length) continue;
+                if (!Accepts(rule, target.ValueSpan, m.ValueSpan)) continue;
+                edits.Add(new Edit(target.Index, target.Length, rule.Id));
+            }
+            if (edits.Count == 0) continue;
+            allEdits.AddRange(edits);
+            text = Apply(source, edits);
+        }
+        return ReferenceEquals(text, current) ? null : text;
+    }
+
+    private static bool ContainsAnyKeyword(ReadOnlySpan<char> text, IReadOnlyList<string> keywords)
+    {
+        foreach (string k in keywords)
+        {
+            if (text.Contains(k, StringComparison.OrdinalIgnoreCase)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// The built-in rules plus <c>&lt;dataRoot&gt;/redaction.json</c> and <c>&lt;dataRoot&gt;/redaction.toml</c>, with
+    /// <paramref name="error"/> holding the notices (one line each, joined by a newline) or null.
     /// </summary>
     public static SecretRedactor Load(string dataRoot, out string? error)
     {
-        error = null;
-        string path = Path.Combine(dataRoot, ConfigFileName);
-        if (!File.Exists(path)) return BuiltIn;
+        var redactor = Load(dataRoot, rulesFile: null, out var notices);
+        error = notices.Count == 0 ? null : string.Join('\n', notices);
+        return redactor;
+    }
+
+    /// <summary>
+    /// The redactor for a run: the built-in rules, the patterns of <c>&lt;dataRoot&gt;/redaction.json</c>
+    /// (<c>{"patterns":[{"name":"internal_ticket_token","regex":"TKT-[0-9a-f]{32}"}]}</c>), and the gitleaks-format
+    /// rules of <paramref name="rulesFile"/> (the <c>--rules FILE</c> option) or, without it, of
+    /// <c>&lt;dataRoot&gt;/redaction.toml</c>. Never throws: each problem is one line in <paramref name="notices"/>
+    /// naming the file and line (a malformed redaction.json is ignored whole; a bad TOML rule is skipped alone).
+    /// </summary>
+    public static SecretRedactor Load(string dataRoot, string? rulesFile, out IReadOnlyList<string> notices)
+    {
+        var messages = new List<string>();
+        notices = messages;
+        var extra = LoadJson(Path.Combine(dataRoot, ConfigFileName), messages);
+        string tomlPath = rulesFile ?? Path.Combine(dataRoot, TomlFileName);
+        GitleaksConfig? toml = rulesFile is not null || File.Exists(tomlPath) ? GitleaksConfig.Load(tomlPath, messages) : null;
+        if (extra.Count == 0 && (toml is null || toml.IsEmpty)) return BuiltIn;
+        var builtIn = BuiltInRules.All.Where(r => toml is null || !toml.DisabledRules.Any(r.IsNamed));
+        var json = extra.Select(p => new SecretRule
+        {
+            Id = p.Name, Description = "redaction.json", Keywords = p.Keywords ?? [], Regex = UserRegex(p.Pattern),
+        });
+        return new SecretRedactor([.. builtIn, .. json, .. toml?.Rules ?? []], allowlists: toml?.Allowlists);
+    }
+
+    /// <summary>A user rule's regex: linear-time NonBacktracking where the pattern allows it, else backtracking with a timeout.</summary>
+    internal static Regex UserRegex(string pattern)
+    {
+        try
+        {
+            return new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, UserRuleTimeout);
+        }
+        catch (NotSupportedException)
+        {
+            return new Regex(pattern, RegexOptions.CultureInvariant, UserRuleTimeout);
+        }
+    }
+
+    private static List<SecretPattern> LoadJson(string path, List<string> notices)
+    {
+        if (!File.Exists(path)) return [];
         try
         {
             var info = new FileInfo(path);
             if (info.Length > MaxConfigBytes)
             {
-                error = $"{path}: larger than {MaxConfigBytes} bytes; using the built-in redaction patterns only";
-                return BuiltIn;
+                notices.Add($"{path}: larger than {MaxConfigBytes} bytes; using the built-in redaction patterns only");
+                return [];
             }
-            var extra = ParseConfig(File.ReadAllBytes(path), path);
-            return extra.Count == 0 ? BuiltIn : new SecretRedactor([.. BuiltInPatterns, .. extra]);
+            return ParseConfig(File.ReadAllBytes(path), path);
         }
         catch (RedactionConfigException ex)
         {
-            error = $"{ex.Message}; using the built-in redaction patterns only";
-            return BuiltIn;
+            notices.Add($"{ex.Message}; using the built-in redaction patterns only");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            error = $"{path}: cannot be read ({ex.Message}); using the built-in redaction patterns only";
-            return BuiltIn;
+            notices.Add($"{path}: cannot be read ({ex.Message}); using the built-in redaction patterns only");
         }
+        return [];
     }
 
     /// <summary>Parses redaction.json; throws <see cref="RedactionConfigException"/> naming file and line, one printable line.</summary>
@@ -231,21 +586,22 @@ internal sealed class SecretRedactor
                 if (r.Length is 0 or > 4096) throw new RedactionConfigException($"{path}:{line}: pattern {index} ({n}): regex must be 1-4096 characters");
                 try
                 {
-                    _ = new Regex(r, RegexOptions.CultureInvariant);
+                    _ = UserRegex(r);
                 }
                 catch (ArgumentException ex)
                 {
                     throw new RedactionConfigException($"{path}:{line}: pattern {index} ({n}): invalid regex ({FirstSentence(ex.Message)})");
                 }
                 if (Regex.IsMatch(r, @"\(\?<(?!secret>)[A-Za-z]")) r = Regex.Replace(r, @"\(\?<(?![=!])(?!secret>)([A-Za-z][A-Za-z0-9_]*)>", "(?:");
-                list.Add(new SecretPattern(n, r));
+                list.Add(new SecretPattern(n, r, Keywords(p)));
                 if (list.Count > 256) throw new RedactionConfigException($"{path}:{line}: more than 256 patterns");
             }
         }
         return list;
     }
 
-    private static string FirstSentence(string message)
+    /// <summary>The first sentence of an exception message, on one line (for the one-line config errors).</summary>
+    internal static string FirstSentence(string message)
     {
         int dot = message.IndexOf(". ", StringComparison.Ordinal);
         return (dot > 0 ? message[..dot] : message).ReplaceLineEndings(" ");
@@ -277,63 +633,69 @@ internal sealed class SecretRedactor
         return line;
     }
 
-    /// <summary>Replaces every secret in <paramref name="text"/>; counts them in <paramref name="tally"/>.</summary>
-    public string Redact(string text, RedactionTally? tally)
-    {
-        if (string.IsNullOrEmpty(text)) return text;
-        try
-        {
-            string specific = MaySpecific(text) ? _specific.Replace(text, m => Replace(m, tally)) : text;
-            return MayGeneric(specific) ? _generic.Replace(specific, m => Replace(m, tally)) : specific;
-        }
-        catch (RegexMatchTimeoutException)
-        {
-            tally?.Add("timeout");
-            return "[REDACTED:timeout]";
-        }
-    }
-
-    private string Replace(Match m, RedactionTally? tally)
-    {
-        for (int i = 0; i < _patterns.Length; i++)
-        {
-            var whole = m.Groups["p" + i.ToString(CultureInfo.InvariantCulture)];
-            if (!whole.Success || whole.Length == 0 && m.Length > 0) continue;
-            var pattern = _patterns[i];
-            var secret = m.Groups["s" + i.ToString(CultureInfo.InvariantCulture)];
-            var target = secret.Success ? secret : whole;
-            if (pattern.MinEntropyBitsPerChar > 0 && !LooksRandom(target.Value, pattern.MinEntropyBitsPerChar)) return m.Value;
-            if (target.Length == 0 && pattern.Name != "private_key") return m.Value; // a key header alone still marks the block
-            tally?.Add(pattern.Name);
-            return string.Concat(m.Value[..(target.Index - m.Index)], "[REDACTED:" + pattern.Name + "]", m.Value[(target.Index - m.Index + target.Length)..]);
-        }
-        return m.Value;
-    }
+    private static string[]? Keywords(JsonElement entry) =>
+        entry.TryGetProperty("keywords", out var k) && k.ValueKind == JsonValueKind.Array
+            ? [.. k.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!).Where(s => s.Length > 0)]
+            : null;
 
     /// <summary>Shannon entropy per character at least <paramref name="minBits"/>, and not a plain word or number.</summary>
-    internal static bool LooksRandom(string value, double minBits)
+    internal static bool LooksRandom(ReadOnlySpan<char> value, double minBits)
     {
         if (value.StartsWith("[REDACTED:", StringComparison.Ordinal)) return false;
-        if (value.All(char.IsAsciiDigit)) return false;
+        bool lower = false, upper = false, digit = false, other = false;
+        foreach (char c in value)
+        {
+            if (char.IsAsciiLetterLower(c)) lower = true;
+            else if (char.IsAsciiLetterUpper(c)) upper = true;
+            else if (char.IsAsciiDigit(c)) digit = true;
+            else other = true;
+        }
+        if (digit && !lower && !upper && !other) return false;
         // A generated secret mixes at least two of lower case, upper case and digits; words and names do not.
-        int classes = (value.Any(char.IsAsciiLetterLower) ? 1 : 0) + (value.Any(char.IsAsciiLetterUpper) ? 1 : 0) + (value.Any(char.IsAsciiDigit) ? 1 : 0);
-        if (classes < 2) return false;
+        if ((lower ? 1 : 0) + (upper ? 1 : 0) + (digit ? 1 : 0) < 2) return false;
+        // Code, not a secret: a member access or call (process.env.API_KEY, getToken()) or a camelCase name, without a digit.
+        if (!digit && (value.ContainsAny('.', '(') || IsCamelCaseName(value))) return false;
         return Entropy(value) >= minBits;
     }
 
-    internal static double Entropy(string value)
+    private static bool IsCamelCaseName(ReadOnlySpan<char> value)
+    {
+        if (value.IsEmpty || !char.IsAsciiLetterLower(value[0])) return false;
+        for (int i = 0; i < value.Length; i++)
+        {
+            char c = value[i];
+            if (!char.IsAsciiLetter(c)) return false;
+            if (char.IsAsciiLetterUpper(c) && (i + 1 >= value.Length || !char.IsAsciiLetterLower(value[i + 1]))) return false;
+        }
+        return true;
+    }
+
+    internal static bool LooksRandom(string value, double minBits) => LooksRandom(value.AsSpan(), minBits);
+
+    internal static double Entropy(ReadOnlySpan<char> value)
     {
         if (value.Length == 0) return 0;
-        var counts = new Dictionary<char, int>();
-        foreach (char c in value) counts[c] = counts.GetValueOrDefault(c) + 1;
-        double h = 0;
-        foreach (int n in counts.Values)
+        Span<int> ascii = stackalloc int[128];
+        var other = new Dictionary<char, int>();
+        foreach (char c in value)
         {
-            double p = (double)n / value.Length;
-            h -= p * Math.Log2(p);
+            if (c < 128) ascii[c]++;
+            else other[c] = other.GetValueOrDefault(c) + 1;
         }
+        double h = 0;
+        foreach (int n in ascii) h -= Term(n, value.Length);
+        foreach (int n in other.Values) h -= Term(n, value.Length);
         return h;
+
+        static double Term(int n, int length)
+        {
+            if (n == 0) return 0;
+            double p = (double)n / length;
+            return p * Math.Log2(p);
+        }
     }
+
+    internal static double Entropy(string value) => Entropy(value.AsSpan());
 
     /// <summary>A line-by-line redactor for one output stream (keeps the private-key state across lines).</summary>
     public LineRedactor CreateLineRedactor(int maxLineBytes = LineRedactor.DefaultMaxLineBytes) => new(this, maxLineBytes);
