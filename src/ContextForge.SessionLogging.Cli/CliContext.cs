@@ -27,7 +27,7 @@ internal sealed class CliContext
     public string? GetEnvironment(string name) =>
         _environment is not null ? _environment.GetValueOrDefault(name) : Environment.GetEnvironmentVariable(name);
 
-    public SessionManager CreateManager(bool redact = true, long? maxOutputBytes = null)
+    public SessionManager CreateManager(bool redact = true, long? maxOutputBytes = null, string? rulesFile = null)
     {
         var manager = new SessionManager(new SessionLoggingOptions
         {
@@ -36,6 +36,7 @@ internal sealed class CliContext
             Warning = Notice,
             Redact = redact,
             MaxOutputBytes = maxOutputBytes,
+            RedactionRulesFile = rulesFile,
         });
         return manager;
     }

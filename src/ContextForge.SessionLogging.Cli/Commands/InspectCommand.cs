@@ -44,6 +44,8 @@ internal static class InspectCommand
         Row("duration", s.DurationMs is { } d ? Format.Duration(d) : null);
         Row("host", s.Provenance?["host"]?.ToString());
         Row("user", s.Provenance?["user"]?.ToString());
+        if (doc.RedactedSecrets() is { Count: > 0 } redacted)
+            Row("redacted", string.Join(", ", redacted.Select(r => r.Value > 1 ? string.Create(CultureInfo.InvariantCulture, $"{r.Key} ×{r.Value}") : r.Key)));
         console.Write(new Panel(grid).Header("session").Expand());
 
         var captures = new Table().Expand().Title("operations")

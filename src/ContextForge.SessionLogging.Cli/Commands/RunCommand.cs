@@ -21,9 +21,10 @@ internal static class RunCommand
         var requireJournal = new Option<bool>("--require-journal") { Description = "Exit 74 when the journal cannot be written: before running (nothing is run) or after (the output was shown, the record is incomplete)" };
         var maxOutput = new Option<string?>("--max-output") { Description = "Store at most this much of each output stream (e.g. 100MB); the rest is shown, counted and flagged truncated. Default: no cap" };
         var noRedact = new Option<bool>("--no-redact") { Description = "Record output and arguments as they are, without replacing secrets with [REDACTED:<pattern>]" };
+        var rules = new Option<string?>("--rules") { Description = "A gitleaks-format (v8 TOML) rules file to redact with, instead of <data>/redaction.toml (docs/redaction.md)" };
         var command = new Command("run", "Run a command inside a session and record it: cfsession run -- make test")
         {
-            commandLine, name, type, pty, noPty, requireJournal, noRedact, maxOutput,
+            commandLine, name, type, pty, noPty, requireJournal, noRedact, rules, maxOutput,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -41,7 +42,9 @@ internal static class RunCommand
             }
             var spec = new CommandSpec(argv[0], argv[1..], CurrentProvenance.SafeCwd(), environment);
             long? cap = parse.GetValue(maxOutput) is { } capText ? Quantities.Size(capText, "--max-output") : null;
-            var manager = context.CreateManager(redact: !parse.GetValue(noRedact), maxOutputBytes: cap);
+            string? rulesFile = parse.GetValue(rules) is { Length: > 0 } r ? Path.GetFullPath(r) : null;
+            if (rulesFile is not null && !File.Exists(rulesFile)) throw new CliUsageException($"--rules: no such file {rulesFile}");
+            var manager = context.CreateManager(redact: !parse.GetValue(noRedact), maxOutputBytes: cap, rulesFile: rulesFile);
 
             if (manager.Data.CheckWritable() is { } problem)
             {
@@ -71,6 +74,8 @@ internal static class RunCommand
                     result = await CommandRecorder.RunAsync(session, runner, spec, parentOperation, cancellationToken).ConfigureAwait(false);
                     session.End();
                 }
+                // What was kept out of the record: the live display showed it unredacted.
+                if (Redaction.RedactionSummary.Format(result.Redactions) is { } summary) context.Notice(summary);
                 bool incomplete = ReportDrops(context, session, result);
                 if (incomplete && parse.GetValue(requireJournal))
                     return context.Fail(ExitCodes.JournalUnavailable, $"the record of this run is incomplete and --require-journal was given (the command exited {result.Outcome.ExitCode})");

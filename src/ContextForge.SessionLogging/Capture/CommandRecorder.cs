@@ -23,7 +23,8 @@ public static class SessionEnvironment
 /// <param name="Record">The journaled capture.</param>
 /// <param name="Event">The journaled event.</param>
 /// <param name="StartError">Why the command could not be started (then the exit code is 126 or 127).</param>
-internal sealed record CommandRunResult(CommandOutcome Outcome, CaptureRecord Record, SessionEvent Event, string? StartError);
+/// <param name="Redactions">The secrets redacted from the command's output streams and arguments, per rule (each secret once).</param>
+internal sealed record CommandRunResult(CommandOutcome Outcome, CaptureRecord Record, SessionEvent Event, string? StartError, Redaction.RedactionTally Redactions);
 
 /// <summary>Runs a child process inside a session and journals it as one TerminalCapture.</summary>
 internal static class CommandRecorder
@@ -97,7 +98,11 @@ internal static class CommandRecorder
         var e = session.Record(captured, primary.Redactions, pipes ? stderr.Redactions : null, argumentRedactions)!;
         var record = new CaptureRecord(operationId, e.GetString(JournalFields.OperationName) ?? recordedCommandLine, session.Id, start, captured.EndTime,
             duration.TotalMilliseconds, outcome.ExitCode, primary.Length + stderr.Length, stored.Hash, outcome.ExitCode == 0);
-        return new CommandRunResult(outcome, record, e, startError);
+        // Each secret in the arguments once (the journal also redacts it in operation_name; that is the same secret).
+        var argumentSecrets = new Redaction.RedactionTally();
+        if (session.Redactor is { } redactor) foreach (string a in recordedArguments) redactor.Redact(a, argumentSecrets);
+        var redactions = Redaction.RedactionSummary.Combine(primary.Redactions, pipes ? stderr.Redactions : null, argumentRedactions, argumentSecrets);
+        return new CommandRunResult(outcome, record, e, startError, redactions);
     }
 
     /// <summary>A W3C traceparent whose trace id is the session id and whose span id comes from the operation id.</summary>

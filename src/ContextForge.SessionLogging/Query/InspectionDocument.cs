@@ -53,6 +53,25 @@ public sealed class InspectionDocument
     /// <summary>The document as indented JSON.</summary>
     public string ToJson() => QueryJson.Serialize(this);
 
+    /// <summary>
+    /// The secrets redaction kept out of this session's captures, per rule id (each capture's <c>redactions.patterns</c>,
+    /// summed: output, stderr and the command's fields), most frequent first; empty when nothing was redacted.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, long>> RedactedSecrets()
+    {
+        var totals = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var op in TerminalCaptures)
+        {
+            if (op.Fields["redactions"]?["patterns"] is not JsonObject patterns) continue;
+            foreach (var (rule, count) in patterns)
+            {
+                if (count is JsonValue v && v.TryGetValue(out long n)) totals[rule] = totals.GetValueOrDefault(rule) + n;
+                else if (count is JsonValue w && w.TryGetValue(out int i)) totals[rule] = totals.GetValueOrDefault(rule) + i;
+            }
+        }
+        return [.. totals.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal)];
+    }
+
     internal static InspectionDocument Build(HistoryIndex index, string sessionId, DateTimeOffset now)
     {
         var summary = SessionSummary.Read(index.Data, sessionId);

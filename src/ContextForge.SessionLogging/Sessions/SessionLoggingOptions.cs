@@ -25,6 +25,14 @@ public sealed class SessionLoggingOptions
     public bool Redact { get; set; } = true;
 
     /// <summary>
+    /// A gitleaks-format (v8 TOML) rules file to redact with, in addition to the built-in rules and
+    /// <c>&lt;data root&gt;/redaction.json</c>; null (the default) reads <c>&lt;data root&gt;/redaction.toml</c> when it
+    /// exists. A rule that cannot be used is reported in one line through <see cref="Warning"/> and the others apply
+    /// (docs/redaction.md).
+    /// </summary>
+    public string? RedactionRulesFile { get; set; }
+
+    /// <summary>
     /// The most bytes of each output stream of one operation that are stored; beyond it the stream is still shown and
     /// counted but not stored, and the capture records <c>output_truncated: true</c> with the true length in
     /// <c>output_received_length</c> (same for stderr). Null (the default): no cap, everything is stored.

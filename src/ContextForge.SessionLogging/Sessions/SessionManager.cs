@@ -28,17 +28,13 @@ public sealed class SessionManager
         Data = _options.DataDirectory is { } dir ? new DataDirectory(dir) : DataDirectory.Default();
         if (_options.Redact)
         {
-            Redactor = Redaction.SecretRedactor.Load(Data.Root, out string? error);
-            RedactionConfigError = error;
-            if (error is not null) Warn(error);
+            Redactor = Redaction.SecretRedactor.Load(Data.Root, _options.RedactionRulesFile, out var notices);
+            foreach (string notice in notices) Warn(notice);
         }
     }
 
     /// <summary>The redactor applied to everything written; null with <see cref="SessionLoggingOptions.Redact"/> off.</summary>
     internal Redaction.SecretRedactor? Redactor { get; }
-
-    /// <summary>Why <c>redaction.json</c> was not used (one line naming file and line), when it is malformed.</summary>
-    internal string? RedactionConfigError { get; }
 
     /// <summary>The data directory sessions are written to.</summary>
     public DataDirectory Data { get; }

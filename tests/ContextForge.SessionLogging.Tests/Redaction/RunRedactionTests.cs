@@ -25,7 +25,8 @@ public sealed class RunRedactionTests(Xunit.Abstractions.ITestOutputHelper outpu
 
         Assert.Equal(0, run.ExitCode);
         Assert.Equal($"pushing with {gh}\n", run.StdoutText); // the user's own terminal sees it unredacted
-        Assert.Equal($"npm token {npm}\n", run.Stderr);
+        // The child's stderr, then one line saying what the record left out (each secret once per stream or argument).
+        Assert.Equal($"npm token {npm}\ncfsession: redacted 5 secrets (github_token ×2, npm_token ×2, password_argument)\n", run.Stderr);
         var e = JournalFiles.Single(_dir.Path, SessionEventNames.TerminalCapture);
         Assert.Equal("pushing with [REDACTED:github_token]\n", e.GetString(JournalFields.Output));
         Assert.Equal("npm token [REDACTED:npm_token]\n", e.GetString(JournalFields.Stderr));
@@ -47,6 +48,9 @@ public sealed class RunRedactionTests(Xunit.Abstractions.ITestOutputHelper outpu
         Assert.Equal(0, validate.ExitCode);
         var search = await CfSessionProcess.RunAsync(_dir.Path, ["search", "pushing"]);
         Assert.Contains("[REDACTED:github_token]", search.StdoutText, StringComparison.Ordinal);
+        // inspect names what was redacted per rule: the record's counts (output, stderr, arguments, command line).
+        var inspect = await InProcessCli.RunAsync(_dir.Path, null, "inspect");
+        Assert.Contains("redacted  github_token ×3, npm_token ×3, password_argument", inspect.Stdout, StringComparison.Ordinal);
         AssertNotStoredAnywhere(gh, npm, password);
     }
 
@@ -84,6 +88,33 @@ public sealed class RunRedactionTests(Xunit.Abstractions.ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task Run_with_rules_redacts_with_that_gitleaks_file_and_a_missing_file_is_a_usage_error()
+    {
+        string rules = Path.Combine(_dir.Path, "team-rules.toml");
+        Directory.CreateDirectory(_dir.Path);
+        File.WriteAllText(rules, """
+            [[rules]]
+            id = "acme-ticket-token"
+            regex = 'ACME-[0-9a-f]{24}'
+            keywords = ["acme-"]
+            """);
+        string token = "ACME-" + _samples.Chars("0123456789abcdef", 24);
+
+        var run = await CfSessionProcess.RunAsync(_dir.Path, ["run", "--rules", rules, "--", "sh", "-c", $"echo ticket {token}"]);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal($"ticket {token}\n", run.StdoutText);
+        Assert.Equal("ticket [REDACTED:acme-ticket-token]\n", JournalFiles.Single(_dir.Path, SessionEventNames.TerminalCapture).GetString(JournalFields.Output));
+        Assert.Equal("cfsession: redacted 2 secrets (acme-ticket-token ×2)\n", run.Stderr);
+
+        string nope = Path.Combine(_dir.Path, "nope.toml");
+        var missing = await CfSessionProcess.RunAsync(_dir.Path, ["run", "--rules", nope, "--", "true"]);
+        Assert.Equal(64, missing.ExitCode);
+        Assert.Equal($"cfsession: --rules: no such file {nope}\n", missing.Stderr);
+        Assert.Single(JournalFiles.SessionIds(_dir.Path));
+    }
+
+    [Fact]
     public async Task Malformed_redaction_json_is_reported_in_one_line_and_the_built_in_set_still_redacts()
     {
         Directory.CreateDirectory(_dir.Path);
@@ -94,8 +125,9 @@ public sealed class RunRedactionTests(Xunit.Abstractions.ITestOutputHelper outpu
         Assert.Equal(0, run.ExitCode);
         Assert.Equal(gh + "\n", run.StdoutText);
         string[] notices = run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Single(notices);
+        Assert.Equal(2, notices.Length);
         Assert.StartsWith($"cfsession: {Path.Combine(_dir.Path, "redaction.json")}:3: pattern 1 (x): invalid regex", notices[0], StringComparison.Ordinal);
+        Assert.Equal("cfsession: redacted 2 secrets (github_token ×2)", notices[1]);
         Assert.Equal("[REDACTED:github_token]\n", JournalFiles.Single(_dir.Path, SessionEventNames.TerminalCapture).GetString(JournalFields.Output));
     }
 
