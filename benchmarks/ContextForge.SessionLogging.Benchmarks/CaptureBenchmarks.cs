@@ -49,5 +49,6 @@ public class CaptureBenchmarks
     {
         using var scope = _session!.Capture("bench_capture", _display);
         scope.Console.WriteLine(CaptureOverheadBenchmark.PrintedLine);
+        scope.Complete();
     }
 }

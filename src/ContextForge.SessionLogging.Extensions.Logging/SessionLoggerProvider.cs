@@ -156,7 +156,7 @@ internal sealed class SessionLogger(SessionLoggerProvider provider, string categ
             fields.Add("exception", exception.ToString());
         }
         var level = SessionLoggerProvider.ToEventLevel(logLevel);
-        if (provider.Target is { } session) session.LogEvent(SessionLoggerProvider.LogEntryEventName, level, fields);
+        if (provider.Target is { } session) session.TryLogEvent(SessionLoggerProvider.LogEntryEventName, level, fields);
         else UnifiedTelemetry.LogSessionEvent(SessionLoggerProvider.LogEntryEventName, level, fields);
     }
 }

@@ -48,7 +48,7 @@ public sealed class SessionLoggingSink : ILogEventSink
             Add("exception_message", exception.Message);
             Add("exception", exception.ToString());
         }
-        if (session is not null) session.LogEvent(LogEntryEventName, level, fields);
+        if (session is not null) session.TryLogEvent(LogEntryEventName, level, fields);
         else UnifiedTelemetry.LogSessionEvent(LogEntryEventName, level, fields);
     }
 

@@ -121,6 +121,7 @@ internal sealed class CaptureOverheadBenchmark
     {
         using var scope = session.Capture("bench_capture", display);
         scope.Console.WriteLine(PrintedLine);
+        scope.Complete();
     }
 }
 

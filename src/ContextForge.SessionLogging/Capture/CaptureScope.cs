@@ -7,8 +7,11 @@ namespace ContextForge.SessionLogging.Capture;
 
 /// <summary>
 /// One in-process operation being captured. Output written to <see cref="Console"/> (and to
-/// <see cref="System.Console"/>) is shown and recorded, ANSI colours kept; disposing journals the capture as
-/// TerminalCapture, or TerminalCaptureFailed after <see cref="Fail"/>.
+/// <see cref="System.Console"/>) is shown and recorded, ANSI colours kept. Like a <c>TransactionScope</c>, the scope
+/// must be completed: <c>using var scope = session.Capture(name); ...; scope.Complete();</c>. Disposing journals the
+/// capture: TerminalCapture after <see cref="Complete"/>, TerminalCaptureFailed after <see cref="Fail"/>, and
+/// TerminalCaptureFailed with the error <c>incomplete</c> when neither was called (an exception skipped
+/// <see cref="Complete"/>), so an operation that threw is never recorded as a success.
 /// </summary>
 public sealed class CaptureScope : IDisposable
 {
@@ -20,6 +23,7 @@ public sealed class CaptureScope : IDisposable
     private readonly CaptureTextWriter _captureWriter;
     private readonly TextWriter? _previousCapture;
     private Exception? _failure;
+    private bool _completed;
     private readonly Activity? _activity;
     private bool _disposed;
 
@@ -51,6 +55,12 @@ public sealed class CaptureScope : IDisposable
     /// <summary>The journaled record, once the scope is disposed.</summary>
     public CaptureRecord? Result { get; private set; }
 
+    /// <summary>The error recorded for a scope disposed without <see cref="Complete"/> or <see cref="Fail"/>.</summary>
+    public const string IncompleteError = "incomplete";
+
+    /// <summary>Marks the operation as succeeded: disposing emits TerminalCapture.</summary>
+    public void Complete() => _completed = true;
+
     /// <summary>Marks the operation as failed: disposing emits TerminalCaptureFailed with this exception.</summary>
     public void Fail(Exception exception) => _failure = exception ?? throw new ArgumentNullException(nameof(exception));
 
@@ -74,8 +84,11 @@ public sealed class CaptureScope : IDisposable
             string traceId = _session.TraceId.ToHexString();
             string spanId = Telemetry.SessionActivities.SpanIdFor(OperationId).ToHexString();
             string parentSpanId = (_activity?.ParentSpanId ?? _session.ActivityContext.SpanId).ToHexString();
-            SessionRecord record = _failure is { } failure
-                ? new OperationFailed(OperationId, OperationName, _session.Id, _start, duration, stored, sample, failure.Message, failure.GetType().FullName ?? failure.GetType().Name)
+            (string Message, string Type)? failed = _failure is { } failure
+                ? (failure.Message, failure.GetType().FullName ?? failure.GetType().Name)
+                : _completed ? null : (IncompleteError, IncompleteError);
+            SessionRecord record = failed is { } f
+                ? new OperationFailed(OperationId, OperationName, _session.Id, _start, duration, stored, sample, f.Message, f.Type)
                 {
                     TraceId = traceId, SpanId = spanId, ParentSpanId = parentSpanId,
                 }
@@ -85,7 +98,7 @@ public sealed class CaptureScope : IDisposable
                 };
             _session.Record(record, _output.Redactions);
             Result = new CaptureRecord(OperationId, OperationName, _session.Id, _start, _start + duration, duration.TotalMilliseconds, null,
-                _output.Length, stored.Hash, _failure is null);
+                _output.Length, stored.Hash, failed is null);
         }
         finally
         {
@@ -93,6 +106,7 @@ public sealed class CaptureScope : IDisposable
             if (_activity is not null)
             {
                 if (_failure is not null) _activity.SetStatus(ActivityStatusCode.Error, _failure.Message);
+                else if (!_completed) _activity.SetStatus(ActivityStatusCode.Error, IncompleteError);
                 _activity.Stop();
             }
         }

@@ -14,9 +14,14 @@ namespace ContextForge.SessionLogging.Sessions;
 /// when disposed. Every record goes through the session's pipeline (redaction, this process's own journal segment,
 /// the providers, your sinks and observers).
 /// </summary>
-public sealed class Session : IDisposable
+public sealed class Session : IDisposable, IAsyncDisposable
 {
     private static readonly AsyncLocal<Session?> s_current = new();
+
+    // Sessions of this process not yet disposed, ended at process exit so a host that never disposes its session
+    // leaves it ended rather than abandoned.
+    private static readonly HashSet<Session> s_open = [];
+    private static int s_exitHookInstalled;
 
     private readonly SessionManager _manager;
     private readonly SessionEventPipeline _pipeline;
@@ -49,6 +54,26 @@ public sealed class Session : IDisposable
             ?? new ActivityContext(TraceId, ActivitySpanId.CreateFromString(activityId.ToString("N").AsSpan(0, 16)), ActivityTraceFlags.Recorded);
         _previousCurrent = s_current.Value;
         s_current.Value = this;
+        lock (s_open) s_open.Add(this);
+        if (Interlocked.Exchange(ref s_exitHookInstalled, 1) == 0) AppDomain.CurrentDomain.ProcessExit += (_, _) => DisposeOpenSessions();
+    }
+
+    /// <summary>Ends (when owned) and closes every session of this process that was never disposed.</summary>
+    internal static void DisposeOpenSessions()
+    {
+        Session[] open;
+        lock (s_open) open = [.. s_open];
+        foreach (var session in open)
+        {
+            try
+            {
+                session.Dispose();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
+            {
+                SelfDiagnostics.Log.Warning($"session {session.Id} could not be ended at process exit: {ex.Message}");
+            }
+        }
     }
 
     /// <summary>
@@ -115,9 +140,10 @@ public sealed class Session : IDisposable
 
     /// <summary>
     /// Starts capturing an operation: the returned scope's <see cref="CaptureScope.Console"/> shows output on
-    /// the terminal and records it, and what the code writes to
-    /// <see cref="System.Console"/> is recorded too. Disposing the scope journals the capture. Call
-    /// <see cref="CaptureScope.Fail"/> when the operation throws, or use <see cref="Capture(string, Action{IAnsiConsole})"/>.
+    /// the terminal and records it, and what the code writes to <see cref="System.Console"/> is recorded too. Call
+    /// <see cref="CaptureScope.Complete"/> when the operation succeeded; disposing the scope journals the capture, as
+    /// failed (<c>incomplete</c>) when it was not completed. Or use <see cref="Capture(string, Action{IAnsiConsole})"/>,
+    /// which completes when the callback returns.
     /// </summary>
     public CaptureScope Capture(string operationName) => Capture(operationName, display: null!);
 
@@ -137,6 +163,7 @@ public sealed class Session : IDisposable
         try
         {
             operation(scope.Console);
+            scope.Complete();
         }
         catch (Exception ex)
         {
@@ -156,6 +183,7 @@ public sealed class Session : IDisposable
         try
         {
             await operation(scope.Console).ConfigureAwait(false);
+            scope.Complete();
         }
         catch (Exception ex)
         {
@@ -196,7 +224,18 @@ public sealed class Session : IDisposable
     public void LogEvent(string eventName, System.Diagnostics.Tracing.EventLevel level, IEnumerable<KeyValuePair<string, object?>>? fields)
     {
         ArgumentException.ThrowIfNullOrEmpty(eventName);
+        ThrowIfEnded();
         Record(CustomEvent.Of(eventName, level, DateTimeOffset.UtcNow, FieldValues.From(fields)));
+    }
+
+    /// <summary>
+    /// <see cref="LogEvent"/> for integrations that must never throw (loggers): false, with the drop reported on the
+    /// self-diagnostics provider, when the session has ended.
+    /// </summary>
+    public bool TryLogEvent(string eventName, System.Diagnostics.Tracing.EventLevel level, IEnumerable<KeyValuePair<string, object?>>? fields)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(eventName);
+        return Record(CustomEvent.Of(eventName, level, DateTimeOffset.UtcNow, FieldValues.From(fields))) is not null;
     }
 
     /// <summary>Journals what is recorded until the scope ends with one fsync (see <see cref="JournalWriter.GroupCommit"/>).</summary>
@@ -229,15 +268,32 @@ public sealed class Session : IDisposable
         End();
     }
 
-    /// <summary>Ends the session if this object owns it, and closes this process's segment.</summary>
+    /// <summary>
+    /// Ends the session if this object owns it, and closes this process's segment. After disposal (or <see cref="End"/>)
+    /// every method that records throws <see cref="ObjectDisposedException"/>; the logging integrations and
+    /// <see cref="UnifiedTelemetry"/> never throw: they skip a session that has ended and report the drop on the
+    /// self-diagnostics provider. A session never disposed is ended at process exit.
+    /// </summary>
     public void Dispose()
     {
+        if (_disposed) return;
         End();
         _activity?.Stop();
         if (ReferenceEquals(s_current.Value, this)) s_current.Value = _previousCurrent is { _disposed: false } previous ? previous : null;
         _disposed = true;
         _journal.Dispose();
+        lock (s_open) s_open.Remove(this);
     }
+
+    /// <summary>Asynchronous form of <see cref="Dispose"/>, for <c>await using</c>.</summary>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>True once the session has ended or this object was disposed: recording methods then throw.</summary>
+    public bool IsEnded => _ended || _disposed;
 
     /// <summary>
     /// Records one typed event through this session's pipeline; the record gets this process's provenance when it
@@ -256,5 +312,5 @@ public sealed class Session : IDisposable
         return _pipeline.Emit(record, streamTallies);
     }
 
-    private void ThrowIfEnded() => ObjectDisposedException.ThrowIf(_ended, this);
+    private void ThrowIfEnded() => ObjectDisposedException.ThrowIf(IsEnded, this);
 }

@@ -91,6 +91,7 @@ public sealed class InspectionDocumentSchemaTests : IDisposable
         {
             scope.Console.Profile.Width = 1000;
             for (int i = 0; i < 100; i++) Console.Out.WriteLine(new string('x', 300));
+            scope.Complete();
         }
 
         var (exitCode, json, error) = await RunCliAsync("inspect", session.Id[..8], "--json");

@@ -63,6 +63,7 @@ public sealed class SessionTests : IDisposable
         {
             scope.Console.MarkupLine("[red]failed[/] step");
             Console.WriteLine("plain console line");
+            scope.Complete();
             scope.Dispose();
             record = scope.Result!;
         }
@@ -144,6 +145,7 @@ public sealed class SessionTests : IDisposable
         using (var scope = session.Capture("once", display))
         {
             scope.Console.WriteLine("only once");
+            scope.Complete();
         }
         var e = JournalFiles.ReadSession(_dir.Path, session.Id).Events.Single(x => x.Name == SessionEventNames.TerminalCapture);
         Assert.Equal("only once\n", e.GetString(JournalFields.Output));

@@ -25,7 +25,11 @@ public sealed class ProviderJournalCorrelationTests : IDisposable
         using (var session = manager.Start("listener", "test", "tdd"))
         {
             id = session.Id;
-            using (var scope = session.Capture("print", new TestConsole())) scope.Console.WriteLine("hello provider");
+            using (var scope = session.Capture("print", new TestConsole()))
+            {
+                scope.Console.WriteLine("hello provider");
+                scope.Complete();
+            }
             Assert.Throws<TimeoutException>(() => session.Capture("fail", _ => throw new TimeoutException("too slow")));
             session.LogAchievement("tests_passed", "green", new Dictionary<string, object?> { ["a"] = 1, ["b"] = "x" });
         }
