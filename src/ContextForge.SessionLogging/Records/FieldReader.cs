@@ -65,6 +65,7 @@ internal static class FieldReader
         JsonValueKind.True or JsonValueKind.False => Telemetry.UnifiedFieldEncoder.Boolean,
         JsonValueKind.Number when Int64(value) is not null && !value.ToJsonString().Contains('.', StringComparison.Ordinal) && !value.ToJsonString().Contains('e', StringComparison.OrdinalIgnoreCase) => Telemetry.UnifiedFieldEncoder.Int64,
         JsonValueKind.Number => Telemetry.UnifiedFieldEncoder.Double,
+        JsonValueKind.Object or JsonValueKind.Array => Telemetry.UnifiedFieldEncoder.Json,
         _ => Telemetry.UnifiedFieldEncoder.String,
     };
 }

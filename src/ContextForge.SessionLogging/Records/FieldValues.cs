@@ -15,10 +15,14 @@ namespace ContextForge.SessionLogging.Records;
 /// <remarks>
 /// Strings, booleans and null as themselves; integers of any size as integers (<see cref="ulong"/> kept);
 /// <see cref="double"/>/<see cref="float"/> as numbers (NaN and infinities as their text); <see cref="decimal"/>
-/// exactly as written (<c>1.10m</c> stays <c>1.10</c>); <see cref="DateTimeOffset"/>/<see cref="DateTime"/> as UTC
-/// strings in the journal's format (an unspecified <see cref="DateTime"/> counts as UTC); <see cref="TimeSpan"/> as
-/// milliseconds; <see cref="Guid"/> as <c>8-4-4-4-12</c>; an enum as its name; a <see cref="JsonNode"/> as itself;
-/// anything else formattable as its invariant text, else its <c>ToString()</c>.
+/// exactly as written (<c>1.10m</c> stays <c>1.10</c>); <see cref="DateTimeOffset"/> with its offset
+/// (<c>2026-01-02T03:04:05.0000000+02:00</c>; UTC as <c>...Z</c>); a UTC or local <see cref="DateTime"/> as the UTC
+/// instant, an unspecified one as written, without a zone; <see cref="TimeSpan"/> as an ISO 8601 duration
+/// (<c>PT1.5S</c>); <see cref="Guid"/> as <c>8-4-4-4-12</c>; an enum as its name; a <see cref="JsonNode"/> as itself;
+/// dictionaries as JSON objects and other collections as JSON arrays; records, anonymous and other objects with
+/// public properties as JSON objects of those properties (depth at most 16); anything else formattable as its
+/// invariant text. A value that is none of these (a delegate, a pointer, an object with no public property) is
+/// refused with <see cref="NotSupportedException"/> naming its type, never recorded as its type name.
 /// </remarks>
 internal static class FieldValues
 {
@@ -35,8 +39,11 @@ internal static class FieldValues
     public static IReadOnlyList<EventField> From(IEnumerable<KeyValuePair<string, object?>>? fields) =>
         fields is null ? [] : fields.Select(kv => From(kv.Key, kv.Value)).ToList();
 
-    private static string Write(Utf8JsonWriter w, object? value)
+    private const int MaxDepth = 16;
+
+    private static string Write(Utf8JsonWriter w, object? value, int depth = 0)
     {
+        if (depth > MaxDepth) throw new NotSupportedException($"cannot record a value nested more than {MaxDepth} levels deep (a cycle?)");
         switch (value)
         {
             case null: w.WriteNullValue(); return UnifiedFieldEncoder.Null;
@@ -49,15 +56,55 @@ internal static class FieldValues
             case double d: WriteReal(w, d, d.ToString(CultureInfo.InvariantCulture)); return UnifiedFieldEncoder.Double;
             case float f: if (float.IsFinite(f)) w.WriteNumberValue(f); else w.WriteStringValue(f.ToString(CultureInfo.InvariantCulture)); return UnifiedFieldEncoder.Double;
             case decimal m: w.WriteNumberValue(m); return UnifiedFieldEncoder.Double;
-            case DateTimeOffset dto: w.WriteStringValue(Sessions.SessionManager.FormatTime(dto)); return UnifiedFieldEncoder.DateTime;
+            case DateTimeOffset dto when dto.Offset == TimeSpan.Zero: w.WriteStringValue(Sessions.SessionManager.FormatTime(dto)); return UnifiedFieldEncoder.DateTime;
+            case DateTimeOffset dto: w.WriteStringValue(dto.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffffzzz", CultureInfo.InvariantCulture)); return UnifiedFieldEncoder.String;
+            case DateTime dt when dt.Kind == DateTimeKind.Unspecified: w.WriteStringValue(dt.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff", CultureInfo.InvariantCulture)); return UnifiedFieldEncoder.String;
             case DateTime dt: w.WriteStringValue(Sessions.SessionManager.FormatTime(UnifiedFieldEncoder.ToInstant(dt))); return UnifiedFieldEncoder.DateTime;
-            case TimeSpan ts: w.WriteNumberValue(ts.TotalMilliseconds); return UnifiedFieldEncoder.Double;
+            case TimeSpan ts: w.WriteStringValue(System.Xml.XmlConvert.ToString(ts)); return UnifiedFieldEncoder.String;
             case Guid g: w.WriteStringValue(g.ToString("D")); return UnifiedFieldEncoder.Guid;
             case Enum en: w.WriteStringValue(en.ToString()); return UnifiedFieldEncoder.String;
             case JsonNode node: node.WriteTo(w); return FieldReader.InferType(node);
             case IFormattable fm: w.WriteStringValue(fm.ToString(null, CultureInfo.InvariantCulture)); return UnifiedFieldEncoder.String;
-            default: w.WriteStringValue(value.ToString()); return UnifiedFieldEncoder.String;
+            case System.Collections.IDictionary dictionary:
+                w.WriteStartObject();
+                foreach (System.Collections.DictionaryEntry entry in dictionary)
+                {
+                    w.WritePropertyName(Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? string.Empty);
+                    Write(w, entry.Value, depth + 1);
+                }
+                w.WriteEndObject();
+                return UnifiedFieldEncoder.Json;
+            case System.Collections.IEnumerable sequence:
+                w.WriteStartArray();
+                foreach (object? item in sequence) Write(w, item, depth + 1);
+                w.WriteEndArray();
+                return UnifiedFieldEncoder.Json;
+            case Delegate or System.Reflection.Pointer or Type or Stream:
+                throw Unsupported(value);
+            default:
+                return WriteProperties(w, value, depth);
         }
+    }
+
+    private static NotSupportedException Unsupported(object value) =>
+        new($"cannot record a value of type {value.GetType().FullName}: use a string, number, boolean, time, GUID, collection, or an object with public properties");
+
+    /// <summary>A record, an anonymous object or another object with public properties: a JSON object of them.</summary>
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2075",
+        Justification = "Reads the public properties of a caller's object; in a trimmed app, properties the app never reads may be gone and are then not recorded.")]
+    private static string WriteProperties(Utf8JsonWriter w, object value, int depth)
+    {
+        var properties = value.GetType().GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
+            .Where(p => p.CanRead && p.GetIndexParameters().Length == 0 && p.Name != "EqualityContract").ToList();
+        if (properties.Count == 0) throw Unsupported(value);
+        w.WriteStartObject();
+        foreach (var p in properties)
+        {
+            w.WritePropertyName(p.Name);
+            Write(w, p.GetValue(value), depth + 1);
+        }
+        w.WriteEndObject();
+        return UnifiedFieldEncoder.Json;
     }
 
     private static void WriteReal(Utf8JsonWriter w, double d, string text)

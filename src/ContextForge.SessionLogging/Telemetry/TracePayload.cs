@@ -112,6 +112,8 @@ internal static class TracePayload
             UnifiedFieldEncoder.Boolean => value.GetBoolean(),
             UnifiedFieldEncoder.DateTime => DateTime.Parse(value.GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal),
             UnifiedFieldEncoder.Guid => Guid.Parse(value.GetString()!),
+            // Cast: JsonNode converts implicitly from every other arm's type and would become the switch's type.
+            UnifiedFieldEncoder.Json => (object?)System.Text.Json.Nodes.JsonNode.Parse(value.GetRawText()),
             _ => value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText(),
         };
     }

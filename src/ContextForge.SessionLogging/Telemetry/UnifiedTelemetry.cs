@@ -81,7 +81,7 @@ public static class UnifiedTelemetry
 internal static class UnifiedFieldEncoder
 {
     public const string String = "string", Int64 = "int64", UInt64 = "uint64", Double = "double", Boolean = "bool",
-        DateTime = "datetime", Guid = "guid", Null = "null";
+        DateTime = "datetime", Guid = "guid", Null = "null", Json = "json";
 
     /// <summary>The field added last when string values were cut to fit the provider's size limit.</summary>
     public const string TruncatedField = "fields_truncated";

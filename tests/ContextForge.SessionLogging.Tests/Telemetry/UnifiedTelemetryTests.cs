@@ -33,7 +33,8 @@ public sealed class UnifiedTelemetryTests
         ("yes", true, true),
         ("no", false, false),
         ("when_utc", When, When),
-        ("when_offset", new DateTimeOffset(2026, 3, 4, 7, 6, 7, TimeSpan.FromHours(2)), When),
+        // A DateTimeOffset keeps its offset: recorded as the text it is (string), not moved to UTC.
+        ("when_offset", new DateTimeOffset(2026, 3, 4, 7, 6, 7, TimeSpan.FromHours(2)), "2026-03-04T07:06:07.0000000+02:00"),
         ("guid", Id, Id),
         ("nothing", null, null),
     ];
@@ -48,7 +49,7 @@ public sealed class UnifiedTelemetryTests
             Assert.Equal(expected.Decoded, actual.Value);
             if (expected.Decoded is not null) Assert.IsType(expected.Decoded.GetType(), actual.Value);
         }
-        var when = (DateTime)flattened.Single(f => f.Key == "when_offset").Value!;
+        var when = (DateTime)flattened.Single(f => f.Key == "when_utc").Value!;
         Assert.Equal(DateTimeKind.Utc, when.Kind);
     }
 
@@ -180,7 +181,7 @@ public sealed class UnifiedTelemetryTests
         Assert.Equal("NaN", build.GetString("not_a_number"));
         Assert.True(build.Fields["yes"]!.GetValue<bool>());
         Assert.Equal("2026-03-04T05:06:07.0000000Z", build.GetString("when_utc"));
-        Assert.Equal("2026-03-04T05:06:07.0000000Z", build.GetString("when_offset"));
+        Assert.Equal("2026-03-04T07:06:07.0000000+02:00", build.GetString("when_offset"));
         Assert.Equal(Id.ToString("D"), build.GetString("guid"));
         Assert.Null(build.Fields["nothing"]);
 
