@@ -6,12 +6,34 @@ namespace ContextForge.SessionLogging.Cli;
 /// <summary>What every command is given: the consoles it writes to, the environment it reads, the data directory.</summary>
 internal sealed class CliContext
 {
-    public CliContext(IAnsiConsole output, IAnsiConsole error, IReadOnlyDictionary<string, string?>? environment = null)
+    /// <param name="output">Standard output.</param>
+    /// <param name="error">Standard error.</param>
+    /// <param name="environment">The environment (null: the process's).</param>
+    /// <param name="terminal">
+    /// Whether standard output is a terminal: decided once by the host (Program: stdout not redirected), never by a
+    /// command. A terminal gets tables laid out to its width (<c>COLUMNS</c> when set); anything else gets one record
+    /// per tab-separated line with full ids and nothing wrapped or cut.
+    /// </param>
+    public CliContext(IAnsiConsole output, IAnsiConsole error, IReadOnlyDictionary<string, string?>? environment = null, bool terminal = true)
     {
         Output = output;
         Error = error;
         _environment = environment;
+        Terminal = terminal;
+        if (ColumnsFromEnvironment() is { } columns) Output.Profile.Width = columns;
+        // Text that is not a listing (validate's findings, inspect's view) is never wrapped when read by a program.
+        else if (!terminal) Output.Profile.Width = NoWrapWidth;
     }
+
+    /// <summary>The width given to Spectre when stdout is not a terminal: wide enough that nothing wraps.</summary>
+    internal const int NoWrapWidth = 4096;
+
+    /// <summary>Whether standard output is a terminal (tables) or a pipe or file (tab-separated lines).</summary>
+    public bool Terminal { get; }
+
+    /// <summary><c>COLUMNS</c> as a width, when it is a positive number (as shells and <c>ls</c> read it).</summary>
+    private int? ColumnsFromEnvironment() =>
+        int.TryParse(GetEnvironment("COLUMNS"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n is > 0 and <= NoWrapWidth ? n : null;
 
     private readonly IReadOnlyDictionary<string, string?>? _environment;
 

@@ -45,8 +45,9 @@ internal static class ShowCommand
             context.Output.MarkupLine(string.Create(CultureInfo.InvariantCulture,
                 $"[bold]{id}[/] {TerminalText.Markup(timeline.SessionName ?? "")} [grey]{TerminalText.Markup(timeline.SessionType ?? "")}, {timeline.Status}, {timeline.OperationCount} ops ({timeline.FailedOperationCount} failed), {timeline.AchievementCount} achievements{(timeline.DurationMs is { } d ? ", " + Format.Duration(d) : "")}[/]"));
             DateTimeOffset? start = timeline.StartTime is { } startTime ? DateTimeOffset.Parse(startTime, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind) : null;
-            var table = new Table().Border(TableBorder.Simple).AddColumn(new TableColumn("at").RightAligned().NoWrap()).AddColumn(new TableColumn("event").NoWrap()).AddColumn(new TableColumn("operation").NoWrap())
-                .AddColumn("what").AddColumn(new TableColumn("exit").RightAligned()).AddColumn(new TableColumn("duration").RightAligned().NoWrap()).AddColumn(new TableColumn("output").RightAligned());
+            // On a pipe "at" is the event's UTC time, the operation id is whole, duration and output are plain numbers (ms, bytes).
+            var table = new OutputTable(new("at", Justify.Right, NoWrap: true), new("event", NoWrap: true), new("operation", NoWrap: true), new("what"),
+                new("exit", Justify.Right), new("duration", Justify.Right, NoWrap: true), new("output", Justify.Right));
             foreach (var e in timeline.Events)
             {
                 string at = start is { } s ? "+" + Format.Duration(Math.Max(0, (e.Timestamp - s).TotalMilliseconds)) : e.Timestamp.ToString("O", CultureInfo.InvariantCulture);
@@ -56,10 +57,12 @@ internal static class ShowCommand
                     : e.Fields[JournalFields.OperationName]?.ToString() ?? e.Fields[JournalFields.SessionName]?.ToString() ?? "";
                 double? duration = e.Event is SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed && e.Fields[JournalFields.DurationMs] is JsonValue dv && dv.TryGetValue(out double dd) ? dd : null;
                 long length = (e.Fields[JournalFields.OutputLength] is JsonValue ol && ol.TryGetValue(out long l1) ? l1 : 0) + (e.Fields[JournalFields.StderrLength] is JsonValue sl && sl.TryGetValue(out long l2) ? l2 : 0);
-                table.AddRow(TerminalText.Of(at), TerminalText.Of(HistoryCommand.Label(e)), TerminalText.Of(e.OperationId is { } op ? op[..8] : ""), TerminalText.Of(what), new Markup(exitMarkup),
-                    TerminalText.Of(duration is { } du ? Format.Duration(du) : "-"), TerminalText.Of(e.Fields.ContainsKey(JournalFields.IntegrityHash) ? Format.Bytes(length) : ""));
+                bool stored = e.Fields.ContainsKey(JournalFields.IntegrityHash);
+                table.Add(new Cell(TerminalText.Of(at), Sessions.SessionManager.FormatTime(e.Timestamp)), Cell.Text(HistoryCommand.Label(e)),
+                    e.OperationId is { } op ? Cell.Id(op) : new Cell(TerminalText.Of(""), "-"), Cell.Text(what), Cell.Markup(exitMarkup, Markup.Remove(exitMarkup)),
+                    Cell.Duration(duration), new Cell(TerminalText.Of(stored ? Format.Bytes(length) : ""), stored ? length.ToString(CultureInfo.InvariantCulture) : "-"));
             }
-            context.Output.Write(table);
+            table.Write(context);
             return (int)ExitCodes.Success;
         });
         return command;

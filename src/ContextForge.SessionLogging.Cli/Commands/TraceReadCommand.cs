@@ -42,14 +42,16 @@ internal static class TraceReadCommand
                 context.Notice($"{trace.Path}: no ContextForge events (lost events: {trace.LostEvents}); was the provider enabled with keywords and level, e.g. ContextForge.SessionLogging:0xF:5?");
                 return (int)ExitCodes.Success;
             }
-            var table = new Table().Border(TableBorder.Simple).AddColumn(new TableColumn("time").NoWrap()).AddColumn("event")
-                .AddColumn("session").AddColumn("details");
+            var table = new OutputTable(new("time", NoWrap: true), new("event"), new("session"), new("details"));
             foreach (var e in trace.Events.Select(t => t.Event))
             {
-                table.AddRow(new Text(Format.Time(SessionManager.FormatTime(e.Timestamp))), new Text(e.Name), new Text(e.SessionId.Length > 8 ? e.SessionId[..8] : e.SessionId), new Text(Details(e)));
+                table.Add(Cell.Time(e.Timestamp), Cell.Text(e.Name), Cell.Id(e.SessionId), Cell.Text(Details(e)));
             }
-            context.Output.Write(table);
-            context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{trace.Events.Count} events, {trace.LostEvents} lost ({trace.Format})"));
+            table.Write(context);
+            string summary = string.Create(CultureInfo.InvariantCulture, $"{trace.Events.Count} events, {trace.LostEvents} lost ({trace.Format})");
+            // The summary is for the person; a program reading the lines gets only events.
+            if (context.Terminal) context.Output.WriteLine(summary);
+            else context.Notice(summary);
             return (int)ExitCodes.Success;
         });
         return command;
