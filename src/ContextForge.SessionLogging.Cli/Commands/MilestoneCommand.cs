@@ -14,7 +14,7 @@ internal static class MilestoneCommand
     public static Command Create(CliContext context)
     {
         var name = new Argument<string>("name") { Description = "The milestone's name (letters, digits, '_', '-', '.')" };
-        var data = new Option<string[]>("--data", "-d") { Description = "Evidence as key=value (repeatable); numbers and true/false are typed", AllowMultipleArgumentsPerToken = false };
+        var data = new Option<string[]>("--data", "-d") { Description = "Data: key=text (a string, exactly as given) or key:=JSON (42, 1.10, true, null, [..], {..}); repeatable", AllowMultipleArgumentsPerToken = false };
         var sessionOption = new Option<string?>("--session", "-s") { Description = "Session id or prefix (default: $CFSESSION_ID)" };
         var command = new Command("milestone", "Record a milestone by hand in the current session") { name, data, sessionOption };
         command.SetAction(parse =>
@@ -24,7 +24,7 @@ internal static class MilestoneCommand
                 throw new CliUsageException($"malformed milestone name '{milestone[..40]}...': {milestone.Length} characters, at most {MilestoneConfig.MaxNameChars} are accepted");
             if (!MilestoneConfig.IsValidName(milestone))
                 throw new CliUsageException($"malformed milestone name '{milestone}': use letters, digits, '_', '-' and '.'");
-            var evidence = AchievementCommand.ParseEvidence(parse.GetValue(data) ?? []);
+            var evidence = AchievementCommand.ParseEvidence(parse.GetValue(data) ?? [], "--data");
             var manager = context.CreateManager();
             string id = context.ResolveSession(manager, parse.GetValue(sessionOption), newestAsFallback: false)
                 ?? throw new Sessions.SessionNotFoundException("", "no current session: pass --session or set CFSESSION_ID (eval \"$(cfsession start)\")");

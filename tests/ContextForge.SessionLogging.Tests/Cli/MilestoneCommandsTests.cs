@@ -62,7 +62,7 @@ public sealed class MilestoneCommandsTests : IDisposable
     {
         string id = await StartAsync();
 
-        var first = await Cli(id, "milestone", "shipped_v1", "--data", "version=1.0.0", "--data", "tickets=12", "--data", "on_time=true");
+        var first = await Cli(id, "milestone", "shipped_v1", "--data", "version=1.0.0", "--data", "tickets:=12", "--data", "on_time:=true");
         var again = await Cli(id, "milestone", "shipped_v1");
 
         Assert.Equal(0, first.ExitCode);
@@ -81,7 +81,7 @@ public sealed class MilestoneCommandsTests : IDisposable
 
     [Theory]
     [InlineData("bad name", "cfsession: malformed milestone name 'bad name': use letters, digits, '_', '-' and '.'\n")]
-    [InlineData("ok", "cfsession: malformed --evidence 'novalue': expected key=value\n", "--data", "novalue")]
+    [InlineData("ok", "cfsession: malformed --data 'novalue': expected key=text or key:=JSON\n", "--data", "novalue")]
     public async Task Milestone_rejects_a_malformed_name_or_data_with_64(string name, string stderr, params string[] extra)
     {
         string id = await StartAsync();

@@ -61,7 +61,7 @@ public sealed class SessionCommandsTests : IDisposable
     {
         string id = await StartAsync();
 
-        var first = await Cli(id, "achievement", "tests_passed", "Login tests green", "--evidence", "passed=42", "-e", "suite=login", "-e", "flaky=false", "-e", "ratio=0.97");
+        var first = await Cli(id, "achievement", "tests_passed", "Login tests green", "--evidence", "passed:=42", "-e", "suite=login", "-e", "flaky:=false", "-e", "ratio:=0.97");
         var second = await Cli(id, "achievement", "build", "built");
 
         Assert.Equal(0, first.ExitCode);
@@ -73,8 +73,10 @@ public sealed class SessionCommandsTests : IDisposable
     }
 
     [Theory]
-    [InlineData("novalue", "cfsession: malformed --evidence 'novalue': expected key=value\n")]
-    [InlineData("=x", "cfsession: malformed --evidence '=x': expected key=value\n")]
+    [InlineData("novalue", "cfsession: malformed --evidence 'novalue': expected key=text or key:=JSON\n")]
+    [InlineData("=x", "cfsession: malformed --evidence '=x': expected key=text or key:=JSON\n")]
+    [InlineData(":=1", "cfsession: malformed --evidence ':=1': expected key=text or key:=JSON\n")]
+    [InlineData("n:=abc", "cfsession: malformed --evidence 'n:=': 'abc' is not JSON ('a' is an invalid start of a value); write n=TEXT for text\n")]
     [InlineData("bad key=x", "cfsession: malformed --evidence 'bad key=x': the key may hold letters, digits, '_', '-' and '.'\n")]
     public async Task Malformed_evidence_is_a_one_line_usage_error_and_loses_nothing(string evidence, string message)
     {
