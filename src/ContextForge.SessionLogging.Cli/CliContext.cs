@@ -88,13 +88,36 @@ internal sealed class CliContext
         Error.Profile.Out.Writer.Flush();
     }
 
-    /// <summary>The session the command acts on: the argument, else CFSESSION_ID, else (when allowed) the newest.</summary>
-    public string? ResolveSession(SessionManager manager, string? argument, bool newestAsFallback)
+    /// <summary>
+    /// The one rule for the session a command acts on: the argument, else the current session (CFSESSION_ID), else
+    /// the newest recorded session; exit 66 when there is none.
+    /// </summary>
+    public string ResolveSession(SessionManager manager, string? argument)
+    {
+        if (CurrentSession(manager, argument) is { } id) return id;
+        using var queries = Query.SessionQueries.Open(manager.Data);
+        return queries.Sessions(1).Sessions.FirstOrDefault()?.SessionId
+            ?? throw new SessionNotFoundException("", $"no sessions recorded in {manager.Data.Root} yet: try 'cfsession run -- echo hello'");
+    }
+
+    /// <summary>The argument, else the current session (CFSESSION_ID); null when neither is given.</summary>
+    public string? CurrentSession(SessionManager manager, string? argument)
     {
         if (!string.IsNullOrWhiteSpace(argument)) return manager.ResolveSessionId(argument);
         if (GetEnvironment(Capture.SessionEnvironment.SessionId) is { Length: > 0 } current) return manager.ResolveSessionId(current);
-        if (!newestAsFallback) return null;
-        using var queries = Query.SessionQueries.Open(manager.Data);
-        return queries.Sessions(1).Sessions.FirstOrDefault()?.SessionId;
+        return null;
+    }
+
+    /// <summary>
+    /// The session a recording command (<c>achievement</c>, <c>milestone</c>) writes to: the argument or the current
+    /// session, else, as <c>run</c> does, a new one-shot session of <paramref name="type"/> that the caller ends
+    /// (<c>OneShot</c> true), announced in one line on stderr.
+    /// </summary>
+    public (Session Session, bool OneShot) JoinOrOpenOneShot(SessionManager manager, string? argument, string type)
+    {
+        if (CurrentSession(manager, argument) is { } id) return (manager.Join(id), false);
+        var session = manager.Start(null, type);
+        Notice($"no current session: recorded in a new one-shot session {session.Id} (type {type}, ended at once); pass --session or eval \"$(cfsession start)\" to record in an open one");
+        return (session, true);
     }
 }

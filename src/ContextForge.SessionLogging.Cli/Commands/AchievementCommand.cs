@@ -10,7 +10,7 @@ internal static class AchievementCommand
         var type = new Argument<string>("type") { Description = "The kind of outcome, e.g. tests_passed" };
         var description = new Argument<string>("description") { Description = "What was achieved" };
         var evidence = new Option<string[]>("--evidence", "-e") { Description = "Evidence: key=text (a string, exactly as given) or key:=JSON (42, 1.10, true, null, [..], {..}); repeatable", AllowMultipleArgumentsPerToken = false };
-        var sessionOption = new Option<string?>("--session", "-s") { Description = "Session id or prefix (default: $CFSESSION_ID)" };
+        var sessionOption = new Option<string?>("--session", "-s") { Description = "Session id or prefix (default: $CFSESSION_ID, else a new one-shot session)" };
         var json = new Option<bool>("--json") { Description = "Print the achievement record as JSON" };
         var command = new Command("achievement", "Log an achievement (a verified outcome with evidence) in the current session") { type, description, evidence, sessionOption, json };
         command.SetAction(parse =>
@@ -19,12 +19,12 @@ internal static class AchievementCommand
             CliLimits.Text(parse.GetValue(description), InputLimits.MaxDescriptionChars, "the description");
             var parsedEvidence = ParseEvidence(parse.GetValue(evidence) ?? []);
             var manager = context.CreateManager();
-            string id = context.ResolveSession(manager, parse.GetValue(sessionOption), newestAsFallback: false)
-                ?? throw new Sessions.SessionNotFoundException("", "no current session: pass --session or set CFSESSION_ID (eval \"$(cfsession start)\")");
             if (manager.Data.CheckWritable() is { } problem)
                 return context.Fail(ExitCodes.JournalUnavailable, $"cannot write to {manager.Data.Root}: {problem}");
-            using var session = manager.Join(id);
+            var (session, oneShot) = context.JoinOrOpenOneShot(manager, parse.GetValue(sessionOption), "achievement");
+            using var owned = session;
             var record = session.LogAchievement(parse.GetValue(type)!, parse.GetValue(description)!, parsedEvidence);
+            if (oneShot) session.End();
             if (session.SinkStatistics.FirstOrDefault(s => s.Name == "journal") is { Dropped: > 0 } dropped)
                 return context.Fail(ExitCodes.JournalUnavailable, $"achievement {record.AchievementId} was not journaled: {dropped.LastError}");
             if (parse.GetValue(json))

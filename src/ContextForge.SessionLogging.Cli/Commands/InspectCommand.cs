@@ -17,8 +17,7 @@ internal static class InspectCommand
         command.SetAction(parse =>
         {
             var manager = context.CreateManager();
-            string id = context.ResolveSession(manager, parse.GetValue(session), newestAsFallback: true)
-                ?? throw new Sessions.SessionNotFoundException("", $"no sessions recorded in {manager.Data.Root} yet: try 'cfsession run -- echo hello'");
+            string id = context.ResolveSession(manager, parse.GetValue(session));
             using var queries = SessionQueries.Open(manager.Data);
             var document = queries.Inspect(id);
             if (parse.GetValue(json))

@@ -21,7 +21,7 @@ internal static class ShowCommand
 {
     public static Command Create(CliContext context)
     {
-        var session = new Argument<string>("session") { Description = "Session id or unique prefix" };
+        var session = new Argument<string?>("session") { Description = "Session id or unique prefix (default: $CFSESSION_ID, else the newest session)", Arity = ArgumentArity.ZeroOrOne };
         var output = new Option<string?>("--output", "-o") { Description = "Replay this operation's output (operation id or unique prefix)" };
         var plain = new Option<bool>("--plain") { Description = "With --output: strip colours and control sequences" };
         var raw = new Option<bool>("--raw") { Description = "With --output: replay the exact recorded bytes, escape sequences included (only for output you trust)" };
@@ -30,7 +30,7 @@ internal static class ShowCommand
         command.SetAction(parse =>
         {
             var manager = context.CreateManager();
-            string id = manager.ResolveSessionId(parse.GetValue(session)!);
+            string id = context.ResolveSession(manager, parse.GetValue(session));
             using var queries = SessionQueries.Open(manager.Data);
             if (parse.GetValue(plain) && parse.GetValue(raw)) throw new CliUsageException("--plain and --raw exclude each other");
             var mode = parse.GetValue(raw) ? ReplayMode.Raw : parse.GetValue(plain) ? ReplayMode.Plain : ReplayMode.Visible;

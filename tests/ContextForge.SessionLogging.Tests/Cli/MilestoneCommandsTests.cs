@@ -91,10 +91,16 @@ public sealed class MilestoneCommandsTests : IDisposable
     }
 
     [Fact]
-    public async Task Milestone_without_a_current_session_exits_66()
+    public async Task Milestone_outside_a_session_opens_a_one_shot_session_and_says_so_on_stderr()
     {
-        var result = await Cli(null, "milestone", "x");
-        Assert.Equal(66, result.ExitCode);
+        var result = await Cli(null, "milestone", "x", "--data", "version=1.0");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("x\n", result.Stdout);
+        Assert.StartsWith("cfsession: no current session: recorded in a new one-shot session ", result.Stderr, StringComparison.Ordinal);
+        Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var e = JournalFiles.Single(_dir.Path, "MilestoneReached");
+        Assert.Equal("1.0", e.GetString("version"));
+        Assert.Single(JournalFiles.ReadSession(_dir.Path, e.SessionId).Events, x => x.Name == SessionEventNames.SessionEnd);
     }
 
     [Fact]
