@@ -37,6 +37,7 @@ internal static class AchievementCommand
                     ["description"] = record.Description,
                     ["timestamp"] = Sessions.SessionManager.FormatTime(record.Timestamp),
                     ["evidence"] = record.Evidence,
+                    ["etw_correlation"] = record.EtwCorrelation?.DeepClone(),
                 };
                 context.WriteRaw(doc.ToJsonString(CliJson.Indented) + Environment.NewLine);
             }
