@@ -42,10 +42,11 @@ internal static class TraceReadCommand
                 context.Notice($"{trace.Path}: no ContextForge events (lost events: {trace.LostEvents}); was the provider enabled with keywords and level, e.g. ContextForge.SessionLogging:0xF:5?");
                 return (int)ExitCodes.Success;
             }
-            var table = new OutputTable(new("time", NoWrap: true), new("event"), new("session"), new("details"));
-            foreach (var e in trace.Events.Select(t => t.Event))
+            var table = new OutputTable(new("time", NoWrap: true), new("event"), new("session"), new("activity"), new("related"), new("details"));
+            foreach (var t in trace.Events)
             {
-                table.Add(Cell.Time(e.Timestamp), Cell.Text(e.Name), Cell.Id(e.SessionId), Cell.Text(Details(e)));
+                var e = t.Event;
+                table.Add(Cell.Time(e.Timestamp), Cell.Text(e.Name), Cell.Id(e.SessionId), ActivityCell(t.HeaderActivityId), ActivityCell(t.RelatedActivityId), Cell.Text(Details(e)));
             }
             table.Write(context);
             string summary = string.Create(CultureInfo.InvariantCulture, $"{trace.Events.Count} events, {trace.LostEvents} lost ({trace.Format})");
@@ -56,6 +57,9 @@ internal static class TraceReadCommand
         });
         return command;
     }
+
+    /// <summary>A header activity id: its first 8 characters on a terminal, whole otherwise, <c>-</c> when empty.</summary>
+    private static Cell ActivityCell(Guid id) => id == Guid.Empty ? Cell.Text("-") : Cell.Id(id.ToString("D"));
 
     private static string Details(SessionEvent e) => e.Name switch
     {
