@@ -111,3 +111,24 @@ public sealed class PipeOutputTests : IDisposable
         Assert.Equal("a␉b␤c␛[0m", OutputTable.OneLine("a\tb\nc\x1b[0m"));
     }
 }
+
+/// <summary>docs/cli.md's synopsis names every command of the command tree.</summary>
+public sealed class CliSynopsisTests
+{
+    [Fact]
+    public void Synopsis_lists_every_command()
+    {
+        var root = CliApplication.BuildRoot(new CliContext(new TestConsole(), new TestConsole()), new System.CommandLine.Option<bool>("--verbose"));
+        string doc = File.ReadAllText(Path.Combine(Tracing.TraceTestSupport.RepoRoot, "docs", "cli.md"));
+        string synopsis = doc[(doc.IndexOf("```", StringComparison.Ordinal) + 3)..doc.IndexOf("```", doc.IndexOf("```", StringComparison.Ordinal) + 3, StringComparison.Ordinal)];
+        var leaves = new List<string>();
+        void Walk(System.CommandLine.Command c, string path)
+        {
+            if (c.Subcommands.Count == 0) leaves.Add(path);
+            foreach (var sub in c.Subcommands) Walk(sub, (path + " " + sub.Name).Trim());
+        }
+        Walk(root, "");
+        Assert.True(leaves.Count >= 21, string.Join(", ", leaves));
+        Assert.All(leaves, path => Assert.Contains("\ncfsession " + path + " ", synopsis.Replace("\n", " \n", StringComparison.Ordinal), StringComparison.Ordinal));
+    }
+}
