@@ -84,6 +84,7 @@ public sealed partial class GoldenOutputTests
         { "trace-query-pipe", ["trace", "query", "--dir", "{traces}", "--days-back", "36500"] },
         { "validate-all-pipe", ["validate", "--all"] },
         { "milestones-pipe", ["milestones"] },
+        { "inspect-main-pipe", ["inspect", Main] },
         { "error-format-placeholder", ["history", "--format", "{nope}"] },
     };
 
@@ -135,7 +136,11 @@ public sealed partial class GoldenOutputTests
     /// The text view's EventPipe probe paragraph names this process's diagnostic socket (its pid), and the terminal
     /// wraps it where the pid's digits put it: it describes the machine running the test, not the history.
     /// </summary>
-    private static string MaskProbe(string text) => ProbeParagraph().Replace(text, "EventPipe: <probe>\n");
+    private static string MaskProbe(string text) => ProbeLine().Replace(ProbeParagraph().Replace(text, "EventPipe: <probe>\n"), "\netw\t<probe>\t");
+
+    /// <summary>The same probe in the view for programs: <c>etw MECHANISM available|unavailable ...</c>.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex("\netw\t[^\t\n]*\t[^\t\n]*\t")]
+    private static partial System.Text.RegularExpressions.Regex ProbeLine();
 
     [System.Text.RegularExpressions.GeneratedRegex("EventPipe: available \\(diagnostic endpoint [^\\n]*(\\n[^\\n─]*)*?\\n(?=── )")]
     private static partial System.Text.RegularExpressions.Regex ProbeParagraph();
