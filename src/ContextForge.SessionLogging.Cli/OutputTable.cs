@@ -113,9 +113,10 @@ internal sealed class OutputTable(params OutputColumn[] columns)
         throw new ArgumentException($"no column {name}", nameof(name));
     }
 
-    /// <summary>A value on one line: control characters visible, tab as <c>␉</c>, newline as <c>␤</c>.</summary>
+    /// <summary>A value on one line: control characters visible, tab as <c>␉</c>, newline as <c>␤</c>; an empty value as <c>-</c>.</summary>
     internal static string OneLine(string value)
     {
+        if (value.Length == 0) return "-";
         string visible = TerminalText.Visible(value);
         return visible.AsSpan().IndexOfAny('\t', '\n') < 0 ? visible : visible.Replace("\t", "␉", StringComparison.Ordinal).Replace("\n", "␤", StringComparison.Ordinal);
     }

@@ -42,8 +42,11 @@ internal static class ShowCommand
                 context.WriteRaw(timeline.ToJson() + Environment.NewLine);
                 return (int)ExitCodes.Success;
             }
-            context.Output.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-                $"[bold]{id}[/] {TerminalText.Markup(timeline.SessionName ?? "")} [grey]{TerminalText.Markup(timeline.SessionType ?? "")}, {timeline.Status}, {timeline.OperationCount} ops ({timeline.FailedOperationCount} failed), {timeline.AchievementCount} achievements{(timeline.DurationMs is { } d ? ", " + Format.Duration(d) : "")}[/]"));
+            string summary = string.Create(CultureInfo.InvariantCulture,
+                $"[bold]{id}[/] {TerminalText.Markup(timeline.SessionName ?? "")} [grey]{TerminalText.Markup(timeline.SessionType ?? "")}, {timeline.Status}, {timeline.OperationCount} ops ({timeline.FailedOperationCount} failed), {timeline.AchievementCount} achievements{(timeline.DurationMs is { } d ? ", " + Format.Duration(d) : "")}[/]");
+            // The summary line is for the person; a program reading the lines gets only events.
+            if (context.Terminal) context.Output.MarkupLine(summary);
+            else context.Notice(Markup.Remove(summary));
             DateTimeOffset? start = timeline.StartTime is { } startTime ? DateTimeOffset.Parse(startTime, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind) : null;
             // On a pipe "at" is the event's UTC time, the operation id is whole, duration and output are plain numbers (ms, bytes).
             var table = new OutputTable(new("at", Justify.Right, NoWrap: true), new("event", NoWrap: true), new("operation", NoWrap: true), new("what"),
