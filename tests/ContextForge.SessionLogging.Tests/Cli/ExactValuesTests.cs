@@ -21,12 +21,7 @@ public sealed class ExactValuesTests : IDisposable
     private Task<InProcessCli.Result> Cli(string? sessionId, params string[] args) =>
         InProcessCli.RunAsync(_dir.Path, new Dictionary<string, string?> { ["CFSESSION_ID"] = sessionId }, args);
 
-    private async Task<string> StartAsync()
-    {
-        var start = await Cli(null, "start");
-        Assert.Equal(0, start.ExitCode);
-        return start.Stdout.Trim()["export CFSESSION_ID=".Length..];
-    }
+    private Task<string> StartAsync() => InProcessCli.StartAsync(_dir.Path);
 
     private string Journal(string id) => string.Join("\n", Directory.GetFiles(Path.Combine(_dir.Path, "sessions", id), "*.jsonl").Order().Select(File.ReadAllText));
 

@@ -15,11 +15,7 @@ public sealed class SeedContractTests : IDisposable
     private Task<InProcessCli.Result> Cli(string? sessionId, params string[] args) =>
         InProcessCli.RunAsync(_dir.Path, new Dictionary<string, string?> { ["CFSESSION_ID"] = sessionId }, args);
 
-    private async Task<string> StartAsync(string name)
-    {
-        var start = await Cli(null, "start", "--name", name);
-        return start.Stdout.Trim()["export CFSESSION_ID=".Length..];
-    }
+    private Task<string> StartAsync(string name) => InProcessCli.StartAsync(_dir.Path, "--name", name);
 
     [Fact]
     public async Task Grouped_history_and_inspects_cross_session_context_carry_session_events()
