@@ -10,26 +10,7 @@ internal static class CliApplication
     public static async Task<int> RunAsync(string[] args, CliContext context)
     {
         var verbose = new Option<bool>("--verbose") { Description = "Show details (stack traces) for unexpected errors", Recursive = true };
-        var root = new RootCommand("cfsession: record terminal sessions (commands, output, exit codes, achievements) to a JSONL journal and the ContextForge.SessionLogging provider.");
-        root.Options.Add(verbose);
-        root.Subcommands.Add(RunCommand.Create(context));
-        root.Subcommands.Add(StartCommand.Create(context));
-        root.Subcommands.Add(EndCommand.Create(context));
-        root.Subcommands.Add(AchievementCommand.Create(context));
-        root.Subcommands.Add(InspectCommand.Create(context));
-        root.Subcommands.Add(SessionsCommand.Create(context));
-        root.Subcommands.Add(HistoryCommand.Create(context));
-        root.Subcommands.Add(SearchCommand.Create(context));
-        root.Subcommands.Add(ShowCommand.Create(context));
-        root.Subcommands.Add(ValidateCommand.Create(context));
-        root.Subcommands.Add(PruneCommand.Create(context));
-        root.Subcommands.Add(ReindexCommand.Create(context));
-        root.Subcommands.Add(TraceCommand.Create(context));
-        root.Subcommands.Add(VerifyCommand.Create(context));
-        root.Subcommands.Add(EtwCommand.Create(context));
-        root.Subcommands.Add(BenchCommand.Create(context));
-        root.Subcommands.Add(MilestonesCommand.Create(context));
-        root.Subcommands.Add(MilestoneCommand.Create(context));
+        var root = BuildRoot(context, verbose);
 
         // No response files: '@word' is a literal argument (a search word, a session name), never a file to read
         // (an '@' argument with a NUL made Parse throw out of RunAsync).
@@ -88,6 +69,32 @@ internal static class CliApplication
             context.Fail(ExitCodes.Internal, $"internal error: {ex.Message}{(context.Verbose ? Environment.NewLine + ex : " (run with --verbose for details)")}");
             return (int)ExitCodes.Internal;
         }
+    }
+
+    /// <summary>The command tree: every command (docs/cli.md's synopsis lists each one).</summary>
+    internal static RootCommand BuildRoot(CliContext context, Option<bool> verbose)
+    {
+        var root = new RootCommand("cfsession: record terminal sessions (commands, output, exit codes, achievements) to a JSONL journal and the ContextForge.SessionLogging provider.");
+        root.Options.Add(verbose);
+        root.Subcommands.Add(RunCommand.Create(context));
+        root.Subcommands.Add(StartCommand.Create(context));
+        root.Subcommands.Add(EndCommand.Create(context));
+        root.Subcommands.Add(AchievementCommand.Create(context));
+        root.Subcommands.Add(InspectCommand.Create(context));
+        root.Subcommands.Add(SessionsCommand.Create(context));
+        root.Subcommands.Add(HistoryCommand.Create(context));
+        root.Subcommands.Add(SearchCommand.Create(context));
+        root.Subcommands.Add(ShowCommand.Create(context));
+        root.Subcommands.Add(ValidateCommand.Create(context));
+        root.Subcommands.Add(PruneCommand.Create(context));
+        root.Subcommands.Add(ReindexCommand.Create(context));
+        root.Subcommands.Add(TraceCommand.Create(context));
+        root.Subcommands.Add(VerifyCommand.Create(context));
+        root.Subcommands.Add(EtwCommand.Create(context));
+        root.Subcommands.Add(BenchCommand.Create(context));
+        root.Subcommands.Add(MilestonesCommand.Create(context));
+        root.Subcommands.Add(MilestoneCommand.Create(context));
+        return root;
     }
 
     /// <summary>

@@ -6,12 +6,34 @@ namespace ContextForge.SessionLogging.Cli;
 /// <summary>What every command is given: the consoles it writes to, the environment it reads, the data directory.</summary>
 internal sealed class CliContext
 {
-    public CliContext(IAnsiConsole output, IAnsiConsole error, IReadOnlyDictionary<string, string?>? environment = null)
+    /// <param name="output">Standard output.</param>
+    /// <param name="error">Standard error.</param>
+    /// <param name="environment">The environment (null: the process's).</param>
+    /// <param name="terminal">
+    /// Whether standard output is a terminal: decided once by the host (Program: stdout not redirected), never by a
+    /// command. A terminal gets tables laid out to its width (<c>COLUMNS</c> when set); anything else gets one record
+    /// per tab-separated line with full ids and nothing wrapped or cut.
+    /// </param>
+    public CliContext(IAnsiConsole output, IAnsiConsole error, IReadOnlyDictionary<string, string?>? environment = null, bool terminal = true)
     {
         Output = output;
         Error = error;
         _environment = environment;
+        Terminal = terminal;
+        if (ColumnsFromEnvironment() is { } columns) Output.Profile.Width = columns;
+        // Text that is not a listing (validate's findings, inspect's view) is never wrapped when read by a program.
+        else if (!terminal) Output.Profile.Width = NoWrapWidth;
     }
+
+    /// <summary>The width given to Spectre when stdout is not a terminal: wide enough that nothing wraps.</summary>
+    internal const int NoWrapWidth = 4096;
+
+    /// <summary>Whether standard output is a terminal (tables) or a pipe or file (tab-separated lines).</summary>
+    public bool Terminal { get; }
+
+    /// <summary><c>COLUMNS</c> as a width, when it is a positive number (as shells and <c>ls</c> read it).</summary>
+    private int? ColumnsFromEnvironment() =>
+        int.TryParse(GetEnvironment("COLUMNS"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n is > 0 and <= NoWrapWidth ? n : null;
 
     private readonly IReadOnlyDictionary<string, string?>? _environment;
 
@@ -67,13 +89,36 @@ internal sealed class CliContext
         Error.Profile.Out.Writer.Flush();
     }
 
-    /// <summary>The session the command acts on: the argument, else CFSESSION_ID, else (when allowed) the newest.</summary>
-    public string? ResolveSession(SessionManager manager, string? argument, bool newestAsFallback)
+    /// <summary>
+    /// The one rule for the session a command acts on: the argument, else the current session (CFSESSION_ID), else
+    /// the newest recorded session; exit 66 when there is none.
+    /// </summary>
+    public string ResolveSession(SessionManager manager, string? argument)
+    {
+        if (CurrentSession(manager, argument) is { } id) return id;
+        using var queries = Query.SessionQueries.Open(manager.Data);
+        return queries.Sessions(1).Sessions.FirstOrDefault()?.SessionId
+            ?? throw new SessionNotFoundException("", $"no sessions recorded in {manager.Data.Root} yet: try 'cfsession run -- echo hello'");
+    }
+
+    /// <summary>The argument, else the current session (CFSESSION_ID); null when neither is given.</summary>
+    public string? CurrentSession(SessionManager manager, string? argument)
     {
         if (!string.IsNullOrWhiteSpace(argument)) return manager.ResolveSessionId(argument);
         if (GetEnvironment(Capture.SessionEnvironment.SessionId) is { Length: > 0 } current) return manager.ResolveSessionId(current);
-        if (!newestAsFallback) return null;
-        using var queries = Query.SessionQueries.Open(manager.Data);
-        return queries.Sessions(1).Sessions.FirstOrDefault()?.SessionId;
+        return null;
+    }
+
+    /// <summary>
+    /// The session a recording command (<c>achievement</c>, <c>milestone</c>) writes to: the argument or the current
+    /// session, else, as <c>run</c> does, a new one-shot session of <paramref name="type"/> that the caller ends
+    /// (<c>OneShot</c> true), announced in one line on stderr.
+    /// </summary>
+    public (Session Session, bool OneShot) JoinOrOpenOneShot(SessionManager manager, string? argument, string type)
+    {
+        if (CurrentSession(manager, argument) is { } id) return (manager.Join(id), false);
+        var session = manager.Start(null, type);
+        Notice($"no current session: recorded in a new one-shot session {session.Id} (type {type}, ended at once); pass --session or eval \"$(cfsession start)\" to record in an open one");
+        return (session, true);
     }
 }

@@ -14,6 +14,9 @@ internal static class TraceJson
         ["timestamp"] = SessionManager.FormatTime(traced.Event.Timestamp),
         ["session_id"] = traced.Event.SessionId,
         ["activity_id"] = traced.Event.ActivityId.ToString("D"),
+        // The event header's ids: the session's activity id, and for a child session's SessionStart its parent's.
+        ["header_activity_id"] = traced.HeaderActivityId == Guid.Empty ? null : traced.HeaderActivityId.ToString("D"),
+        ["related_activity_id"] = traced.RelatedActivityId == Guid.Empty ? null : traced.RelatedActivityId.ToString("D"),
         ["level"] = (int)traced.Event.Level,
         ["keywords"] = (long)traced.Event.Keywords,
         ["fields"] = traced.Event.Fields.DeepClone(),

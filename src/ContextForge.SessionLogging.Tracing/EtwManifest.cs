@@ -8,8 +8,9 @@ internal sealed record ProviderManifest(string Provider, string FileName, string
 
 /// <summary>
 /// Generates the ETW instrumentation manifests (<see cref="EventSource.GenerateManifest(Type, string)"/>) of the
-/// providers this build contains, for Event Viewer. Decoding never needs them (the events are self-describing);
-/// Event Viewer and <c>wevtutil</c> do. Runs on every OS; registering is Windows-only (docs/windows.md).
+/// providers this build contains, for tools that want a manifest. Decoding never needs them (the events are
+/// self-describing), and Event Viewer shows nothing from them: the providers declare no channel (docs/windows.md).
+/// Runs on every OS; registering is Windows-only.
 /// </summary>
 internal static class EtwManifest
 {

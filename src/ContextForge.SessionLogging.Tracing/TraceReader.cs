@@ -12,7 +12,9 @@ namespace ContextForge.SessionLogging.Tracing;
 /// <summary>One provider event read from a trace: which provider wrote it, and the event in the journal's form.</summary>
 /// <param name="Provider">The provider name (<c>ContextForge.SessionLogging</c> or <c>ContextForge.UnifiedTelemetry</c>).</param>
 /// <param name="Event">The event, with the journal's name and snake_case field names.</param>
-internal sealed record TracedEvent(string Provider, SessionEvent Event);
+/// <param name="HeaderActivityId">The event header's activity id: the session's (empty in traces written before issue 13).</param>
+/// <param name="RelatedActivityId">The header's related activity id: the parent session's, on a child session's SessionStart; else empty.</param>
+internal sealed record TracedEvent(string Provider, SessionEvent Event, Guid HeaderActivityId = default, Guid RelatedActivityId = default);
 
 /// <summary>What a trace file holds for the ContextForge providers.</summary>
 /// <param name="Path">The trace file.</param>
@@ -104,7 +106,7 @@ internal static class TraceReader
             if (!TraceProviders.IsOurs(e.ProviderName)) return;
             var converted = Convert(e, activities);
             if (converted is null) unattributed++;
-            else events.Add(new TracedEvent(e.ProviderName, converted));
+            else events.Add(new TracedEvent(e.ProviderName, converted, e.ActivityID, e.RelatedActivityID));
         };
         source.Process();
         return new TraceReadResult(path, format, events, source.EventsLost,

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 
 namespace ContextForge.SessionLogging.Cli.Commands;
 
@@ -10,8 +9,8 @@ internal static class AchievementCommand
     {
         var type = new Argument<string>("type") { Description = "The kind of outcome, e.g. tests_passed" };
         var description = new Argument<string>("description") { Description = "What was achieved" };
-        var evidence = new Option<string[]>("--evidence", "-e") { Description = "Evidence as key=value (repeatable); numbers and true/false are typed", AllowMultipleArgumentsPerToken = false };
-        var sessionOption = new Option<string?>("--session", "-s") { Description = "Session id or prefix (default: $CFSESSION_ID)" };
+        var evidence = new Option<string[]>("--evidence", "-e") { Description = "Evidence: key=text (a string, exactly as given) or key:=JSON (42, 1.10, true, null, [..], {..}); repeatable", AllowMultipleArgumentsPerToken = false };
+        var sessionOption = new Option<string?>("--session", "-s") { Description = "Session id or prefix (default: $CFSESSION_ID, else a new one-shot session)" };
         var json = new Option<bool>("--json") { Description = "Print the achievement record as JSON" };
         var command = new Command("achievement", "Log an achievement (a verified outcome with evidence) in the current session") { type, description, evidence, sessionOption, json };
         command.SetAction(parse =>
@@ -20,12 +19,12 @@ internal static class AchievementCommand
             CliLimits.Text(parse.GetValue(description), InputLimits.MaxDescriptionChars, "the description");
             var parsedEvidence = ParseEvidence(parse.GetValue(evidence) ?? []);
             var manager = context.CreateManager();
-            string id = context.ResolveSession(manager, parse.GetValue(sessionOption), newestAsFallback: false)
-                ?? throw new Sessions.SessionNotFoundException("", "no current session: pass --session or set CFSESSION_ID (eval \"$(cfsession start)\")");
             if (manager.Data.CheckWritable() is { } problem)
                 return context.Fail(ExitCodes.JournalUnavailable, $"cannot write to {manager.Data.Root}: {problem}");
-            using var session = manager.Join(id);
+            var (session, oneShot) = context.JoinOrOpenOneShot(manager, parse.GetValue(sessionOption), "achievement");
+            using var owned = session;
             var record = session.LogAchievement(parse.GetValue(type)!, parse.GetValue(description)!, parsedEvidence);
+            if (oneShot) session.End();
             if (session.SinkStatistics.FirstOrDefault(s => s.Name == "journal") is { Dropped: > 0 } dropped)
                 return context.Fail(ExitCodes.JournalUnavailable, $"achievement {record.AchievementId} was not journaled: {dropped.LastError}");
             if (parse.GetValue(json))
@@ -38,6 +37,7 @@ internal static class AchievementCommand
                     ["description"] = record.Description,
                     ["timestamp"] = Sessions.SessionManager.FormatTime(record.Timestamp),
                     ["evidence"] = record.Evidence,
+                    ["etw_correlation"] = record.EtwCorrelation?.DeepClone(),
                 };
                 context.WriteRaw(doc.ToJsonString(CliJson.Indented) + Environment.NewLine);
             }
@@ -50,8 +50,12 @@ internal static class AchievementCommand
         return command;
     }
 
-    /// <summary>Parses key=value pairs; throws <see cref="CliUsageException"/> naming the bad entry.</summary>
-    internal static Dictionary<string, object?> ParseEvidence(IEnumerable<string> entries)
+    /// <summary>
+    /// Parses <c>key=value</c> (the value is a string, byte for byte) and <c>key:=JSON</c> (the value is typed JSON:
+    /// a number kept exactly as written, <c>true</c>/<c>false</c>, <c>null</c>, an array or an object), as httpie
+    /// does; throws <see cref="CliUsageException"/> naming the bad entry.
+    /// </summary>
+    internal static Dictionary<string, object?> ParseEvidence(IEnumerable<string> entries, string option = "--evidence")
     {
         var result = new Dictionary<string, object?>(StringComparer.Ordinal);
         var list = entries.ToList();
@@ -59,24 +63,38 @@ internal static class AchievementCommand
         foreach (string entry in list)
         {
             int eq = entry.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0) throw new CliUsageException($"malformed --evidence '{(entry.Length > 64 ? entry[..64] + "..." : entry)}': expected key=value");
-            string key = entry[..eq].Trim();
+            bool typed = eq > 0 && entry[eq - 1] == ':';
+            int keyEnd = typed ? eq - 1 : eq;
+            if (keyEnd <= 0) throw new CliUsageException($"malformed {option} {Quantities.Quote(entry)}: expected key=text or key:=JSON");
+            string key = entry[..keyEnd].Trim();
+            string value = entry[(eq + 1)..];
             CliLimits.Text(key, InputLimits.MaxEvidenceKeyChars, "an evidence key");
-            CliLimits.Text(entry[(eq + 1)..], InputLimits.MaxEvidenceValueChars, $"the value of evidence '{key}'");
+            CliLimits.Text(value, InputLimits.MaxEvidenceValueChars, $"the value of evidence '{key}'");
             if (key.Length == 0 || !key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
-                throw new CliUsageException($"malformed --evidence '{entry}': the key may hold letters, digits, '_', '-' and '.'");
-            if (result.ContainsKey(key)) throw new CliUsageException($"malformed --evidence: key '{key}' is given twice");
-            result[key] = TypedValue(entry[(eq + 1)..]);
+                throw new CliUsageException($"malformed {option} {Quantities.Quote(entry)}: the key may hold letters, digits, '_', '-' and '.'");
+            if (result.ContainsKey(key)) throw new CliUsageException($"malformed {option}: key '{key}' is given twice");
+            result[key] = typed ? Json(key, value, option) : value;
         }
         return result;
     }
 
-    private static object TypedValue(string text)
+    /// <summary>The parser's reason without its position suffix (the value is short and quoted beside it).</summary>
+    private static string Reason(System.Text.Json.JsonException ex)
     {
-        if (text is "true") return true;
-        if (text is "false") return false;
-        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long l) && l.ToString(CultureInfo.InvariantCulture) == text) return l;
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && double.IsFinite(d) && !text.StartsWith('.') && !text.EndsWith('.')) return d;
-        return text;
+        int at = ex.Message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        return Events.PrintableText.Escape((at < 0 ? ex.Message : ex.Message[..at]).TrimEnd('.', ' '));
+    }
+
+    /// <summary>The JSON of a <c>key:=JSON</c> entry, parsed without changing a digit (the node writes its text back).</summary>
+    private static System.Text.Json.Nodes.JsonNode? Json(string key, string text, string option)
+    {
+        try
+        {
+            return System.Text.Json.Nodes.JsonNode.Parse(text, documentOptions: new System.Text.Json.JsonDocumentOptions { MaxDepth = 64 });
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw new CliUsageException($"malformed {option} '{key}:=': {Quantities.Quote(text)} is not JSON ({Reason(ex)}); write {key}=TEXT for text");
+        }
     }
 }

@@ -38,7 +38,7 @@ internal static class BenchCommand
             var manager = context.CreateManager();
             if (manager.Data.CheckWritable() is { } problem)
                 return context.Fail(ExitCodes.JournalUnavailable, $"cannot write to {manager.Data.Root}: {problem}");
-            string? joinId = context.ResolveSession(manager, parse.GetValue(sessionOption), newestAsFallback: false);
+            string? joinId = context.CurrentSession(manager, parse.GetValue(sessionOption));
 
             var listeners = new List<ProviderListenerVariant> { ProviderListenerVariant.EventListener };
             if (!parse.GetValue(noEventPipe)) listeners.Add(EventPipeSelfSession.Variant);

@@ -5,7 +5,8 @@ namespace ContextForge.SessionLogging.Cli.Commands;
 
 /// <summary>
 /// <c>cfsession etw manifest [-o DIR]</c>: writes each provider's ETW manifest (EventSource.GenerateManifest) and
-/// prints the <c>wevtutil im</c> command that registers it for Event Viewer (Windows; docs/windows.md).
+/// prints the <c>wevtutil im</c> command that registers it (Windows). The provider declares no channel, so Event
+/// Viewer shows nothing either way (docs/windows.md).
 /// Generating works on every OS.
 /// </summary>
 internal static class EtwManifestCommand
@@ -13,7 +14,7 @@ internal static class EtwManifestCommand
     public static Command Create(CliContext context)
     {
         var output = new Option<string?>("--output", "-o") { Description = "The folder for the .man files (default: the current directory)" };
-        var command = new Command("manifest", "Write the providers' ETW manifests and print the wevtutil steps for Event Viewer") { output };
+        var command = new Command("manifest", "Write the provider's ETW manifest (events, keywords, templates; no channel: Event Viewer shows nothing) and print the wevtutil steps") { output };
         command.SetAction(parse =>
         {
             string dir = Path.GetFullPath(parse.GetValue(output) is { Length: > 0 } o ? o : ".");

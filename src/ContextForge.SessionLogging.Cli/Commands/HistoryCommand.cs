@@ -20,11 +20,13 @@ internal static class HistoryCommand
         var groupBy = new Option<string?>("--group-by") { Description = "Group by session: 'correlation' gives the seed's grouped form" };
         groupBy.AcceptOnlyFromAmong("correlation");
         var rescan = new Option<bool>("--rescan") { Description = "Check every session's journal for changes, not only recent ones" };
-        var command = new Command("history", "Search recorded events across sessions: commands, exit codes, achievements, sessions");
+        var format = OutputTemplate.Option("{time}\\t{command}\\t{exit}");
+        var command = new Command("history", "Search recorded events across sessions: commands (exit code, duration, cwd), achievements, milestones; session start/end with -k session");
         filters.AddTo(command);
         command.Options.Add(json);
         command.Options.Add(groupBy);
         command.Options.Add(rescan);
+        command.Options.Add(format);
         command.SetAction(parse =>
         {
             var filter = filters.Read(parse, DateTimeOffset.UtcNow);
@@ -39,10 +41,12 @@ internal static class HistoryCommand
                     context.WriteRaw(grouped.ToJson() + Environment.NewLine);
                     return (int)ExitCodes.Success;
                 }
+                var groupTemplate = Listing().Template(parse.GetValue(format));
                 foreach (var g in grouped.Sessions)
                 {
-                    context.Output.Write(new Rule($"[bold]{TerminalText.Markup(g.CorrelationId[..8])}[/] {TerminalText.Markup(g.SessionName)} [grey]{Format.Time(g.SessionStart)}[/]").LeftJustified());
-                    Render(context, history.Events.Where(e => e.SessionId == g.CorrelationId).ToList());
+                    // A pipe gets the same lines as the ungrouped listing, in group order: the session column says which.
+                    if (context.Terminal && groupTemplate is null) context.Output.Write(new Rule($"[bold]{TerminalText.Markup(g.CorrelationId[..8])}[/] {TerminalText.Markup(g.SessionName)} [grey]{Format.Time(g.SessionStart)}[/]").LeftJustified());
+                    Render(context, history.Events.Where(e => e.SessionId == g.CorrelationId).ToList(), groupTemplate);
                 }
                 return (int)ExitCodes.Success;
             }
@@ -56,32 +60,40 @@ internal static class HistoryCommand
                 context.Notice("no recorded events match");
                 return (int)ExitCodes.Success;
             }
-            Render(context, history.Events);
+            Render(context, history.Events, Listing().Template(parse.GetValue(format)));
             return (int)ExitCodes.Success;
         });
         return command;
     }
 
-    internal static void Render(CliContext context, IReadOnlyList<EventDocument> events)
+    /// <summary>
+    /// The listing's columns (docs/cli.md). <c>command</c> (the command line of an operation), <c>operation</c> (its
+    /// id) and <c>host</c> are for <c>--format</c> only.
+    /// </summary>
+    internal static OutputTable Listing() => new(
+        new("time", NoWrap: true), new("session", NoWrap: true), new("event", NoWrap: true), new("what"), new("exit", Justify.Right),
+        new("duration", Justify.Right, NoWrap: true), new("cwd"), new("command", Hidden: true), new("operation", Hidden: true), new("host", Hidden: true));
+
+    internal static void Render(CliContext context, IReadOnlyList<EventDocument> events, OutputTemplate? template)
     {
-        var table = new Table().Border(TableBorder.Simple).AddColumn(new TableColumn("time").NoWrap()).AddColumn(new TableColumn("session").NoWrap()).AddColumn(new TableColumn("event").NoWrap())
-            .AddColumn("what").AddColumn(new TableColumn("exit").RightAligned()).AddColumn(new TableColumn("duration").RightAligned().NoWrap()).AddColumn("cwd");
+        var table = Listing();
         foreach (var e in events)
         {
-            string exitMarkup = ExitMarkup(e);
             string what = e.Event switch
             {
                 SessionEventNames.AchievementLogged => $"{Str(e, JournalFields.AchievementType)}: {Str(e, JournalFields.Description)}",
                 SessionEventNames.SessionStart => $"{Str(e, JournalFields.SessionName)} ({Str(e, JournalFields.SessionType)})",
                 SessionEventNames.SessionEnd => $"{e.Fields[JournalFields.OperationCount]} ops, {e.Fields[JournalFields.AchievementCount]} achievements",
+                Telemetry.UnifiedTelemetry.MilestoneReachedEventName => Str(e, JournalFields.MilestoneName) ?? "",
                 _ => Str(e, JournalFields.OperationName) ?? "",
             };
             double? duration = e.Fields[JournalFields.DurationMs] is JsonValue dv && dv.TryGetValue(out double d) ? d : null;
-            table.AddRow(TerminalText.Of(e.Timestamp.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)), TerminalText.Of(e.SessionId[..8]),
-                TerminalText.Of(Label(e)), TerminalText.Of(what), new Markup(exitMarkup), TerminalText.Of(duration is { } dd ? Format.Duration(dd) : "-"),
-                TerminalText.Of(Str(e, JournalFields.Cwd) ?? ""));
+            string exitMarkup = ExitMarkup(e);
+            table.Add(Cell.Time(e.Timestamp), Cell.Id(e.SessionId), Cell.Text(Label(e)), Cell.Text(what), Cell.Markup(exitMarkup, Markup.Remove(exitMarkup)),
+                Cell.Duration(duration), new Cell(TerminalText.Of(Str(e, JournalFields.Cwd)), Str(e, JournalFields.Cwd) ?? "-"), Cell.TextOrDash(Str(e, JournalFields.OperationName)),
+                Cell.TextOrDash(e.OperationId), Cell.TextOrDash(e.Fields[JournalFields.Provenance]?["host"] is JsonValue h && h.TryGetValue(out string? host) ? host : null));
         }
-        context.Output.Write(table);
+        table.Write(context, template);
     }
 
     /// <summary>The exit column: green 0, red non-zero, red "failed" for an in-process capture that threw, "-" otherwise.</summary>
@@ -104,6 +116,7 @@ internal static class HistoryCommand
         SessionEventNames.TerminalCapture => "op",
         SessionEventNames.TerminalCaptureFailed => "op failed",
         SessionEventNames.AchievementLogged => "achievement",
+        Telemetry.UnifiedTelemetry.MilestoneReachedEventName => "milestone",
         _ => eventName,
     };
 
@@ -117,7 +130,7 @@ internal sealed class HistoryFilterOptions(int defaultLimit)
     private readonly Option<int?> _daysBack = new("--days-back") { Description = "Only events from the last N days" };
     private readonly Option<string?> _from = new("--from") { Description = "Only events at or after this time (ISO 8601; local time without an offset)" };
     private readonly Option<string?> _to = new("--to") { Description = "Only events at or before this time" };
-    private readonly Option<string?> _keywords = new("--keywords", "-k") { Description = "Event kinds, comma-separated: session, terminal, achievement (default: all)" };
+    private readonly Option<string?> _keywords = new("--keywords", "-k") { Description = "Event kinds, comma-separated: terminal, achievement, milestone, session (default: terminal,achievement,milestone)" };
     private readonly Option<string?> _session = new("--session", "-s") { Description = "Session (correlation) id or prefix" };
     private readonly Option<string?> _name = new("--name", "-n") { Description = "Session name contains this text" };
     private readonly Option<string?> _type = new("--type", "-t") { Description = "Session type" };
@@ -149,7 +162,8 @@ internal sealed class HistoryFilterOptions(int defaultLimit)
         DateTimeOffset? to = parse.GetValue(_to) is { } t ? Quantities.Time(t, "--to") : null;
         int limit = parse.GetValue(_limit);
         if (limit < 0) throw new CliUsageException("--limit must be 0 or more");
-        var keywords = SessionKeywords.Session | SessionKeywords.Terminal | SessionKeywords.Achievement;
+        // What people look for: commands, achievements, milestones. Session start/end lines only when asked (-k session).
+        var keywords = SessionKeywords.Terminal | SessionKeywords.Achievement | SessionKeywords.Milestone;
         if (parse.GetValue(_keywords) is { } list)
         {
             try { keywords = SessionKeywordsText.Parse(list); }

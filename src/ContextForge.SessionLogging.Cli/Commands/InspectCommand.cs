@@ -17,17 +17,57 @@ internal static class InspectCommand
         command.SetAction(parse =>
         {
             var manager = context.CreateManager();
-            string id = context.ResolveSession(manager, parse.GetValue(session), newestAsFallback: true)
-                ?? throw new Sessions.SessionNotFoundException("", $"no sessions recorded in {manager.Data.Root} yet: try 'cfsession run -- echo hello'");
+            string id = context.ResolveSession(manager, parse.GetValue(session));
             using var queries = SessionQueries.Open(manager.Data);
             var document = queries.Inspect(id);
             if (parse.GetValue(json))
                 context.WriteRaw(document.ToJson() + Environment.NewLine);
-            else
+            else if (context.Terminal)
                 Render(context.Output, document);
+            else
+                RenderLines(context, document);
             return (int)ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The view for programs (stdout not a terminal): one tab-separated line per item, its kind first (<c>session</c>
+    /// fields as <c>session KEY VALUE</c>, then <c>operation</c>, <c>achievement</c>, <c>event</c>, <c>etw</c>,
+    /// <c>recent</c>); full ids, UTC times, plain numbers, no box drawing (docs/cli.md).
+    /// </summary>
+    private static void RenderLines(CliContext context, InspectionDocument doc)
+    {
+        var lines = new System.Text.StringBuilder();
+        void Line(params string?[] values) => lines.AppendJoin('\t', values.Select(v => OutputTable.OneLine(string.IsNullOrEmpty(v) ? "-" : v))).Append('\n');
+        string? Number(JsonNode? n) => n?.ToJsonString();
+        var s = doc.Session;
+        foreach (var (key, value) in new (string, string?)[]
+        {
+            ("session_id", s.SessionId), ("session_name", s.SessionName), ("session_type", s.SessionType), ("status", s.Status),
+            ("start_time", s.StartTime), ("end_time", s.EndTime), ("duration_ms", s.DurationMs?.ToString("0.###", CultureInfo.InvariantCulture)),
+            ("host", s.Provenance?["host"]?.ToString()), ("user", s.Provenance?["user"]?.ToString()),
+        })
+            Line("session", key, value);
+        foreach (var capture in doc.TerminalCaptures)
+        {
+            var c = capture.Fields;
+            string exit = capture.Event == "TerminalCaptureFailed" ? "failed" : Number(c["exit_code"]) ?? "-";
+            long bytes = (c["output_length"]?.GetValue<long>() ?? 0) + (c["stderr_length"]?.GetValue<long>() ?? 0);
+            Line("operation", c["operation_id"]?.ToString(), c["start_time"]?.ToString(), c["operation_name"]?.ToString(), exit, Number(c["duration_ms"]),
+                bytes.ToString(CultureInfo.InvariantCulture));
+        }
+        foreach (var achievement in doc.Achievements)
+        {
+            var a = achievement.Fields;
+            Line("achievement", a["achievement_id"]?.ToString(), a["achievement_type"]?.ToString(), a["description"]?.ToString(), a["evidence"]?.ToJsonString());
+        }
+        foreach (var e in doc.SessionEvents) Line("event", e.Timestamp, e.Event, e.Fields.ToJsonString());
+        var etw = doc.EtwIntegration;
+        Line("etw", etw.Mechanism, etw.EtwAvailable ? "available" : "unavailable", etw.EtwProviderName, etw.ActivityId, etw.HistoricalSessions.ToString(CultureInfo.InvariantCulture));
+        foreach (var c in doc.CrossSessionContext)
+            Line("recent", c.CorrelationId, c.SessionStart, c.SessionName, c.TerminalCaptures.Count.ToString(CultureInfo.InvariantCulture), c.Achievements.Count.ToString(CultureInfo.InvariantCulture));
+        context.WriteRaw(lines.ToString());
     }
 
     private static void Render(IAnsiConsole console, InspectionDocument doc)

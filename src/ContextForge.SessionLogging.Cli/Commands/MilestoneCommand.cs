@@ -14,8 +14,8 @@ internal static class MilestoneCommand
     public static Command Create(CliContext context)
     {
         var name = new Argument<string>("name") { Description = "The milestone's name (letters, digits, '_', '-', '.')" };
-        var data = new Option<string[]>("--data", "-d") { Description = "Evidence as key=value (repeatable); numbers and true/false are typed", AllowMultipleArgumentsPerToken = false };
-        var sessionOption = new Option<string?>("--session", "-s") { Description = "Session id or prefix (default: $CFSESSION_ID)" };
+        var data = new Option<string[]>("--data", "-d") { Description = "Data: key=text (a string, exactly as given) or key:=JSON (42, 1.10, true, null, [..], {..}); repeatable", AllowMultipleArgumentsPerToken = false };
+        var sessionOption = new Option<string?>("--session", "-s") { Description = "Session id or prefix (default: $CFSESSION_ID, else a new one-shot session)" };
         var command = new Command("milestone", "Record a milestone by hand in the current session") { name, data, sessionOption };
         command.SetAction(parse =>
         {
@@ -24,22 +24,23 @@ internal static class MilestoneCommand
                 throw new CliUsageException($"malformed milestone name '{milestone[..40]}...': {milestone.Length} characters, at most {MilestoneConfig.MaxNameChars} are accepted");
             if (!MilestoneConfig.IsValidName(milestone))
                 throw new CliUsageException($"malformed milestone name '{milestone}': use letters, digits, '_', '-' and '.'");
-            var evidence = AchievementCommand.ParseEvidence(parse.GetValue(data) ?? []);
+            var evidence = AchievementCommand.ParseEvidence(parse.GetValue(data) ?? [], "--data");
             var manager = context.CreateManager();
-            string id = context.ResolveSession(manager, parse.GetValue(sessionOption), newestAsFallback: false)
-                ?? throw new Sessions.SessionNotFoundException("", "no current session: pass --session or set CFSESSION_ID (eval \"$(cfsession start)\")");
             if (manager.Data.CheckWritable() is { } problem)
                 return context.Fail(ExitCodes.JournalUnavailable, $"cannot write to {manager.Data.Root}: {problem}");
+            var (session, oneShot) = context.JoinOrOpenOneShot(manager, parse.GetValue(sessionOption), "milestone");
+            using var owned = session;
+            string id = session.Id;
             var definition = manager.LoadMilestones()?.Definitions.FirstOrDefault(d => d.Name == milestone);
             var scope = definition?.Scope ?? MilestoneScope.Session;
             var fields = new JsonObject { ["rule_kind"] = "manual", ["scope"] = MilestoneDefinition.ScopeName(scope), ["correlation_id"] = id };
             foreach (var (key, value) in evidence) fields[key] = Records.FieldValues.From(key, value).ToJsonNode();
             var store = new MilestoneStore(manager.Data);
             string markerKey = MilestoneStore.Key(milestone, scope, id);
-            if (!store.TryMarkReached(markerKey, new ReachedMilestone(milestone, MilestoneDefinition.ScopeName(scope), id, DateTimeOffset.UtcNow, fields, Manual: true)))
-                return context.Fail(ExitCodes.DataError, $"milestone '{milestone}' was already reached{(scope == MilestoneScope.Session ? " in session " + id : "")}");
-            using var session = manager.Join(id);
-            MilestoneEngine.Record(session, milestone, fields);
+            bool marked = store.TryMarkReached(markerKey, new ReachedMilestone(milestone, MilestoneDefinition.ScopeName(scope), id, DateTimeOffset.UtcNow, fields, Manual: true));
+            if (marked) MilestoneEngine.Record(session, milestone, fields);
+            if (oneShot) session.End();
+            if (!marked) return context.Fail(ExitCodes.DataError, $"milestone '{milestone}' was already reached{(scope == MilestoneScope.Session ? " in session " + id : "")}");
             context.WriteRaw(milestone + Environment.NewLine);
             return (int)ExitCodes.Success;
         });

@@ -51,13 +51,13 @@ internal static class MilestonesCommand
             if (definitions.Count == 0) context.Output.MarkupLine($"[grey]No milestones defined ({Markup.Escape(path)} does not exist or is empty).[/]");
             else
             {
-                var table = new Table().AddColumns("Milestone", "Rule", "Scope", "Reached");
+                var table = new OutputTable(new("Milestone"), new("Rule"), new("Scope"), new("Reached")) { Border = TableBorder.Square };
                 foreach (var d in definitions)
                 {
                     int times = reached.Count(r => r.Name == d.Name);
-                    table.AddRow(Markup.Escape(d.Name), Markup.Escape(MilestoneEngine.Describe(d)), MilestoneDefinition.ScopeName(d.Scope), times == 0 ? "no" : times == 1 ? "yes" : $"{times} sessions");
+                    table.Add(Cell.Text(d.Name), Cell.Text(MilestoneEngine.Describe(d)), Cell.Text(MilestoneDefinition.ScopeName(d.Scope)), Cell.Text(times == 0 ? "no" : times == 1 ? "yes" : $"{times} sessions"));
                 }
-                context.Output.Write(table);
+                table.Write(context);
             }
             foreach (var r in reached)
             {

@@ -55,7 +55,7 @@ internal static class SearchCommand
                 long? exit = hit.Fields[JournalFields.ExitCode] is JsonValue xv && xv.TryGetValue(out long x) ? x : null;
                 string exitText = exit is null ? "" : exit == 0 ? " [green]exit 0[/]" : $" [red]exit {exit}[/]";
                 context.Output.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-                    $"[bold]{TerminalText.Markup(hit.Fields[JournalFields.OperationName]?.ToString() ?? "")}[/] [grey]{hit.Timestamp.ToLocalTime():yyyy-MM-dd HH:mm:ss} session {hit.SessionId[..8]} op {(hit.OperationId ?? "")[..Math.Min(8, hit.OperationId?.Length ?? 0)]}[/]{exitText}"));
+                    $"[bold]{TerminalText.Markup(hit.Fields[JournalFields.OperationName]?.ToString() ?? "")}[/] [grey]{hit.Timestamp.ToLocalTime():yyyy-MM-dd HH:mm:ss} session {ShortId(context, hit.SessionId)} op {ShortId(context, hit.OperationId ?? "")}[/]{exitText}"));
                 foreach (var m in matches)
                 {
                     long n = m.LineNumber - m.Before.Count;
@@ -71,6 +71,9 @@ internal static class SearchCommand
         });
         return command;
     }
+
+    /// <summary>An id cut to 8 characters on a terminal, whole for a program.</summary>
+    private static string ShortId(CliContext context, string id) => context.Terminal && id.Length > 8 ? id[..8] : id;
 
     /// <summary>The line as Spectre markup with every occurrence of a term highlighted.</summary>
     internal static string Highlight(string line, IReadOnlyList<string> terms)

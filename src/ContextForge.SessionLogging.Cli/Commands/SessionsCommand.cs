@@ -11,7 +11,8 @@ internal static class SessionsCommand
     {
         var limit = new Option<int>("--limit", "-l") { Description = "Show at most this many sessions (0: all)", DefaultValueFactory = _ => 50 };
         var json = new Option<bool>("--json") { Description = "Print the list as JSON" };
-        var command = new Command("sessions", "List recorded sessions, newest first") { limit, json };
+        var format = OutputTemplate.Option("{session}\\t{name}\\t{status}");
+        var command = new Command("sessions", "List recorded sessions, newest first") { limit, json, format };
         command.SetAction(parse =>
         {
             int max = parse.GetValue(limit);
@@ -30,21 +31,27 @@ internal static class SessionsCommand
                 context.Notice($"no sessions recorded in {manager.Data.Root} yet: try 'cfsession run -- echo hello'");
                 return (int)ExitCodes.Success;
             }
-            // Ids are shown by their first 8 characters: any unique prefix is accepted wherever a session is named.
-            var table = new Table().Border(TableBorder.Simple).AddColumn("session").AddColumn("name").AddColumn(new TableColumn("started").NoWrap())
-                .AddColumn(new TableColumn("duration").RightAligned().NoWrap()).AddColumn(new TableColumn("ops").RightAligned())
-                .AddColumn(new TableColumn("ach").RightAligned()).AddColumn(new TableColumn("exit").RightAligned()).AddColumn("status");
+            var table = Listing();
+            var template = table.Template(parse.GetValue(format));
             foreach (var s in list)
             {
                 string exit = s.LastExitCode is null ? "-" : s.LastExitCode == 0 ? "[green]0[/]" : $"[red]{s.LastExitCode}[/]";
-                table.AddRow(new Text(s.SessionId[..8]), new Text(s.SessionName), new Text(s.StartTime is { } t ? Format.Time(t) : "-"),
-                    new Text(s.DurationMs is { } d ? Format.Duration(d) : "-"), new Text(s.OperationCount.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-                    new Text(s.AchievementCount.ToString(System.Globalization.CultureInfo.InvariantCulture)), new Markup(exit),
-                    new Text(s.InterruptedOperationCount > 0 ? $"{s.Status} ({s.InterruptedOperationCount.ToString(System.Globalization.CultureInfo.InvariantCulture)} interrupted)" : s.Status));
+                table.Add(Cell.Id(s.SessionId), Cell.Text(s.SessionName), Cell.Time(s.StartTime), Cell.Duration(s.DurationMs), Cell.Number(s.OperationCount),
+                    Cell.Number(s.AchievementCount), Cell.Markup(exit, s.LastExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"),
+                    Cell.Text(s.InterruptedOperationCount > 0 ? $"{s.Status} ({s.InterruptedOperationCount.ToString(System.Globalization.CultureInfo.InvariantCulture)} interrupted)" : s.Status),
+                    Cell.TextOrDash(s.SessionType), Cell.Time(s.EndTime));
             }
-            context.Output.Write(table);
+            table.Write(context, template);
             return (int)ExitCodes.Success;
         });
         return command;
     }
+
+    /// <summary>
+    /// The listing's columns (docs/cli.md): on a terminal the id is cut to its first 8 characters (any unique prefix
+    /// is accepted wherever a session is named); <c>type</c> and <c>ended</c> are for <c>--format</c> only.
+    /// </summary>
+    internal static OutputTable Listing() => new(
+        new("session", NoWrap: true), new("name"), new("started", NoWrap: true), new("duration", Justify.Right, NoWrap: true), new("ops", Justify.Right),
+        new("ach", Justify.Right), new("exit", Justify.Right), new("status"), new("type", Hidden: true), new("ended", Hidden: true));
 }

@@ -21,7 +21,7 @@ internal static class ShowCommand
 {
     public static Command Create(CliContext context)
     {
-        var session = new Argument<string>("session") { Description = "Session id or unique prefix" };
+        var session = new Argument<string?>("session") { Description = "Session id or unique prefix (default: $CFSESSION_ID, else the newest session)", Arity = ArgumentArity.ZeroOrOne };
         var output = new Option<string?>("--output", "-o") { Description = "Replay this operation's output (operation id or unique prefix)" };
         var plain = new Option<bool>("--plain") { Description = "With --output: strip colours and control sequences" };
         var raw = new Option<bool>("--raw") { Description = "With --output: replay the exact recorded bytes, escape sequences included (only for output you trust)" };
@@ -30,7 +30,7 @@ internal static class ShowCommand
         command.SetAction(parse =>
         {
             var manager = context.CreateManager();
-            string id = manager.ResolveSessionId(parse.GetValue(session)!);
+            string id = context.ResolveSession(manager, parse.GetValue(session));
             using var queries = SessionQueries.Open(manager.Data);
             if (parse.GetValue(plain) && parse.GetValue(raw)) throw new CliUsageException("--plain and --raw exclude each other");
             var mode = parse.GetValue(raw) ? ReplayMode.Raw : parse.GetValue(plain) ? ReplayMode.Plain : ReplayMode.Visible;
@@ -42,11 +42,15 @@ internal static class ShowCommand
                 context.WriteRaw(timeline.ToJson() + Environment.NewLine);
                 return (int)ExitCodes.Success;
             }
-            context.Output.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-                $"[bold]{id}[/] {TerminalText.Markup(timeline.SessionName ?? "")} [grey]{TerminalText.Markup(timeline.SessionType ?? "")}, {timeline.Status}, {timeline.OperationCount} ops ({timeline.FailedOperationCount} failed), {timeline.AchievementCount} achievements{(timeline.DurationMs is { } d ? ", " + Format.Duration(d) : "")}[/]"));
+            string summary = string.Create(CultureInfo.InvariantCulture,
+                $"[bold]{id}[/] {TerminalText.Markup(timeline.SessionName ?? "")} [grey]{TerminalText.Markup(timeline.SessionType ?? "")}, {timeline.Status}, {timeline.OperationCount} ops ({timeline.FailedOperationCount} failed), {timeline.AchievementCount} achievements{(timeline.DurationMs is { } d ? ", " + Format.Duration(d) : "")}[/]");
+            // The summary line is for the person; a program reading the lines gets only events.
+            if (context.Terminal) context.Output.MarkupLine(summary);
+            else context.Notice(Markup.Remove(summary));
             DateTimeOffset? start = timeline.StartTime is { } startTime ? DateTimeOffset.Parse(startTime, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind) : null;
-            var table = new Table().Border(TableBorder.Simple).AddColumn(new TableColumn("at").RightAligned().NoWrap()).AddColumn(new TableColumn("event").NoWrap()).AddColumn(new TableColumn("operation").NoWrap())
-                .AddColumn("what").AddColumn(new TableColumn("exit").RightAligned()).AddColumn(new TableColumn("duration").RightAligned().NoWrap()).AddColumn(new TableColumn("output").RightAligned());
+            // On a pipe "at" is the event's UTC time, the operation id is whole, duration and output are plain numbers (ms, bytes).
+            var table = new OutputTable(new("at", Justify.Right, NoWrap: true), new("event", NoWrap: true), new("operation", NoWrap: true), new("what"),
+                new("exit", Justify.Right), new("duration", Justify.Right, NoWrap: true), new("output", Justify.Right));
             foreach (var e in timeline.Events)
             {
                 string at = start is { } s ? "+" + Format.Duration(Math.Max(0, (e.Timestamp - s).TotalMilliseconds)) : e.Timestamp.ToString("O", CultureInfo.InvariantCulture);
@@ -56,10 +60,12 @@ internal static class ShowCommand
                     : e.Fields[JournalFields.OperationName]?.ToString() ?? e.Fields[JournalFields.SessionName]?.ToString() ?? "";
                 double? duration = e.Event is SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed && e.Fields[JournalFields.DurationMs] is JsonValue dv && dv.TryGetValue(out double dd) ? dd : null;
                 long length = (e.Fields[JournalFields.OutputLength] is JsonValue ol && ol.TryGetValue(out long l1) ? l1 : 0) + (e.Fields[JournalFields.StderrLength] is JsonValue sl && sl.TryGetValue(out long l2) ? l2 : 0);
-                table.AddRow(TerminalText.Of(at), TerminalText.Of(HistoryCommand.Label(e)), TerminalText.Of(e.OperationId is { } op ? op[..8] : ""), TerminalText.Of(what), new Markup(exitMarkup),
-                    TerminalText.Of(duration is { } du ? Format.Duration(du) : "-"), TerminalText.Of(e.Fields.ContainsKey(JournalFields.IntegrityHash) ? Format.Bytes(length) : ""));
+                bool stored = e.Fields.ContainsKey(JournalFields.IntegrityHash);
+                table.Add(new Cell(TerminalText.Of(at), Sessions.SessionManager.FormatTime(e.Timestamp)), Cell.Text(HistoryCommand.Label(e)),
+                    e.OperationId is { } op ? Cell.Id(op) : new Cell(TerminalText.Of(""), "-"), Cell.Text(what), Cell.Markup(exitMarkup, Markup.Remove(exitMarkup)),
+                    Cell.Duration(duration), new Cell(TerminalText.Of(stored ? Format.Bytes(length) : ""), stored ? length.ToString(CultureInfo.InvariantCulture) : "-"));
             }
-            context.Output.Write(table);
+            table.Write(context);
             return (int)ExitCodes.Success;
         });
         return command;

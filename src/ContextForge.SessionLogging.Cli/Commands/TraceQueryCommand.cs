@@ -47,18 +47,13 @@ internal static class TraceQueryCommand
                 context.Notice($"no sessions in {result.TracesRead} trace(s) in {folder} from the last {daysBack} day(s)");
                 return (int)ExitCodes.Success;
             }
-            var table = new Table().Border(TableBorder.Simple).AddColumn("session").AddColumn(new TableColumn("started").NoWrap()).AddColumn("name")
-                .AddColumn(new TableColumn("captures").RightAligned()).AddColumn(new TableColumn("achievements").RightAligned()).AddColumn("traces");
+            var table = new OutputTable(new("session"), new("started", NoWrap: true), new("name"), new("captures", Justify.Right), new("achievements", Justify.Right), new("traces"));
             foreach (var s in result.Sessions)
             {
-                table.AddRow(new Text(s.CorrelationId.Length > 8 ? s.CorrelationId[..8] : s.CorrelationId),
-                    new Text(s.SessionStart is { } st ? Format.Time(st) : "-"),
-                    new Text(s.SessionName ?? "-"),
-                    new Text(s.TerminalCaptures.Count.ToString(CultureInfo.InvariantCulture)),
-                    new Text(s.Achievements.Count.ToString(CultureInfo.InvariantCulture)),
-                    new Text(string.Join(", ", s.Traces)));
+                table.Add(Cell.Id(s.CorrelationId), Cell.Time(s.SessionStart), Cell.Text(s.SessionName ?? "-"), Cell.Number(s.TerminalCaptures.Count),
+                    Cell.Number(s.Achievements.Count), Cell.Text(string.Join(", ", s.Traces)));
             }
-            context.Output.Write(table);
+            table.Write(context);
             return (int)ExitCodes.Success;
         });
         return command;

@@ -42,18 +42,24 @@ internal static class TraceReadCommand
                 context.Notice($"{trace.Path}: no ContextForge events (lost events: {trace.LostEvents}); was the provider enabled with keywords and level, e.g. ContextForge.SessionLogging:0xF:5?");
                 return (int)ExitCodes.Success;
             }
-            var table = new Table().Border(TableBorder.Simple).AddColumn(new TableColumn("time").NoWrap()).AddColumn("event")
-                .AddColumn("session").AddColumn("details");
-            foreach (var e in trace.Events.Select(t => t.Event))
+            var table = new OutputTable(new("time", NoWrap: true), new("event"), new("session"), new("activity"), new("related"), new("details"));
+            foreach (var t in trace.Events)
             {
-                table.AddRow(new Text(Format.Time(SessionManager.FormatTime(e.Timestamp))), new Text(e.Name), new Text(e.SessionId.Length > 8 ? e.SessionId[..8] : e.SessionId), new Text(Details(e)));
+                var e = t.Event;
+                table.Add(Cell.Time(e.Timestamp), Cell.Text(e.Name), Cell.Id(e.SessionId), ActivityCell(t.HeaderActivityId), ActivityCell(t.RelatedActivityId), Cell.Text(Details(e)));
             }
-            context.Output.Write(table);
-            context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{trace.Events.Count} events, {trace.LostEvents} lost ({trace.Format})"));
+            table.Write(context);
+            string summary = string.Create(CultureInfo.InvariantCulture, $"{trace.Events.Count} events, {trace.LostEvents} lost ({trace.Format})");
+            // The summary is for the person; a program reading the lines gets only events.
+            if (context.Terminal) context.Output.WriteLine(summary);
+            else context.Notice(summary);
             return (int)ExitCodes.Success;
         });
         return command;
     }
+
+    /// <summary>A header activity id: its first 8 characters on a terminal, whole otherwise, <c>-</c> when empty.</summary>
+    private static Cell ActivityCell(Guid id) => id == Guid.Empty ? Cell.Text("-") : Cell.Id(id.ToString("D"));
 
     private static string Details(SessionEvent e) => e.Name switch
     {

@@ -13,7 +13,7 @@ internal static class ValidateCommand
 {
     public static Command Create(CliContext context)
     {
-        var session = new Argument<string?>("session") { Description = "Session id or prefix (default: $CFSESSION_ID, else --all)", Arity = ArgumentArity.ZeroOrOne };
+        var session = new Argument<string?>("session") { Description = "Session id or prefix (default: $CFSESSION_ID, else the newest session)", Arity = ArgumentArity.ZeroOrOne };
         var all = new Option<bool>("--all") { Description = "Validate every session" };
         var json = new Option<bool>("--json") { Description = "Print the findings as JSON" };
         var command = new Command("validate", "Check sessions: orphan events, parent cycles, abandoned sessions, evidence, capture hashes, hash chain, provenance") { session, all, json };
@@ -21,7 +21,7 @@ internal static class ValidateCommand
         {
             var manager = context.CreateManager();
             if (parse.GetValue(all) && parse.GetValue(session) is not null) throw new CliUsageException("give a SESSION or --all, not both");
-            string? one = parse.GetValue(all) ? null : context.ResolveSession(manager, parse.GetValue(session), newestAsFallback: false);
+            string? one = parse.GetValue(all) ? null : context.ResolveSession(manager, parse.GetValue(session));
             using var queries = SessionQueries.Open(manager.Data);
             var report = queries.Validate(one);
             var findings = report.Findings;

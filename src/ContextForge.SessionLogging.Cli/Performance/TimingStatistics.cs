@@ -44,6 +44,8 @@ internal sealed record TimingStatistics(
         ["variant"] = Variant,
         ["iterations"] = Iterations,
         ["mean_ms"] = Round(MeanMs),
+        // The seed's name of the same statistic (its measure_operation_performance result).
+        ["mean_time_ms"] = Round(MeanMs),
         ["median_ms"] = Round(MedianMs),
         ["p95_ms"] = Round(P95Ms),
         ["p99_ms"] = Round(P99Ms),

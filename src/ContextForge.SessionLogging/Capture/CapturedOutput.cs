@@ -162,13 +162,19 @@ internal sealed class CapturedOutput : IDisposable
         _spill = null;
     }
 
-    public void Dispose()
+    /// <summary>Deletes the temporary file of a stream that could not be stored (what remains of it frees the disk).</summary>
+    public void DiscardSpill()
     {
         DisposeSpill();
-        _hash.Dispose();
         if (_spillPath is not null && File.Exists(_spillPath))
         {
             try { File.Delete(_spillPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
+    }
+
+    public void Dispose()
+    {
+        DiscardSpill();
+        _hash.Dispose();
     }
 }

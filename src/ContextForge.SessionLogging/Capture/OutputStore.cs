@@ -24,6 +24,8 @@ internal static class OutputStore
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
+            // Free the disk the partial blob holds before the capture record is journaled, so the record fits.
+            output.DiscardSpill();
             return new StoredOutput(output.Length, HashPrefix + hex, null, null, $"output could not be stored: {ex.Message}", output.Truncated, received);
         }
     }

@@ -50,6 +50,10 @@ public static class JournalFields
     public const string AchievementCount = "achievement_count";
     public const string Status = "status";
     public const string DroppedEvents = "dropped_events";
+    /// <summary><c>false</c> when the output's bytes could not be stored (full disk); its length and hash are still recorded.</summary>
+    public const string OutputStored = "output_stored";
+    /// <summary>As <see cref="OutputStored"/>, for stderr.</summary>
+    public const string StderrStored = "stderr_stored";
     public const string MilestoneName = "milestone_name";
     public const string TraceId = "trace_id";
     public const string SpanId = "span_id";

@@ -79,6 +79,7 @@ internal sealed class JournalWriter : ISessionEventSink, IDisposable
         lock (_gate)
         {
             _received++;
+            long lineStart = -1;
             try
             {
                 _stream ??= OpenSegment();
@@ -97,6 +98,7 @@ internal sealed class JournalWriter : ISessionEventSink, IDisposable
                 _hasher.AppendData(_buffer.WrittenSpan[..lineLength]);
                 _hasher.GetHashAndReset(digest);
                 // One write() of line + newline so concurrent readers see whole lines or a torn tail, never a mix.
+                lineStart = _stream.Position;
                 _stream.Write(_buffer.WrittenSpan);
                 if (_durability == JournalDurability.FsyncPerEvent && _groupCommitDepth == 0) _stream.Flush(flushToDisk: true);
                 else if (_durability == JournalDurability.FsyncPerEvent)
@@ -119,6 +121,12 @@ internal sealed class JournalWriter : ISessionEventSink, IDisposable
             {
                 _dropped++;
                 _lastError = ex.Message;
+                // A write that failed part way (a full disk) must not leave a torn line: cut back to the last whole one.
+                if (lineStart >= 0)
+                {
+                    try { _stream!.SetLength(lineStart); }
+                    catch (IOException) { }
+                }
             }
         }
     }

@@ -29,7 +29,18 @@ internal abstract class ProviderSink(string name, EventSource source) : ISession
             Interlocked.Increment(ref _notEnabled);
             return;
         }
-        bool truncated = Write(e);
+        // The session's activity id goes in the event header (ETW and EventPipe take the thread's), so PerfView and
+        // TraceEvent group a session's events by activity; the thread's own activity id is put back afterwards.
+        EventSource.SetCurrentThreadActivityId(e.ActivityId, out Guid previous);
+        bool truncated;
+        try
+        {
+            truncated = Write(e);
+        }
+        finally
+        {
+            EventSource.SetCurrentThreadActivityId(previous);
+        }
         Interlocked.Increment(ref _stored);
         if (truncated) Interlocked.Increment(ref _truncated);
     }

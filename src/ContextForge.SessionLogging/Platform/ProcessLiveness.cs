@@ -120,4 +120,7 @@ internal static class ProvenanceFields
 
     /// <summary>The boot the process ran in (<c>/proc/sys/kernel/random/boot_id</c>).</summary>
     public const string BootId = "boot_id";
+
+    /// <summary>The writing process's argv, redacted (the seed's <c>command</c> of provenance).</summary>
+    public const string Command = "command";
 }

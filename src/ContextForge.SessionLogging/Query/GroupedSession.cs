@@ -7,7 +7,8 @@ namespace ContextForge.SessionLogging.Query;
 
 /// <summary>
 /// The grouped form of a session (history <c>--group-by correlation</c>, inspect's <c>cross_session_context</c>):
-/// <c>{correlation_id, session_name, session_type, session_start, status, terminal_captures, achievements}</c>.
+/// <c>{correlation_id, session_name, session_type, session_start, status, terminal_captures, achievements,
+/// session_events}</c>.
 /// </summary>
 public sealed class GroupedSession
 {
@@ -33,6 +34,24 @@ public sealed class GroupedSession
 
     /// <summary>The session's achievements, in recorded order.</summary>
     public IReadOnlyList<GroupedAchievement> Achievements { get; internal init; } = [];
+
+    /// <summary>The seed's <c>session_events</c>: the session's lifecycle (SessionStart, SessionEnd) and its own events (MilestoneReached, LogEntry, app events), in recorded order.</summary>
+    public IReadOnlyList<GroupedSessionEvent> SessionEvents { get; internal init; } = [];
+}
+
+/// <summary>A lifecycle or custom event of a session in the grouped form: <c>{event, timestamp, fields}</c>.</summary>
+public sealed class GroupedSessionEvent
+{
+    internal GroupedSessionEvent() { }
+
+    /// <summary>The event name (<c>SessionStart</c>, <c>SessionEnd</c>, <c>MilestoneReached</c>, <c>LogEntry</c>, an app event's name).</summary>
+    public string Event { get; internal init; } = "";
+
+    /// <summary>When it was recorded (UTC, ISO 8601).</summary>
+    public string Timestamp { get; internal init; } = "";
+
+    /// <summary>Its fields (journal names), without the provenance.</summary>
+    public System.Text.Json.Nodes.JsonObject Fields { get; internal init; } = [];
 }
 
 /// <summary>An operation in the grouped form.</summary>
@@ -105,6 +124,9 @@ public sealed class TracedSession
 
     /// <summary>The session's achievements found in the traces, oldest first.</summary>
     public IReadOnlyList<TracedAchievement> Achievements { get; internal init; } = [];
+
+    /// <summary>The session's lifecycle and custom events found in the traces, oldest first (as in <see cref="GroupedSession.SessionEvents"/>).</summary>
+    public IReadOnlyList<GroupedSessionEvent> SessionEvents { get; internal init; } = [];
 
     /// <summary>The trace files (names) that hold its events.</summary>
     public IReadOnlyList<string> Traces { get; internal init; } = [];
@@ -196,7 +218,20 @@ internal static class GroupedSessions
             Description = a.GetString(JournalFields.Description),
             Timestamp = a.GetString(JournalFields.Timestamp),
         }).ToList(),
+        SessionEvents = SessionEventsOf(s),
     };
+
+    /// <summary>The session's lifecycle and custom events (everything but operations and achievements), in recorded order.</summary>
+    private static List<GroupedSessionEvent> SessionEventsOf(SessionSummary s) => s.Events
+        .Where(e => e.Name is not (SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed or SessionEventNames.AchievementLogged or SessionEventNames.OperationStarted))
+        .Select(e =>
+        {
+            var fields = (System.Text.Json.Nodes.JsonObject)e.Fields.DeepClone();
+            fields.Remove(JournalFields.Provenance);
+            // Whole milliseconds, as the index keeps them: the form is the same whether it comes from the index or the journal.
+            var ms = DateTimeOffset.FromUnixTimeMilliseconds(e.Timestamp.ToUnixTimeMilliseconds());
+            return new GroupedSessionEvent { Event = e.Name, Timestamp = SessionManager.FormatTime(ms), Fields = fields };
+        }).ToList();
 
     /// <summary>The grouped form of a session's traced events (given oldest first).</summary>
     public static TracedSession Traced(string correlationId, IReadOnlyList<SessionEvent> events, IReadOnlyList<string> traces)
@@ -227,6 +262,7 @@ internal static class GroupedSessions
                 Description = a.GetString(JournalFields.Description),
                 EvidenceKeys = a.GetInt64(EvidenceKeysField),
             }).ToList(),
+            SessionEvents = SessionEventsOf(s),
             Traces = traces,
         };
     }

@@ -345,7 +345,11 @@ internal static class OperationRecordFields
         f[primary ? JournalFields.IntegrityHash : JournalFields.StderrHash] = s.Hash;
         if (s.Inline is not null) f[primary ? JournalFields.Output : JournalFields.Stderr] = s.Inline;
         else if (s.Blob is not null) f[primary ? JournalFields.OutputBlob : JournalFields.StderrBlob] = s.Blob;
-        else if (s.BlobError is not null) f[(primary ? JournalFields.OutputBlob : JournalFields.StderrBlob) + "_error"] = s.BlobError;
+        else if (s.BlobError is not null)
+        {
+            f[(primary ? JournalFields.OutputBlob : JournalFields.StderrBlob) + "_error"] = s.BlobError;
+            f[primary ? JournalFields.OutputStored : JournalFields.StderrStored] = false;
+        }
         if (s.Truncated)
         {
             f[primary ? JournalFields.OutputTruncated : JournalFields.StderrTruncated] = true;

@@ -45,6 +45,9 @@ public sealed record SessionStarted : SessionRecord
     /// <summary><c>process</c> (ends with its process) or <c>detached</c> (open until <c>cfsession end</c>).</summary>
     public string? SessionLifetime { get; init; }
 
+    /// <summary>The parent session's activity id: the provider event's related activity id (not journaled; the parent's own SessionStart holds it).</summary>
+    internal Guid? ParentActivityId { get; init; }
+
     /// <summary>Whether a provider listener was enabled when it was written (<c>etw_correlation.etw_emitted</c>).</summary>
     public bool? ProviderEnabled { get; init; }
 

@@ -56,6 +56,7 @@ internal readonly record struct RecordContext(Guid ActivityId, bool ProviderEnab
 /// <param name="Cwd">Working directory (a command's own, for a capture).</param>
 /// <param name="ProcessStartTicks">Linux: the writer's start time in clock ticks after boot (tells a reused pid apart).</param>
 /// <param name="BootId">Linux: the boot id the writer ran under.</param>
+/// <param name="Command">The writing process's command line (argv, the program first), redacted as recorded output is; null when unknown (journals written before it was recorded).</param>
 public sealed record Provenance(
     string Host,
     string User,
@@ -68,8 +69,19 @@ public sealed record Provenance(
     string Runtime,
     string Cwd,
     long? ProcessStartTicks = null,
-    string? BootId = null)
+    string? BootId = null,
+    IReadOnlyList<string>? Command = null)
 {
+    /// <inheritdoc/>
+    public bool Equals(Provenance? other) =>
+        other is not null && Host == other.Host && User == other.User && Pid == other.Pid && Tool == other.Tool && ToolVersion == other.ToolVersion
+        && Os == other.Os && OsPlatform == other.OsPlatform && Arch == other.Arch && Runtime == other.Runtime && Cwd == other.Cwd
+        && ProcessStartTicks == other.ProcessStartTicks && BootId == other.BootId
+        && (Command is null ? other.Command is null : other.Command is not null && Command.SequenceEqual(other.Command));
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Host, Pid, Tool, Cwd, ProcessStartTicks, Command?.Count);
+
     internal JsonObject ToJson()
     {
         var o = new JsonObject
@@ -87,6 +99,7 @@ public sealed record Provenance(
         };
         if (ProcessStartTicks is { } ticks) o[ProvenanceFields.ProcessStartTicks] = ticks;
         if (BootId is { } boot) o[ProvenanceFields.BootId] = boot;
+        if (Command is { } command) o[ProvenanceFields.Command] = new JsonArray(command.Select(a => (JsonNode?)JsonValue.Create(a)).ToArray());
         return o;
     }
 
@@ -96,7 +109,8 @@ public sealed record Provenance(
         return new Provenance(
             Text(o, "host"), Text(o, "user"), FieldReader.Int64(o["pid"]) ?? 0, Text(o, "tool"), Text(o, "tool_version"),
             Text(o, "os"), Text(o, "os_platform"), Text(o, "arch"), Text(o, "runtime"), Text(o, "cwd"),
-            FieldReader.Int64(o[ProvenanceFields.ProcessStartTicks]), FieldReader.String(o[ProvenanceFields.BootId]));
+            FieldReader.Int64(o[ProvenanceFields.ProcessStartTicks]), FieldReader.String(o[ProvenanceFields.BootId]),
+            o[ProvenanceFields.Command] is JsonArray command ? command.Select(a => FieldReader.String(a) ?? string.Empty).ToList() : null);
     }
 
     private static string Text(JsonObject o, string key) => FieldReader.String(o[key]) ?? string.Empty;

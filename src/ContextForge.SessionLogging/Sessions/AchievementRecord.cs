@@ -15,7 +15,14 @@ public sealed record AchievementRecord(
     string AchievementType,
     string Description,
     DateTimeOffset Timestamp,
-    JsonObject Evidence);
+    JsonObject Evidence)
+{
+    /// <summary>
+    /// The seed's <c>etw_correlation</c>, as journaled: <c>{activity_id, etw_emitted, achievement_id}</c>
+    /// (<c>etw_emitted</c>: whether a provider listener was enabled when it was written).
+    /// </summary>
+    public JsonObject? EtwCorrelation { get; init; }
+}
 
 /// <summary>A captured operation, as journaled.</summary>
 /// <param name="OperationId">The operation's id (a UUID).</param>

@@ -21,7 +21,7 @@ internal static class CurrentProvenance
 
     public static string User => UserName.Value;
 
-    public static Records.Provenance Capture(string toolName, string? cwd = null) => new(
+    public static Records.Provenance Capture(string toolName, string? cwd = null, Redaction.SecretRedactor? redactor = null) => new(
         Host,
         User,
         Environment.ProcessId,
@@ -34,7 +34,44 @@ internal static class CurrentProvenance
         cwd ?? SafeCwd(),
         // Linux: who exactly wrote it, so a reader can tell this process from a later one given the same pid.
         ProcessLiveness.CurrentStartTicks,
-        ProcessLiveness.CurrentBootId);
+        ProcessLiveness.CurrentBootId,
+        CommandLine(redactor));
+
+    private static readonly Lazy<string[]> Argv = new(() =>
+    {
+        try { return Environment.GetCommandLineArgs(); }
+        catch (NotSupportedException) { return []; }
+    });
+
+    // The redacted argv of the last redactor asked for: one per manager, and argv cannot change.
+    // (A reference, so a reader on another thread sees a whole pair.)
+    private static CachedCommand? s_lastCommand;
+
+    private sealed record CachedCommand(Redaction.SecretRedactor? Redactor, IReadOnlyList<string> Command);
+
+    /// <summary>
+    /// This process's argv, redacted when a redactor is given: a secret option's value (<c>--token X</c>, also in
+    /// the command after <c>--</c>, as <c>run</c> records it) and whatever the secret patterns find.
+    /// </summary>
+    internal static IReadOnlyList<string> CommandLine(Redaction.SecretRedactor? redactor)
+    {
+        if (s_lastCommand is { } last && ReferenceEquals(last.Redactor, redactor)) return last.Command;
+        var argv = Redacted(Argv.Value, redactor);
+        s_lastCommand = new CachedCommand(redactor, argv);
+        return argv;
+    }
+
+    /// <summary>An argv redacted as <see cref="CommandLine"/> does (unchanged without a redactor).</summary>
+    internal static IReadOnlyList<string> Redacted(IReadOnlyList<string> argv, Redaction.SecretRedactor? redactor)
+    {
+        if (redactor is null || argv.Count == 0) return argv;
+        var tally = new Redaction.RedactionTally();
+        int dashes = argv.ToList().IndexOf("--");
+        var own = Redaction.FieldRedaction.Arguments(argv[0], dashes < 0 ? argv : argv.Take(dashes).ToList(), tally);
+        IReadOnlyList<string> child = dashes < 0 || dashes + 1 >= argv.Count ? [] : Redaction.FieldRedaction.Arguments(argv[dashes + 1], argv.Skip(dashes + 1).ToList(), tally);
+        IReadOnlyList<string> joined = dashes < 0 ? own : [.. own, "--", .. child];
+        return joined.Select(a => redactor.Redact(a, tally)).ToList();
+    }
 
     public static string SafeCwd()
     {

@@ -136,7 +136,7 @@ public sealed class Session : IDisposable, IAsyncDisposable
         new(streamName, Data.BlobDirectory(Id), _manager.Redactor?.CreateLineRedactor(), _manager.Options.MaxOutputBytes);
 
     /// <summary>This process's provenance, with <paramref name="cwd"/> when given (a command's own).</summary>
-    internal Provenance Provenance(string? cwd = null) => CurrentProvenance.Capture(ToolName, cwd);
+    internal Provenance Provenance(string? cwd = null) => CurrentProvenance.Capture(ToolName, cwd, Redactor);
 
     /// <summary>
     /// Starts capturing an operation: the returned scope's <see cref="CaptureScope.Console"/> shows output on
@@ -210,10 +210,13 @@ public sealed class Session : IDisposable, IAsyncDisposable
         var fields = FieldValues.From(evidence);
         string achievementId = AchievementIdAllocator.Allocate(Data, Id);
         var record = new AchievementLogged(achievementId, Id, achievementType, description, DateTimeOffset.UtcNow, fields) { Provenance = Provenance() };
-        Record(record);
+        var recorded = Record(record);
         var evidenceJson = new System.Text.Json.Nodes.JsonObject();
         FieldValues.WriteTo(evidenceJson, fields, journalNames: false);
-        return new AchievementRecord(achievementId, Id, achievementType, description, record.Timestamp, evidenceJson);
+        return new AchievementRecord(achievementId, Id, achievementType, description, record.Timestamp, evidenceJson)
+        {
+            EtwCorrelation = recorded?.Fields[Events.JournalFields.EtwCorrelation]?.DeepClone() as System.Text.Json.Nodes.JsonObject,
+        };
     }
 
     /// <summary>

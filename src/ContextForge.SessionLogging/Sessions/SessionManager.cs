@@ -70,9 +70,24 @@ public sealed class SessionManager
             TraceId = session.TraceId.ToHexString(),
             SpanId = session.ActivityContext.SpanId.ToHexString(),
             ParentSessionId = string.IsNullOrEmpty(parentSessionId) ? null : parentSessionId,
+            ParentActivityId = ParentActivityId(parentSessionId),
             SessionLifetime = detached ? DetachedLifetime : ProcessLifetime,
         });
         return session;
+    }
+
+    /// <summary>The parent session's activity id, when it is recorded here (a parent we cannot read has none to give).</summary>
+    private Guid? ParentActivityId(string? parentSessionId)
+    {
+        if (string.IsNullOrEmpty(parentSessionId)) return null;
+        try
+        {
+            return ReadSessionStart(parentSessionId)?.ActivityId;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or SessionNotFoundException)
+        {
+            return null;
+        }
     }
 
     /// <summary>

@@ -51,18 +51,31 @@ public sealed class SessionLoggingEventSource : EventSource
 
     /// <summary>A session was opened. The name ends in "Start", so tools show the Start opcode and an activity.</summary>
     [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only primitive and string payloads.")]
-    [Event(EventIds.SessionStart, Level = EventLevel.Informational, Keywords = Keywords.Session)]
+    // ActivityOptions.Disable: the header's activity id is the session's (set by the caller), never one the runtime's
+    // activity tracker would make up for a Start event when TPL activity tracking is on.
+    [Event(EventIds.SessionStart, Level = EventLevel.Informational, Keywords = Keywords.Session, ActivityOptions = EventActivityOptions.Disable)]
     public void SessionStart(string SessionId, string SessionType, DateTime StartTime, Guid ActivityId, string Methodology, string SessionName)
     {
-        if (IsEnabled(EventLevel.Informational, Keywords.Session)) WriteSessionStart(SessionId, SessionType, StartTime, ActivityId, Methodology, SessionName);
+        if (IsEnabled(EventLevel.Informational, Keywords.Session)) WriteSessionStart(SessionId, SessionType, StartTime, ActivityId, Methodology, SessionName, null);
+    }
+
+    /// <summary>
+    /// <see cref="SessionStart"/> of a child session: the parent
+    /// session's activity id goes in the header as the related activity id.
+    /// </summary>
+    [NonEvent]
+    internal void SessionStartRelated(string SessionId, string SessionType, DateTime StartTime, Guid ActivityId, string Methodology, string SessionName, Guid? relatedActivityId)
+    {
+        if (IsEnabled(EventLevel.Informational, Keywords.Session)) WriteSessionStart(SessionId, SessionType, StartTime, ActivityId, Methodology, SessionName, relatedActivityId);
     }
 
     /// <summary>The write path of <see cref="SessionStart"/>, kept out of line so the disabled check stays a few instructions.</summary>
     [NonEvent]
     [MethodImpl(MethodImplOptions.NoInlining)]
     [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only primitive and string payloads.")]
-    private unsafe void WriteSessionStart(string SessionId, string SessionType, DateTime StartTime, Guid ActivityId, string Methodology, string SessionName)
+    private unsafe void WriteSessionStart(string SessionId, string SessionType, DateTime StartTime, Guid ActivityId, string Methodology, string SessionName, Guid? relatedActivityId)
     {
+        Guid related = relatedActivityId ?? Guid.Empty;
         long fileTime = ToFileTime(StartTime);
         fixed (char* pId = SessionId, pType = SessionType, pMeth = Methodology, pName = SessionName)
         {
@@ -73,7 +86,8 @@ public sealed class SessionLoggingEventSource : EventSource
             data[3] = new EventData { DataPointer = (nint)(&ActivityId), Size = sizeof(Guid) };
             SetString(ref data[4], pMeth, Methodology);
             SetString(ref data[5], pName, SessionName);
-            WriteEventCore(EventIds.SessionStart, 6, data);
+            if (relatedActivityId is null) WriteEventCore(EventIds.SessionStart, 6, data);
+            else WriteEventWithRelatedActivityIdCore(EventIds.SessionStart, &related, 6, data);
         }
     }
 

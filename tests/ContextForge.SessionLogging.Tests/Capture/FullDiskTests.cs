@@ -69,6 +69,37 @@ public sealed class FullDiskTests : IDisposable
     }
 
     [TmpfsFact]
+    public async Task Output_too_large_for_the_disk_frees_its_temporary_file_and_records_exit_code_hash_and_output_not_stored()
+    {
+        Assert.True(_mounted, "the tmpfs for this test could not be mounted although the probe could");
+        Assert.Equal(0, (await Cf("run", "--", "echo", "recorded before")).ExitCode);
+        var before = Snapshot();
+
+        // ~1.3 MB of base64 that zstd cannot shrink: its blob's temporary file fills the 256 KiB disk.
+        var big = await Cf("run", "--no-pty", "--", "sh", "-c", "head -c 1000000 /dev/urandom | base64; exit 7");
+
+        Assert.Equal(7, big.ExitCode);
+        Assert.Contains("could not be stored", big.Stderr, StringComparison.Ordinal);
+        foreach (var (file, bytes) in before) Assert.Equal(bytes, File.ReadAllBytes(file));
+        Assert.Empty(Directory.EnumerateFiles(Data, ".tmp-*", SearchOption.AllDirectories)); // the temporary file is gone
+        string session = JournalFiles.SessionIds(Data).Single(id => !before.Keys.Any(k => k.Contains(id, StringComparison.Ordinal)));
+        foreach (string segment in Directory.EnumerateFiles(Path.Combine(Data, "sessions", session), "*.jsonl"))
+        {
+            byte[] text = File.ReadAllBytes(segment);
+            Assert.True(text.Length == 0 || text[^1] == (byte)'\n', $"{segment} ends in a torn line");
+        }
+        var capture = JournalFiles.ReadSession(Data, session).Events.Single(e => e.Name == ContextForge.SessionLogging.Events.SessionEventNames.TerminalCapture);
+        Assert.Equal(7, capture.GetInt64("exit_code"));
+        Assert.StartsWith("sha256:", capture.GetString("integrity_hash"), StringComparison.Ordinal);
+        Assert.False(capture.Fields["output_stored"]!.GetValue<bool>());
+        Assert.True(capture.GetInt64("output_length") > 1_000_000);
+
+        var validate = await Cf("validate", session, "--json");
+        Assert.DoesNotContain("torn", validate.StdoutText, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("interrupted", validate.StdoutText, StringComparison.Ordinal);
+    }
+
+    [TmpfsFact]
     public async Task Read_only_data_directory_runs_unrecorded_with_one_line_and_require_journal_runs_nothing()
     {
         Assert.True(_mounted, "the tmpfs for this test could not be mounted although the probe could");

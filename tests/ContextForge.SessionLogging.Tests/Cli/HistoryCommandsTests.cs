@@ -129,7 +129,7 @@ public sealed class HistoryCommandsTests : IDisposable
 
         var grouped = Json(await Cli("history", "--group-by", "correlation", "--json", "--failed"));
         var g = Assert.Single(grouped["sessions"]!.AsArray())!.AsObject();
-        Assert.Equal(["correlation_id", "session_name", "session_type", "session_start", "status", "terminal_captures", "achievements"], g.Select(kv => kv.Key));
+        Assert.Equal(["correlation_id", "session_name", "session_type", "session_start", "status", "terminal_captures", "achievements", "session_events"], g.Select(kv => kv.Key));
         Assert.Equal((first.Id, "ended"), (g["correlation_id"]!.ToString(), g["status"]!.ToString()));
         Assert.Equal(2L, Assert.Single(g["terminal_captures"]!.AsArray())!["exit_code"]!.GetValue<long>());
         Assert.Empty(g["achievements"]!.AsArray());

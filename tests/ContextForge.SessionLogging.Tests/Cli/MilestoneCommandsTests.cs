@@ -62,7 +62,7 @@ public sealed class MilestoneCommandsTests : IDisposable
     {
         string id = await StartAsync();
 
-        var first = await Cli(id, "milestone", "shipped_v1", "--data", "version=1.0.0", "--data", "tickets=12", "--data", "on_time=true");
+        var first = await Cli(id, "milestone", "shipped_v1", "--data", "version=1.0.0", "--data", "tickets:=12", "--data", "on_time:=true");
         var again = await Cli(id, "milestone", "shipped_v1");
 
         Assert.Equal(0, first.ExitCode);
@@ -81,7 +81,7 @@ public sealed class MilestoneCommandsTests : IDisposable
 
     [Theory]
     [InlineData("bad name", "cfsession: malformed milestone name 'bad name': use letters, digits, '_', '-' and '.'\n")]
-    [InlineData("ok", "cfsession: malformed --evidence 'novalue': expected key=value\n", "--data", "novalue")]
+    [InlineData("ok", "cfsession: malformed --data 'novalue': expected key=text or key:=JSON\n", "--data", "novalue")]
     public async Task Milestone_rejects_a_malformed_name_or_data_with_64(string name, string stderr, params string[] extra)
     {
         string id = await StartAsync();
@@ -91,10 +91,16 @@ public sealed class MilestoneCommandsTests : IDisposable
     }
 
     [Fact]
-    public async Task Milestone_without_a_current_session_exits_66()
+    public async Task Milestone_outside_a_session_opens_a_one_shot_session_and_says_so_on_stderr()
     {
-        var result = await Cli(null, "milestone", "x");
-        Assert.Equal(66, result.ExitCode);
+        var result = await Cli(null, "milestone", "x", "--data", "version=1.0");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("x\n", result.Stdout);
+        Assert.StartsWith("cfsession: no current session: recorded in a new one-shot session ", result.Stderr, StringComparison.Ordinal);
+        Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var e = JournalFiles.Single(_dir.Path, "MilestoneReached");
+        Assert.Equal("1.0", e.GetString("version"));
+        Assert.Single(JournalFiles.ReadSession(_dir.Path, e.SessionId).Events, x => x.Name == SessionEventNames.SessionEnd);
     }
 
     [Fact]

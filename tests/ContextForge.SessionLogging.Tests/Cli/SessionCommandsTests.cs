@@ -61,7 +61,7 @@ public sealed class SessionCommandsTests : IDisposable
     {
         string id = await StartAsync();
 
-        var first = await Cli(id, "achievement", "tests_passed", "Login tests green", "--evidence", "passed=42", "-e", "suite=login", "-e", "flaky=false", "-e", "ratio=0.97");
+        var first = await Cli(id, "achievement", "tests_passed", "Login tests green", "--evidence", "passed:=42", "-e", "suite=login", "-e", "flaky:=false", "-e", "ratio:=0.97");
         var second = await Cli(id, "achievement", "build", "built");
 
         Assert.Equal(0, first.ExitCode);
@@ -73,8 +73,10 @@ public sealed class SessionCommandsTests : IDisposable
     }
 
     [Theory]
-    [InlineData("novalue", "cfsession: malformed --evidence 'novalue': expected key=value\n")]
-    [InlineData("=x", "cfsession: malformed --evidence '=x': expected key=value\n")]
+    [InlineData("novalue", "cfsession: malformed --evidence 'novalue': expected key=text or key:=JSON\n")]
+    [InlineData("=x", "cfsession: malformed --evidence '=x': expected key=text or key:=JSON\n")]
+    [InlineData(":=1", "cfsession: malformed --evidence ':=1': expected key=text or key:=JSON\n")]
+    [InlineData("n:=abc", "cfsession: malformed --evidence 'n:=': 'abc' is not JSON ('a' is an invalid start of a value); write n=TEXT for text\n")]
     [InlineData("bad key=x", "cfsession: malformed --evidence 'bad key=x': the key may hold letters, digits, '_', '-' and '.'\n")]
     public async Task Malformed_evidence_is_a_one_line_usage_error_and_loses_nothing(string evidence, string message)
     {
@@ -94,12 +96,64 @@ public sealed class SessionCommandsTests : IDisposable
     }
 
     [Fact]
-    public async Task Achievement_without_a_current_session_fails_with_66()
+    public async Task Achievement_outside_a_session_opens_a_one_shot_session_as_run_does_and_says_so_on_stderr()
     {
         var result = await Cli(null, "achievement", "a", "b");
 
+        Assert.Equal(0, result.ExitCode);
+        string id = Assert.Single(JournalFiles.SessionIds(_dir.Path));
+        Assert.Equal($"ACH-{id[..8]}-001\n", result.Stdout);
+        Assert.Equal($"cfsession: no current session: recorded in a new one-shot session {id} (type achievement, ended at once); pass --session or eval \"$(cfsession start)\" to record in an open one\n", result.Stderr);
+        var events = JournalFiles.ReadSession(_dir.Path, id).Events.Select(e => e.Name).ToList();
+        Assert.Equal([SessionEventNames.SessionStart, SessionEventNames.AchievementLogged, SessionEventNames.SessionEnd], events);
+    }
+
+    [Theory]
+    [InlineData("show")]
+    [InlineData("validate")]
+    [InlineData("inspect")]
+    [InlineData("end")]
+    public async Task Commands_taking_a_session_default_to_the_current_one_else_the_newest(string command)
+    {
+        string older = await StartAsync("--name", "older");
+        string newer = await StartAsync("--name", "newer");
+
+        string[] args = command == "end" ? [command] : [command, "--json"];
+        var current = await Cli(older, args);
+        var newest = await Cli(null, args);
+
+        Assert.Equal(0, current.ExitCode);
+        Assert.Equal(0, newest.ExitCode);
+        if (command == "end")
+        {
+            Assert.Contains($"ended session {older}", current.Stderr, StringComparison.Ordinal);
+            Assert.Contains($"ended session {newer}", newest.Stderr, StringComparison.Ordinal);
+            return;
+        }
+        var (a, b) = (JsonNode.Parse(current.Stdout)!, JsonNode.Parse(newest.Stdout)!);
+        switch (command)
+        {
+            case "show":
+                Assert.Equal(older, a["session_id"]!.GetValue<string>());
+                Assert.Equal(newer, b["session_id"]!.GetValue<string>());
+                break;
+            case "inspect":
+                Assert.Equal(older, a["session"]!["session_id"]!.GetValue<string>());
+                Assert.Equal(newer, b["session"]!["session_id"]!.GetValue<string>());
+                break;
+            default: // validate reports findings, not ids: one session checked, not all of them
+                Assert.Equal(1, a["sessions_checked"]!.GetValue<int>());
+                Assert.Equal(1, b["sessions_checked"]!.GetValue<int>());
+                break;
+        }
+    }
+
+    [Fact]
+    public async Task Show_without_a_session_and_without_any_recorded_exits_66_in_one_line()
+    {
+        var result = await Cli(null, "show");
         Assert.Equal(66, result.ExitCode);
-        Assert.Equal("cfsession: no current session: pass --session or set CFSESSION_ID (eval \"$(cfsession start)\")\n", result.Stderr);
+        Assert.Equal($"cfsession: no sessions recorded in {_dir.Path} yet: try 'cfsession run -- echo hello'\n", result.Stderr);
     }
 
     [Fact]

@@ -18,7 +18,11 @@ public sealed partial class GoldenOutputTests
     private const string BlobOperation = "00000007-0007-4007-8007-000000000007";
     private const string AnsiOperation = "00000006-0006-4006-8006-000000000006";
 
-    /// <summary>Every case: a file name under Golden/expected and the command line it records.</summary>
+    /// <summary>
+    /// Every case: a file name under Golden/expected and the command line it records. A name ending in <c>-pipe</c>
+    /// runs with stdout not a terminal (as <c>cfsession history | grep x</c> sees it: tab-separated lines); every
+    /// other case runs as a terminal 200 columns wide.
+    /// </summary>
     public static TheoryData<string, string[]> Cases => new()
     {
         { "sessions", ["sessions"] },
@@ -67,6 +71,21 @@ public sealed partial class GoldenOutputTests
         { "trace-query", ["trace", "query", "--dir", "{traces}", "--days-back", "36500"] },
         { "error-unknown-session", ["inspect", "ffffffff"] },
         { "error-usage", ["history", "--group-by", "nothing"] },
+        { "sessions-pipe", ["sessions"] },
+        { "sessions-format-pipe", ["sessions", "--format", "{session}\\t{name}\\t{type}\\t{ended}"] },
+        { "history-pipe", ["history"] },
+        { "history-session-keyword", ["history", "-k", "session"] },
+        { "history-milestones", ["history", "-k", "milestone"] },
+        { "history-format", ["history", "--format", "{time}\\t{command}\\t{exit}"] },
+        { "history-grouped-pipe", ["history", "--group-by", "correlation"] },
+        { "show-main-pipe", ["show", Main] },
+        { "search-pipe", ["search", "connection refused"] },
+        { "trace-read-pipe", ["trace", "read", "{traces}/golden.nettrace"] },
+        { "trace-query-pipe", ["trace", "query", "--dir", "{traces}", "--days-back", "36500"] },
+        { "validate-all-pipe", ["validate", "--all"] },
+        { "milestones-pipe", ["milestones"] },
+        { "inspect-main-pipe", ["inspect", Main] },
+        { "error-format-placeholder", ["history", "--format", "{nope}"] },
     };
 
     [Theory]
@@ -87,7 +106,7 @@ public sealed partial class GoldenOutputTests
         error.Profile.Width = 200;
         using var raw = new MemoryStream();
         var env = new Dictionary<string, string?> { ["CFSESSION_HOME"] = data };
-        int code = await ContextForge.SessionLogging.Cli.CliApplication.RunAsync(argv, new ContextForge.SessionLogging.Cli.CliContext(output, error, env) { OpenRawOutput = () => new NonClosingStream(raw) });
+        int code = await ContextForge.SessionLogging.Cli.CliApplication.RunAsync(argv, new ContextForge.SessionLogging.Cli.CliContext(output, error, env, terminal: !name.EndsWith("-pipe", StringComparison.Ordinal)) { OpenRawOutput = () => new NonClosingStream(raw) });
 
         string actual = Render(code, output.Output, System.Text.Encoding.UTF8.GetString(raw.ToArray()), error.Output, data, traces);
         string expectedPath = Path.Combine(SourceDirectory(), "expected", name + ".txt");
@@ -117,7 +136,11 @@ public sealed partial class GoldenOutputTests
     /// The text view's EventPipe probe paragraph names this process's diagnostic socket (its pid), and the terminal
     /// wraps it where the pid's digits put it: it describes the machine running the test, not the history.
     /// </summary>
-    private static string MaskProbe(string text) => ProbeParagraph().Replace(text, "EventPipe: <probe>\n");
+    private static string MaskProbe(string text) => ProbeLine().Replace(ProbeParagraph().Replace(text, "EventPipe: <probe>\n"), "\netw\t<probe>\t");
+
+    /// <summary>The same probe in the view for programs: <c>etw MECHANISM available|unavailable ...</c>.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex("\netw\t[^\t\n]*\t[^\t\n]*\t")]
+    private static partial System.Text.RegularExpressions.Regex ProbeLine();
 
     [System.Text.RegularExpressions.GeneratedRegex("EventPipe: available \\(diagnostic endpoint [^\\n]*(\\n[^\\n─]*)*?\\n(?=── )")]
     private static partial System.Text.RegularExpressions.Regex ProbeParagraph();

@@ -18,7 +18,7 @@ public sealed class BenchCommandTests : IDisposable
         ["baseline_mean_ms", "etw_enhanced_mean_ms", "etw_overhead_ms", "constitutional_compliance", "performance_threshold_ms"];
 
     private static readonly string[] StatisticKeys =
-        ["variant", "iterations", "mean_ms", "median_ms", "p95_ms", "p99_ms", "min_ms", "max_ms", "allocated_bytes_per_op"];
+        ["variant", "iterations", "mean_ms", "mean_time_ms", "median_ms", "p95_ms", "p99_ms", "min_ms", "max_ms", "allocated_bytes_per_op"];
 
     private readonly TempDirectory _dir = new();
 
@@ -68,6 +68,23 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Equal(Math.Round(enhanced - baseline, 6), evidence["etw_overhead_ms"]!.GetValue<double>(), 5);
         Assert.Equal(evidence["etw_overhead_ms"]!.GetValue<double>() < 10, evidence["constitutional_compliance"]!.GetValue<bool>());
         Assert.Equal(variants[0]["mean_ms"]!.GetValue<double>(), baseline);
+    }
+
+    [Fact]
+    public async Task Bench_json_has_the_seeds_result_keys_baseline_etw_enhanced_and_overhead_analysis()
+    {
+        var result = await InProcessCli.RunAsync(_dir.Path, null, "bench", "--iterations", "3", "--no-eventpipe", "--json");
+
+        Assert.Equal(0, result.ExitCode);
+        var doc = JsonNode.Parse(result.Stdout)!.AsObject();
+        var evidence = doc["evidence"]!;
+        Assert.Equal("providers_off", doc["baseline"]!["variant"]!.GetValue<string>());
+        Assert.Equal("event_listener", doc["etw_enhanced"]!["variant"]!.GetValue<string>());
+        Assert.Equal(evidence["baseline_mean_ms"]!.GetValue<double>(), doc["baseline"]!["mean_time_ms"]!.GetValue<double>());
+        Assert.Equal(evidence["etw_enhanced_mean_ms"]!.GetValue<double>(), doc["etw_enhanced"]!["mean_time_ms"]!.GetValue<double>());
+        var analysis = doc["overhead_analysis"]!;
+        Assert.Equal(evidence["etw_overhead_ms"]!.GetValue<double>(), analysis["overhead_ms"]!.GetValue<double>());
+        Assert.Equal(evidence["constitutional_compliance"]!.GetValue<bool>(), analysis["meets_constitutional_requirement"]!.GetValue<bool>());
     }
 
     [Fact]

@@ -246,7 +246,8 @@ public sealed partial class SessionQueriesTests : IDisposable
         var printed = await InProcessCli.RunAsync(data, null, args);
 
         using var queries = SessionQueries.Open(data);
-        var limit50 = new HistoryFilter { Limit = 50 };
+        // The CLI's default kinds: commands, achievements, milestones (session lines with -k session).
+        var limit50 = new HistoryFilter { Limit = 50, Keywords = SessionKeywords.Terminal | SessionKeywords.Achievement | SessionKeywords.Milestone };
         string document = command switch
         {
             "sessions" => queries.Sessions(50).ToJson(),

@@ -115,7 +115,9 @@ public sealed class KilledRunTests : IDisposable
         Assert.Empty(inspect["terminal_captures"]!.AsArray());
         Assert.DoesNotContain(inspect["session_events"]!.AsArray(), e => e!["event"]!.GetValue<string>() == SessionEventNames.OperationStarted);
 
-        string show = (await CfSessionProcess.RunAsync(_dir.Path, ["show", sessionId])).StdoutText;
+        // Not a terminal: the event lines on stdout, the summary line (with the status) on stderr.
+        var shown = await CfSessionProcess.RunAsync(_dir.Path, ["show", sessionId]);
+        string show = shown.StdoutText + shown.Stderr;
         Assert.Contains("op interrupted", show, StringComparison.Ordinal);
         Assert.Contains("abandoned", show, StringComparison.Ordinal);
 

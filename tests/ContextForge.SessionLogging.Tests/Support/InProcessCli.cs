@@ -19,4 +19,12 @@ public static class InProcessCli
         int code = await CliApplication.RunAsync(args, new CliContext(output, error, env));
         return new Result(code, output.Output, error.Output);
     }
+
+    /// <summary>Runs <c>start</c> (with <paramref name="extra"/> options) and returns the new session's id.</summary>
+    public static async Task<string> StartAsync(string dataDirectory, params string[] extra)
+    {
+        var start = await RunAsync(dataDirectory, null, ["start", .. extra]);
+        Assert.Equal(0, start.ExitCode);
+        return start.Stdout.Trim()["export CFSESSION_ID=".Length..];
+    }
 }
