@@ -74,13 +74,13 @@ public sealed class SeedContractTests : IDisposable
     [Fact]
     public void Provenance_without_a_command_reads_back_as_before_and_equality_compares_the_command_by_value()
     {
-        var old = Records.Provenance.FromJson(new JsonObject { ["host"] = "h", ["user"] = "u", ["pid"] = 1, ["tool"] = "t", ["tool_version"] = "1", ["os"] = "o", ["os_platform"] = "linux", ["arch"] = "x64", ["runtime"] = "r", ["cwd"] = "/" })!;
+        var old = ContextForge.SessionLogging.Records.Provenance.FromJson(new JsonObject { ["host"] = "h", ["user"] = "u", ["pid"] = 1, ["tool"] = "t", ["tool_version"] = "1", ["os"] = "o", ["os_platform"] = "linux", ["arch"] = "x64", ["runtime"] = "r", ["cwd"] = "/" })!;
         Assert.Null(old.Command);
         Assert.False(old.ToJson().ContainsKey("command"));
         var a = old with { Command = ["cfsession", "run"] };
         var b = old with { Command = new List<string> { "cfsession", "run" } };
         Assert.Equal(a, b);
-        Assert.Equal(a, Records.Provenance.FromJson(a.ToJson()));
+        Assert.Equal(a, ContextForge.SessionLogging.Records.Provenance.FromJson(a.ToJson()));
         Assert.NotEqual(old, a);
     }
 }
