@@ -80,25 +80,10 @@ public sealed class BlobLengthLimitTests : IDisposable
         var raw = new MemoryStream();
         var output = new Spectre.Console.Testing.TestConsole();
         var error = new Spectre.Console.Testing.TestConsole();
-        var context = new ContextForge.SessionLogging.Cli.CliContext(output, error, new Dictionary<string, string?> { ["CFSESSION_HOME"] = data }) { OpenRawOutput = () => new NonClosing(raw) };
+        var context = new ContextForge.SessionLogging.Cli.CliContext(output, error, new Dictionary<string, string?> { ["CFSESSION_HOME"] = data }) { OpenRawOutput = () => new NonClosingStream(raw) };
         int code = await ContextForge.SessionLogging.Cli.CliApplication.RunAsync(["show", id, "--output", operation, "--raw"], context);
         Assert.Equal(65, code);
         Assert.Contains($"cfsession: the stored output of {operation} cannot be read to the end: blob {Path.GetFileName(blob)} holds more than the recorded 108894 bytes", error.Output, StringComparison.Ordinal);
         Assert.True(raw.Length <= 108_894, $"show wrote {raw.Length} bytes");
-    }
-
-    /// <summary>Keeps the buffer readable after show disposes its output stream.</summary>
-    private sealed class NonClosing(Stream inner) : Stream
-    {
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => inner.Length;
-        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
-        public override void Flush() => inner.Flush();
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
     }
 }
