@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using ContextForge.SessionLogging.Redaction;
@@ -13,6 +15,10 @@ namespace ContextForge.SessionLogging.Capture;
 /// A null spill directory keeps only the hash, the length and the head (an unrecorded run).
 /// With a <see cref="LineRedactor"/>, secrets are replaced line by line before anything is hashed, kept or spilled:
 /// the stored bytes, <see cref="Length"/> and the hash are those of the redacted stream.
+/// After <see cref="StartPipeline"/> (the capture pumps), <see cref="Write"/> only copies the bytes into a bounded
+/// queue (<see cref="PipelineChunks"/> chunks) and a worker thread redacts, hashes, keeps and spills them, so reading
+/// and showing the output overlap with that work (and the spill compresses on a third thread); everything but
+/// <see cref="ReceivedLength"/> is read after <see cref="Complete"/>, which drains the queue.
 /// </summary>
 internal sealed class CapturedOutput : IDisposable
 {
@@ -31,6 +37,13 @@ internal sealed class CapturedOutput : IDisposable
     private readonly ByteSink _store;
 
     private readonly long _maxStoredBytes;
+
+    /// <summary>The most chunks queued for the worker (each at most one write, 64 KiB from a pump): memory stays bounded.</summary>
+    internal const int PipelineChunks = 16;
+
+    private BlockingCollection<(byte[] Buffer, int Length)>? _queue;
+    private Thread? _worker;
+    private volatile Exception? _workerError;
 
     public CapturedOutput(string streamName, string? spillDirectory, LineRedactor? redactor = null, long? maxStoredBytes = null)
     {
@@ -65,8 +78,63 @@ internal sealed class CapturedOutput : IDisposable
         if (bytes.IsEmpty) return;
         if (_completed) throw new InvalidOperationException("The capture is complete.");
         ReceivedLength += bytes.Length;
+        if (_queue is not null)
+        {
+            if (_workerError is { } error) throw new IOException($"The capture of {StreamName} failed: {error.Message}", error);
+            byte[] chunk = ArrayPool<byte>.Shared.Rent(bytes.Length);
+            bytes.CopyTo(chunk);
+            _queue.Add((chunk, bytes.Length)); // blocks while the queue is full
+            return;
+        }
+        Process(bytes);
+    }
+
+    /// <summary>
+    /// From now on, redaction, hashing, the head and the spill run on a worker thread fed through a bounded queue.
+    /// Call once, before the first <see cref="Write"/>, from the producer's thread.
+    /// </summary>
+    public void StartPipeline()
+    {
+        if (_queue is not null || _completed) return;
+        _queue = new BlockingCollection<(byte[] Buffer, int Length)>(PipelineChunks);
+        _worker = new Thread(Drain) { IsBackground = true, Name = $"cfsession capture {StreamName}" };
+        _worker.Start();
+    }
+
+    private void Process(ReadOnlySpan<byte> bytes)
+    {
         if (_redactor is null) Store(bytes);
         else _redactor.Write(bytes, _store);
+    }
+
+    private void Drain()
+    {
+        foreach (var (buffer, length) in _queue!.GetConsumingEnumerable())
+        {
+            try
+            {
+                if (_workerError is null) Process(buffer.AsSpan(0, length));
+            }
+            catch (Exception ex)
+            {
+                // Kept for the producer's next write and for Complete; the queue is still drained so it never blocks.
+                _workerError = ex;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    // Waits for the worker to process everything queued; rethrows what stopped it.
+    private void StopPipeline()
+    {
+        if (_queue is null) return;
+        if (!_queue.IsAddingCompleted) _queue.CompleteAdding();
+        _worker!.Join();
+        _queue.Dispose();
+        _queue = null;
     }
 
     private void Store(ReadOnlySpan<byte> bytes)
@@ -116,6 +184,12 @@ internal sealed class CapturedOutput : IDisposable
     {
         if (!_completed)
         {
+            StopPipeline();
+            if (_workerError is { } error)
+            {
+                _workerError = null;
+                throw new IOException($"The capture of {StreamName} failed: {error.Message}", error);
+            }
             _redactor?.Flush(_store);
             _completed = true;
             _digest = _hash.GetHashAndReset();
@@ -164,6 +238,7 @@ internal sealed class CapturedOutput : IDisposable
 
     public void Dispose()
     {
+        StopPipeline();
         DisposeSpill();
         _hash.Dispose();
         if (_spillPath is not null && File.Exists(_spillPath))
