@@ -15,8 +15,8 @@ namespace ContextForge.SessionLogging.Capture;
 /// A null spill directory keeps only the hash, the length and the head (an unrecorded run).
 /// With a <see cref="LineRedactor"/>, secrets are replaced line by line before anything is hashed, kept or spilled:
 /// the stored bytes, <see cref="Length"/> and the hash are those of the redacted stream.
-/// After <see cref="StartPipeline"/> (the capture pumps), <see cref="Write"/> only copies the bytes into a bounded
-/// queue (<see cref="PipelineChunks"/> chunks) and a worker thread redacts, hashes, keeps and spills them, so reading
+/// After <see cref="StartPipeline"/> (the capture pumps), <see cref="Write"/> only copies the bytes into chunks of
+/// <see cref="PipelineChunkBytes"/> on a bounded queue (<see cref="PipelineChunks"/> chunks, 1 MiB) and a worker thread redacts, hashes, keeps and spills them, so reading
 /// and showing the output overlap with that work (and the spill compresses on a third thread); everything but
 /// <see cref="ReceivedLength"/> is read after <see cref="Complete"/>, which drains the queue.
 /// </summary>
@@ -38,10 +38,15 @@ internal sealed class CapturedOutput : IDisposable
 
     private readonly long _maxStoredBytes;
 
-    /// <summary>The most chunks queued for the worker (each at most one write, 64 KiB from a pump): memory stays bounded.</summary>
+    /// <summary>The most chunks queued for the worker: memory stays bounded.</summary>
     internal const int PipelineChunks = 16;
 
+    /// <summary>The size of a chunk handed to the worker.</summary>
+    internal const int PipelineChunkBytes = 64 * 1024;
+
     private BlockingCollection<(byte[] Buffer, int Length)>? _queue;
+    private byte[]? _chunk; // the producer's chunk being filled
+    private int _chunkLength;
     private Thread? _worker;
     private volatile Exception? _workerError;
 
@@ -81,9 +86,16 @@ internal sealed class CapturedOutput : IDisposable
         if (_queue is not null)
         {
             if (_workerError is { } error) throw new IOException($"The capture of {StreamName} failed: {error.Message}", error);
-            byte[] chunk = ArrayPool<byte>.Shared.Rent(bytes.Length);
-            bytes.CopyTo(chunk);
-            _queue.Add((chunk, bytes.Length)); // blocks while the queue is full
+            // Small writes (a pty gives ~4 KiB) are gathered into chunks of PipelineChunkBytes: fewer hand-offs.
+            while (!bytes.IsEmpty)
+            {
+                _chunk ??= ArrayPool<byte>.Shared.Rent(PipelineChunkBytes);
+                int n = Math.Min(bytes.Length, _chunk.Length - _chunkLength);
+                bytes[..n].CopyTo(_chunk.AsSpan(_chunkLength));
+                _chunkLength += n;
+                bytes = bytes[n..];
+                if (_chunkLength == _chunk.Length) HandOff();
+            }
             return;
         }
         Process(bytes);
@@ -99,6 +111,28 @@ internal sealed class CapturedOutput : IDisposable
         _queue = new BlockingCollection<(byte[] Buffer, int Length)>(PipelineChunks);
         _worker = new Thread(Drain) { IsBackground = true, Name = $"cfsession capture {StreamName}" };
         _worker.Start();
+    }
+
+    /// <summary>
+    /// Waits until the worker has processed everything written so far and stops it (later writes are processed on the
+    /// caller's thread); rethrows what stopped the worker. The pump calls this when its stream ends.
+    /// </summary>
+    public void FinishPipeline()
+    {
+        StopPipeline();
+        if (_workerError is { } error)
+        {
+            _workerError = null;
+            throw new IOException($"The capture of {StreamName} failed: {error.Message}", error);
+        }
+    }
+
+    private void HandOff()
+    {
+        if (_chunk is null || _chunkLength == 0) return;
+        _queue!.Add((_chunk, _chunkLength)); // blocks while the queue is full
+        _chunk = null;
+        _chunkLength = 0;
     }
 
     private void Process(ReadOnlySpan<byte> bytes)
@@ -131,7 +165,13 @@ internal sealed class CapturedOutput : IDisposable
     private void StopPipeline()
     {
         if (_queue is null) return;
-        if (!_queue.IsAddingCompleted) _queue.CompleteAdding();
+        if (!_queue.IsAddingCompleted)
+        {
+            HandOff();
+            _queue.CompleteAdding();
+        }
+        if (_chunk is not null) ArrayPool<byte>.Shared.Return(_chunk);
+        _chunk = null;
         _worker!.Join();
         _queue.Dispose();
         _queue = null;
@@ -184,12 +224,7 @@ internal sealed class CapturedOutput : IDisposable
     {
         if (!_completed)
         {
-            StopPipeline();
-            if (_workerError is { } error)
-            {
-                _workerError = null;
-                throw new IOException($"The capture of {StreamName} failed: {error.Message}", error);
-            }
+            FinishPipeline();
             _redactor?.Flush(_store);
             _completed = true;
             _digest = _hash.GetHashAndReset();

@@ -102,5 +102,10 @@ internal sealed unsafe class OutputPump
         {
             Error = ex;
         }
+        finally
+        {
+            // Everything read is processed before the runner's Join returns (its callers read the capture then).
+            try { _capture.FinishPipeline(); } catch (Exception ex) { Error ??= ex; }
+        }
     }
 }
