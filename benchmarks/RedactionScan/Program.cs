@@ -68,6 +68,8 @@ static class Parts
     {
         char[] chars = new char[64 * 1024];
         var words = System.Buffers.SearchValues.Create(BuiltInRules.WordNeedles, StringComparison.OrdinalIgnoreCase);
+        var wordsA = System.Buffers.SearchValues.Create(BuiltInRules.WordNeedles[..8], StringComparison.OrdinalIgnoreCase);
+        var wordsB = System.Buffers.SearchValues.Create(BuiltInRules.WordNeedles[8..], StringComparison.OrdinalIgnoreCase);
         var tokenChars = System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-");
         double mb = input.Length / 1e6;
         for (int rep = 0; rep < 3; rep++)
@@ -90,6 +92,28 @@ static class Parts
                 }
             }
             double w = sw.Elapsed.TotalSeconds;
+            sw.Restart();
+            long hitsA = 0, hitsB = 0;
+            for (int o = 0; o < input.Length; o += chars.Length)
+            {
+                int n = System.Text.Encoding.Latin1.GetChars(input.AsSpan(o, Math.Min(chars.Length, input.Length - o)), chars);
+                var s = chars.AsSpan(0, n);
+                for (int p = 0; ;)
+                {
+                    int i = s[p..].IndexOfAny(wordsA);
+                    if (i < 0) break;
+                    hitsA++;
+                    p += i + 1;
+                }
+                for (int p = 0; ;)
+                {
+                    int i = s[p..].IndexOfAny(wordsB);
+                    if (i < 0) break;
+                    hitsB++;
+                    p += i + 1;
+                }
+            }
+            double w2 = sw.Elapsed.TotalSeconds;
             sw.Restart();
             for (int o = 0; o < input.Length; o += chars.Length)
             {
@@ -114,7 +138,7 @@ static class Parts
             }
             double f = sw.Elapsed.TotalSeconds;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"widen to chars {mb / latin:F0} MB/s; word needles {mb / w:F0} MB/s ({hits} hits); runs {mb / r:F0} MB/s ({runs}); first match {mb / f:F0} MB/s ({found} blocks)"));
+                $"widen to chars {mb / latin:F0} MB/s; word needles {mb / w:F0} MB/s ({hits} hits), as two sets of <= 8 {mb / w2:F0} MB/s ({hitsA} + {hitsB}); runs {mb / r:F0} MB/s ({runs}); first match {mb / f:F0} MB/s ({found} blocks)"));
         }
     }
 }

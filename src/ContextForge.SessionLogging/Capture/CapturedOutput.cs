@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using ContextForge.SessionLogging.Redaction;
@@ -13,6 +15,10 @@ namespace ContextForge.SessionLogging.Capture;
 /// A null spill directory keeps only the hash, the length and the head (an unrecorded run).
 /// With a <see cref="LineRedactor"/>, secrets are replaced line by line before anything is hashed, kept or spilled:
 /// the stored bytes, <see cref="Length"/> and the hash are those of the redacted stream.
+/// After <see cref="StartPipeline"/> (the capture pumps), <see cref="Write"/> only copies the bytes into chunks of
+/// <see cref="PipelineChunkBytes"/> on a bounded queue (<see cref="PipelineChunks"/> chunks, 1 MiB) and a worker thread redacts, hashes, keeps and spills them, so reading
+/// and showing the output overlap with that work (and the spill compresses on a third thread); everything but
+/// <see cref="ReceivedLength"/> is read after <see cref="Complete"/>, which drains the queue.
 /// </summary>
 internal sealed class CapturedOutput : IDisposable
 {
@@ -31,6 +37,18 @@ internal sealed class CapturedOutput : IDisposable
     private readonly ByteSink _store;
 
     private readonly long _maxStoredBytes;
+
+    /// <summary>The most chunks queued for the worker: memory stays bounded.</summary>
+    internal const int PipelineChunks = 16;
+
+    /// <summary>The size of a chunk handed to the worker.</summary>
+    internal const int PipelineChunkBytes = 64 * 1024;
+
+    private BlockingCollection<(byte[] Buffer, int Length)>? _queue;
+    private byte[]? _chunk; // the producer's chunk being filled
+    private int _chunkLength;
+    private Thread? _worker;
+    private volatile Exception? _workerError;
 
     public CapturedOutput(string streamName, string? spillDirectory, LineRedactor? redactor = null, long? maxStoredBytes = null)
     {
@@ -65,8 +83,98 @@ internal sealed class CapturedOutput : IDisposable
         if (bytes.IsEmpty) return;
         if (_completed) throw new InvalidOperationException("The capture is complete.");
         ReceivedLength += bytes.Length;
+        if (_queue is not null)
+        {
+            if (_workerError is { } error) throw new IOException($"The capture of {StreamName} failed: {error.Message}", error);
+            // Small writes (a pty gives ~4 KiB) are gathered into chunks of PipelineChunkBytes: fewer hand-offs.
+            while (!bytes.IsEmpty)
+            {
+                _chunk ??= ArrayPool<byte>.Shared.Rent(PipelineChunkBytes);
+                int n = Math.Min(bytes.Length, _chunk.Length - _chunkLength);
+                bytes[..n].CopyTo(_chunk.AsSpan(_chunkLength));
+                _chunkLength += n;
+                bytes = bytes[n..];
+                if (_chunkLength == _chunk.Length) HandOff();
+            }
+            return;
+        }
+        Process(bytes);
+    }
+
+    /// <summary>
+    /// From now on, redaction, hashing, the head and the spill run on a worker thread fed through a bounded queue.
+    /// Call once, before the first <see cref="Write"/>, from the producer's thread.
+    /// </summary>
+    public void StartPipeline()
+    {
+        if (_queue is not null || _completed) return;
+        _queue = new BlockingCollection<(byte[] Buffer, int Length)>(PipelineChunks);
+        _worker = new Thread(Drain) { IsBackground = true, Name = $"cfsession capture {StreamName}" };
+        _worker.Start();
+    }
+
+    /// <summary>
+    /// Waits until the worker has processed everything written so far and stops it (later writes are processed on the
+    /// caller's thread); rethrows what stopped the worker. The pump calls this when its stream ends.
+    /// </summary>
+    public void FinishPipeline()
+    {
+        StopPipeline();
+        if (_workerError is { } error)
+        {
+            _workerError = null;
+            throw new IOException($"The capture of {StreamName} failed: {error.Message}", error);
+        }
+    }
+
+    private void HandOff()
+    {
+        if (_chunk is null || _chunkLength == 0) return;
+        _queue!.Add((_chunk, _chunkLength)); // blocks while the queue is full
+        _chunk = null;
+        _chunkLength = 0;
+    }
+
+    private void Process(ReadOnlySpan<byte> bytes)
+    {
         if (_redactor is null) Store(bytes);
         else _redactor.Write(bytes, _store);
+    }
+
+    private void Drain()
+    {
+        foreach (var (buffer, length) in _queue!.GetConsumingEnumerable())
+        {
+            try
+            {
+                if (_workerError is null) Process(buffer.AsSpan(0, length));
+            }
+            catch (Exception ex)
+            {
+                // Kept for the producer's next write and for Complete; the queue is still drained so it never blocks.
+                _workerError = ex;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    // Waits for the worker to process everything queued; rethrows what stopped it.
+    private void StopPipeline()
+    {
+        if (_queue is null) return;
+        if (!_queue.IsAddingCompleted)
+        {
+            HandOff();
+            _queue.CompleteAdding();
+        }
+        if (_chunk is not null) ArrayPool<byte>.Shared.Return(_chunk);
+        _chunk = null;
+        _worker!.Join();
+        _queue.Dispose();
+        _queue = null;
     }
 
     private void Store(ReadOnlySpan<byte> bytes)
@@ -116,6 +224,7 @@ internal sealed class CapturedOutput : IDisposable
     {
         if (!_completed)
         {
+            FinishPipeline();
             _redactor?.Flush(_store);
             _completed = true;
             _digest = _hash.GetHashAndReset();
@@ -165,6 +274,7 @@ internal sealed class CapturedOutput : IDisposable
     /// <summary>Deletes the temporary file of a stream that could not be stored (what remains of it frees the disk).</summary>
     public void DiscardSpill()
     {
+        StopPipeline();
         DisposeSpill();
         if (_spillPath is not null && File.Exists(_spillPath))
         {

@@ -8,7 +8,8 @@ namespace ContextForge.SessionLogging.Capture.Unix;
 /// descriptor (raw write(), every byte as received) and into a <see cref="CapturedOutput"/>, on its own thread.
 /// Ends at end of file (read returns 0, or EIO on a pty master whose slave is closed everywhere), or once the child
 /// has exited and nothing arrived for <see cref="IdleAfterExit"/>: a background job that keeps the descriptor open
-/// must not keep the run going.
+/// must not keep the run going. The capture is pipelined (<see cref="CapturedOutput.StartPipeline"/>): a write here is
+/// a copy into its bounded queue, and the redaction, hash and spill of one chunk overlap with reading the next.
 /// </summary>
 internal sealed unsafe class OutputPump
 {
@@ -50,6 +51,8 @@ internal sealed unsafe class OutputPump
         long quietSince = -1; // timestamp from which, with the child gone, no data has arrived
         try
         {
+            // Redaction, hashing and the spill run on the capture's worker: this thread only reads, queues and shows.
+            _capture.StartPipeline();
             fixed (byte* p = buffer)
             {
                 while (true)
@@ -98,6 +101,11 @@ internal sealed unsafe class OutputPump
         catch (Exception ex)
         {
             Error = ex;
+        }
+        finally
+        {
+            // Everything read is processed before the runner's Join returns (its callers read the capture then).
+            try { _capture.FinishPipeline(); } catch (Exception ex) { Error ??= ex; }
         }
     }
 }
