@@ -96,6 +96,7 @@ public static class JournalReader
             string? previousHash = JournalLine.GenesisHash;
             long previousSequence = 0;
             long lineNumber = 0;
+            var context = new SegmentContext(Path.GetFileNameWithoutExtension(path));
             foreach (var (line, complete, oversizedLength) in ReadLines(stream, maxLineBytes))
             {
                 lineNumber++;
@@ -115,11 +116,10 @@ public static class JournalReader
                 }
                 if (line.Length == 0) continue;
                 string hash = Convert.ToHexStringLower(SHA256.HashData(line.Span));
-                SessionEvent? e;
-                string? prev;
+                ParsedLine parsed;
                 try
                 {
-                    (e, prev) = ParseLine(line.Span);
+                    parsed = ParseLine(line.Span, context);
                 }
                 catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or ArgumentException)
                 {
@@ -127,19 +127,19 @@ public static class JournalReader
                     previousHash = hash;
                     continue;
                 }
-                if (previousHash is not null && prev != previousHash)
+                if (previousHash is not null && parsed.PreviousHash != previousHash)
                 {
                     problems.Add(new JournalProblem(path, lineNumber, JournalProblemKind.HashChainBreak,
-                        $"line {lineNumber}: prev {Short(prev)} does not match the previous line's SHA-256 {Short(previousHash)}"));
+                        $"line {lineNumber}: prev {Short(parsed.PreviousHash)} does not match the previous line's SHA-256 {Short(previousHash)}"));
                 }
-                if (e.Sequence != previousSequence + 1)
+                if (parsed.Sequence != previousSequence + 1)
                 {
                     problems.Add(new JournalProblem(path, lineNumber, JournalProblemKind.SequenceGap,
-                        $"line {lineNumber}: sequence {e.Sequence} follows {previousSequence}"));
+                        $"line {lineNumber}: sequence {parsed.Sequence} follows {previousSequence}"));
                 }
-                previousSequence = e.Sequence;
+                previousSequence = parsed.Sequence;
                 previousHash = hash;
-                events.Add(e);
+                if (parsed.Event is { } e) events.Add(e);
             }
         }
     }
@@ -153,36 +153,90 @@ public static class JournalReader
 
     private static string Short(string? hash) => hash is null ? "(none)" : hash.Length > 12 ? hash[..12] : hash;
 
-    /// <summary>Parses one journal line (without its newline).</summary>
+    /// <summary>Parses one journal line (without its newline) of a segment of either format, outside any context (tests, tools).</summary>
     internal static (SessionEvent Event, string? PreviousHash) ParseLine(ReadOnlySpan<byte> line)
+    {
+        var parsed = ParseLine(line, new SegmentContext(string.Empty));
+        return (parsed.Event ?? throw new FormatException("a Writer line, not an event"), parsed.PreviousHash);
+    }
+
+    /// <summary>
+    /// Parses one journal line (without its newline). A format-2 Writer line is remembered in
+    /// <paramref name="context"/> and gives no event; a format-2 event gets its provenance and activity id from the
+    /// Writer line it refers to, and its derivable fields back, so both formats read to the same event.
+    /// </summary>
+    internal static ParsedLine ParseLine(ReadOnlySpan<byte> line, SegmentContext context)
     {
         if (JsonNode.Parse(line) is not JsonObject obj) throw new FormatException("not a JSON object");
         int version = Required(obj, JournalLine.Version).GetValue<int>();
-        if (version != JournalLine.SchemaVersion) throw new FormatException($"unsupported schema version {version}");
+        if (version is not (JournalLine.SchemaVersion or JournalLine.LegacyVersion)) throw new FormatException($"unsupported schema version {version}");
         string name = Required(obj, JournalLine.Event).GetValue<string>();
         var timestamp = DateTimeOffset.Parse(Required(obj, JournalLine.Timestamp).GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
         string sessionId = Required(obj, JournalLine.SessionId).GetValue<string>();
         long sequence = Required(obj, JournalLine.Sequence).GetValue<long>();
+        string? prev = obj[JournalLine.PreviousHash]?.GetValue<string>();
+        if (version == JournalLine.SchemaVersion && name == JournalLine.WriterEvent)
+        {
+            var writer = new WriterLine(sequence, Required(obj, JournalFields.Provenance) as JsonObject ?? throw new FormatException("a Writer line's provenance is not an object"),
+                Guid.Parse(Required(obj, JournalLine.ActivityId).GetValue<string>()));
+            context.Writers[sequence] = writer;
+            return new ParsedLine(null, prev, sequence, writer);
+        }
         var level = (EventLevel)Required(obj, JournalLine.Level).GetValue<int>();
         var keywords = (SessionKeywords)Required(obj, JournalLine.Keywords).GetValue<long>();
-        var activityId = Guid.Parse(Required(obj, JournalLine.ActivityId).GetValue<string>());
-        string segment = obj[JournalLine.Segment]?.GetValue<string>() ?? string.Empty;
-        string? prev = obj[JournalLine.PreviousHash]?.GetValue<string>();
-
         var fields = new JsonObject();
-        foreach (var key in obj.Select(kv => kv.Key).ToList())
+        Guid activityId;
+        string segment;
+        if (version == JournalLine.LegacyVersion)
         {
-            if (JournalLine.HeaderKeys.Contains(key)) continue;
-            var value = obj[key];
-            obj.Remove(key);
-            fields[key] = value;
+            activityId = Guid.Parse(Required(obj, JournalLine.ActivityId).GetValue<string>());
+            segment = obj[JournalLine.Segment]?.GetValue<string>() ?? context.SegmentName;
+            foreach (var key in obj.Select(kv => kv.Key).ToList())
+            {
+                if (JournalLine.LegacyHeaderKeys.Contains(key)) continue;
+                var value = obj[key];
+                obj.Remove(key);
+                fields[key] = value;
+            }
+        }
+        else
+        {
+            segment = context.SegmentName;
+            WriterLine? writer = null;
+            if (obj[JournalLine.ProvenanceRef] is { } reference)
+            {
+                long writerSeq = reference.GetValue<long>();
+                writer = context.Writers.GetValueOrDefault(writerSeq) ?? context.Resolve?.Invoke(writerSeq)
+                    ?? throw new FormatException($"refers to Writer line {writerSeq}, which this segment does not hold");
+            }
+            activityId = obj[JournalLine.ActivityId] is { } a ? Guid.Parse(a.GetValue<string>()) : writer?.ActivityId ?? Guid.Empty;
+            int derived = obj[JournalLine.Derived]?.GetValue<int>() ?? 0;
+            foreach (var key in obj.Select(kv => kv.Key).ToList())
+            {
+                if (key == JournalLine.ProvenanceRef && writer is not null)
+                {
+                    // The writer's provenance, with the keys this event recorded differently.
+                    var provenance = (JsonObject)writer.Provenance.DeepClone();
+                    if (obj[JournalFields.Provenance] is JsonObject delta)
+                    {
+                        foreach (var (k, v) in delta) provenance[k] = v?.DeepClone();
+                    }
+                    fields[JournalFields.Provenance] = provenance;
+                    continue;
+                }
+                if (JournalLine.HeaderKeys.Contains(key) || key == JournalFields.Provenance && writer is not null) continue;
+                var value = obj[key];
+                obj.Remove(key);
+                fields[key] = value;
+            }
+            JournalCompaction.Restore(name, fields, sessionId, activityId, derived);
         }
         var e = new SessionEvent(name, timestamp, sessionId, activityId, level, keywords, fields)
         {
             Sequence = sequence,
             Segment = segment,
         };
-        return (e, prev);
+        return new ParsedLine(e, prev, sequence, null);
     }
 
     private static JsonNode Required(JsonObject obj, string key) =>
@@ -278,6 +332,25 @@ public static class JournalReader
             end += n;
         }
     }
+}
+
+/// <summary>A format-2 Writer line: the provenance and activity id its writer's events refer to.</summary>
+internal sealed record WriterLine(long Sequence, JsonObject Provenance, Guid ActivityId);
+
+/// <summary>One parsed line: an event, or (format 2) a Writer line, with its chain link and sequence number.</summary>
+internal readonly record struct ParsedLine(SessionEvent? Event, string? PreviousHash, long Sequence, WriterLine? Writer);
+
+/// <summary>
+/// What reading one segment has learned so far: its name and its Writer lines; <see cref="Resolve"/> finds a Writer
+/// line that came before the first line read (the index's catch-up starts mid-file).
+/// </summary>
+internal sealed class SegmentContext(string segmentName)
+{
+    public string SegmentName { get; } = segmentName;
+
+    public Dictionary<long, WriterLine> Writers { get; } = [];
+
+    public Func<long, WriterLine?>? Resolve { get; init; }
 }
 
 /// <summary>

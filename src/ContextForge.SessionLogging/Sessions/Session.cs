@@ -37,7 +37,7 @@ public sealed class Session : IDisposable
         Name = name;
         Type = type;
         OwnsLifetime = ownsLifetime;
-        _journal = new JournalWriter(manager.Data.NewSegmentPath(id), manager.Options.Durability, manager.Options.FsyncInterval);
+        _journal = JournalWriter.ForSession(manager.Data, id, manager.Options.Durability, manager.Options.FsyncInterval);
         var observers = new List<ISessionEventObserver> { _counts };
         if (manager.LoadMilestones() is { } milestones) observers.Add(new Milestones.MilestoneObserver(milestones, this));
         observers.AddRange(manager.Options.Observers);
@@ -83,7 +83,7 @@ public sealed class Session : IDisposable
     /// <summary>True when this object started the session and so ends it on dispose; false when it joined one.</summary>
     public bool OwnsLifetime { get; private set; }
 
-    /// <summary>The journal segment this process writes for the session.</summary>
+    /// <summary>The journal segment this process writes for the session: the session's shared one, or its own when it could not take the shared one's lock.</summary>
     public string SegmentPath => _journal.SegmentPath;
 
     /// <summary>Received / stored / not-enabled / dropped counts of each sink, so no loss is silent.</summary>
@@ -216,7 +216,7 @@ public sealed class Session : IDisposable
             try
             {
                 var end = DateTimeOffset.UtcNow;
-                var (operations, failed, achievements) = _counts.ForSession(Data.SessionDirectory(Id), SegmentPath);
+                var (operations, failed, achievements) = _counts.ForSession(Data.SessionDirectory(Id), SegmentPath, _journal.SharedWithOthers);
                 Record(new SessionEnded(Id, StartTime, end, operations, failed, achievements) { Provenance = Provenance() });
             }
             finally { _endingNow = false; }
