@@ -125,7 +125,9 @@ internal sealed class JournalWriter : ISessionEventSink, IDisposable
         {
             lock (_gate)
             {
-                if (_sharedWithOthers || _stream is null) return _sharedWithOthers;
+                if (_sharedWithOthers) return true;
+                // Not written yet: any line already in the segment is another writer's.
+                if (_stream is null) return File.Exists(SegmentPath) && new FileInfo(SegmentPath).Length > 0;
                 try { return RandomAccess.GetLength(_stream.SafeFileHandle) != _end; }
                 catch (IOException) { return true; }
             }
