@@ -275,6 +275,9 @@ internal sealed class JournalWriter : ISessionEventSink, IDisposable
         SegmentPath = _data!.NewSegmentPath(_sessionId!);
         SegmentName = Path.GetFileNameWithoutExtension(SegmentPath);
         _end = -1;
+        // A new segment starts a new chain: its first line has seq 1 and points at the genesis hash.
+        _sequence = 0;
+        JournalLine.GenesisHash.CopyTo(_previousHash);
         _writerLineSeq = 0;
         _writerProvenance = null;
     }

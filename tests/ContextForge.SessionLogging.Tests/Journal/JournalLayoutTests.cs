@@ -110,6 +110,32 @@ public sealed class JournalLayoutTests : IDisposable
     }
 
     [Fact]
+    public void A_writer_that_cannot_take_the_lock_moves_to_its_own_segment_and_starts_a_fresh_chain_there()
+    {
+        if (!JournalWriter.SharedSegmentsSupported) return;
+        var data = new DataDirectory(_dir.Path);
+        var manager = new SessionManager(new SessionLoggingOptions { DataDirectory = _dir.Path, ToolName = "tests", EmitToProvider = false });
+        using var owner = manager.Start("contended");
+        using (var joined = manager.Join(owner.Id))
+        {
+            joined.Capture("shared", c => c.WriteLine("in the shared segment"));
+            Assert.Equal(owner.SegmentPath, joined.SegmentPath);
+            // Someone holds the segment's lock past the timeout: the joined writer moves to a segment of its own.
+            using (new FileStream(data.SegmentLockPath(owner.Id), FileMode.OpenOrCreate, FileAccess.Write, FileShare.None))
+            {
+                joined.Capture("own", c => c.WriteLine("in a segment of its own"));
+            }
+            Assert.NotEqual(owner.SegmentPath, joined.SegmentPath);
+            joined.Capture("own again", c => c.WriteLine("still there"));
+        }
+
+        var read = JournalReader.ReadSession(data.SessionDirectory(owner.Id));
+        Assert.Empty(read.Problems);
+        Assert.Equal(2, Directory.GetFiles(data.SessionDirectory(owner.Id), "*" + JournalReader.SegmentExtension).Length);
+        Assert.Equal(["shared", "own", "own again"], read.Events.Where(e => e.Name == SessionEventNames.TerminalCapture).Select(e => e.GetString(JournalFields.OperationName)));
+    }
+
+    [Fact]
     public void Catch_up_finds_a_new_session_through_the_change_log_without_listing_directories()
     {
         if (!JournalChangeLog.IsSupported) return;
