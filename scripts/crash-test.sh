@@ -82,6 +82,7 @@ for seg in segments:
     prev = "0" * 64
     seq = 0
     writers = set()                      # format 2: the seqs of this segment's Writer lines, which events refer to
+    starts = {}                          # format 2: seq of each OperationStarted line -> its operation id
     for line in complete:
         if not line: continue
         try:
@@ -94,6 +95,10 @@ for seg in segments:
         name = e.get("event")
         if name == "Writer": writers.add(e.get("seq")); continue
         if "prov" in e and e["prov"] not in writers: unreadable += 1
+        if name == "OperationStarted": starts[e.get("seq")] = e.get("operation_id")
+        if "op" in e:                    # format 2: a capture takes its operation id from its OperationStarted line
+            if e["op"] not in starts: unreadable += 1
+            e["operation_id"] = starts.get(e["op"])
         if name == "OperationStarted": started[e.get("operation_id")] = e.get("session_id")
         if name in ("TerminalCapture", "TerminalCaptureFailed"): captured.add(e.get("operation_id"))
         if name == "SessionStart": lifetime[e.get("session_id")] = e.get("session_lifetime")

@@ -252,7 +252,7 @@ internal sealed class JournalIndexer(HistoryIndex index)
                 }
             }
             _result.SegmentsRead++;
-            _context = new SegmentContext(Path.GetFileNameWithoutExtension(path)) { Resolve = seq => LoadWriter(file, seq) };
+            _context = new SegmentContext(Path.GetFileNameWithoutExtension(path)) { Resolve = seq => LoadWriter(file, seq), ResolveOperation = seq => LoadStart(file, seq) };
             stream.Seek(offset, SeekOrigin.Begin);
             long readFrom = offset, added = 0;
             // The journal reader's line splitter: a line over the limit comes back empty with its length, never held.
@@ -331,14 +331,26 @@ internal sealed class JournalIndexer(HistoryIndex index)
     /// <summary>A Writer line indexed by an earlier catch-up (this one starts after it).</summary>
     private WriterLine? LoadWriter(string file, long seq)
     {
-        using var cmd = index.Command("SELECT activity_id, provenance FROM writers WHERE file = $f AND seq = $q", _tx);
+        using var cmd = index.Command("SELECT activity_id, provenance, session_id FROM writers WHERE file = $f AND seq = $q", _tx);
         cmd.Parameters.AddWithValue("$f", file);
         cmd.Parameters.AddWithValue("$q", seq);
         using var reader = cmd.ExecuteReader();
         if (!reader.Read() || JsonNode.Parse(reader.GetString(1)) is not JsonObject provenance) return null;
-        var writer = new WriterLine(seq, provenance, Guid.Parse(reader.GetString(0)));
+        var writer = new WriterLine(seq, provenance, Guid.Parse(reader.GetString(0)), reader.GetString(2));
         _context.Writers[seq] = writer;
         return writer;
+    }
+
+    /// <summary>An OperationStarted line indexed by an earlier catch-up (a capture read now refers to it): its start fields, read again from the journal.</summary>
+    private JsonObject? LoadStart(string file, long seq)
+    {
+        using var cmd = index.Command("SELECT line_offset, line_length FROM events WHERE file = $f AND seq = $q", _tx);
+        cmd.Parameters.AddWithValue("$f", file);
+        cmd.Parameters.AddWithValue("$q", seq);
+        using var reader = cmd.ExecuteReader();
+        if (!reader.Read()) return null;
+        var fields = StoredOutput.ReadLineFields(Path.Combine(index.Data.SessionsDirectory, file), reader.GetInt64(0), reader.GetInt32(1));
+        return fields is null ? null : JournalCompaction.StartFieldsOf(fields);
     }
 
     private bool IndexLine(string sessionId, string file, ReadOnlySpan<byte> line, long lineNumber, long lineOffset)

@@ -19,6 +19,11 @@ internal static class JournalLine
     public const string PreviousHash = "prev";
     /// <summary>Format 2: the <c>seq</c> of the segment's <see cref="WriterEvent"/> line whose provenance the event has.</summary>
     public const string ProvenanceRef = "prov";
+    /// <summary>
+    /// Format 2: on a <c>TerminalCapture</c>, the <c>seq</c> of its operation's <c>OperationStarted</c> line in the same
+    /// segment, whose identifying fields (<see cref="JournalCompaction.StartFields"/>) the capture has and leaves out.
+    /// </summary>
+    public const string OperationRef = "op";
     /// <summary>Format 2: the bit set of fields left out because they are derivable (<see cref="JournalCompaction"/>).</summary>
     public const string Derived = JournalCompaction.DerivedKey;
 
@@ -37,5 +42,5 @@ internal static class JournalLine
 
     /// <summary>The header keys of a format-2 line (a caller's field of one of these names is journaled as <c>field_&lt;name&gt;</c>).</summary>
     public static readonly HashSet<string> HeaderKeys =
-        [Version, Event, Timestamp, SessionId, Sequence, Level, Keywords, ActivityId, Segment, PreviousHash, ProvenanceRef, Derived];
+        [Version, Event, Timestamp, SessionId, Sequence, Level, Keywords, ActivityId, Segment, PreviousHash, ProvenanceRef, OperationRef, Derived];
 }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using System.Security.Cryptography;
 using System.Text.Json;
+using ContextForge.SessionLogging.Contract;
 using ContextForge.SessionLogging.Events;
 
 namespace ContextForge.SessionLogging.Journal;
@@ -50,6 +51,7 @@ internal sealed class JournalWriter : ISessionEventSink, IDisposable
     private static readonly JsonEncodedText PreviousHashName = JsonEncodedText.Encode(JournalLine.PreviousHash);
     private static readonly JsonEncodedText ProvenanceRefName = JsonEncodedText.Encode(JournalLine.ProvenanceRef);
     private static readonly JsonEncodedText DerivedName = JsonEncodedText.Encode(JournalLine.Derived);
+    private static readonly JsonEncodedText OperationRefName = JsonEncodedText.Encode(JournalLine.OperationRef);
     private static readonly JsonEncodedText ProvenanceName = JsonEncodedText.Encode(JournalFields.Provenance);
     private readonly object _gate = new();
     // Reused for every append (under _gate): the buffer holds the line(s) + newline(s), written with one write().
@@ -73,6 +75,12 @@ internal sealed class JournalWriter : ISessionEventSink, IDisposable
     // This writer's Writer line in the current segment (its seq; 0 before it is written) and the provenance it holds.
     private long _writerLineSeq;
     private JsonObject? _writerProvenance;
+    // The segment's first line when it is a full Writer line: later Writer lines are written as deltas against it.
+    private WriterLine? _base;
+    private bool _baseRead;
+    private string? _writerSessionId;
+    // This writer's OperationStarted lines in the current segment whose capture has not been written yet: operation id -> (seq, start fields).
+    private readonly Dictionary<string, (long Seq, JsonObject Fields)> _started = new(StringComparer.Ordinal);
     private long _received, _stored, _dropped;
     private string? _lastError;
 
@@ -162,19 +170,32 @@ internal sealed class JournalWriter : ISessionEventSink, IDisposable
                         if (_data is not null && _sessionId is not null && JournalChangeLog.IsSupported)
                             JournalChangeLog.Append(_data.ChangeLogPath, _sessionId, SegmentName + JournalReader.SegmentExtension, durable: length == 0 && _durability != JournalDurability.Flush);
                         sequence++;
-                        AppendLine(json => WriteWriterLine(json, sessionEvent, sequence, _previousHash, provenance), digest, JournalLine.WriterEvent);
+                        var baseLine = length == 0 ? null : BaseLine(length);
+                        AppendLine(json => WriteWriterLine(json, sessionEvent, sequence, _previousHash, provenance, baseLine), digest, JournalLine.WriterEvent);
                         _writerProvenance = provenance;
                         wroteWriterLine = true;
                     }
                     long writerSeq = wroteWriterLine ? sequence : _writerLineSeq;
                     long eventSequence = ++sequence;
-                    AppendLine(json => WriteLine(json, sessionEvent, eventSequence, _previousHash, provenance is null ? 0 : writerSeq, _writerProvenance), digest, sessionEvent.Name);
+                    string? operationId = sessionEvent.Fields[JournalFields.OperationId] is JsonValue ov && ov.TryGetValue(out string? o) ? o : null;
+                    long startSeq = operationId is not null && sessionEvent.Name == SessionEventNames.TerminalCapture && _started.TryGetValue(operationId, out var start)
+                        && JournalCompaction.SharesStartFields(sessionEvent, start.Fields) ? start.Seq : 0;
+                    AppendLine(json => WriteLine(json, sessionEvent, eventSequence, _previousHash, provenance is null ? 0 : writerSeq, _writerProvenance, wroteWriterLine ? sessionEvent.SessionId : _writerSessionId, startSeq), digest, sessionEvent.Name);
                     // One write() of the line(s) with their newlines, at the file's end, under the lock: a concurrent
                     // reader sees whole lines or a torn tail, never a mix, and no two writers interleave.
                     RandomAccess.Write(_stream.SafeFileHandle, _buffer.WrittenSpan, length);
                     _end = length + _buffer.WrittenCount;
-                    if (wroteWriterLine) _writerLineSeq = writerSeq;
+                    if (wroteWriterLine)
+                    {
+                        _writerLineSeq = writerSeq;
+                        _writerSessionId = sessionEvent.SessionId;
+                        if (length == 0) (_base, _baseRead) = (new WriterLine(writerSeq, provenance!, sessionEvent.ActivityId, sessionEvent.SessionId), true);
+                    }
                     _sequence = eventSequence;
+                    if (operationId is not null && sessionEvent.Name == SessionEventNames.OperationStarted && JournalCompaction.StartFieldsOf(sessionEvent.Fields) is { } startFields)
+                        _started[operationId] = (eventSequence, startFields);
+                    else if (operationId is not null && sessionEvent.Name is SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed)
+                        _started.Remove(operationId);
                     sessionEvent.Sequence = eventSequence;
                     sessionEvent.Segment = SegmentName;
                 }
@@ -280,6 +301,33 @@ internal sealed class JournalWriter : ISessionEventSink, IDisposable
         JournalLine.GenesisHash.CopyTo(_previousHash);
         _writerLineSeq = 0;
         _writerProvenance = null;
+        (_base, _baseRead) = (null, false);
+        // Their start lines are in the segment left behind: a capture written here holds its fields itself.
+        _started.Clear();
+    }
+
+    /// <summary>
+    /// The segment's base Writer line (its first line, when that is a full format-2 Writer line), read once per
+    /// segment under the lock; null for a segment begun in format 1 or by anything else.
+    /// </summary>
+    private WriterLine? BaseLine(long length)
+    {
+        if (_baseRead) return _base;
+        _baseRead = true;
+        byte[] head = new byte[(int)Math.Min(length, 16 * 1024)];
+        int read = RandomAccess.Read(_stream!.SafeFileHandle, head, 0);
+        int newline = head.AsSpan(0, read).IndexOf((byte)'\n');
+        if (newline < 0) return null;
+        try
+        {
+            var parsed = JournalReader.ParseLine(head.AsSpan(0, newline), new SegmentContext(SegmentName));
+            _base = parsed.Writer is { IsDelta: false } w && w.Sequence == 1 ? w : null;
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or ArgumentException)
+        {
+            _base = null;
+        }
+        return _base;
     }
 
     /// <summary>
@@ -383,55 +431,99 @@ internal sealed class JournalWriter : ISessionEventSink, IDisposable
         return stream;
     }
 
-    /// <summary>The Writer line: this writer's provenance and the session's activity id, once per segment.</summary>
-    private static void WriteWriterLine(Utf8JsonWriter json, SessionEvent e, long sequence, ReadOnlySpan<char> previousHash, JsonObject provenance)
+    /// <summary>
+    /// The Writer line: this writer's provenance and the session's activity id, once per segment. When the segment
+    /// begins with a full Writer line (<paramref name="baseLine"/>) and this provenance has its keys first, in its order,
+    /// the line refers to it (<c>prov</c>) and holds only what differs: the keys of another value (pid, start ticks,
+    /// often cwd), the session and activity id only when they are not the base's.
+    /// </summary>
+    private static void WriteWriterLine(Utf8JsonWriter json, SessionEvent e, long sequence, ReadOnlySpan<char> previousHash, JsonObject provenance, WriterLine? baseLine)
     {
         Span<byte> text = stackalloc byte[36];
+        bool delta = baseLine is not null && StartsWithKeysOf(provenance, baseLine.Provenance);
         json.WriteStartObject();
         json.WriteNumber(VersionName, JournalLine.SchemaVersion);
         json.WriteString(EventName, JournalLine.WriterEvent);
         e.Timestamp.UtcDateTime.TryFormat(text, out int written, "O", System.Globalization.CultureInfo.InvariantCulture);
         json.WriteString(TimestampName, text[..written]);
-        json.WriteString(SessionIdName, e.SessionId);
+        if (!delta || e.SessionId != baseLine!.SessionId) json.WriteString(SessionIdName, e.SessionId);
         json.WriteNumber(SequenceName, sequence);
         json.WriteString(PreviousHashName, previousHash);
-        e.ActivityId.TryFormat(text, out written, "D");
-        json.WriteString(ActivityIdName, text[..written]);
-        json.WritePropertyName(ProvenanceName);
-        provenance.WriteTo(json);
+        if (!delta || e.ActivityId != baseLine!.ActivityId)
+        {
+            e.ActivityId.TryFormat(text, out written, "D");
+            json.WriteString(ActivityIdName, text[..written]);
+        }
+        if (delta)
+        {
+            json.WriteNumber(ProvenanceRefName, baseLine!.Sequence);
+            json.WritePropertyName(ProvenanceName);
+            json.WriteStartObject();
+            foreach (var (key, value) in provenance)
+            {
+                if (baseLine.Provenance.TryGetPropertyValue(key, out var same) && JsonNode.DeepEquals(same, value)) continue;
+                json.WritePropertyName(key);
+                if (value is null) json.WriteNullValue();
+                else value.WriteTo(json);
+            }
+            json.WriteEndObject();
+        }
+        else
+        {
+            json.WritePropertyName(ProvenanceName);
+            provenance.WriteTo(json);
+        }
         json.WriteEndObject();
+    }
+
+    /// <summary>True when the first keys of <paramref name="provenance"/> are those of <paramref name="baseProvenance"/>, in its order (so the merge restores the order).</summary>
+    private static bool StartsWithKeysOf(JsonObject provenance, JsonObject baseProvenance)
+    {
+        if (provenance.Count < baseProvenance.Count) return false;
+        using var mine = provenance.GetEnumerator();
+        foreach (var (key, _) in baseProvenance)
+        {
+            if (!mine.MoveNext() || mine.Current.Key != key) return false;
+        }
+        return true;
     }
 
     /// <summary>
     /// Serialises one event line (without the newline): header, then the fields, with the provenance replaced by a
     /// reference to the writer's Writer line (plus the keys that differ from it, if any) and derivable fields left out.
     /// </summary>
-    internal static void WriteLine(Utf8JsonWriter json, SessionEvent e, long sequence, ReadOnlySpan<char> previousHash, long writerSeq, JsonObject? writerProvenance)
+    internal static void WriteLine(Utf8JsonWriter json, SessionEvent e, long sequence, ReadOnlySpan<char> previousHash, long writerSeq, JsonObject? writerProvenance, string? writerSessionId, long startSeq = 0)
     {
         Span<byte> text = stackalloc byte[36];
         int derived = JournalCompaction.DerivableOf(e);
+        bool refersToWriter = writerSeq > 0 && e.Fields[JournalFields.Provenance] is JsonObject p && HasEveryKey(p, writerProvenance!);
+        var contract = EventContracts.For(e.Name);
+        bool typed = contract.Name == e.Name && contract.Name.Length > 0;
         json.WriteStartObject();
         json.WriteNumber(VersionName, JournalLine.SchemaVersion);
         json.WriteString(EventName, e.Name);
         // "O" of a UTC DateTime is exactly yyyy-MM-ddTHH:mm:ss.fffffffZ (28 bytes), formatted without a string.
         e.Timestamp.UtcDateTime.TryFormat(text, out int written, "O", System.Globalization.CultureInfo.InvariantCulture);
         json.WriteString(TimestampName, text[..written]);
-        json.WriteString(SessionIdName, e.SessionId);
+        // Left out when the Writer line the event refers to holds it, or the contract gives it (docs/journal-format.md).
+        if (!refersToWriter || e.SessionId != writerSessionId) json.WriteString(SessionIdName, e.SessionId);
         json.WriteNumber(SequenceName, sequence);
-        json.WriteNumber(LevelName, (int)e.Level);
-        json.WriteNumber(KeywordsName, (long)e.Keywords);
+        if (!typed || e.Level != contract.Level) json.WriteNumber(LevelName, (int)e.Level);
+        if (!typed || e.Keywords != contract.Keywords) json.WriteNumber(KeywordsName, (long)e.Keywords);
         json.WriteString(PreviousHashName, previousHash);
-        if (writerSeq == 0 || e.Fields[JournalFields.Provenance] is not JsonObject p || !HasEveryKey(p, writerProvenance!))
+        if (!refersToWriter)
         {
             // No Writer line to take the activity id from.
             e.ActivityId.TryFormat(text, out written, "D");
             json.WriteString(ActivityIdName, text[..written]);
         }
         if (derived != 0) json.WriteNumber(DerivedName, derived);
+        if (startSeq > 0) json.WriteNumber(OperationRefName, startSeq);
         foreach (var (key, value) in e.Fields)
         {
             if (JournalCompaction.IsDropped(key, derived)) continue;
-            if (key == JournalFields.Provenance && writerSeq > 0 && value is JsonObject provenance && HasEveryKey(provenance, writerProvenance!))
+            if (startSeq > 0 && Array.IndexOf(JournalCompaction.StartFields, key) >= 0) continue;
+            if (key == JournalFields.Provenance && refersToWriter && value is JsonObject provenance)
             {
                 json.WriteNumber(ProvenanceRefName, writerSeq);
                 WriteProvenanceDelta(json, provenance, writerProvenance!);

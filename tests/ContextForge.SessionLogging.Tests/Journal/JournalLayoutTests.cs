@@ -33,9 +33,10 @@ public sealed class JournalLayoutTests : IDisposable
 
         Assert.Equal(JournalWriter.SharedSegmentFileName, Path.GetFileName(Assert.Single(segments)));
         Assert.True(files <= 2, $"{files} files for 100 operations");
-        // Issue 15's goal is 1 KB; format 2 as it stands measures ~1.85-2.05 KB for `run -- echo hello` (a Writer line of
-        // ~540 bytes per joining process, OperationStarted ~470, TerminalCapture ~840): this bound keeps it from growing.
-        Assert.True(bytes / 100.0 <= 2300, $"{bytes / 100.0:0} journal bytes per operation");
+        // Issue 15's goal is 1 KB. Measured 915 bytes per `run -- echo hello` joining a session: a delta Writer line
+        // (~206: pid and start ticks), OperationStarted (~330) and a TerminalCapture that refers to it (~380). The
+        // bound leaves only the few bytes pids and durations vary by.
+        Assert.True(bytes / 100.0 <= 925, $"{bytes / 100.0:0} journal bytes per operation");
         var read = JournalReader.ReadSession(dir);
         Assert.Empty(read.Problems);
         Assert.Equal(100, read.Events.Count(e => e.Name == SessionEventNames.TerminalCapture));
@@ -134,6 +135,56 @@ public sealed class JournalLayoutTests : IDisposable
         Assert.Equal(2, Directory.GetFiles(data.SessionDirectory(owner.Id), "*" + JournalReader.SegmentExtension).Length);
         Assert.Equal(["shared", "own", "own again"], read.Events.Where(e => e.Name == SessionEventNames.TerminalCapture).Select(e => e.GetString(JournalFields.OperationName)));
     }
+
+    [Fact]
+    public void A_capture_refers_to_its_OperationStarted_line_and_reads_back_whole_even_when_catch_up_indexed_the_start_earlier()
+    {
+        var data = new DataDirectory(_dir.Path);
+        string id = Guid.NewGuid().ToString("D");
+        var activity = Guid.NewGuid();
+        string operation = Guid.NewGuid().ToString("D");
+        string segment = Path.Combine(data.SessionDirectory(id), JournalWriter.SharedSegmentFileName);
+        var t0 = new DateTimeOffset(2026, 11, 30, 8, 0, 0, TimeSpan.Zero);
+        string start = SessionManager.FormatTime(t0);
+        JsonObject Provenance() => new() { ["host"] = "h", ["pid"] = 7, ["cwd"] = "/w" };
+        SessionEvent Event(string name, DateTimeOffset ts, EventKeywordsAndFields k) => new(name, ts, id, activity, System.Diagnostics.Tracing.EventLevel.Informational, k.Keywords, k.Fields);
+        using (var writer = new JournalWriter(segment, JournalDurability.Flush))
+        {
+            writer.Emit(Event(SessionEventNames.OperationStarted, t0, new(SessionKeywords.Terminal, new JsonObject
+            {
+                [JournalFields.OperationId] = operation, [JournalFields.OperationName] = "make all", [JournalFields.OperationKind] = "command",
+                [JournalFields.CorrelationId] = id, [JournalFields.StartTime] = start, [JournalFields.Command] = "make", [JournalFields.Arguments] = new JsonArray("all"),
+                [JournalFields.Cwd] = "/w", [JournalFields.Provenance] = Provenance(),
+            })));
+            using var index = HistoryIndex.Open(data);
+            index.CatchUp(full: true);
+            writer.Emit(Event(SessionEventNames.TerminalCapture, t0.AddSeconds(1), new(SessionKeywords.Terminal, new JsonObject
+            {
+                [JournalFields.OperationId] = operation, [JournalFields.OperationName] = "make all", [JournalFields.OperationKind] = "command",
+                [JournalFields.CorrelationId] = id, [JournalFields.StartTime] = start, [JournalFields.EndTime] = SessionManager.FormatTime(t0.AddSeconds(1)),
+                [JournalFields.DurationMs] = 1000.0, [JournalFields.Command] = "make", [JournalFields.Arguments] = new JsonArray("all"), [JournalFields.Cwd] = "/w",
+                [JournalFields.ExitCode] = 0, [JournalFields.OutputLength] = 3, [JournalFields.IntegrityHash] = "sha256:x", [JournalFields.Output] = "ok\n",
+                [JournalFields.Provenance] = Provenance(),
+            })));
+            // The capture's line holds none of the start fields, only the reference; the index resolves it from its earlier rows.
+            string line = File.ReadLines(segment).Last();
+            Assert.Contains("\"op\":2", line, StringComparison.Ordinal);
+            Assert.DoesNotContain("make all", line, StringComparison.Ordinal);
+            var caught = index.CatchUp();
+            Assert.Equal(1, caught.EventsAdded);
+            Assert.Equal("make all", index.Scalar("SELECT operation_name FROM events WHERE name = 'TerminalCapture'"));
+            Assert.Equal(operation, index.Scalar("SELECT operation_id FROM events WHERE name = 'TerminalCapture'"));
+        }
+        var read = JournalReader.ReadSegment(segment);
+        Assert.Empty(read.Problems);
+        var capture = read.Events.Single(e => e.Name == SessionEventNames.TerminalCapture);
+        Assert.Equal([JournalFields.OperationId, JournalFields.OperationName, JournalFields.OperationKind, JournalFields.CorrelationId, JournalFields.StartTime, JournalFields.EndTime,
+            JournalFields.DurationMs, JournalFields.Command, JournalFields.Arguments, JournalFields.Cwd, JournalFields.ExitCode, JournalFields.OutputLength, JournalFields.IntegrityHash,
+            JournalFields.Output, JournalFields.Provenance], capture.Fields.Select(f => f.Key));
+        Assert.Equal("all", capture.Fields[JournalFields.Arguments]![0]!.GetValue<string>());
+    }
+
+    private readonly record struct EventKeywordsAndFields(SessionKeywords Keywords, JsonObject Fields);
 
     [Fact]
     public void Catch_up_finds_a_new_session_through_the_change_log_without_listing_directories()
