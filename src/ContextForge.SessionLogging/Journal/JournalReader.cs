@@ -224,12 +224,7 @@ public static class JournalReader
                 if (key == JournalLine.ProvenanceRef && writer is not null)
                 {
                     // The writer's provenance, with the keys this event recorded differently.
-                    var provenance = (JsonObject)writer.Provenance.DeepClone();
-                    if (obj[JournalFields.Provenance] is JsonObject delta)
-                    {
-                        foreach (var (k, v) in delta) provenance[k] = v?.DeepClone();
-                    }
-                    fields[JournalFields.Provenance] = provenance;
+                    fields[JournalFields.Provenance] = Merge(writer.Provenance, obj[JournalFields.Provenance] as JsonObject);
                     continue;
                 }
                 if (JournalLine.HeaderKeys.Contains(key) || key == JournalFields.Provenance && writer is not null) continue;
@@ -264,17 +259,23 @@ public static class JournalReader
     {
         var own = Required(obj, JournalFields.Provenance) as JsonObject ?? throw new FormatException("a Writer line's provenance is not an object");
         WriterLine? baseLine = obj[JournalLine.ProvenanceRef] is { } r ? WriterOf(context, r.GetValue<long>()) : null;
-        JsonObject provenance = own;
-        if (baseLine is not null)
-        {
-            provenance = (JsonObject)baseLine.Provenance.DeepClone();
-            foreach (var (key, value) in own) provenance[key] = value?.DeepClone();
-        }
+        JsonObject provenance = baseLine is null ? own : Merge(baseLine.Provenance, own);
         string sessionId = obj[JournalLine.SessionId] is { } s ? s.GetValue<string>() : baseLine?.SessionId ?? throw new FormatException($"missing \"{JournalLine.SessionId}\"");
         var activityId = obj[JournalLine.ActivityId] is { } a ? Guid.Parse(a.GetValue<string>()) : baseLine?.ActivityId ?? throw new FormatException($"missing \"{JournalLine.ActivityId}\"");
         var writer = new WriterLine(sequence, provenance, activityId, sessionId) { IsDelta = baseLine is not null };
         context.Writers[sequence] = writer;
         return new ParsedLine(null, prev, sequence, writer);
+    }
+
+    /// <summary>A copy of <paramref name="provenance"/> with <paramref name="delta"/>'s keys put over it (its order kept, new keys last).</summary>
+    private static JsonObject Merge(JsonObject provenance, JsonObject? delta)
+    {
+        var merged = (JsonObject)provenance.DeepClone();
+        if (delta is not null)
+        {
+            foreach (var (key, value) in delta) merged[key] = value?.DeepClone();
+        }
+        return merged;
     }
 
     private static WriterLine WriterOf(SegmentContext context, long writerSeq) =>

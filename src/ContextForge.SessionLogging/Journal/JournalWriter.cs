@@ -457,16 +457,8 @@ internal sealed class JournalWriter : ISessionEventSink, IDisposable
         if (delta)
         {
             json.WriteNumber(ProvenanceRefName, baseLine!.Sequence);
-            json.WritePropertyName(ProvenanceName);
-            json.WriteStartObject();
-            foreach (var (key, value) in provenance)
-            {
-                if (baseLine.Provenance.TryGetPropertyValue(key, out var same) && JsonNode.DeepEquals(same, value)) continue;
-                json.WritePropertyName(key);
-                if (value is null) json.WriteNullValue();
-                else value.WriteTo(json);
-            }
-            json.WriteEndObject();
+            // A Writer line always has a provenance, if only {} (the same process writing again).
+            WriteProvenanceDelta(json, provenance, baseLine.Provenance, evenIfEmpty: true);
         }
         else
         {
@@ -543,8 +535,8 @@ internal sealed class JournalWriter : ISessionEventSink, IDisposable
         return true;
     }
 
-    /// <summary>The keys of an event's provenance that differ from its writer's (a command's own cwd), as <c>provenance</c>; nothing when none do.</summary>
-    private static void WriteProvenanceDelta(Utf8JsonWriter json, JsonObject provenance, JsonObject writer)
+    /// <summary>The keys of an event's provenance that differ from its writer's (a command's own cwd), as <c>provenance</c>; nothing when none do, unless <paramref name="evenIfEmpty"/>.</summary>
+    private static void WriteProvenanceDelta(Utf8JsonWriter json, JsonObject provenance, JsonObject writer, bool evenIfEmpty = false)
     {
         bool open = false;
         foreach (var (key, value) in provenance)
@@ -559,6 +551,12 @@ internal sealed class JournalWriter : ISessionEventSink, IDisposable
             json.WritePropertyName(key);
             if (value is null) json.WriteNullValue();
             else value.WriteTo(json);
+        }
+        if (!open && evenIfEmpty)
+        {
+            json.WritePropertyName(ProvenanceName);
+            json.WriteStartObject();
+            open = true;
         }
         if (open) json.WriteEndObject();
     }
