@@ -183,7 +183,18 @@ internal sealed class JournalWriter : ISessionEventSink, IDisposable
                     AppendLine(json => WriteLine(json, sessionEvent, eventSequence, _previousHash, provenance is null ? 0 : writerSeq, _writerProvenance, wroteWriterLine ? sessionEvent.SessionId : _writerSessionId, startSeq), digest, sessionEvent.Name);
                     // One write() of the line(s) with their newlines, at the file's end, under the lock: a concurrent
                     // reader sees whole lines or a torn tail, never a mix, and no two writers interleave.
-                    RandomAccess.Write(_stream.SafeFileHandle, _buffer.WrittenSpan, length);
+                    try
+                    {
+                        RandomAccess.Write(_stream.SafeFileHandle, _buffer.WrittenSpan, length);
+                    }
+                    catch (IOException)
+                    {
+                        // A write that failed part way (a full disk) must not leave a torn line: cut back to the last
+                        // whole one while the lock is still held (after it, another writer may have appended).
+                        try { _stream.SetLength(length); }
+                        catch (IOException) { }
+                        throw;
+                    }
                     _end = length + _buffer.WrittenCount;
                     if (wroteWriterLine)
                     {
