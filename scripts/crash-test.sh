@@ -80,15 +80,25 @@ for seg in segments:
     complete, tail = lines[:-1], lines[-1]
     if tail: torn += 1            # only the last line can be incomplete: everything before it ends in \n
     prev = "0" * 64
+    seq = 0
+    writers = set()                      # format 2: the seqs of this segment's Writer lines, which events refer to
+    starts = {}                          # format 2: seq of each OperationStarted line -> its operation id
     for line in complete:
         if not line: continue
         try:
             e = json.loads(line)
         except Exception:
             unreadable += 1; continue
-        if e.get("prev") != prev: chain_breaks += 1
+        if e.get("prev") != prev or e.get("seq") != seq + 1: chain_breaks += 1
         prev = hashlib.sha256(line).hexdigest()
+        seq = e.get("seq", 0)
         name = e.get("event")
+        if name == "Writer": writers.add(e.get("seq")); continue
+        if "prov" in e and e["prov"] not in writers: unreadable += 1
+        if name == "OperationStarted": starts[e.get("seq")] = e.get("operation_id")
+        if "op" in e:                    # format 2: a capture takes its operation id from its OperationStarted line
+            if e["op"] not in starts: unreadable += 1
+            e["operation_id"] = starts.get(e["op"])
         if name == "OperationStarted": started[e.get("operation_id")] = e.get("session_id")
         if name in ("TerminalCapture", "TerminalCaptureFailed"): captured.add(e.get("operation_id"))
         if name == "SessionStart": lifetime[e.get("session_id")] = e.get("session_lifetime")

@@ -38,6 +38,8 @@ internal static class HistoryBenchmark
             var sessions = generator.Generate(size, now.AddHours(-2), TimeSpan.FromDays(90), operationsPerSession: 20, rareWord: RareWord);
             double generateS = sw.Elapsed.TotalSeconds;
             long journalBytes = SessionPruner.DirectorySize(data.SessionsDirectory);
+            long files = Directory.EnumerateFiles(data.SessionsDirectory, "*", SearchOption.AllDirectories).LongCount();
+            long segmentBytes = Directory.EnumerateFiles(data.SessionsDirectory, "*.jsonl", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
 
             Console.Error.WriteLine($"[{size}] first index build...");
             sw.Restart();
@@ -57,6 +59,18 @@ internal static class HistoryBenchmark
                 using var i = HistoryIndex.Open(data);
                 linesRead = i.CatchUp().LinesRead;
                 newSession.Add(t.Elapsed.TotalMilliseconds);
+            }
+            // Catch-up after one new run joining an existing session (Writer line, OperationStarted, capture appended to its segment).
+            var newRun = new List<double>();
+            long runLinesRead = 0;
+            for (int rep = 0; rep < 7; rep++)
+            {
+                var into = sessions[rep * 7 % sessions.Count];
+                generator.WriteRun(into.Id, HistoryGenerator.ActivityOf(into.Id), HistoryGenerator.Host, new HistoryGenerator.OperationSpec("echo hello", 0, "hello\n", "/home/dev"), DateTimeOffset.UtcNow, 10_000 + rep);
+                var t = Stopwatch.StartNew();
+                using var i = HistoryIndex.Open(data);
+                runLinesRead = i.CatchUp().LinesRead;
+                newRun.Add(t.Elapsed.TotalMilliseconds);
             }
             using var idx = HistoryIndex.Open(data);
             idx.CatchUp();
@@ -85,6 +99,9 @@ internal static class HistoryBenchmark
                 ["operations"] = size,
                 ["sessions"] = sessions.Count,
                 ["journal_bytes"] = journalBytes,
+                ["files_under_sessions"] = files,
+                ["files_per_operation"] = Math.Round((double)files / size, 4),
+                ["segment_bytes_per_operation"] = Math.Round((double)segmentBytes / size, 1),
                 ["index_bytes"] = indexBytes,
                 ["index_to_journal_ratio"] = Math.Round((double)indexBytes / journalBytes, 3),
                 ["generate_s"] = Math.Round(generateS, 2),
@@ -92,6 +109,8 @@ internal static class HistoryBenchmark
                 ["catch_up_no_change_ms"] = noChange,
                 ["catch_up_after_one_new_session_ms"] = Stats(newSession),
                 ["catch_up_lines_read"] = linesRead,
+                ["catch_up_after_one_new_run_ms"] = Stats(newRun),
+                ["catch_up_after_one_run_lines_read"] = runLinesRead,
                 ["sessions_list_50_ms"] = list,
                 ["filter_exit_code_and_time_range_ms"] = filterTime,
                 ["filter_rows"] = filtered,
@@ -209,9 +228,12 @@ internal static class HistoryBenchmark
         Line("journal size (MB)", r => (r["journal_bytes"]!.GetValue<long>() / 1e6).ToString("0.0", CultureInfo.InvariantCulture));
         Line("index size (MB)", r => (r["index_bytes"]!.GetValue<long>() / 1e6).ToString("0.0", CultureInfo.InvariantCulture));
         Line("index / journal", r => r["index_to_journal_ratio"]!.ToString());
+        Line("files under sessions/ per operation", r => r["files_per_operation"]!.ToString());
+        Line("segment bytes per operation", r => r["segment_bytes_per_operation"]!.ToString());
         Line("full index build (s)", r => r["full_index_build_s"]!.ToString());
         Line("catch-up, nothing new (ms)", r => M(r, "catch_up_no_change_ms"));
         Line("catch-up after one new session (ms)", r => M(r, "catch_up_after_one_new_session_ms"));
+        Line("catch-up after one new run in a session (ms)", r => M(r, "catch_up_after_one_new_run_ms") + $" [{r["catch_up_after_one_run_lines_read"]} lines]");
         Line("sessions list, 50 newest (ms)", r => M(r, "sessions_list_50_ms"));
         Line("filter exit code + time range (ms)", r => M(r, "filter_exit_code_and_time_range_ms"));
         Line("FTS rare word, all hits (ms)", r => M(r, "fts_rare_word_all_hits_ms") + $" [{r["fts_hits"]} hits]");

@@ -11,10 +11,13 @@ using ContextForge.SessionLogging.Sessions;
 namespace ContextForge.SessionLogging.Benchmarks;
 
 /// <summary>
-/// Writes realistic session histories straight into a data directory, in the journal format <c>cfsession</c> writes
-/// (through the same <see cref="JournalWriter"/>), with chosen timestamps: sessions with a start, commands with
+/// Writes realistic session histories straight into a data directory, in the journal format and layout <c>cfsession</c>
+/// writes (through the same <see cref="JournalWriter"/>), with chosen timestamps: sessions with a start, commands with
 /// outputs of a few KB (some ANSI-coloured, some large enough to go to the blob store), exit codes, achievements and
-/// an end. Used by the benchmarks (10k-1M operations) and by the tests (small, exact histories).
+/// an end. As real processes do: <c>start</c>, each <c>run</c>, each <c>achievement</c> and <c>end</c> is a writer of its
+/// own (its own pid, a Writer line) appending to the session's shared segment under its lock and recording itself in
+/// the change log; a run writes OperationStarted, then its TerminalCapture. Used by the benchmarks (10k-1M operations)
+/// and by the tests (small, exact histories).
 /// </summary>
 internal sealed class HistoryGenerator(DataDirectory data, int seed = 42)
 {
@@ -33,19 +36,32 @@ internal sealed class HistoryGenerator(DataDirectory data, int seed = 42)
 
     public sealed record WrittenSession(string Id, string SegmentPath, SessionSpec Spec, IReadOnlyList<string> OperationIds);
 
-    /// <summary>Writes one session as one segment: SessionStart, one TerminalCapture per operation (1 s apart), achievements, SessionEnd.</summary>
+    // The next generated writer process's pid: above Linux's pid_max, so no generated writer is alive.
+    private int _nextPid = DeadPid + 1;
+
+    /// <summary>
+    /// Writes one session into its shared segment: SessionStart, then per operation (1 s apart) a run's OperationStarted
+    /// and TerminalCapture, achievements, SessionEnd, each process a writer of its own.
+    /// </summary>
     public WrittenSession Write(SessionSpec spec)
     {
         string id = spec.Id ?? NewSessionId();
-        var activity = GuidFrom(id);
+        var activity = ActivityOf(id);
         string dir = data.SessionDirectory(id);
         Directory.CreateDirectory(dir);
-        string segment = Path.Combine(dir, string.Create(CultureInfo.InvariantCulture, $"{spec.Start.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}-{DeadPid}-{id[..8]}.jsonl"));
         var operationIds = new List<string>();
-        using var writer = new JournalWriter(segment, JournalDurability.Flush);
         var t = spec.Start;
+        JournalWriter? writer = null;
+        // One writer per process: the previous one is closed when the next process starts writing.
+        void NewProcess()
+        {
+            writer?.Dispose();
+            writer = JournalWriter.ForSession(data, id, JournalDurability.Flush);
+        }
         void Emit(string name, SessionKeywords keywords, JsonObject fields, EventLevel level = EventLevel.Informational) =>
-            writer.Emit(new SessionEvent(name, t, id, activity, level, keywords, fields));
+            writer!.Emit(new SessionEvent(name, t, id, activity, level, keywords, fields));
+        NewProcess();
+        int pid = DeadPid;
 
         var start = new JsonObject
         {
@@ -56,43 +72,23 @@ internal sealed class HistoryGenerator(DataDirectory data, int seed = 42)
             [JournalFields.CorrelationId] = id,
         };
         if (spec.ParentSessionId is not null) start[JournalFields.ParentSessionId] = spec.ParentSessionId;
-        start[JournalFields.Provenance] = ProvenanceOf(spec.Host, "/home/dev");
+        start[JournalFields.Provenance] = ProvenanceOf(spec.Host, "/home/dev", pid);
         Emit(SessionEventNames.SessionStart, SessionKeywords.Session, start);
         int failed = 0;
+        // start's process ends; each run is a process of its own.
+        writer!.Dispose();
+        writer = null;
         foreach (var op in spec.Operations)
         {
-            var opStart = t;
-            t = t.AddSeconds(1);
-            string opId = GuidFrom(id + operationIds.Count).ToString("D");
-            operationIds.Add(opId);
-            double duration = 5 + _random.Next(0, 5000);
-            var fields = new JsonObject
-            {
-                [JournalFields.OperationId] = opId,
-                [JournalFields.OperationName] = op.CommandLine,
-                [JournalFields.OperationKind] = "command",
-                [JournalFields.CorrelationId] = id,
-                [JournalFields.StartTime] = Format(opStart),
-                [JournalFields.EndTime] = Format(t),
-                [JournalFields.DurationMs] = duration,
-                [JournalFields.Command] = op.CommandLine.Split(' ')[0],
-                [JournalFields.Arguments] = new JsonArray(op.CommandLine.Split(' ').Skip(1).Select(a => (JsonNode?)a).ToArray()),
-                [JournalFields.Cwd] = op.Cwd,
-                [JournalFields.ExitCode] = op.ExitCode,
-                [JournalFields.Signal] = null,
-                [JournalFields.CaptureMode] = "pipe",
-            };
-            StoreOutput(dir, fields, op.Output, JournalFields.OutputLength, JournalFields.IntegrityHash, JournalFields.Output, JournalFields.OutputBlob);
-            StoreOutput(dir, fields, op.Stderr, JournalFields.StderrLength, JournalFields.StderrHash, JournalFields.Stderr, JournalFields.StderrBlob);
-            string plain = Capture.AnsiText.ToPlain(op.Output);
-            fields[JournalFields.OutputSample] = plain.Length > 500 ? plain[..500] : plain;
-            fields[JournalFields.Provenance] = ProvenanceOf(spec.Host, op.Cwd);
             if (op.ExitCode != 0) failed++;
-            Emit(SessionEventNames.TerminalCapture, SessionKeywords.Terminal, fields);
+            operationIds.Add(WriteRun(id, activity, spec.Host, op, t, operationIds.Count));
+            t = t.AddSeconds(1);
         }
         int number = 0;
         foreach (var a in spec.Achievements)
         {
+            NewProcess();
+            pid = _nextPid++;
             t = t.AddMilliseconds(100);
             number++;
             var fields = new JsonObject
@@ -104,11 +100,13 @@ internal sealed class HistoryGenerator(DataDirectory data, int seed = 42)
                 [JournalFields.Timestamp] = Format(t),
             };
             if (a.Evidence is not null) fields[JournalFields.Evidence] = a.Evidence.DeepClone();
-            fields[JournalFields.Provenance] = ProvenanceOf(spec.Host, "/home/dev");
+            fields[JournalFields.Provenance] = ProvenanceOf(spec.Host, "/home/dev", pid);
             Emit(SessionEventNames.AchievementLogged, SessionKeywords.Achievement, fields);
         }
         if (spec.Ended)
         {
+            NewProcess();
+            pid = _nextPid++;
             t = t.AddMilliseconds(10);
             Emit(SessionEventNames.SessionEnd, SessionKeywords.Session, new JsonObject
             {
@@ -120,11 +118,65 @@ internal sealed class HistoryGenerator(DataDirectory data, int seed = 42)
                 [JournalFields.FailedOperationCount] = failed,
                 [JournalFields.AchievementCount] = spec.Achievements.Count,
                 [JournalFields.Status] = "ended",
-                [JournalFields.Provenance] = ProvenanceOf(spec.Host, "/home/dev"),
+                [JournalFields.Provenance] = ProvenanceOf(spec.Host, "/home/dev", pid),
             });
         }
-        return new WrittenSession(id, segment, spec, operationIds);
+        writer?.Dispose();
+        return new WrittenSession(id, Path.Combine(dir, JournalWriter.SharedSegmentFileName), spec, operationIds);
     }
+
+    /// <summary>
+    /// One <c>cfsession run</c> joining session <paramref name="id"/> (as a run started at <paramref name="start"/> that
+    /// takes a second): its own writer appends OperationStarted and TerminalCapture. Returns the operation id.
+    /// </summary>
+    public string WriteRun(string id, Guid activity, string host, OperationSpec op, DateTimeOffset start, int number)
+    {
+        string dir = data.SessionDirectory(id);
+        int pid = _nextPid++;
+        using var writer = JournalWriter.ForSession(data, id, JournalDurability.Flush);
+        string opId = GuidFrom(id + number).ToString("D");
+        string command = op.CommandLine.Split(' ')[0];
+        JsonArray Arguments() => new(op.CommandLine.Split(' ').Skip(1).Select(a => (JsonNode?)a).ToArray());
+        writer.Emit(new SessionEvent(SessionEventNames.OperationStarted, start, id, activity, EventLevel.Informational, SessionKeywords.Terminal, new JsonObject
+        {
+            [JournalFields.OperationId] = opId,
+            [JournalFields.OperationName] = op.CommandLine,
+            [JournalFields.OperationKind] = "command",
+            [JournalFields.CorrelationId] = id,
+            [JournalFields.StartTime] = Format(start),
+            [JournalFields.Command] = command,
+            [JournalFields.Arguments] = Arguments(),
+            [JournalFields.Cwd] = op.Cwd,
+            [JournalFields.Provenance] = ProvenanceOf(host, op.Cwd, pid),
+        }));
+        var end = start.AddSeconds(1);
+        var fields = new JsonObject
+        {
+            [JournalFields.OperationId] = opId,
+            [JournalFields.OperationName] = op.CommandLine,
+            [JournalFields.OperationKind] = "command",
+            [JournalFields.CorrelationId] = id,
+            [JournalFields.StartTime] = Format(start),
+            [JournalFields.EndTime] = Format(end),
+            [JournalFields.DurationMs] = 5.0 + _random.Next(0, 5000),
+            [JournalFields.Command] = command,
+            [JournalFields.Arguments] = Arguments(),
+            [JournalFields.Cwd] = op.Cwd,
+            [JournalFields.ExitCode] = op.ExitCode,
+            [JournalFields.Signal] = null,
+            [JournalFields.CaptureMode] = "pipe",
+        };
+        StoreOutput(dir, fields, op.Output, JournalFields.OutputLength, JournalFields.IntegrityHash, JournalFields.Output, JournalFields.OutputBlob);
+        StoreOutput(dir, fields, op.Stderr, JournalFields.StderrLength, JournalFields.StderrHash, JournalFields.Stderr, JournalFields.StderrBlob);
+        string plain = Capture.AnsiText.ToPlain(op.Output);
+        fields[JournalFields.OutputSample] = plain.Length > 500 ? plain[..500] : plain;
+        fields[JournalFields.Provenance] = ProvenanceOf(host, op.Cwd, pid);
+        writer.Emit(new SessionEvent(SessionEventNames.TerminalCapture, end, id, activity, EventLevel.Informational, SessionKeywords.Terminal, fields));
+        return opId;
+    }
+
+    /// <summary>The activity id the generator gives session <paramref name="id"/>.</summary>
+    public static Guid ActivityOf(string id) => GuidFrom(id);
 
     /// <summary>
     /// Writes <paramref name="operations"/> operations in sessions of about <paramref name="operationsPerSession"/>,
@@ -225,11 +277,11 @@ internal sealed class HistoryGenerator(DataDirectory data, int seed = 42)
         fields[blobField] = BlobStore.Store(output, blobs, output.Complete());
     }
 
-    private static JsonObject ProvenanceOf(string host, string cwd) => new()
+    private static JsonObject ProvenanceOf(string host, string cwd, int pid) => new()
     {
         ["host"] = host,
         ["user"] = "dev",
-        ["pid"] = DeadPid,
+        ["pid"] = pid,
         ["tool"] = "history-generator",
         ["tool_version"] = "0.1.0",
         ["os"] = "Linux",

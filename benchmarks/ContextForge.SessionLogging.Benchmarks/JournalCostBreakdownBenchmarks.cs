@@ -28,7 +28,7 @@ public class JournalCostBreakdownBenchmarks : JournalBenchmarkBase
     {
         CreateDirectory();
         _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true });
-        JournalWriter.WriteLine(_json, _event, 1, "segment", new string('0', 64));
+        JournalWriter.WriteLine(_json, _event, 1, new string('0', 64), writerSeq: 0, writerProvenance: null, writerSessionId: null);
         _json.Flush();
         _line = _buffer.WrittenSpan.ToArray();
         _raw = new FileStream(FilePath("raw.jsonl"), FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
@@ -51,7 +51,7 @@ public class JournalCostBreakdownBenchmarks : JournalBenchmarkBase
     {
         _buffer.ResetWrittenCount();
         _json.Reset(_buffer);
-        JournalWriter.WriteLine(_json, _event, 1, "segment", "0000000000000000000000000000000000000000000000000000000000000000");
+        JournalWriter.WriteLine(_json, _event, 1, new string('0', 64), writerSeq: 0, writerProvenance: null, writerSessionId: null);
         _json.Flush();
         return _buffer.WrittenCount;
     }

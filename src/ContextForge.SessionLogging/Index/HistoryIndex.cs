@@ -130,6 +130,7 @@ internal sealed class HistoryIndex : IDisposable
             DELETE FROM output_fts WHERE rowid IN (SELECT id FROM events WHERE session_id = $s);
             DELETE FROM events WHERE session_id = $s;
             DELETE FROM segments WHERE session_id = $s;
+            DELETE FROM writers WHERE session_id = $s;
             DELETE FROM sessions WHERE session_id = $s;
             """, tx);
         cmd.Parameters.AddWithValue("$s", sessionId);
@@ -170,4 +171,8 @@ internal sealed class CatchUpResult
     public long LinesSkipped { get; set; }
     public int SessionsRemoved { get; set; }
     public int SegmentsReplaced { get; set; }
+    /// <summary>True when the session directories were listed (a full catch-up, a first one, or a damaged change log).</summary>
+    public bool Listed { get; set; }
+    /// <summary>Why the change log could not be used and every session directory was listed instead; null when it could.</summary>
+    public string? ChangeLogProblem { get; set; }
 }

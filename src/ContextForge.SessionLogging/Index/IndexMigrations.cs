@@ -89,5 +89,17 @@ internal static class IndexMigrations
             -- Open and abandoned sessions are examined again, so their counts and status follow the new rules.
             UPDATE sessions SET settled = 0 WHERE status <> 'ended';
             """),
+        (3, "journal format 2: writer lines", """
+            -- A format-2 segment's Writer lines: the provenance and activity id its events refer to by seq.
+            CREATE TABLE writers (
+                file TEXT NOT NULL,
+                seq INTEGER NOT NULL,
+                session_id TEXT NOT NULL,
+                activity_id TEXT NOT NULL,
+                provenance TEXT NOT NULL,
+                PRIMARY KEY (file, seq)
+            );
+            CREATE INDEX writers_session ON writers(session_id);
+            """),
     ];
 }

@@ -34,6 +34,7 @@ internal sealed class JournalIndexer(HistoryIndex index)
     public static readonly TimeSpan AbandonedAfter = TimeSpan.FromHours(1);
 
     private const string RootMtimeKey = "sessions_dir_mtime";
+    private const string ChangeLogOffsetKey = "change_log_offset";
     private SqliteTransaction _tx = null!;
     private SqliteCommand _insertEvent = null!;
     private SqliteCommand _insertText = null!;
@@ -52,9 +53,26 @@ internal sealed class JournalIndexer(HistoryIndex index)
         }
         long rootMtime = Directory.GetLastWriteTimeUtc(data.SessionsDirectory).Ticks;
         string? storedRoot = index.Scalar($"SELECT value FROM meta WHERE key = '{RootMtimeKey}'", tx) as string;
-        bool list = full || storedRoot != rootMtime.ToString(CultureInfo.InvariantCulture);
+        bool rootChanged = storedRoot != rootMtime.ToString(CultureInfo.InvariantCulture);
+        // The change log's length is taken before anything is listed or read: a record appended meanwhile is read next time.
+        long logLength = JournalChangeLog.IsSupported && File.Exists(data.ChangeLogPath) ? new FileInfo(data.ChangeLogPath).Length : 0;
+        long? logOffset = long.TryParse(index.Scalar($"SELECT value FROM meta WHERE key = '{ChangeLogOffsetKey}'", tx) as string, CultureInfo.InvariantCulture, out long o) ? o : null;
+        var logged = new HashSet<string>(StringComparer.Ordinal);
+        long logConsumed = logLength;
+        bool list = full;
+        if (!list && !JournalChangeLog.IsSupported) list = rootChanged;
+        else if (!list && logOffset is null) list = true; // an index from before the change log: list once
+        else if (!list)
+        {
+            (logConsumed, _result.ChangeLogProblem) = ReadChangeLog(data.ChangeLogPath, logOffset!.Value, logLength, logged);
+            // A damaged log, or sessions created or removed without a record (an older cfsession, a removal by hand).
+            list = _result.ChangeLogProblem is not null || rootChanged && logged.Count == 0;
+        }
+        _result.Listed = list;
+        if (_result.ChangeLogProblem is { } problem)
+            Telemetry.SelfDiagnostics.Log.Warning($"index catch-up: {problem}; every session directory was listed instead");
 
-        // Unsettled sessions are re-examined every time; the rest only when listing (and then only if new or full).
+        // Unsettled sessions are re-examined every time; the rest only when listing (and then only if new or full), or when the change log names them.
         var unsettled = Ids(index, "SELECT group_concat(session_id, ',') FROM sessions WHERE settled = 0", tx);
         List<string> candidates;
         if (list)
@@ -67,10 +85,11 @@ internal sealed class JournalIndexer(HistoryIndex index)
                 index.DeleteSession(gone, tx);
                 _result.SessionsRemoved++;
             }
-            candidates = onDisk.Where(id => full || !known.Contains(id) || unsettled.Contains(id)).ToList();
+            candidates = onDisk.Where(id => full || !known.Contains(id) || unsettled.Contains(id) || logged.Contains(id)).ToList();
         }
         else
         {
+            unsettled.UnionWith(logged);
             candidates = unsettled.ToList();
         }
 
@@ -94,9 +113,48 @@ internal sealed class JournalIndexer(HistoryIndex index)
             meta.Parameters.AddWithValue("$k", RootMtimeKey);
             meta.Parameters.AddWithValue("$v", rootMtime.ToString(CultureInfo.InvariantCulture));
             meta.ExecuteNonQuery();
+            meta.Parameters.Clear();
+            meta.Parameters.AddWithValue("$k", ChangeLogOffsetKey);
+            meta.Parameters.AddWithValue("$v", (list ? logLength : logConsumed).ToString(CultureInfo.InvariantCulture));
+            meta.ExecuteNonQuery();
         }
         tx.Commit();
         return _result;
+    }
+
+    /// <summary>
+    /// The sessions the change log names between <paramref name="from"/> and <paramref name="to"/> (complete lines
+    /// only: a record being appended is read next time). Returns how far it read, and why it cannot be trusted (a
+    /// record that is not <c>&lt;session-id&gt;/&lt;segment&gt;.jsonl</c>, a log shorter than last time), if so.
+    /// </summary>
+    private static (long Consumed, string? Problem) ReadChangeLog(string path, long from, long to, HashSet<string> sessions)
+    {
+        if (to < from) return (to, $"{JournalChangeLog.FileName} is shorter ({to} bytes) than when last read ({from} bytes): replaced or truncated");
+        if (to == from) return (from, null);
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
+            stream.Seek(from, SeekOrigin.Begin);
+            byte[] buffer = new byte[to - from];
+            int read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            int start = 0;
+            while (true)
+            {
+                int newline = Array.IndexOf(buffer, (byte)'\n', start, read - start);
+                if (newline < 0) break;
+                string record = Encoding.UTF8.GetString(buffer, start, newline - start);
+                int slash = record.IndexOf('/', StringComparison.Ordinal);
+                if (slash != 36 || !DataDirectory.IsValidSessionId(record[..36]) || !record.EndsWith(JournalReader.SegmentExtension, StringComparison.Ordinal))
+                    return (from + start, $"{JournalChangeLog.FileName} at byte {from + start} holds no segment record: damaged");
+                sessions.Add(record[..36]);
+                start = newline + 1;
+            }
+            return (from + start, null);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return (from, $"{JournalChangeLog.FileName} cannot be read: {ex.Message}");
+        }
     }
 
     private static HashSet<string> Ids(HistoryIndex index, string sql, SqliteTransaction tx) =>
@@ -152,6 +210,7 @@ internal sealed class JournalIndexer(HistoryIndex index)
         using var cmd = index.Command("""
             DELETE FROM output_fts WHERE rowid IN (SELECT id FROM events WHERE file = $f);
             DELETE FROM events WHERE file = $f;
+            DELETE FROM writers WHERE file = $f;
             DELETE FROM segments WHERE file = $f;
             """, _tx);
         cmd.Parameters.AddWithValue("$f", file);
@@ -193,6 +252,7 @@ internal sealed class JournalIndexer(HistoryIndex index)
                 }
             }
             _result.SegmentsRead++;
+            _context = new SegmentContext(Path.GetFileNameWithoutExtension(path)) { Resolve = seq => LoadWriter(file, seq), ResolveOperation = seq => LoadStart(file, seq) };
             stream.Seek(offset, SeekOrigin.Begin);
             long readFrom = offset, added = 0;
             // The journal reader's line splitter: a line over the limit comes back empty with its length, never held.
@@ -214,6 +274,7 @@ internal sealed class JournalIndexer(HistoryIndex index)
                 {
                     if (IndexLine(sessionId, file, line.Span, lines, offset)) added++;
                     else if (!_lastLineParsed) skipped++;
+                    else if (_lastWriter is { } writer) StoreWriter(sessionId, file, writer);
                 }
                 offset += line.Length + 1;
             }
@@ -253,14 +314,59 @@ internal sealed class JournalIndexer(HistoryIndex index)
     }
 
     private bool _lastLineParsed;
+    private WriterLine? _lastWriter;
+    private SegmentContext _context = new(string.Empty);
+
+    private void StoreWriter(string sessionId, string file, WriterLine writer)
+    {
+        using var cmd = index.Command("INSERT OR IGNORE INTO writers (file, seq, session_id, activity_id, provenance) VALUES ($f, $q, $s, $a, $p)", _tx);
+        cmd.Parameters.AddWithValue("$f", file);
+        cmd.Parameters.AddWithValue("$q", writer.Sequence);
+        cmd.Parameters.AddWithValue("$s", sessionId);
+        cmd.Parameters.AddWithValue("$a", writer.ActivityId.ToString("D"));
+        cmd.Parameters.AddWithValue("$p", writer.Provenance.ToJsonString());
+        cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>A Writer line indexed by an earlier catch-up (this one starts after it).</summary>
+    private WriterLine? LoadWriter(string file, long seq)
+    {
+        using var cmd = index.Command("SELECT activity_id, provenance, session_id FROM writers WHERE file = $f AND seq = $q", _tx);
+        cmd.Parameters.AddWithValue("$f", file);
+        cmd.Parameters.AddWithValue("$q", seq);
+        using var reader = cmd.ExecuteReader();
+        if (!reader.Read() || JsonNode.Parse(reader.GetString(1)) is not JsonObject provenance) return null;
+        var writer = new WriterLine(seq, provenance, Guid.Parse(reader.GetString(0)), reader.GetString(2));
+        _context.Writers[seq] = writer;
+        return writer;
+    }
+
+    /// <summary>An OperationStarted line indexed by an earlier catch-up (a capture read now refers to it): its start fields, read again from the journal.</summary>
+    private JsonObject? LoadStart(string file, long seq)
+    {
+        using var cmd = index.Command("SELECT line_offset, line_length FROM events WHERE file = $f AND seq = $q", _tx);
+        cmd.Parameters.AddWithValue("$f", file);
+        cmd.Parameters.AddWithValue("$q", seq);
+        using var reader = cmd.ExecuteReader();
+        if (!reader.Read()) return null;
+        var fields = StoredOutput.ReadLineFields(Path.Combine(index.Data.SessionsDirectory, file), reader.GetInt64(0), reader.GetInt32(1));
+        return fields is null ? null : JournalCompaction.StartFieldsOf(fields);
+    }
 
     private bool IndexLine(string sessionId, string file, ReadOnlySpan<byte> line, long lineNumber, long lineOffset)
     {
         SessionEvent e;
+        _lastWriter = null;
         try
         {
-            (e, _) = JournalReader.ParseLine(line);
+            var parsed = JournalReader.ParseLine(line, _context);
             _lastLineParsed = true;
+            if (parsed.Event is null)
+            {
+                _lastWriter = parsed.Writer;
+                return false;
+            }
+            e = parsed.Event;
         }
         catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or ArgumentException)
         {
@@ -433,8 +539,14 @@ internal sealed class JournalIndexer(HistoryIndex index)
         cmd.Parameters.AddWithValue("$s", sessionId);
         using var reader = cmd.ExecuteReader();
         if (!reader.Read()) return null;
-        var obj = StoredOutput.ReadLineFields(Path.Combine(index.Data.SessionsDirectory, reader.GetString(0)), reader.GetInt64(1), reader.GetInt32(2));
-        return Str(obj?[JournalLine.ActivityId]);
+        string file = reader.GetString(0);
+        var obj = StoredOutput.ReadLineFields(Path.Combine(index.Data.SessionsDirectory, file), reader.GetInt64(1), reader.GetInt32(2));
+        if (Str(obj?[JournalLine.ActivityId]) is { } inLine) return inLine;
+        // Format 2: the activity id is on the writer's Writer line.
+        using var writer = index.Command("SELECT activity_id FROM writers WHERE file = $f AND seq = $q", _tx);
+        writer.Parameters.AddWithValue("$f", file);
+        writer.Parameters.AddWithValue("$q", obj?[JournalLine.ProvenanceRef] is JsonValue r && r.TryGetValue(out long seq) ? seq : 0);
+        return writer.ExecuteScalar() as string;
     }
 
     /// <summary>
@@ -477,6 +589,12 @@ internal sealed class JournalIndexer(HistoryIndex index)
                 state = ProcessLiveness.IsAlive(pid) ? WriterState.Alive : WriterState.Dead;
             states.Add(state);
         }
+        reader.Close();
+        // Format 2: every writer of a shared segment has its own Writer line.
+        using var writers = index.Command("SELECT provenance FROM writers WHERE session_id = $s", _tx);
+        writers.Parameters.AddWithValue("$s", sessionId);
+        using var rows = writers.ExecuteReader();
+        while (rows.Read()) states.Add(ProcessLiveness.Check(JsonNode.Parse(rows.GetString(0))));
         return states;
     }
 

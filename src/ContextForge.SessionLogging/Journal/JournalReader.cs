@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ContextForge.SessionLogging.Contract;
 using ContextForge.SessionLogging.Events;
 
 namespace ContextForge.SessionLogging.Journal;
@@ -96,9 +97,19 @@ public static class JournalReader
             string? previousHash = JournalLine.GenesisHash;
             long previousSequence = 0;
             long lineNumber = 0;
+            // Where each OperationStarted line is, so a capture that refers to one whose fields were taken already (a
+            // second capture of the operation, e.g. a copied line) still finds them, without holding every start's fields.
+            var starts = new Dictionary<long, (long Offset, int Length)>();
+            var context = new SegmentContext(Path.GetFileNameWithoutExtension(path))
+            {
+                ResolveOperation = seq => starts.TryGetValue(seq, out var at) && StoredOutput.ReadLineFields(path, at.Offset, at.Length) is { } f ? JournalCompaction.StartFieldsOf(f) : null,
+            };
+            long offset = 0;
             foreach (var (line, complete, oversizedLength) in ReadLines(stream, maxLineBytes))
             {
                 lineNumber++;
+                long lineOffset = offset;
+                offset += (oversizedLength > 0 ? oversizedLength : line.Length) + 1;
                 if (oversizedLength > 0)
                 {
                     problems.Add(new JournalProblem(path, lineNumber, JournalProblemKind.OversizedLine,
@@ -115,11 +126,10 @@ public static class JournalReader
                 }
                 if (line.Length == 0) continue;
                 string hash = Convert.ToHexStringLower(SHA256.HashData(line.Span));
-                SessionEvent? e;
-                string? prev;
+                ParsedLine parsed;
                 try
                 {
-                    (e, prev) = ParseLine(line.Span);
+                    parsed = ParseLine(line.Span, context);
                 }
                 catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or ArgumentException)
                 {
@@ -127,19 +137,23 @@ public static class JournalReader
                     previousHash = hash;
                     continue;
                 }
-                if (previousHash is not null && prev != previousHash)
+                if (previousHash is not null && parsed.PreviousHash != previousHash)
                 {
                     problems.Add(new JournalProblem(path, lineNumber, JournalProblemKind.HashChainBreak,
-                        $"line {lineNumber}: prev {Short(prev)} does not match the previous line's SHA-256 {Short(previousHash)}"));
+                        $"line {lineNumber}: prev {Short(parsed.PreviousHash)} does not match the previous line's SHA-256 {Short(previousHash)}"));
                 }
-                if (e.Sequence != previousSequence + 1)
+                if (parsed.Sequence != previousSequence + 1)
                 {
                     problems.Add(new JournalProblem(path, lineNumber, JournalProblemKind.SequenceGap,
-                        $"line {lineNumber}: sequence {e.Sequence} follows {previousSequence}"));
+                        $"line {lineNumber}: sequence {parsed.Sequence} follows {previousSequence}"));
                 }
-                previousSequence = e.Sequence;
+                previousSequence = parsed.Sequence;
                 previousHash = hash;
-                events.Add(e);
+                if (parsed.Event is { } e)
+                {
+                    events.Add(e);
+                    if (e.Name == SessionEventNames.OperationStarted) starts[parsed.Sequence] = (lineOffset, line.Length);
+                }
             }
         }
     }
@@ -153,37 +167,120 @@ public static class JournalReader
 
     private static string Short(string? hash) => hash is null ? "(none)" : hash.Length > 12 ? hash[..12] : hash;
 
-    /// <summary>Parses one journal line (without its newline).</summary>
+    /// <summary>Parses one journal line (without its newline) of a segment of either format, outside any context (tests, tools).</summary>
     internal static (SessionEvent Event, string? PreviousHash) ParseLine(ReadOnlySpan<byte> line)
+    {
+        var parsed = ParseLine(line, new SegmentContext(string.Empty));
+        return (parsed.Event ?? throw new FormatException("a Writer line, not an event"), parsed.PreviousHash);
+    }
+
+    /// <summary>
+    /// Parses one journal line (without its newline). A format-2 Writer line is remembered in
+    /// <paramref name="context"/> and gives no event; a format-2 event gets its provenance and activity id from the
+    /// Writer line it refers to, and its derivable fields back, so both formats read to the same event.
+    /// </summary>
+    internal static ParsedLine ParseLine(ReadOnlySpan<byte> line, SegmentContext context)
     {
         if (JsonNode.Parse(line) is not JsonObject obj) throw new FormatException("not a JSON object");
         int version = Required(obj, JournalLine.Version).GetValue<int>();
-        if (version != JournalLine.SchemaVersion) throw new FormatException($"unsupported schema version {version}");
+        if (version is not (JournalLine.SchemaVersion or JournalLine.LegacyVersion)) throw new FormatException($"unsupported schema version {version}");
         string name = Required(obj, JournalLine.Event).GetValue<string>();
-        var timestamp = DateTimeOffset.Parse(Required(obj, JournalLine.Timestamp).GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
-        string sessionId = Required(obj, JournalLine.SessionId).GetValue<string>();
+        string timestampText = Required(obj, JournalLine.Timestamp).GetValue<string>();
+        var timestamp = DateTimeOffset.Parse(timestampText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
         long sequence = Required(obj, JournalLine.Sequence).GetValue<long>();
-        var level = (EventLevel)Required(obj, JournalLine.Level).GetValue<int>();
-        var keywords = (SessionKeywords)Required(obj, JournalLine.Keywords).GetValue<long>();
-        var activityId = Guid.Parse(Required(obj, JournalLine.ActivityId).GetValue<string>());
-        string segment = obj[JournalLine.Segment]?.GetValue<string>() ?? string.Empty;
         string? prev = obj[JournalLine.PreviousHash]?.GetValue<string>();
-
+        if (version == JournalLine.SchemaVersion && name == JournalLine.WriterEvent) return ParseWriterLine(obj, sequence, prev, context);
+        // Format 2 leaves out the session id when the Writer line holds it, and the level and keywords when the contract gives them.
+        WriterLine? referred = version == JournalLine.SchemaVersion && obj[JournalLine.ProvenanceRef] is { } r ? WriterOf(context, r.GetValue<long>()) : null;
+        string sessionId = obj[JournalLine.SessionId] is { } sid ? sid.GetValue<string>()
+            : referred?.SessionId ?? throw new FormatException($"missing \"{JournalLine.SessionId}\"");
+        var contract = EventContracts.For(name);
+        bool typed = version == JournalLine.SchemaVersion && contract.Name == name && contract.Name.Length > 0;
+        var level = obj[JournalLine.Level] is { } l ? (EventLevel)l.GetValue<int>() : typed ? contract.Level : throw new FormatException($"missing \"{JournalLine.Level}\"");
+        var keywords = obj[JournalLine.Keywords] is { } kw ? (SessionKeywords)kw.GetValue<long>() : typed ? contract.Keywords : throw new FormatException($"missing \"{JournalLine.Keywords}\"");
         var fields = new JsonObject();
-        foreach (var key in obj.Select(kv => kv.Key).ToList())
+        Guid activityId;
+        string segment;
+        if (version == JournalLine.LegacyVersion)
         {
-            if (JournalLine.HeaderKeys.Contains(key)) continue;
-            var value = obj[key];
-            obj.Remove(key);
-            fields[key] = value;
+            activityId = Guid.Parse(Required(obj, JournalLine.ActivityId).GetValue<string>());
+            segment = obj[JournalLine.Segment]?.GetValue<string>() ?? context.SegmentName;
+            foreach (var key in obj.Select(kv => kv.Key).ToList())
+            {
+                if (JournalLine.LegacyHeaderKeys.Contains(key)) continue;
+                var value = obj[key];
+                obj.Remove(key);
+                fields[key] = value;
+            }
+        }
+        else
+        {
+            segment = context.SegmentName;
+            WriterLine? writer = referred;
+            activityId = obj[JournalLine.ActivityId] is { } a ? Guid.Parse(a.GetValue<string>()) : writer?.ActivityId ?? Guid.Empty;
+            int derived = obj[JournalLine.Derived]?.GetValue<int>() ?? 0;
+            foreach (var key in obj.Select(kv => kv.Key).ToList())
+            {
+                if (key == JournalLine.ProvenanceRef && writer is not null)
+                {
+                    // The writer's provenance, with the keys this event recorded differently.
+                    fields[JournalFields.Provenance] = Merge(writer.Provenance, obj[JournalFields.Provenance] as JsonObject);
+                    continue;
+                }
+                if (JournalLine.HeaderKeys.Contains(key) || key == JournalFields.Provenance && writer is not null) continue;
+                var value = obj[key];
+                obj.Remove(key);
+                fields[key] = value;
+            }
+            // A capture's start fields come from its OperationStarted line (taken: no second capture refers to it).
+            if (obj[JournalLine.OperationRef] is { } opRef)
+            {
+                long startSeq = opRef.GetValue<long>();
+                var start = (context.Operations.Remove(startSeq, out var s) ? s : context.ResolveOperation?.Invoke(startSeq))
+                    ?? throw new FormatException($"refers to OperationStarted line {startSeq}, which this segment does not hold");
+                JournalCompaction.RestoreStartFields(name, fields, start);
+            }
+            JournalCompaction.Restore(name, fields, sessionId, activityId, timestampText, derived);
+            if (name == SessionEventNames.OperationStarted && JournalCompaction.StartFieldsOf(fields) is { } startFields) context.Operations[sequence] = startFields;
         }
         var e = new SessionEvent(name, timestamp, sessionId, activityId, level, keywords, fields)
         {
             Sequence = sequence,
             Segment = segment,
         };
-        return (e, prev);
+        return new ParsedLine(e, prev, sequence, null);
     }
+
+    /// <summary>
+    /// A Writer line: a full one, or a delta against the segment's first Writer line (<c>prov</c>): the base's
+    /// provenance with this line's keys put over it, and the base's session and activity id unless this line has its own.
+    /// </summary>
+    private static ParsedLine ParseWriterLine(JsonObject obj, long sequence, string? prev, SegmentContext context)
+    {
+        var own = Required(obj, JournalFields.Provenance) as JsonObject ?? throw new FormatException("a Writer line's provenance is not an object");
+        WriterLine? baseLine = obj[JournalLine.ProvenanceRef] is { } r ? WriterOf(context, r.GetValue<long>()) : null;
+        JsonObject provenance = baseLine is null ? own : Merge(baseLine.Provenance, own);
+        string sessionId = obj[JournalLine.SessionId] is { } s ? s.GetValue<string>() : baseLine?.SessionId ?? throw new FormatException($"missing \"{JournalLine.SessionId}\"");
+        var activityId = obj[JournalLine.ActivityId] is { } a ? Guid.Parse(a.GetValue<string>()) : baseLine?.ActivityId ?? throw new FormatException($"missing \"{JournalLine.ActivityId}\"");
+        var writer = new WriterLine(sequence, provenance, activityId, sessionId) { IsDelta = baseLine is not null };
+        context.Writers[sequence] = writer;
+        return new ParsedLine(null, prev, sequence, writer);
+    }
+
+    /// <summary>A copy of <paramref name="provenance"/> with <paramref name="delta"/>'s keys put over it (its order kept, new keys last).</summary>
+    private static JsonObject Merge(JsonObject provenance, JsonObject? delta)
+    {
+        var merged = (JsonObject)provenance.DeepClone();
+        if (delta is not null)
+        {
+            foreach (var (key, value) in delta) merged[key] = value?.DeepClone();
+        }
+        return merged;
+    }
+
+    private static WriterLine WriterOf(SegmentContext context, long writerSeq) =>
+        context.Writers.GetValueOrDefault(writerSeq) ?? context.Resolve?.Invoke(writerSeq)
+        ?? throw new FormatException($"refers to Writer line {writerSeq}, which this segment does not hold");
 
     private static JsonNode Required(JsonObject obj, string key) =>
         obj[key] ?? throw new FormatException($"missing \"{key}\"");
@@ -278,6 +375,35 @@ public static class JournalReader
             end += n;
         }
     }
+}
+
+/// <summary>A format-2 Writer line (a delta one merged with its base): the provenance, activity id and session id its writer's events refer to.</summary>
+internal sealed record WriterLine(long Sequence, JsonObject Provenance, Guid ActivityId, string SessionId)
+{
+    /// <summary>True when the line was written as a delta against the segment's first Writer line.</summary>
+    public bool IsDelta { get; init; }
+}
+
+/// <summary>One parsed line: an event, or (format 2) a Writer line, with its chain link and sequence number.</summary>
+internal readonly record struct ParsedLine(SessionEvent? Event, string? PreviousHash, long Sequence, WriterLine? Writer);
+
+/// <summary>
+/// What reading one segment has learned so far: its name and its Writer lines; <see cref="Resolve"/> finds a Writer
+/// line that came before the first line read (the index's catch-up starts mid-file).
+/// </summary>
+internal sealed class SegmentContext(string segmentName)
+{
+    public string SegmentName { get; } = segmentName;
+
+    public Dictionary<long, WriterLine> Writers { get; } = [];
+
+    public Func<long, WriterLine?>? Resolve { get; init; }
+
+    /// <summary>The start fields of the segment's OperationStarted lines read so far and not yet referred to, by seq.</summary>
+    public Dictionary<long, JsonObject> Operations { get; } = [];
+
+    /// <summary>Finds the start fields of an OperationStarted line that came before the first line read (the index's catch-up).</summary>
+    public Func<long, JsonObject?>? ResolveOperation { get; init; }
 }
 
 /// <summary>

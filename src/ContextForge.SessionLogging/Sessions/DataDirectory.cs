@@ -5,8 +5,10 @@ namespace ContextForge.SessionLogging.Sessions;
 /// <summary>
 /// Where the journals live: <c>CFSESSION_HOME</c> if set, else <c>$XDG_DATA_HOME/contextforge/sessions</c>
 /// (<c>~/.local/share/contextforge/sessions</c>) on Linux/macOS and <c>%LOCALAPPDATA%\ContextForge\Sessions</c> on
-/// Windows. Layout: <c>sessions/&lt;session-id&gt;/</c> holds the session's segments (<c>*.jsonl</c>), its
-/// <c>blobs/</c> and its <c>achievements/</c> counter. Session ids never become paths without validation.
+/// Windows. Layout: <c>sessions/&lt;session-id&gt;/</c> holds the session's segments (<c>journal.jsonl</c>, shared by its
+/// writers, and <c>*.jsonl</c> of writers that could not take its lock or wrote before format 2), its <c>blobs/</c> and
+/// its <c>achievements/</c> counter; <c>sessions/.locks/</c> the append locks; <c>journal-changes.log</c> the segment
+/// changes the index's catch-up reads. Session ids never become paths without validation.
 /// </summary>
 public sealed class DataDirectory
 {
@@ -62,6 +64,19 @@ public sealed class DataDirectory
         Path.Combine(
             SessionDirectory(sessionId),
             string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:yyyyMMdd'T'HHmmssfff'Z'}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}.jsonl"));
+
+    /// <summary>The change log the index's catch-up reads (see <see cref="Journal.JournalChangeLog"/>).</summary>
+    internal string ChangeLogPath => Path.Combine(Root, Journal.JournalChangeLog.FileName);
+
+    /// <summary>
+    /// The lock file guarding appends to a session's shared segment: one of 256 under <c>sessions/.locks/</c>, picked
+    /// by the session id's first two hex digits, so sessions gain no file for it and unrelated sessions rarely share one.
+    /// </summary>
+    internal string SegmentLockPath(string sessionId)
+    {
+        if (!IsValidSessionId(sessionId)) throw new ArgumentException($"'{sessionId}' is not a session id (a lowercase UUID).", nameof(sessionId));
+        return Path.Combine(SessionsDirectory, ".locks", sessionId[..2] + ".lock");
+    }
 
     /// <summary>Every session id that has a directory here.</summary>
     public IEnumerable<string> EnumerateSessionIds()

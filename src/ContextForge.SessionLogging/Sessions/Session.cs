@@ -42,7 +42,7 @@ public sealed class Session : IDisposable, IAsyncDisposable
         Name = name;
         Type = type;
         OwnsLifetime = ownsLifetime;
-        _journal = new JournalWriter(manager.Data.NewSegmentPath(id), manager.Options.Durability, manager.Options.FsyncInterval);
+        _journal = JournalWriter.ForSession(manager.Data, id, manager.Options.Durability, manager.Options.FsyncInterval);
         var observers = new List<ISessionEventObserver> { _counts };
         if (manager.LoadMilestones() is { } milestones) observers.Add(new Milestones.MilestoneObserver(milestones, this));
         observers.AddRange(manager.Options.Observers);
@@ -108,7 +108,7 @@ public sealed class Session : IDisposable, IAsyncDisposable
     /// <summary>True when this object started the session and so ends it on dispose; false when it joined one.</summary>
     public bool OwnsLifetime { get; private set; }
 
-    /// <summary>The journal segment this process writes for the session.</summary>
+    /// <summary>The journal segment this process writes for the session: the session's shared one, or its own when it could not take the shared one's lock.</summary>
     public string SegmentPath => _journal.SegmentPath;
 
     /// <summary>Received / stored / not-enabled / dropped counts of each sink, so no loss is silent.</summary>
@@ -256,7 +256,7 @@ public sealed class Session : IDisposable, IAsyncDisposable
             try
             {
                 var end = DateTimeOffset.UtcNow;
-                var (operations, failed, achievements) = _counts.ForSession(Data.SessionDirectory(Id), SegmentPath);
+                var (operations, failed, achievements) = _counts.ForSession(Data.SessionDirectory(Id), SegmentPath, _journal.SharedWithOthers);
                 Record(new SessionEnded(Id, StartTime, end, operations, failed, achievements) { Provenance = Provenance() });
             }
             finally { _endingNow = false; }

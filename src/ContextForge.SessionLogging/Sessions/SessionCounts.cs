@@ -19,10 +19,13 @@ internal sealed class SessionCounts : ISessionEventObserver
         if (e.Name == SessionEventNames.AchievementLogged) Interlocked.Increment(ref _achievements);
     }
 
-    /// <summary>The session's counts: this process's own when <paramref name="ownSegment"/> is the session's only segment, else read from all of them.</summary>
-    public (int Operations, int Failed, int Achievements) ForSession(string sessionDirectory, string ownSegment)
+    /// <summary>
+    /// The session's counts: this process's own when <paramref name="ownSegment"/> is the session's only segment and
+    /// no other writer appended to it (<paramref name="sharedWithOthers"/>), else read from all of them.
+    /// </summary>
+    public (int Operations, int Failed, int Achievements) ForSession(string sessionDirectory, string ownSegment, bool sharedWithOthers)
     {
-        if (IsOnlySegment(sessionDirectory, ownSegment)) return (_operations, _failed, _achievements);
+        if (!sharedWithOthers && IsOnlySegment(sessionDirectory, ownSegment)) return (_operations, _failed, _achievements);
         var events = JournalReader.ReadSession(sessionDirectory).Events;
         return (events.Count(OperationOutcome.IsOperation), events.Count(OperationOutcome.IsFailed), events.Count(e => e.Name == SessionEventNames.AchievementLogged));
     }

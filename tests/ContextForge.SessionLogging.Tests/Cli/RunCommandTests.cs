@@ -143,7 +143,7 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Nested_run_joins_the_session_and_records_its_parent_operation()
+    public async Task Nested_run_joins_the_session_and_its_segment_and_records_its_parent_operation()
     {
         string dll = CfSessionProcess.DllPath;
         var run = await Run("run", "--", "dotnet", dll, "run", "--", "echo", "inner");
@@ -157,7 +157,9 @@ public sealed class RunCommandTests : IDisposable
         var outer = captures.Single(c => c != inner);
         Assert.Equal(outer.GetString(JournalFields.OperationId), inner.GetString(JournalFields.ParentOperationId));
         Assert.Null(outer.GetString(JournalFields.ParentOperationId));
-        Assert.NotEqual(outer.Segment, inner.Segment);
+        // The outer run holds the segment's lock only while it appends, so the nested run joins its segment.
+        Assert.Equal(outer.Segment, inner.Segment);
+        Assert.Empty(JournalFiles.ReadSession(_dir.Path, id).Problems);
     }
 
     [Fact]

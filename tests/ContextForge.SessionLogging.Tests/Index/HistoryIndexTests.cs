@@ -136,26 +136,27 @@ public sealed class HistoryIndexTests : IDisposable
         var s = _generator.Write(new SessionSpec("grow", "command", Now.AddMinutes(-5), [new OperationSpec("one", 0, "1\n", "/tmp")], [], Ended: false));
         using var index = HistoryIndex.Open(_data);
         var first = index.CatchUp();
-        Assert.Equal((2L, 2L), (first.LinesRead, first.EventsAdded));
+        // As real processes write it: start's Writer line and SessionStart, the run's Writer line, OperationStarted and capture.
+        Assert.Equal((5L, 3L), (first.LinesRead, first.EventsAdded));
 
         var nothing = index.CatchUp();
         Assert.Equal((0, 0L, 0L), (nothing.SegmentsRead, nothing.LinesRead, nothing.BytesRead));
 
-        // Append one complete line (a copy of line 2 with the next sequence number and chain) and half of another.
+        // Append one complete line (a copy of the capture, line 5, with the next sequence number and chain) and half of another.
         var lines = File.ReadAllLines(s.SegmentPath);
-        string next = NextLine(lines[^1], lines[1], 3);
+        string next = NextLine(lines[^1], lines[4], 6);
         byte[] complete = Encoding.UTF8.GetBytes(next + "\n");
-        File.AppendAllText(s.SegmentPath, next + "\n" + NextLine(next, lines[1], 4)[..40]);
+        File.AppendAllText(s.SegmentPath, next + "\n" + NextLine(next, lines[4], 7)[..40]);
         var grown = index.CatchUp();
         Assert.Equal((1, 1L, 1L), (grown.SegmentsRead, grown.LinesRead, grown.EventsAdded));
         Assert.True(grown.BytesRead >= complete.Length && grown.BytesRead < complete.Length + 41);
 
         // Completing the torn line makes exactly that line appear.
-        string full = NextLine(next, lines[1], 4);
+        string full = NextLine(next, lines[4], 7);
         File.AppendAllText(s.SegmentPath, full[40..] + "\n");
         var completed = index.CatchUp();
         Assert.Equal((1L, 1L), (completed.LinesRead, completed.EventsAdded));
-        Assert.Equal(4L, index.Scalar("SELECT COUNT(*) FROM events"));
+        Assert.Equal(5L, index.Scalar("SELECT COUNT(*) FROM events"));
         Assert.Equal(3L, index.Scalar("SELECT operation_count FROM sessions"));
     }
 

@@ -52,7 +52,8 @@ public sealed class JournalWriterReaderTests : IDisposable
 
         Assert.Empty(result.Problems);
         Assert.Equal(written, result.Events);
-        Assert.Equal([1L, 2L, 3L], result.Events.Select(e => e.Sequence));
+        // Line 1 is the writer's Writer line (its provenance), which is not an event.
+        Assert.Equal([2L, 3L, 4L], result.Events.Select(e => e.Sequence));
         Assert.All(result.Events, e => Assert.Equal("seg", e.Segment));
         Assert.Equal(DateTimeKind.Utc, result.Events[0].Timestamp.UtcDateTime.Kind);
         Assert.Equal(TimeSpan.Zero, result.Events[0].Timestamp.Offset);
@@ -69,11 +70,16 @@ public sealed class JournalWriterReaderTests : IDisposable
         }
 
         string[] lines = File.ReadAllText(path).Split('\n');
-        Assert.Equal(3, lines.Length);
-        Assert.Equal(string.Empty, lines[2]);
-        Assert.StartsWith("{\"v\":1,\"event\":\"SessionStart\",\"ts\":\"2026-11-25T10:00:01.1234567Z\",\"session_id\":\"6bbf5aa6-b098-4040-94c3-1b6d2f74c837\",\"seq\":1,\"level\":4,\"keywords\":4,\"activity_id\":\"836c04db-f1cf-41b7-9d37-8a1a8cfdb075\",\"segment\":\"seg\",\"prev\":\"" + new string('0', 64) + "\",\"operation_name\":", lines[0]);
-        string firstHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(lines[0])));
-        Assert.Contains($"\"prev\":\"{firstHash}\"", lines[1]);
+        Assert.Equal(4, lines.Length);
+        Assert.Equal(string.Empty, lines[3]);
+        Assert.Equal("{\"v\":2,\"event\":\"Writer\",\"ts\":\"2026-11-25T10:00:01.1234567Z\",\"session_id\":\"6bbf5aa6-b098-4040-94c3-1b6d2f74c837\",\"seq\":1,\"prev\":\"" + new string('0', 64) + "\",\"activity_id\":\"836c04db-f1cf-41b7-9d37-8a1a8cfdb075\",\"provenance\":{\"host\":\"h\",\"pid\":42}}", lines[0]);
+        string writerHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(lines[0])));
+        // The session id is the Writer line's and the level the contract's (Informational): both left out; the
+        // keywords differ from SessionStart's contract keyword (Session), so they are kept.
+        Assert.StartsWith("{\"v\":2,\"event\":\"SessionStart\",\"ts\":\"2026-11-25T10:00:01.1234567Z\",\"seq\":2,\"keywords\":4,\"prev\":\"" + writerHash + "\",\"operation_name\":", lines[1]);
+        Assert.Contains("\"prov\":1", lines[1]);
+        string firstHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(lines[1])));
+        Assert.Contains($"\"prev\":\"{firstHash}\"", lines[2]);
     }
 
     [Fact]
@@ -92,8 +98,8 @@ public sealed class JournalWriterReaderTests : IDisposable
         Assert.Equal(2, result.Events.Count);
         var problem = Assert.Single(result.Problems);
         Assert.Equal(JournalProblemKind.TornLastLine, problem.Kind);
-        Assert.Equal(3, problem.Line);
-        Assert.Contains("line 3 is incomplete", problem.Message);
+        Assert.Equal(4, problem.Line);
+        Assert.Contains("line 4 is incomplete", problem.Message);
     }
 
     [Fact]
@@ -105,14 +111,14 @@ public sealed class JournalWriterReaderTests : IDisposable
             for (int i = 1; i <= 3; i++) writer.Emit(Event(SessionEventNames.TerminalCapture, i));
         }
         var lines = File.ReadAllLines(path);
-        lines[1] = "garbage{";
+        lines[2] = "garbage{";
         File.WriteAllText(path, string.Join('\n', lines) + "\n");
 
         var result = JournalReader.ReadSegment(path);
 
-        Assert.Equal([1L, 3L], result.Events.Select(e => e.Sequence));
-        Assert.Contains(result.Problems, p => p.Kind == JournalProblemKind.CorruptLine && p.Line == 2);
-        Assert.Contains(result.Problems, p => p.Kind == JournalProblemKind.SequenceGap && p.Line == 3);
+        Assert.Equal([2L, 4L], result.Events.Select(e => e.Sequence));
+        Assert.Contains(result.Problems, p => p.Kind == JournalProblemKind.CorruptLine && p.Line == 3);
+        Assert.Contains(result.Problems, p => p.Kind == JournalProblemKind.SequenceGap && p.Line == 4);
     }
 
     [Fact]
@@ -124,7 +130,7 @@ public sealed class JournalWriterReaderTests : IDisposable
             for (int i = 1; i <= 3; i++) writer.Emit(Event(SessionEventNames.TerminalCapture, i));
         }
         var lines = File.ReadAllLines(path);
-        lines[0] = lines[0].Replace("\"exit_code\":-1", "\"exit_code\":0", StringComparison.Ordinal);
+        lines[1] = lines[1].Replace("\"exit_code\":-1", "\"exit_code\":0", StringComparison.Ordinal);
         File.WriteAllText(path, string.Join('\n', lines) + "\n");
 
         var result = JournalReader.ReadSegment(path);
@@ -132,7 +138,7 @@ public sealed class JournalWriterReaderTests : IDisposable
         Assert.Equal(3, result.Events.Count);
         var problem = Assert.Single(result.Problems);
         Assert.Equal(JournalProblemKind.HashChainBreak, problem.Kind);
-        Assert.Equal(2, problem.Line);
+        Assert.Equal(3, problem.Line);
     }
 
     [Fact]

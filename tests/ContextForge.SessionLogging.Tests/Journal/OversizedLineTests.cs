@@ -92,8 +92,9 @@ public sealed class OversizedLineTests : IDisposable
         Assert.Equal(before, result.Events.Count);
         var problem = Assert.Single(result.Problems);
         Assert.Equal(JournalProblemKind.OversizedLine, problem.Kind);
-        Assert.Equal(before + 1, problem.Line);
-        Assert.Equal($"line {before + 1} is {garbage} bytes with no newline, over the {InputLimits.MaxJournalLineBytes}-byte journal line limit: skipped, not read", problem.Message);
+        // Line 1 is the Writer line, then the events, then the garbage.
+        Assert.Equal(before + 2, problem.Line);
+        Assert.Equal($"line {before + 2} is {garbage} bytes with no newline, over the {InputLimits.MaxJournalLineBytes}-byte journal line limit: skipped, not read", problem.Message);
     }
 
     [Fact]

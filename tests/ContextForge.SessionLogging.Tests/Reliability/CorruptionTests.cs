@@ -97,9 +97,10 @@ public sealed class CorruptionTests : IDisposable
             Assert.True(findings.Any(f => f.Kind == kind && f.File.EndsWith(Path.GetFileName(file), StringComparison.Ordinal) && f.Line == line),
                 $"no {kind} at {Path.GetFileName(file)}:{line} in {string.Join("; ", findings)}");
         Expect("corrupt_line", flipped, 2);
-        Expect("torn_line", truncated, 4);
-        Expect("corrupt_line", appended, 5);
-        Expect("capture_hash_mismatch", Segment(damaged, ids[3]), 3);
+        // Line 1 of each segment is its writer's Writer line.
+        Expect("torn_line", truncated, 5);
+        Expect("corrupt_line", appended, 6);
+        Expect("capture_hash_mismatch", Segment(damaged, ids[3]), 4);
 
         // Reindex keeps every intact event: the clean count minus the flipped line and the torn line.
         File.Delete(Path.Combine(damaged, "index.sqlite"));

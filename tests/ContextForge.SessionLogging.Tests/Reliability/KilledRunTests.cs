@@ -25,24 +25,36 @@ public sealed class KilledRunTests : IDisposable
 
     private const string Loop = "n=0; while :; do echo \"line $n\"; n=$((n+1)); sleep 0.02; done";
 
-    /// <summary>Starts a real 'cfsession run' whose child prints forever, and waits until its OperationStarted is journaled.</summary>
+    /// <summary>
+    /// Starts a real 'cfsession run' whose child prints forever, and waits until its OperationStarted is journaled: in a
+    /// segment that is new, or (a joined session's shared segment) past where the segment ended before the run started.
+    /// </summary>
     private async Task<(Process Victim, string SessionId)> StartVictimAsync(string? joinSession)
     {
-        var before = Directory.Exists(Path.Combine(_dir.Path, "sessions"))
-            ? Directory.EnumerateFiles(Path.Combine(_dir.Path, "sessions"), "*.jsonl", SearchOption.AllDirectories).ToHashSet(StringComparer.Ordinal)
+        string sessions = Path.Combine(_dir.Path, "sessions");
+        var before = Directory.Exists(sessions)
+            ? Directory.EnumerateFiles(sessions, "*.jsonl", SearchOption.AllDirectories).ToDictionary(f => f, f => new FileInfo(f).Length, StringComparer.Ordinal)
             : [];
         var victim = CfSessionProcess.StartRun(_dir.Path, Loop, joinSession);
-        // Wait (bounded) for the victim's own segment to hold its OperationStarted: the child is running then.
+        // Wait (bounded) for the victim's OperationStarted: the child is running then.
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (true)
         {
-            var segment = Directory.Exists(Path.Combine(_dir.Path, "sessions"))
-                ? Directory.EnumerateFiles(Path.Combine(_dir.Path, "sessions"), "*.jsonl", SearchOption.AllDirectories)
-                    .FirstOrDefault(f => !before.Contains(f) && File.ReadAllText(f).Contains("\"OperationStarted\"", StringComparison.Ordinal))
+            var segment = Directory.Exists(sessions)
+                ? Directory.EnumerateFiles(sessions, "*.jsonl", SearchOption.AllDirectories)
+                    .FirstOrDefault(f => WrittenSince(f, before.GetValueOrDefault(f)).Contains("\"OperationStarted\"", StringComparison.Ordinal))
                 : null;
             if (segment is not null) return (victim, Path.GetFileName(Path.GetDirectoryName(segment)!));
             await Task.Delay(20, cts.Token);
         }
+    }
+
+    /// <summary>The text of <paramref name="path"/> from byte <paramref name="offset"/> on.</summary>
+    private static string WrittenSince(string path, long offset)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        stream.Position = Math.Min(offset, stream.Length);
+        return new StreamReader(stream).ReadToEnd();
     }
 
     private static async Task KillAsync(Process victim)
@@ -93,7 +105,7 @@ public sealed class KilledRunTests : IDisposable
         var interrupted = findings.Single(f => f!["kind"]!.GetValue<string>() == "interrupted_operation")!;
         Assert.Equal("warning", interrupted["severity"]!.GetValue<string>());
         Assert.Equal(segment, interrupted["file"]!.GetValue<string>());
-        Assert.Equal(2, interrupted["line"]!.GetValue<long>()); // SessionStart, then OperationStarted
+        Assert.Equal(3, interrupted["line"]!.GetValue<long>()); // the run's Writer line, SessionStart, then OperationStarted
         Assert.Equal($"operation {operationId} (sh -c '{Loop}') started at {started.GetString(JournalFields.StartTime)} and has no capture; the process running it (pid {pid}, cfsession) is gone: interrupted, exit code unknown",
             interrupted["message"]!.GetValue<string>());
 
@@ -150,7 +162,9 @@ public sealed class KilledRunTests : IDisposable
         var finding = Assert.Single(findings)!;
         Assert.Equal("interrupted_operation", finding["kind"]!.GetValue<string>());
         Assert.Contains($"the process running it (pid {pid}, cfsession) is gone: interrupted, exit code unknown", finding["message"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Equal(1, finding["line"]!.GetValue<long>()); // the joined run's own segment starts with it
+        // The shared segment: 'start' wrote its Writer line and SessionStart, the joined run its Writer line, then this.
+        Assert.Equal(shared + "/" + JournalWriter.SharedSegmentFileName, finding["file"]!.GetValue<string>());
+        Assert.Equal(4, finding["line"]!.GetValue<long>());
 
         // A later run in the same session completes normally; the interrupted one stays interrupted; 'end' ends it.
         var next = await CfSessionProcess.RunAsync(_dir.Path, ["run", "--no-pty", "--", "echo", "after"], environment: new Dictionary<string, string?> { ["CFSESSION_ID"] = shared });
@@ -162,6 +176,9 @@ public sealed class KilledRunTests : IDisposable
         Assert.Equal("ended", row["status"]!.GetValue<string>());
         Assert.Equal(1, row["interrupted_operation_count"]!.GetValue<long>());
         Assert.Equal(1, row["operation_count"]!.GetValue<long>());
+        // The later writers continued the killed run's segment: still one segment, its chain intact.
+        Assert.Equal(JournalWriter.SharedSegmentFileName, Path.GetFileName(Assert.Single(Directory.GetFiles(new DataDirectory(_dir.Path).SessionDirectory(shared), "*.jsonl"))));
+        Assert.Equal("interrupted_operation", Assert.Single(await FindingsAsync())!["kind"]!.GetValue<string>());
     }
 
     [Fact]

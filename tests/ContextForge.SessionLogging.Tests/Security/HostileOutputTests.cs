@@ -104,6 +104,7 @@ public sealed class HostileOutputTests : IDisposable
         Assert.Equal(forged, achievement.GetString(JournalFields.Description));
         Assert.Equal(forged, achievement.Fields[JournalFields.Evidence]!["note\n{\"v\":1}"]!.GetValue<string>());
         Assert.Equal("forge\n{\"v\":1}", read.Events[0].GetString(JournalFields.SessionName));
-        Assert.Equal(3, File.ReadAllText(segment).Count(c => c == '\n'));
+        // The writer's Writer line and three events.
+        Assert.Equal(4, File.ReadAllText(segment).Count(c => c == '\n'));
     }
 }

@@ -73,7 +73,7 @@ public sealed class PathSafetyTests : IDisposable
         var findings = JsonNode.Parse(validate.Stdout)!["findings"]!.AsArray();
         var unsafeRef = findings.Single(f => f!["kind"]!.GetValue<string>() == "unsafe_blob_reference")!;
         Assert.Equal(e.SessionId + "/" + Path.GetFileName(segment), unsafeRef["file"]!.GetValue<string>());
-        Assert.Equal(3, unsafeRef["line"]!.GetValue<long>()); // SessionStart, OperationStarted, TerminalCapture
+        Assert.Equal(4, unsafeRef["line"]!.GetValue<long>()); // the run's Writer line, SessionStart, OperationStarted, TerminalCapture
         Assert.Contains("../../../../../../etc/passwd", unsafeRef["message"]!.GetValue<string>(), StringComparison.Ordinal);
 
         var show = await CfSessionProcess.RunAsync(_dir.Path, ["show", e.SessionId[..8], "--output", e.GetString(JournalFields.OperationId)![..8], "--raw"]);

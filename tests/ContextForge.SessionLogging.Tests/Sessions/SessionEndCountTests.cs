@@ -21,7 +21,7 @@ public sealed class SessionEndCountTests : IDisposable
         new(new SessionLoggingOptions { DataDirectory = _dir.Path, ToolName = "tests", Durability = durability, EmitToProvider = false });
 
     [Fact]
-    public void SessionEnd_counts_include_what_a_joined_writer_journaled_in_its_own_segment()
+    public void SessionEnd_counts_include_what_a_joined_writer_appended_to_the_shared_segment()
     {
         var manager = Manager();
         string id;
@@ -37,7 +37,7 @@ public sealed class SessionEndCountTests : IDisposable
         }
 
         var read = JournalFiles.ReadSession(_dir.Path, id);
-        Assert.Equal(2, Directory.GetFiles(new DataDirectory(_dir.Path).SessionDirectory(id), "*.jsonl").Length);
+        Assert.Single(Directory.GetFiles(new DataDirectory(_dir.Path).SessionDirectory(id), "*.jsonl"));
         var end = read.Events.Single(e => e.Name == SessionEventNames.SessionEnd);
         Assert.Equal(2, end.GetInt64(JournalFields.OperationCount));
         Assert.Equal(1, end.GetInt64(JournalFields.FailedOperationCount));

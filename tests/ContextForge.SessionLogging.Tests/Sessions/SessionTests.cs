@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using ContextForge.SessionLogging.Capture;
 using ContextForge.SessionLogging.Events;
+using ContextForge.SessionLogging.Journal;
 using ContextForge.SessionLogging.Sessions;
 using ContextForge.SessionLogging.Tests.Support;
 using Spectre.Console;
@@ -208,7 +209,7 @@ public sealed class SessionTests : IDisposable
     }
 
     [Fact]
-    public void Joined_session_writes_its_own_segment_and_does_not_end_the_session()
+    public void Joined_session_appends_to_the_shared_segment_and_does_not_end_the_session()
     {
         using var owner = _manager.Start("shared");
         using (var joined = _manager.Join(owner.Id))
@@ -217,11 +218,15 @@ public sealed class SessionTests : IDisposable
             Assert.Equal(owner.ActivityId, joined.ActivityId);
             Assert.Equal("shared", joined.Name);
             joined.LogAchievement("a", "b");
-            Assert.NotEqual(owner.SegmentPath, joined.SegmentPath);
+            Assert.Equal(owner.SegmentPath, joined.SegmentPath);
         }
-        var events = JournalFiles.ReadSession(_dir.Path, owner.Id).Events;
-        Assert.DoesNotContain(events, e => e.Name == SessionEventNames.SessionEnd);
-        Assert.Equal(2, Directory.GetFiles(_manager.Data.SessionDirectory(owner.Id), "*.jsonl").Length);
+        var read = JournalFiles.ReadSession(_dir.Path, owner.Id);
+        Assert.DoesNotContain(read.Events, e => e.Name == SessionEventNames.SessionEnd);
+        // One segment, one hash chain through both writers' lines, each writer's lines opened by its own Writer line.
+        Assert.Empty(read.Problems);
+        string segment = Assert.Single(Directory.GetFiles(_manager.Data.SessionDirectory(owner.Id), "*.jsonl"));
+        Assert.Equal(JournalWriter.SharedSegmentFileName, Path.GetFileName(segment));
+        Assert.Equal(2, File.ReadLines(segment).Count(l => l.Contains("\"event\":\"Writer\"", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -65,23 +65,25 @@ public sealed class SessionValidatorTests : IDisposable
     [Fact]
     public void Each_planted_journal_fault_is_found_at_its_line()
     {
+        // Clean's shared segment: start's Writer line and SessionStart (1-2), per run a Writer line, OperationStarted and
+        // capture (3-5, 6-8, 9-11), the achievement's (12-13) and end's (14-15).
         var corrupt = Clean("corrupt");
-        ReplaceLine(corrupt.SegmentPath, 2, _ => "{\"v\":1, this is not json");
+        ReplaceLine(corrupt.SegmentPath, 5, _ => "{\"v\":1, this is not json");
         var torn = Clean("torn");
         File.AppendAllText(torn.SegmentPath, "{\"v\":1,\"event\":\"Termi");
         var chain = Clean("chain");
-        ReplaceLine(chain.SegmentPath, 2, l => l.Replace("dotnet test", "dotnet tost", StringComparison.Ordinal));
+        ReplaceLine(chain.SegmentPath, 4, l => l.Replace("dotnet test", "dotnet tost", StringComparison.Ordinal));
         var gap = Clean("gap");
         var gapLines = File.ReadAllLines(gap.SegmentPath).ToList();
-        gapLines.RemoveAt(2);
+        gapLines.RemoveAt(4);
         File.WriteAllText(gap.SegmentPath, string.Join('\n', gapLines) + "\n");
 
         var findings = Validate(corrupt.Id, torn.Id, chain.Id, gap.Id);
         // The reader does not take a sequence number from a corrupt line, so the next line also shows a gap.
-        Assert.Equal([("corrupt_line", Rel(corrupt), 2L), ("hash_chain_break", Rel(corrupt), 3L), ("sequence_gap", Rel(corrupt), 3L)], Found(findings, corrupt.Id).Select(f => (f.Kind, f.File, f.Line!.Value)));
-        Assert.Equal([("torn_line", Rel(torn), 7L)], Found(findings, torn.Id).Select(f => (f.Kind, f.File, f.Line!.Value)));
-        Assert.Equal([("hash_chain_break", Rel(chain), 3L)], Found(findings, chain.Id).Select(f => (f.Kind, f.File, f.Line!.Value)));
-        Assert.Equal([("hash_chain_break", Rel(gap), 3L), ("sequence_gap", Rel(gap), 3L)], Found(findings, gap.Id).Select(f => (f.Kind, f.File, f.Line!.Value)));
+        Assert.Equal([("corrupt_line", Rel(corrupt), 5L), ("hash_chain_break", Rel(corrupt), 6L), ("sequence_gap", Rel(corrupt), 6L)], Found(findings, corrupt.Id).Select(f => (f.Kind, f.File, f.Line!.Value)));
+        Assert.Equal([("torn_line", Rel(torn), 16L)], Found(findings, torn.Id).Select(f => (f.Kind, f.File, f.Line!.Value)));
+        Assert.Equal([("hash_chain_break", Rel(chain), 5L)], Found(findings, chain.Id).Select(f => (f.Kind, f.File, f.Line!.Value)));
+        Assert.Equal([("hash_chain_break", Rel(gap), 5L), ("sequence_gap", Rel(gap), 5L)], Found(findings, gap.Id).Select(f => (f.Kind, f.File, f.Line!.Value)));
         Assert.All(findings, f => Assert.Equal("error", f.Severity));
     }
 
@@ -96,10 +98,10 @@ public sealed class SessionValidatorTests : IDisposable
 
         var findings = Validate(tampered.Id, missing.Id);
         var t = Assert.Single(findings, f => f.SessionId == tampered.Id);
-        Assert.Equal(("capture_hash_mismatch", Rel(tampered), 3L), (t.Kind, t.File, t.Line));
+        Assert.Equal(("capture_hash_mismatch", Rel(tampered), 8L), (t.Kind, t.File, t.Line)); // the second run's capture
         Assert.Contains(tampered.OperationIds[1], t.Message, StringComparison.Ordinal);
         var m = Assert.Single(findings, f => f.SessionId == missing.Id);
-        Assert.Equal(("capture_output_missing", 3L), (m.Kind, m.Line));
+        Assert.Equal(("capture_output_missing", 8L), (m.Kind, m.Line));
     }
 
     [Fact]
@@ -129,13 +131,13 @@ public sealed class SessionValidatorTests : IDisposable
         var elsewhere = Clean("elsewhere", start: Now.AddHours(-2), ended: false);
 
         var findings = Validate(noEvidence.Id, orphanId, a, b, abandoned.Id, open.Id);
-        Assert.Equal([("achievement_without_evidence", Rel(noEvidence), (long?)2L)], Found(findings, noEvidence.Id));
+        Assert.Equal([("achievement_without_evidence", Rel(noEvidence), (long?)4L)], Found(findings, noEvidence.Id)); // after start's 2 lines and its Writer line
         string orphanFile = orphanId + "/" + Path.GetFileName(orphanSegment);
-        Assert.Equal([("orphan_event", orphanFile, (long?)1L), ("missing_provenance", orphanFile, 2L), ("orphan_event", orphanFile, 2L)], Found(findings, orphanId));
+        Assert.Equal([("orphan_event", orphanFile, (long?)2L), ("missing_provenance", orphanFile, 3L), ("orphan_event", orphanFile, 3L)], Found(findings, orphanId));
         Assert.Equal("parent_cycle", Assert.Single(findings, f => f.SessionId == a).Kind);
         Assert.Equal("parent_cycle", Assert.Single(findings, f => f.SessionId == b).Kind);
         var flagged = Assert.Single(findings, f => f.SessionId == abandoned.Id);
-        Assert.Equal(("warning", "abandoned", Rel(abandoned), (long?)5L), (flagged.Severity, flagged.Kind, flagged.File, flagged.Line));
+        Assert.Equal(("warning", "abandoned", Rel(abandoned), (long?)13L), (flagged.Severity, flagged.Kind, flagged.File, flagged.Line)); // its last line
         Assert.DoesNotContain(findings, f => f.SessionId == open.Id);
         Assert.Empty(Validate(elsewhere.Id));
         using var index = HistoryIndex.Open(_data);
