@@ -139,6 +139,23 @@ public sealed class LoggingIntegrationTests : IDisposable
     }
 
     [Fact]
+    public void Serilog_sink_honours_a_level_switch_changed_at_run_time()
+    {
+        using var session = Manager().Start();
+        var levels = new global::Serilog.Core.LoggingLevelSwitch(global::Serilog.Events.LogEventLevel.Warning);
+        using (var log = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.SessionLogging(levelSwitch: levels, session: session).CreateLogger())
+        {
+            log.Information("dropped while the switch says Warning");
+            log.Warning("kept {N}", 1);
+            levels.MinimumLevel = global::Serilog.Events.LogEventLevel.Information;
+            log.Information("kept {N}", 2);
+        }
+
+        var messages = JournalFiles.ReadSession(_dir.Path, session.Id).Events.Where(e => e.Name == "LogEntry").Select(e => e.GetString("message")).ToList();
+        Assert.Equal(["kept 1", "kept 2"], messages);
+    }
+
+    [Fact]
     public async Task Without_a_session_the_sink_and_logger_record_nothing_and_do_not_throw()
     {
         await Task.Run(() =>
