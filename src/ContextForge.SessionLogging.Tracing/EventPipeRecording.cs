@@ -4,7 +4,7 @@ using Microsoft.Diagnostics.NETCore.Client;
 namespace ContextForge.SessionLogging.Tracing;
 
 /// <summary>Recording could not start or could not finish (no diagnostic endpoint, diagnostics disabled, OS not supported).</summary>
-internal sealed class TraceUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class TraceUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
 /// Records a process's ContextForge providers over EventPipe. Two ways, both real runtime features:

@@ -14,7 +14,7 @@ namespace ContextForge.SessionLogging.Tracing;
 /// <param name="Event">The event, with the journal's name and snake_case field names.</param>
 /// <param name="HeaderActivityId">The event header's activity id: the session's (empty in traces written before issue 13).</param>
 /// <param name="RelatedActivityId">The header's related activity id: the parent session's, on a child session's SessionStart; else empty.</param>
-internal sealed record TracedEvent(string Provider, SessionEvent Event, Guid HeaderActivityId = default, Guid RelatedActivityId = default);
+public sealed record TracedEvent(string Provider, SessionEvent Event, Guid HeaderActivityId = default, Guid RelatedActivityId = default);
 
 /// <summary>What a trace file holds for the ContextForge providers.</summary>
 /// <param name="Path">The trace file.</param>
@@ -24,7 +24,7 @@ internal sealed record TracedEvent(string Provider, SessionEvent Event, Guid Hea
 /// <param name="TraceStart">When the recording session started (UTC).</param>
 /// <param name="TraceEnd">When the recording session ended (UTC).</param>
 /// <param name="Unattributed">Provider events that name no session (no SessionId or CorrelationId field).</param>
-internal sealed record TraceReadResult(
+public sealed record TraceReadResult(
     string Path,
     string Format,
     IReadOnlyList<TracedEvent> Events,
@@ -34,7 +34,7 @@ internal sealed record TraceReadResult(
     int Unattributed);
 
 /// <summary>A trace file that cannot be read (missing, not a trace, truncated, or a format this OS cannot read).</summary>
-internal sealed class TraceReadException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class TraceReadException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
 /// Decodes a .nettrace (EventPipe, any OS: written by <c>cfsession trace record</c>, <c>dotnet-trace collect</c> or the
@@ -42,7 +42,7 @@ internal sealed class TraceReadException(string message, Exception? inner = null
 /// the journal reader gives: names as in the journal (<c>Session/Start</c> becomes <c>SessionStart</c>), fields
 /// under their snake_case journal names, timestamps in UTC, keywords masked to the low 32 bits.
 /// </summary>
-internal static class TraceReader
+public static class TraceReader
 {
     /// <summary>The trace's own field carrying the number of evidence entries of an achievement.</summary>
     public const string EvidenceKeysField = Contract.EventContracts.EvidenceKeysField;

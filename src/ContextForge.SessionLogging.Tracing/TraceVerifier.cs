@@ -9,20 +9,29 @@ namespace ContextForge.SessionLogging.Tracing;
 /// <param name="Field">The snake_case field (or <c>level</c>, <c>keywords</c>, <c>activity_id</c>).</param>
 /// <param name="Journal">The value the journal implies.</param>
 /// <param name="Trace">The value in the trace (null when the trace lacks the field).</param>
-internal sealed record FieldMismatch(string Field, JsonNode? Journal, JsonNode? Trace);
+public sealed record FieldMismatch(string Field, JsonNode? Journal, JsonNode? Trace);
 
 /// <summary>An event matched by ids in both the journal and the trace whose fields differ.</summary>
-internal sealed record EventMismatch(string Event, string Key, IReadOnlyList<FieldMismatch> Fields);
+/// <param name="Event">The event name.</param>
+/// <param name="Key">The operation or achievement id (empty for session events).</param>
+/// <param name="Fields">The fields that differ.</param>
+public sealed record EventMismatch(string Event, string Key, IReadOnlyList<FieldMismatch> Fields);
 
 /// <summary>An event found on one side only, with the reason when the difference is explained.</summary>
 /// <param name="Event">The event name.</param>
 /// <param name="Key">The operation or achievement id (empty for session events).</param>
 /// <param name="Timestamp">When it happened (UTC).</param>
 /// <param name="Explanation">Why the other side lacks it, or null when nothing explains it.</param>
-internal sealed record UnmatchedEvent(string Event, string Key, DateTimeOffset Timestamp, string? Explanation);
+public sealed record UnmatchedEvent(string Event, string Key, DateTimeOffset Timestamp, string? Explanation);
 
 /// <summary>The comparison of one session's trace events with its journal.</summary>
-internal sealed record SessionVerification(
+/// <param name="SessionId">The session.</param>
+/// <param name="JournalFound">False when no journal of the session was found (every trace event is then unmatched).</param>
+/// <param name="Matched">Events found on both sides with every provider field equal.</param>
+/// <param name="OnlyInJournal">Journal events the trace lacks, each with its explanation when there is one.</param>
+/// <param name="OnlyInTrace">Trace events the journal lacks.</param>
+/// <param name="Mismatches">Events on both sides whose fields differ.</param>
+public sealed record SessionVerification(
     string SessionId,
     bool JournalFound,
     int Matched,
@@ -35,7 +44,10 @@ internal sealed record SessionVerification(
 }
 
 /// <summary>The result of <see cref="TraceVerifier.Verify"/>.</summary>
-internal sealed record VerificationReport(string Trace, long LostEvents, IReadOnlyList<SessionVerification> Sessions)
+/// <param name="Trace">The trace file.</param>
+/// <param name="LostEvents">Events the recording session reported lost.</param>
+/// <param name="Sessions">One comparison per session found in the trace.</param>
+public sealed record VerificationReport(string Trace, long LostEvents, IReadOnlyList<SessionVerification> Sessions)
 {
     /// <summary>All unexplained differences over all sessions.</summary>
     public int Unexplained => Sessions.Sum(s => s.Unexplained);
@@ -48,7 +60,7 @@ internal sealed record VerificationReport(string Trace, long LostEvents, IReadOn
 /// window, when the journal records that the provider was not enabled (<c>etw_correlation.etw_emitted</c> false),
 /// or when the trace reports lost events (at most as many as it lost).
 /// </summary>
-internal static class TraceVerifier
+public static class TraceVerifier
 {
     /// <summary>Compares <paramref name="trace"/> with the journals <paramref name="readJournal"/> returns (null: no journal).</summary>
     public static VerificationReport Verify(TraceReadResult trace, Func<string, IReadOnlyList<SessionEvent>?> readJournal)
