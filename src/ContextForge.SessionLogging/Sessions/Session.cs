@@ -83,7 +83,15 @@ public sealed class Session : IDisposable, IAsyncDisposable
     /// one inside an async method makes it current only inside that method and what it calls.
     /// <see cref="UnifiedTelemetry"/>, the ILogger provider and the Serilog sink journal into it.
     /// </summary>
-    public static Session? Current => s_current.Value;
+    public static Session? Current => s_current.Value ?? s_processDefault;
+
+    private static Session? s_processDefault;
+
+    /// <summary>
+    /// Makes this session <see cref="Current"/> for every flow of the process that has no session of its own (a host's
+    /// session: request handlers and timers run on flows that did not start it), until it is disposed.
+    /// </summary>
+    public void MakeProcessDefault() => s_processDefault = this;
 
     /// <summary>The session (correlation) id: a lowercase UUIDv4.</summary>
     public string Id { get; }
@@ -284,6 +292,7 @@ public sealed class Session : IDisposable, IAsyncDisposable
         _activity?.Stop();
         if (ReferenceEquals(s_current.Value, this)) s_current.Value = _previousCurrent is { _disposed: false } previous ? previous : null;
         _disposed = true;
+        Interlocked.CompareExchange(ref s_processDefault, null, this);
         _journal.Dispose();
         lock (s_open) s_open.Remove(this);
     }
