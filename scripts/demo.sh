@@ -11,7 +11,7 @@ eval "$("$cf" start --name demo --type walkthrough)"
 "$cf" run -- ls --color=auto -l src
 "$cf" run -- sh -c 'echo "building..."; echo "warning: nothing to build" >&2; exit 0'
 "$cf" run -- sh -c 'echo "this step fails"; exit 3' || echo "(the failing step exited $?; recorded too)"
-"$cf" achievement demo_recorded "Recorded a demo session" --evidence operations=4 --evidence shell="$SHELL"
+"$cf" achievement demo_recorded "Recorded a demo session" --evidence operations:=4 --evidence shell="$SHELL"
 eval "$("$cf" end)"
 
 "$cf" sessions --limit 5
