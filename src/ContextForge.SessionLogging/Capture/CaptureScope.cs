@@ -74,7 +74,7 @@ public sealed class CaptureScope : IDisposable
         lock (_gate) _captureWriter.Closed = true;
         try
         {
-            StoredOutput stored;
+            OutputStorage stored;
             string sample;
             lock (_gate)
             {

@@ -12,21 +12,21 @@ internal static class OutputStore
     public const string HashPrefix = "sha256:";
 
     /// <summary>Finishes the stream and stores it: its length, hash and content (inline, or a blob reference, or why the blob failed).</summary>
-    public static StoredOutput Store(CapturedOutput output, string blobDirectory)
+    public static OutputStorage Store(CapturedOutput output, string blobDirectory)
     {
         string hex = output.Complete();
         long? received = output.Truncated ? output.ReceivedLength : null;
         string? inline = output.TryGetInlineText();
-        if (inline is not null) return new StoredOutput(output.Length, HashPrefix + hex, inline, null, null, output.Truncated, received);
+        if (inline is not null) return new OutputStorage(output.Length, HashPrefix + hex, inline, null, null, output.Truncated, received);
         try
         {
-            return new StoredOutput(output.Length, HashPrefix + hex, null, BlobStore.Store(output, blobDirectory, hex), null, output.Truncated, received);
+            return new OutputStorage(output.Length, HashPrefix + hex, null, BlobStore.Store(output, blobDirectory, hex), null, output.Truncated, received);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // Free the disk the partial blob holds before the capture record is journaled, so the record fits.
             output.DiscardSpill();
-            return new StoredOutput(output.Length, HashPrefix + hex, null, null, $"output could not be stored: {ex.Message}", output.Truncated, received);
+            return new OutputStorage(output.Length, HashPrefix + hex, null, null, $"output could not be stored: {ex.Message}", output.Truncated, received);
         }
     }
 

@@ -91,7 +91,7 @@ public static class OperationKinds
 /// <summary>What every capture has: ids, trace fields, times, the primary stream and its sample.</summary>
 public abstract record OperationRecord : SessionRecord
 {
-    private protected OperationRecord(string operationId, string operationName, string operationKind, string correlationId, DateTimeOffset startTime, TimeSpan duration, string captureMode, StoredOutput output, string outputSample)
+    private protected OperationRecord(string operationId, string operationName, string operationKind, string correlationId, DateTimeOffset startTime, TimeSpan duration, string captureMode, OutputStorage output, string outputSample)
         : base(startTime + duration)
     {
         OperationId = operationId;
@@ -140,7 +140,7 @@ public abstract record OperationRecord : SessionRecord
     public string CaptureMode { get; init; }
 
     /// <summary>The primary stream (stdout, or the pty's single stream, or the console text).</summary>
-    public StoredOutput Output { get; init; }
+    public OutputStorage Output { get; init; }
 
     /// <summary>The first 500 characters, plain text.</summary>
     public string OutputSample { get; init; }
@@ -166,7 +166,7 @@ public abstract record OperationRecord : SessionRecord
 public sealed record OperationCaptured : OperationRecord
 {
     /// <summary>Creates the record; <see cref="SessionRecord.Timestamp"/> is the end time.</summary>
-    public OperationCaptured(string operationId, string operationName, string operationKind, string correlationId, DateTimeOffset startTime, TimeSpan duration, string captureMode, StoredOutput output, string outputSample)
+    public OperationCaptured(string operationId, string operationName, string operationKind, string correlationId, DateTimeOffset startTime, TimeSpan duration, string captureMode, OutputStorage output, string outputSample)
         : base(operationId, operationName, operationKind, correlationId, startTime, duration, captureMode, output, outputSample)
     {
     }
@@ -193,7 +193,7 @@ public sealed record OperationCaptured : OperationRecord
     public string? StartError { get; init; }
 
     /// <summary>Standard error, in pipe mode.</summary>
-    public StoredOutput? Stderr { get; init; }
+    public OutputStorage? Stderr { get; init; }
 
     /// <summary>True for a command that exited non-zero.</summary>
     public bool Failed => ExitCode is { } code && code != 0;
@@ -251,7 +251,7 @@ public sealed record OperationCaptured : OperationRecord
 public sealed record OperationFailed : OperationRecord
 {
     /// <summary>Creates the record; <see cref="SessionRecord.Timestamp"/> is the end time.</summary>
-    public OperationFailed(string operationId, string operationName, string correlationId, DateTimeOffset startTime, TimeSpan duration, StoredOutput output, string outputSample, string error, string errorType)
+    public OperationFailed(string operationId, string operationName, string correlationId, DateTimeOffset startTime, TimeSpan duration, OutputStorage output, string outputSample, string error, string errorType)
         : base(operationId, operationName, OperationKinds.Console, correlationId, startTime, duration, OperationKinds.Console, output, outputSample)
     {
         Error = error;
@@ -303,7 +303,7 @@ internal static class OperationRecordFields
         string? ParentSpanId, string? ParentOperationId, DateTimeOffset StartTime, DateTimeOffset EndTime, TimeSpan Duration);
 
     /// <summary>A stream that was not recorded at all (a journal line without its length and hash).</summary>
-    public static readonly StoredOutput NoOutput = new(0, string.Empty, null, null, null);
+    public static readonly OutputStorage NoOutput = new(0, string.Empty, null, null, null);
 
     public static JsonArray Array(IReadOnlyList<string> values) => new(values.Select(a => (JsonNode?)JsonValue.Create(a)).ToArray());
 
@@ -339,7 +339,7 @@ internal static class OperationRecordFields
             RecordTime.FromMilliseconds(e.GetDouble(JournalFields.DurationMs) ?? 0));
     }
 
-    public static void WriteStream(JsonObject f, StoredOutput s, bool primary)
+    public static void WriteStream(JsonObject f, OutputStorage s, bool primary)
     {
         f[primary ? JournalFields.OutputLength : JournalFields.StderrLength] = s.Length;
         f[primary ? JournalFields.IntegrityHash : JournalFields.StderrHash] = s.Hash;
@@ -357,12 +357,12 @@ internal static class OperationRecordFields
         }
     }
 
-    public static StoredOutput? ReadStream(SessionEvent e, bool primary)
+    public static OutputStorage? ReadStream(SessionEvent e, bool primary)
     {
         string lengthField = primary ? JournalFields.OutputLength : JournalFields.StderrLength;
         if (!e.Fields.ContainsKey(lengthField)) return null;
         string blobField = primary ? JournalFields.OutputBlob : JournalFields.StderrBlob;
-        return new StoredOutput(
+        return new OutputStorage(
             e.GetInt64(lengthField) ?? 0,
             e.GetString(primary ? JournalFields.IntegrityHash : JournalFields.StderrHash) ?? string.Empty,
             e.GetString(primary ? JournalFields.Output : JournalFields.Stderr),

@@ -141,7 +141,10 @@ public sealed record EventField(string Name, string Json)
     public override int GetHashCode() => HashCode.Combine(Name, Json);
 }
 
-/// <summary>How one output stream of an operation was stored: inline, as a blob, or not at all (and why).</summary>
+/// <summary>
+/// How one output stream of an operation was stored, as its capture record says: inline, as a blob, or not at all
+/// (and why). To read the stored bytes back, use <see cref="Journal.StoredOutput"/>.
+/// </summary>
 /// <param name="Length">Bytes stored (after redaction).</param>
 /// <param name="Hash"><c>sha256:</c> and the lowercase hex SHA-256 over the stored bytes.</param>
 /// <param name="Inline">The text, when it was stored inline in the journal line.</param>
@@ -149,4 +152,4 @@ public sealed record EventField(string Name, string Json)
 /// <param name="BlobError">Why the blob could not be written, when it could not.</param>
 /// <param name="Truncated">True when the stream passed the configured cap and its tail was not stored.</param>
 /// <param name="ReceivedLength">The bytes received from the child, when truncated.</param>
-public sealed record StoredOutput(long Length, string Hash, string? Inline, string? Blob, string? BlobError, bool Truncated = false, long? ReceivedLength = null);
+public sealed record OutputStorage(long Length, string Hash, string? Inline, string? Blob, string? BlobError, bool Truncated = false, long? ReceivedLength = null);
