@@ -19,7 +19,8 @@ using Serilog;
 var exported = new List<Activity>();
 var sampleSource = new ActivitySource("SessionLoggingSample");
 using var tracing = Sdk.CreateTracerProviderBuilder()
-    .AddSource(SessionActivities.SourceName, sampleSource.Name)
+    .AddSessionLoggingInstrumentation()
+    .AddSource(sampleSource.Name)
     .AddInMemoryExporter(exported)
     .Build();
 

@@ -105,8 +105,8 @@ public sealed class CaptureScope : IDisposable
             _output.Dispose();
             if (_activity is not null)
             {
-                if (_failure is not null) _activity.SetStatus(ActivityStatusCode.Error, _failure.Message);
-                else if (!_completed) _activity.SetStatus(ActivityStatusCode.Error, IncompleteError);
+                if (_failure is not null) Telemetry.SessionActivities.Failed(_activity, _failure.Message, _failure);
+                else if (!_completed) Telemetry.SessionActivities.Failed(_activity, IncompleteError, exception: null);
                 _activity.Stop();
             }
         }

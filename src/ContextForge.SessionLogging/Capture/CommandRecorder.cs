@@ -40,7 +40,7 @@ internal static class CommandRecorder
         {
             [SessionEnvironment.SessionId] = session.Id,
             [SessionEnvironment.ParentOperationId] = operationId,
-            [SessionEnvironment.TraceParent] = TraceParent(session.Id, operationId),
+            [SessionEnvironment.TraceParent] = TraceParent(session.TraceId, operationId),
         };
         var spec = command with { Environment = env };
         var argumentRedactions = new Redaction.RedactionTally();
@@ -70,7 +70,7 @@ internal static class CommandRecorder
         }
         var duration = Stopwatch.GetElapsedTime(startTimestamp);
         activity?.SetTag("process.exit_code", outcome.ExitCode);
-        if (outcome.ExitCode != 0) activity?.SetStatus(ActivityStatusCode.Error, $"exit code {outcome.ExitCode}");
+        if (outcome.ExitCode != 0) Telemetry.SessionActivities.Failed(activity, startError ?? $"exit code {outcome.ExitCode}", exception: null);
         bool pipes = outcome.Mode != "pty";
         var stored = OutputStore.Store(primary, blobs);
         var storedStderr = pipes ? OutputStore.Store(stderr, blobs) : null;
@@ -105,7 +105,7 @@ internal static class CommandRecorder
         return new CommandRunResult(outcome, record, e, startError, redactions);
     }
 
-    /// <summary>A W3C traceparent whose trace id is the session id and whose span id comes from the operation id.</summary>
-    internal static string TraceParent(string sessionId, string operationId) =>
-        $"00-{sessionId.Replace("-", "", StringComparison.Ordinal)}-{operationId.Replace("-", "", StringComparison.Ordinal)[..16]}-01";
+    /// <summary>A W3C traceparent in the session's trace whose span id comes from the operation id.</summary>
+    internal static string TraceParent(ActivityTraceId traceId, string operationId) =>
+        $"00-{traceId.ToHexString()}-{operationId.Replace("-", "", StringComparison.Ordinal)[..16]}-01";
 }

@@ -104,7 +104,7 @@ internal static class HistoryQuery
     public static long CountSessionsSince(HistoryIndex index, DateTimeOffset since, string? exceptSessionId)
     {
         using var cmd = index.Command("SELECT COUNT(*) FROM sessions WHERE first_ts IS NOT NULL AND start_ts >= $since AND session_id <> $except");
-        cmd.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
+        cmd.Parameters.AddWithValue("$since", IndexTime.Of(since));
         cmd.Parameters.AddWithValue("$except", exceptSessionId ?? string.Empty);
         return (long)cmd.ExecuteScalar()!;
     }
@@ -141,8 +141,8 @@ internal static class HistoryQuery
             clauses.Add(clause);
             cmd.Parameters.AddWithValue(name, value);
         }
-        if (f.From is { } from) Add("e.ts >= $from", "$from", from.ToUnixTimeMilliseconds());
-        if (f.To is { } to) Add("e.ts <= $to", "$to", to.ToUnixTimeMilliseconds());
+        if (f.From is { } from) Add("e.ts >= $from", "$from", IndexTime.Of(from));
+        if (f.To is { } to) Add("e.ts <= $to", "$to", IndexTime.Of(to));
         if (f.Session is { Length: > 0 } s) Add("e.session_id LIKE $session ESCAPE '\\'", "$session", EscapeLike(s.Trim().ToLowerInvariant()) + "%");
         if (f.Name is { } n) Add("s.name LIKE $name ESCAPE '\\'", "$name", "%" + EscapeLike(n) + "%");
         if (f.Type is { } t) Add("s.type = $type", "$type", t);
@@ -171,7 +171,7 @@ internal static class HistoryQuery
         while (r.Read())
         {
             list.Add(new IndexedEvent(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt32(6),
-                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(7)), r.GetString(8), (EventLevel)r.GetInt32(9), (SessionKeywords)r.GetInt64(10),
+                IndexTime.ToTime(r.GetInt64(7)), r.GetString(8), (EventLevel)r.GetInt32(9), (SessionKeywords)r.GetInt64(10),
                 JsonNode.Parse(r.GetString(11)) as JsonObject ?? []));
         }
         return list;
@@ -179,7 +179,7 @@ internal static class HistoryQuery
 
     private static string? Nullable(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 
-    private static DateTimeOffset? Time(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(i));
+    private static DateTimeOffset? Time(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : IndexTime.ToTime(r.GetInt64(i));
 
     internal static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

@@ -101,5 +101,16 @@ internal static class IndexMigrations
             );
             CREATE INDEX writers_session ON writers(session_id);
             """),
+        (4, "timestamps in ticks", """
+            -- Every time column (events.ts, sessions.start_ts/end_ts/first_ts/last_ts) now holds 100-ns ticks since the
+            -- Unix epoch, the journal's full precision, instead of whole milliseconds. The old values cannot be made
+            -- exact, so the derived rows go and the next catch-up reads every journal again.
+            DELETE FROM output_fts;
+            DELETE FROM events;
+            DELETE FROM sessions;
+            DELETE FROM segments;
+            DELETE FROM writers;
+            DELETE FROM meta;
+            """),
     ];
 }

@@ -391,7 +391,7 @@ internal sealed class JournalIndexer(HistoryIndex index)
         p.AddWithValue("$line", lineNumber);
         p.AddWithValue("$offset", lineOffset);
         p.AddWithValue("$length", line.Length);
-        p.AddWithValue("$ts", e.Timestamp.ToUnixTimeMilliseconds());
+        p.AddWithValue("$ts", IndexTime.Of(e.Timestamp));
         p.AddWithValue("$name", e.Name);
         p.AddWithValue("$level", (int)e.Level);
         p.AddWithValue("$keywords", (long)e.Keywords);
@@ -476,11 +476,11 @@ internal sealed class JournalIndexer(HistoryIndex index)
             lastExit = reader.IsDBNull(5) ? null : reader.GetInt64(5);
         }
         string? host = Str(start?[JournalFields.Provenance]?["host"]);
-        long? startTs = SessionManager.ParseTime(Str(start?[JournalFields.StartTime]))?.ToUnixTimeMilliseconds() ?? startEventTs ?? firstTs;
+        long? startTs = SessionManager.ParseTime(Str(start?[JournalFields.StartTime])) is { } startTime ? IndexTime.Of(startTime) : startEventTs ?? firstTs;
         status = end is not null ? "ended" : OpenStatus(sessionId, host, start, lastTs, now);
         long interrupted = IncompleteOperations(index, sessionId, _tx).Count(o => o.State == WriterState.Dead);
         double? duration = end?[JournalFields.DurationMs] is JsonValue dv && dv.TryGetValue(out double dd) ? dd
-            : startTs is { } s0 && lastTs is { } l0 ? l0 - s0 : null;
+            : startTs is { } s0 && lastTs is { } l0 ? IndexTime.Milliseconds(s0, l0) : null;
 
         using var upsert = index.Command("""
             INSERT INTO sessions (session_id, name, type, methodology, parent_session_id, host, user, start_ts, end_ts, first_ts, last_ts,
@@ -524,13 +524,13 @@ internal sealed class JournalIndexer(HistoryIndex index)
     {
         using var cmd = index.Command("UPDATE sessions SET dir_mtime = $d, settled = CASE WHEN last_ts < $cutoff THEN 1 ELSE 0 END WHERE session_id = $s", _tx);
         cmd.Parameters.AddWithValue("$d", dirMtime);
-        cmd.Parameters.AddWithValue("$cutoff", now.ToUnixTimeMilliseconds() - (long)SettleAfter.TotalMilliseconds);
+        cmd.Parameters.AddWithValue("$cutoff", IndexTime.Of(now - SettleAfter));
         cmd.Parameters.AddWithValue("$s", sessionId);
         cmd.ExecuteNonQuery();
     }
 
     private static bool IsSettled(string status, long? lastTs, DateTimeOffset now) =>
-        status is "ended" or "abandoned" && lastTs is { } t && now.ToUnixTimeMilliseconds() - t >= SettleAfter.TotalMilliseconds;
+        status is "ended" or "abandoned" && lastTs is { } t && IndexTime.Of(now) - t >= IndexTime.Of(SettleAfter);
 
     private string? ActivityId(string sessionId)
     {
@@ -565,7 +565,7 @@ internal sealed class JournalIndexer(HistoryIndex index)
         if (Str(start?[JournalFields.SessionLifetime]) == SessionManager.ProcessLifetime
             && ProcessLiveness.Check(start?[JournalFields.Provenance]) == WriterState.Dead)
             return "abandoned";
-        return lastTs is null || now.ToUnixTimeMilliseconds() - lastTs < AbandonedAfter.TotalMilliseconds ? "open" : "abandoned";
+        return lastTs is null || IndexTime.Of(now) - lastTs < IndexTime.Of(AbandonedAfter) ? "open" : "abandoned";
     }
 
     /// <summary>

@@ -228,9 +228,8 @@ internal static class GroupedSessions
         {
             var fields = (System.Text.Json.Nodes.JsonObject)e.Fields.DeepClone();
             fields.Remove(JournalFields.Provenance);
-            // Whole milliseconds, as the index keeps them: the form is the same whether it comes from the index or the journal.
-            var ms = DateTimeOffset.FromUnixTimeMilliseconds(e.Timestamp.ToUnixTimeMilliseconds());
-            return new GroupedSessionEvent { Event = e.Name, Timestamp = SessionManager.FormatTime(ms), Fields = fields };
+            // Full precision, as the journal and the index keep it: the same whether it comes from the index or the journal.
+            return new GroupedSessionEvent { Event = e.Name, Timestamp = SessionManager.FormatTime(e.Timestamp), Fields = fields };
         }).ToList();
 
     /// <summary>The grouped form of a session's traced events (given oldest first).</summary>

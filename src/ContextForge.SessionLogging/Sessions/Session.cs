@@ -33,7 +33,8 @@ public sealed class Session : IDisposable, IAsyncDisposable
     private bool _endingNow;
     private bool _disposed;
 
-    internal Session(SessionManager manager, string id, Guid activityId, DateTimeOffset startTime, string name, string type, bool ownsLifetime)
+    internal Session(SessionManager manager, string id, Guid activityId, DateTimeOffset startTime, string name, string type, bool ownsLifetime,
+        ActivityTraceId? recordedTraceId = null)
     {
         _manager = manager;
         Id = id;
@@ -47,10 +48,11 @@ public sealed class Session : IDisposable, IAsyncDisposable
         if (manager.LoadMilestones() is { } milestones) observers.Add(new Milestones.MilestoneObserver(milestones, this));
         observers.AddRange(manager.Options.Observers);
         _pipeline = new SessionEventPipeline(id, activityId, manager.Redactor, _journal, manager.Options.EmitToProvider, manager.Options.Sinks, observers);
-        TraceId = SessionActivities.TraceIdFor(id);
-        _activity = SessionActivities.StartSession(id, name, type, joined: !ownsLifetime);
+        var (traceId, parent, links) = SessionActivities.PlaceSession(id, recordedTraceId, joined: !ownsLifetime);
+        TraceId = traceId;
+        _activity = SessionActivities.StartSession(id, name, type, joined: !ownsLifetime, parent, links);
         ActivityContext = _activity?.Context
-            ?? SessionActivities.InheritedContext(id)
+            ?? SessionActivities.InheritedContext(TraceId)
             ?? new ActivityContext(TraceId, ActivitySpanId.CreateFromString(activityId.ToString("N").AsSpan(0, 16)), ActivityTraceFlags.Recorded);
         _previousCurrent = s_current.Value;
         s_current.Value = this;
@@ -109,7 +111,9 @@ public sealed class Session : IDisposable, IAsyncDisposable
     public string Type { get; }
 
     /// <summary>
-    /// The session's W3C trace id: its id without dashes (<see cref="SessionActivities.SessionIdFor"/> goes back).
+    /// The session's W3C trace id: its id without dashes (<see cref="SessionActivities.SessionIdFor"/> goes back),
+    /// or, for a session started while an <see cref="Activity"/> was current, that activity's trace id (the
+    /// session's span is then a child of that activity). Journaled as <c>trace_id</c> on SessionStart and every capture.
     /// </summary>
     public ActivityTraceId TraceId { get; }
 
@@ -269,7 +273,19 @@ public sealed class Session : IDisposable, IAsyncDisposable
             }
             finally { _endingNow = false; }
         }
-        _activity?.Stop();
+        StopActivity();
+    }
+
+    /// <summary>
+    /// Stops the session's activity. Stopping makes the activity's parent current; when the session's activity is not
+    /// the current one (disposed in another flow, or a root linked to an ambient activity) what was current stays so.
+    /// </summary>
+    private void StopActivity()
+    {
+        if (_activity is null || _activity.IsStopped) return;
+        var current = Activity.Current;
+        _activity.Stop();
+        if (!ReferenceEquals(current, _activity)) Activity.Current = current;
     }
 
     /// <summary>Ends a joined session on behalf of its owner (<c>cfsession end</c>).</summary>
@@ -289,7 +305,7 @@ public sealed class Session : IDisposable, IAsyncDisposable
     {
         if (_disposed) return;
         End();
-        _activity?.Stop();
+        StopActivity();
         if (ReferenceEquals(s_current.Value, this)) s_current.Value = _previousCurrent is { _disposed: false } previous ? previous : null;
         _disposed = true;
         Interlocked.CompareExchange(ref s_processDefault, null, this);

@@ -106,8 +106,13 @@ public sealed class SessionManager
             record.StartTime,
             record.SessionName,
             record.SessionType.Length > 0 ? record.SessionType : DefaultSessionType,
-            ownsLifetime: false);
+            ownsLifetime: false,
+            RecordedTraceId(record.TraceId));
     }
+
+    /// <summary>The trace a session's SessionStart recorded (none in journals written before trace ids, or when malformed).</summary>
+    private static System.Diagnostics.ActivityTraceId? RecordedTraceId(string? hex) =>
+        hex is { Length: 32 } && hex.All(char.IsAsciiHexDigitLower) ? System.Diagnostics.ActivityTraceId.CreateFromString(hex) : null;
 
     /// <summary>
     /// Ends a session from any process (journals SessionEnd with its duration and counts over all segments).

@@ -52,26 +52,77 @@ public static class SessionActivities
         return Guid.ParseExact(hex, "N").ToString("D");
     }
 
-    /// <summary>The <c>TRACEPARENT</c> this process was given, when it belongs to <paramref name="sessionId"/>'s trace.</summary>
-    internal static ActivityContext? InheritedContext(string sessionId)
+    /// <summary>The <c>TRACEPARENT</c> this process was given, when it belongs to the trace <paramref name="traceId"/>.</summary>
+    internal static ActivityContext? InheritedContext(ActivityTraceId traceId)
     {
         string? text = Environment.GetEnvironmentVariable(SessionEnvironment.TraceParent);
         if (text is null || !ActivityContext.TryParse(text, null, isRemote: true, out var context)) return null;
-        return context.TraceId == TraceIdFor(sessionId) ? context : null;
+        return context.TraceId == traceId ? context : null;
     }
 
-    /// <summary>Starts the activity of a session (null when no listener samples it).</summary>
-    internal static Activity? StartSession(string sessionId, string name, string type, bool joined)
+    /// <summary>
+    /// Where a session's span goes. A new session started while an <see cref="Activity"/> is current (a request, a
+    /// job, another session) is a child of that activity, in its trace: trace id and parent span both come from it.
+    /// A new session with no ambient activity is a root whose trace id is the session id. A joined session stays in
+    /// the trace its SessionStart recorded, under the inherited <c>TRACEPARENT</c> of that trace, else under the
+    /// ambient activity when it is of that trace, else as a new root span of that trace linked to the ambient one.
+    /// The trace id and the parent always come from the same place: never a mixture.
+    /// </summary>
+    internal static (ActivityTraceId TraceId, ActivityContext Parent, ActivityLink[]? Links) PlaceSession(string sessionId, ActivityTraceId? recordedTraceId, bool joined)
+    {
+        var ambient = Activity.Current;
+        if (!joined)
+        {
+            return ambient is not null
+                ? (ambient.TraceId, ambient.Context, null)
+                : (TraceIdFor(sessionId), RootOf(TraceIdFor(sessionId)), null);
+        }
+        var trace = recordedTraceId ?? TraceIdFor(sessionId);
+        if (InheritedContext(trace) is { } inherited) return (trace, inherited, null);
+        if (ambient is not null && ambient.TraceId == trace) return (trace, ambient.Context, null);
+        return (trace, RootOf(trace), ambient is null ? null : [new ActivityLink(ambient.Context)]);
+    }
+
+    /// <summary>A parent context that makes a span a root of <paramref name="traceId"/> (no parent span).</summary>
+    private static ActivityContext RootOf(ActivityTraceId traceId) => new(traceId, default, ActivityTraceFlags.Recorded);
+
+    /// <summary>Starts the activity of a session under <paramref name="parent"/> (null when no listener samples it).</summary>
+    internal static Activity? StartSession(string sessionId, string name, string type, bool joined, ActivityContext parent, ActivityLink[]? links)
     {
         if (!Source.HasListeners()) return null;
-        var parent = InheritedContext(sessionId) ?? new ActivityContext(TraceIdFor(sessionId), default, ActivityTraceFlags.Recorded);
-        var activity = Source.StartActivity(SessionActivityName, ActivityKind.Internal, parent);
+        // A parent without a span makes a root, but Activity.Start would still adopt Activity.Current as the parent
+        // (its span id under our trace id: a mixture). So the ambient activity is set aside while the root starts,
+        // and stays current afterwards: it is linked, not a parent.
+        var ambient = Activity.Current;
+        bool root = parent.SpanId == default;
+        if (root) Activity.Current = null;
+        Activity? activity;
+        try
+        {
+            activity = Source.StartActivity(ActivityKind.Internal, parent, tags: null, links, name: SessionActivityName);
+        }
+        finally
+        {
+            if (root && ambient is not null) Activity.Current = ambient;
+        }
         if (activity is null) return null;
         activity.DisplayName = name.Length > 0 ? $"session {name}" : SessionActivityName;
         activity.SetTag(SessionIdTag, sessionId);
         activity.SetTag("cfsession.session_type", type);
         activity.SetTag("cfsession.joined", joined);
         return activity;
+    }
+
+    /// <summary>
+    /// Marks an operation's activity as failed, as the OpenTelemetry semantic conventions ask: status Error with the
+    /// message, and an <c>exception</c> event (<c>exception.type</c>, <c>exception.message</c>,
+    /// <c>exception.stacktrace</c>) when an exception caused it.
+    /// </summary>
+    internal static void Failed(Activity? activity, string description, Exception? exception)
+    {
+        if (activity is null) return;
+        activity.SetStatus(ActivityStatusCode.Error, description);
+        if (exception is not null) activity.AddException(exception);
     }
 
     /// <summary>

@@ -112,6 +112,42 @@ public sealed class HistoryIndexTests : IDisposable
     }
 
     [Fact]
+    public void History_and_session_times_keep_the_journals_full_tick_precision_through_the_index()
+    {
+        // 1234567 ticks past the second: sub-millisecond digits that a millisecond index cut to .123.
+        var start = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero).AddTicks(1_234_567);
+        var written = _generator.Write(new SessionSpec("precise", "command", start,
+            [new OperationSpec("make", 0, "ok\n", "/tmp")], [new AchievementSpec("built", "built", Evidence())]));
+        var journal = JournalFiles.ReadSession(_temp.Path, written.Id).Events;
+
+        var everything = new HistoryFilter
+        {
+            Keywords = SessionKeywords.Session | SessionKeywords.Achievement | SessionKeywords.Terminal | SessionKeywords.Milestone,
+            Session = written.Id,
+            Limit = 0,
+        };
+        using var queries = SessionQueries.Open(_data);
+        var history = queries.History(everything);
+        Assert.Equal(4, history.Count); // SessionStart, the capture, the achievement, SessionEnd (a run's OperationStarted is shown only without its capture)
+        var byLine = history.Events.ToDictionary(e => (e.Sequence, e.Event));
+        foreach (var indexed in history.Events)
+        {
+            var e = journal.Single(j => j.Sequence == indexed.Sequence && j.Name == indexed.Event);
+            Assert.Equal(e.Timestamp.UtcTicks, indexed.Timestamp.UtcTicks);
+            Assert.Equal(TimeSpan.Zero, indexed.Timestamp.Offset);
+        }
+        var sessionStart = byLine.Values.Single(e => e.Event == SessionEventNames.SessionStart);
+        Assert.Equal(start, sessionStart.Timestamp);
+        Assert.Equal("2026-01-02T03:04:05.1234567Z", sessionStart.ToJsonObject()["timestamp"]!.GetValue<string>());
+
+        var session = Assert.Single(queries.Sessions(0).Sessions, s => s.SessionId == written.Id);
+        Assert.Equal("2026-01-02T03:04:05.1234567Z", session.StartTime);
+        // A filter bound between two ticks of the same millisecond selects exactly.
+        Assert.Equal(4, queries.History(everything with { From = start }).Count);
+        Assert.Equal(3, queries.History(everything with { From = start.AddTicks(1) }).Count);
+    }
+
+    [Fact]
     public void Search_finds_words_in_ANSI_stripped_output_and_in_blobs()
     {
         string big = string.Concat(Enumerable.Range(0, 2000).Select(i => $"line {i} of a long log\n")) + "the needle is here\n";
