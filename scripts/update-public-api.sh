@@ -3,7 +3,7 @@
 # so a change of the public API is a reviewed diff of that file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for proj in src/ContextForge.SessionLogging src/ContextForge.SessionLogging.Extensions.Logging src/ContextForge.SessionLogging.Serilog; do
+for proj in src/ContextForge.SessionLogging src/ContextForge.SessionLogging.Extensions.Logging src/ContextForge.SessionLogging.Serilog src/ContextForge.SessionLogging.Tracing src/ContextForge.SessionLogging.OpenTelemetry; do
   [ -d "$proj" ] || continue
   file=$proj/PublicAPI.Unshipped.txt
   echo '#nullable enable' > "$file"

@@ -47,7 +47,7 @@ public class CaptureBenchmarks
     [Benchmark]
     public void Capture_one_line()
     {
-        using var scope = _session!.Capture("bench_capture", _display);
+        using var scope = _session!.CaptureOn("bench_capture", _display);
         scope.Console.WriteLine(CaptureOverheadBenchmark.PrintedLine);
         scope.Complete();
     }

@@ -36,8 +36,8 @@ internal static class AchievementCommand
                     ["achievement_type"] = record.AchievementType,
                     ["description"] = record.Description,
                     ["timestamp"] = Sessions.SessionManager.FormatTime(record.Timestamp),
-                    ["evidence"] = record.Evidence,
-                    ["etw_correlation"] = record.EtwCorrelation?.DeepClone(),
+                    ["evidence"] = Sessions.ReadOnlyJson.ToJsonObject(record.Evidence),
+                    ["etw_correlation"] = record.EtwCorrelation is { } etw ? Sessions.ReadOnlyJson.ToJsonObject(etw) : null,
                 };
                 context.WriteRaw(doc.ToJsonString(CliJson.Indented) + Environment.NewLine);
             }

@@ -119,7 +119,7 @@ internal sealed class CaptureOverheadBenchmark
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void CaptureOneLine(Session session, IAnsiConsole display)
     {
-        using var scope = session.Capture("bench_capture", display);
+        using var scope = session.CaptureOn("bench_capture", display);
         scope.Console.WriteLine(PrintedLine);
         scope.Complete();
     }

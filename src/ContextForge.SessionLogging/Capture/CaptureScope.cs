@@ -97,7 +97,7 @@ public sealed class CaptureScope : IDisposable
                     TraceId = traceId, SpanId = spanId, ParentSpanId = parentSpanId,
                 };
             _session.Record(record, _output.Redactions);
-            Result = new CaptureRecord(OperationId, OperationName, _session.Id, _start, _start + duration, duration.TotalMilliseconds, null,
+            Result = new CaptureRecord(OperationId, OperationName, _session.Id, _start, _start + duration, duration, null,
                 _output.Length, stored.Hash, failed is null);
         }
         finally

@@ -97,7 +97,7 @@ internal static class CommandRecorder
         };
         var e = session.Record(captured, primary.Redactions, pipes ? stderr.Redactions : null, argumentRedactions)!;
         var record = new CaptureRecord(operationId, e.GetString(JournalFields.OperationName) ?? recordedCommandLine, session.Id, start, captured.EndTime,
-            duration.TotalMilliseconds, outcome.ExitCode, primary.Length + stderr.Length, stored.Hash, outcome.ExitCode == 0);
+            duration, outcome.ExitCode, primary.Length + stderr.Length, stored.Hash, outcome.ExitCode == 0);
         // Each secret in the arguments once (the journal also redacts it in operation_name; that is the same secret).
         var argumentSecrets = new Redaction.RedactionTally();
         if (session.Redactor is { } redactor) foreach (string a in recordedArguments) redactor.Redact(a, argumentSecrets);

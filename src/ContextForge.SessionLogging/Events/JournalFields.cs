@@ -1,7 +1,7 @@
 namespace ContextForge.SessionLogging.Events;
 
 /// <summary>The snake_case field names used in the journal, the index and the inspection JSON.</summary>
-public static class JournalFields
+internal static class JournalFields
 {
 #pragma warning disable CS1591 // The names document themselves; docs/journal-format.md describes each one.
     public const string SessionName = "session_name";

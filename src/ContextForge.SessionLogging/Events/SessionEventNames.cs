@@ -1,7 +1,7 @@
 namespace ContextForge.SessionLogging.Events;
 
 /// <summary>The event names shared by the provider and the journal. A contract: keep them exact.</summary>
-public static class SessionEventNames
+internal static class SessionEventNames
 {
     /// <summary>A session was opened.</summary>
     public const string SessionStart = "SessionStart";

@@ -4,14 +4,14 @@ namespace ContextForge.SessionLogging.Inspection;
 /// <param name="Available">True when ETW (Windows) or EventPipe (elsewhere) can receive the events.</param>
 /// <param name="Mechanism">"ETW" or "EventPipe".</param>
 /// <param name="Detail">Why, in one line.</param>
-public sealed record EtwProbeResult(bool Available, string Mechanism, string Detail);
+internal sealed record EtwProbeResult(bool Available, string Mechanism, string Detail);
 
 /// <summary>
 /// Probes for real, rather than assuming: EventSource support in this build, diagnostics not disabled
 /// (<c>DOTNET_EnableDiagnostics=0</c>), and on Linux/macOS the runtime's diagnostic IPC endpoint
 /// (<c>dotnet-diagnostic-{pid}-*-socket</c>) that dotnet-trace and DiagnosticsClient connect to.
 /// </summary>
-public static class EtwProbe
+internal static class EtwProbe
 {
     /// <summary>Probes the current process.</summary>
     public static EtwProbeResult Probe()

@@ -39,6 +39,14 @@ internal static class FieldValues
     public static IReadOnlyList<EventField> From(IEnumerable<KeyValuePair<string, object?>>? fields) =>
         fields is null ? [] : fields.Select(kv => From(kv.Key, kv.Value)).ToList();
 
+    /// <summary>The fields of a <see cref="System.Diagnostics.TagList"/>, read by index (no enumerator boxed).</summary>
+    public static IReadOnlyList<EventField> From(in System.Diagnostics.TagList fields)
+    {
+        var list = new List<EventField>(fields.Count);
+        for (int i = 0; i < fields.Count; i++) list.Add(From(fields[i].Key, fields[i].Value));
+        return list;
+    }
+
     private const int MaxDepth = 16;
 
     private static string Write(Utf8JsonWriter w, object? value, int depth = 0)

@@ -65,7 +65,7 @@ public sealed record AchievementLogged : SessionRecord
 
 /// <summary>
 /// An event of the caller's own (<see cref="Telemetry.UnifiedTelemetry.LogSessionEvent(string, IEnumerable{KeyValuePair{string, object}})"/>,
-/// <see cref="Sessions.Session.LogEvent"/>): any name, the fields as given, on the <c>ContextForge.UnifiedTelemetry</c> provider.
+/// <see cref="Sessions.Session.LogEvent(string, System.Diagnostics.Tracing.EventLevel, IEnumerable{KeyValuePair{string, object}})"/>): any name, the fields as given, on the <c>ContextForge.UnifiedTelemetry</c> provider.
 /// </summary>
 public record CustomEvent : SessionRecord
 {

@@ -157,10 +157,19 @@ public sealed class Session : IDisposable, IAsyncDisposable
     /// failed (<c>incomplete</c>) when it was not completed. Or use <see cref="Capture(string, Action{IAnsiConsole})"/>,
     /// which completes when the callback returns.
     /// </summary>
-    public CaptureScope Capture(string operationName) => Capture(operationName, display: null!);
+    public CaptureScope Capture(string operationName) => StartCapture(operationName, display: null);
 
-    /// <summary>Starts capturing an operation whose output is shown on <paramref name="display"/>; see <see cref="Capture(string)"/>.</summary>
-    public CaptureScope Capture(string operationName, IAnsiConsole display)
+    /// <summary>
+    /// Starts capturing an operation whose output is shown on <paramref name="display"/> (a console of your own, a
+    /// test console) rather than this process's terminal; see <see cref="Capture(string)"/>.
+    /// </summary>
+    public CaptureScope CaptureOn(string operationName, IAnsiConsole display)
+    {
+        ArgumentNullException.ThrowIfNull(display);
+        return StartCapture(operationName, display);
+    }
+
+    private CaptureScope StartCapture(string operationName, IAnsiConsole? display)
     {
         ArgumentException.ThrowIfNullOrEmpty(operationName);
         ThrowIfEnded();
@@ -213,8 +222,9 @@ public sealed class Session : IDisposable, IAsyncDisposable
     /// </summary>
     /// <param name="achievementType">The kind of outcome, e.g. <c>tests_passed</c>.</param>
     /// <param name="description">What was achieved.</param>
-    /// <param name="evidence">Evidence entries: strings, numbers, booleans, timestamps, GUIDs or null.</param>
-    public AchievementRecord LogAchievement(string achievementType, string description, IReadOnlyDictionary<string, object?>? evidence = null)
+    /// <param name="evidence">Evidence entries (a dictionary, or any sequence of name/value pairs): strings, numbers,
+    /// booleans, times, GUIDs, collections, objects or null, recorded as docs/events.md says.</param>
+    public AchievementRecord LogAchievement(string achievementType, string description, IEnumerable<KeyValuePair<string, object?>>? evidence = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(achievementType);
         ArgumentNullException.ThrowIfNull(description);
@@ -225,9 +235,9 @@ public sealed class Session : IDisposable, IAsyncDisposable
         var recorded = Record(record);
         var evidenceJson = new System.Text.Json.Nodes.JsonObject();
         FieldValues.WriteTo(evidenceJson, fields, journalNames: false);
-        return new AchievementRecord(achievementId, Id, achievementType, description, record.Timestamp, evidenceJson)
+        return new AchievementRecord(achievementId, Id, achievementType, description, record.Timestamp, ReadOnlyJson.Of(evidenceJson))
         {
-            EtwCorrelation = recorded?.Fields[Events.JournalFields.EtwCorrelation]?.DeepClone() as System.Text.Json.Nodes.JsonObject,
+            EtwCorrelation = recorded?.Fields[Events.JournalFields.EtwCorrelation] is System.Text.Json.Nodes.JsonObject etw ? ReadOnlyJson.Of(etw) : null,
         };
     }
 
@@ -244,7 +254,18 @@ public sealed class Session : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
-    /// <see cref="LogEvent"/> for integrations that must never throw (loggers): false, with the drop reported on the
+    /// <see cref="LogEvent(string, System.Diagnostics.Tracing.EventLevel, IEnumerable{KeyValuePair{string, object}})"/>
+    /// for a hot path: the fields in a <see cref="TagList"/> (up to eight without allocating a collection).
+    /// </summary>
+    public void LogEvent(string eventName, System.Diagnostics.Tracing.EventLevel level, in TagList fields)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(eventName);
+        ThrowIfEnded();
+        Record(CustomEvent.Of(eventName, level, DateTimeOffset.UtcNow, FieldValues.From(in fields)));
+    }
+
+    /// <summary>
+    /// <see cref="LogEvent(string, System.Diagnostics.Tracing.EventLevel, IEnumerable{KeyValuePair{string, object}})"/> for integrations that must never throw (loggers): false, with the drop reported on the
     /// self-diagnostics provider, when the session has ended.
     /// </summary>
     public bool TryLogEvent(string eventName, System.Diagnostics.Tracing.EventLevel level, IEnumerable<KeyValuePair<string, object?>>? fields)

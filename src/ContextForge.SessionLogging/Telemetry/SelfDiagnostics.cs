@@ -15,7 +15,7 @@ public sealed class SelfDiagnostics : EventSource
     public const string ProviderName = "ContextForge.SessionLogging.Diagnostics";
 
     /// <summary>The one instance in this process.</summary>
-    public static readonly SelfDiagnostics Log = new();
+    internal static readonly SelfDiagnostics Log = new();
 
     private SelfDiagnostics()
         : base(ProviderName, EventSourceSettings.EtwSelfDescribingEventFormat)
@@ -24,21 +24,21 @@ public sealed class SelfDiagnostics : EventSource
 
     /// <summary>A problem that does not stop recording (a malformed config file, a rule set that could not load).</summary>
     [Event(1, Level = EventLevel.Warning, Message = "{0}")]
-    public void Warning(string Message)
+    internal void Warning(string Message)
     {
         if (IsEnabled(EventLevel.Warning, EventKeywords.All)) WriteEvent(1, Message);
     }
 
     /// <summary>A sink could not store an event (it threw, or failed to write) and counted it as dropped.</summary>
     [Event(2, Level = EventLevel.Warning, Message = "{0} dropped {1}: {2}")]
-    public void EventDropped(string Sink, string EventName, string Reason)
+    internal void EventDropped(string Sink, string EventName, string Reason)
     {
         if (IsEnabled(EventLevel.Warning, EventKeywords.All)) WriteEvent(2, Sink, EventName, Reason);
     }
 
     /// <summary>A post-commit observer (milestones, a user's observer) threw; the event itself was recorded.</summary>
     [Event(3, Level = EventLevel.Error, Message = "{0} failed on {1}: {2}")]
-    public void ObserverFailed(string Observer, string EventName, string Error)
+    internal void ObserverFailed(string Observer, string EventName, string Error)
     {
         if (IsEnabled(EventLevel.Error, EventKeywords.All)) WriteEvent(3, Observer, EventName, Error);
     }

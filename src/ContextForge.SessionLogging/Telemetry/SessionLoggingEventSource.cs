@@ -19,7 +19,7 @@ public sealed class SessionLoggingEventSource : EventSource
     public const string ProviderName = "ContextForge.SessionLogging";
 
     /// <summary>The one instance of the provider in this process.</summary>
-    public static readonly SessionLoggingEventSource Log = new();
+    internal static readonly SessionLoggingEventSource Log = new();
 
     private SessionLoggingEventSource()
         : base(ProviderName, EventSourceSettings.EtwSelfDescribingEventFormat)
@@ -54,7 +54,7 @@ public sealed class SessionLoggingEventSource : EventSource
     // ActivityOptions.Disable: the header's activity id is the session's (set by the caller), never one the runtime's
     // activity tracker would make up for a Start event when TPL activity tracking is on.
     [Event(EventIds.SessionStart, Level = EventLevel.Informational, Keywords = Keywords.Session, ActivityOptions = EventActivityOptions.Disable)]
-    public void SessionStart(string SessionId, string SessionType, DateTime StartTime, Guid ActivityId, string Methodology, string SessionName)
+    internal void SessionStart(string SessionId, string SessionType, DateTime StartTime, Guid ActivityId, string Methodology, string SessionName)
     {
         if (IsEnabled(EventLevel.Informational, Keywords.Session)) WriteSessionStart(SessionId, SessionType, StartTime, ActivityId, Methodology, SessionName, null);
     }
@@ -94,7 +94,7 @@ public sealed class SessionLoggingEventSource : EventSource
     /// <summary>A session was closed, with its duration and counts.</summary>
     [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only primitive and string payloads.")]
     [Event(EventIds.SessionEnd, Level = EventLevel.Informational, Keywords = Keywords.Session)]
-    public void SessionEnd(string SessionId, double DurationMs, int OperationCount, int AchievementCount, int FailedOperationCount, string Status)
+    internal void SessionEnd(string SessionId, double DurationMs, int OperationCount, int AchievementCount, int FailedOperationCount, string Status)
     {
         if (IsEnabled(EventLevel.Informational, Keywords.Session)) WriteSessionEnd(SessionId, DurationMs, OperationCount, AchievementCount, FailedOperationCount, Status);
     }
@@ -121,7 +121,7 @@ public sealed class SessionLoggingEventSource : EventSource
     /// <summary>An operation was captured. <paramref name="OutputSample"/> is the first 500 characters.</summary>
     [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only primitive and string payloads.")]
     [Event(EventIds.TerminalCapture, Level = EventLevel.Informational, Keywords = Keywords.Terminal)]
-    public void TerminalCapture(string OperationName, string OperationId, uint DurationMs, uint OutputLength, string OutputSample, string CorrelationId, int ExitCode, string IntegrityHash)
+    internal void TerminalCapture(string OperationName, string OperationId, uint DurationMs, uint OutputLength, string OutputSample, string CorrelationId, int ExitCode, string IntegrityHash)
     {
         if (IsEnabled(EventLevel.Informational, Keywords.Terminal)) WriteTerminalCapture(OperationName, OperationId, DurationMs, OutputLength, OutputSample, CorrelationId, ExitCode, IntegrityHash);
     }
@@ -150,7 +150,7 @@ public sealed class SessionLoggingEventSource : EventSource
     /// <summary>An in-process capture ended with an exception (level Error).</summary>
     [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only primitive and string payloads.")]
     [Event(EventIds.TerminalCaptureFailed, Level = EventLevel.Error, Keywords = Keywords.Terminal)]
-    public void TerminalCaptureFailed(string OperationName, string OperationId, string Error, string CorrelationId)
+    internal void TerminalCaptureFailed(string OperationName, string OperationId, string Error, string CorrelationId)
     {
         if (IsEnabled(EventLevel.Error, Keywords.Terminal)) WriteTerminalCaptureFailed(OperationName, OperationId, Error, CorrelationId);
     }
@@ -175,7 +175,7 @@ public sealed class SessionLoggingEventSource : EventSource
     /// <summary>An achievement was logged. <paramref name="EvidenceKeys"/> is the number of evidence entries.</summary>
     [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only primitive and string payloads.")]
     [Event(EventIds.AchievementLogged, Level = EventLevel.Informational, Keywords = Keywords.Achievement)]
-    public void AchievementLogged(string AchievementId, string AchievementType, string Description, string CorrelationId, uint EvidenceKeys)
+    internal void AchievementLogged(string AchievementId, string AchievementType, string Description, string CorrelationId, uint EvidenceKeys)
     {
         if (IsEnabled(EventLevel.Informational, Keywords.Achievement)) WriteAchievementLogged(AchievementId, AchievementType, Description, CorrelationId, EvidenceKeys);
     }

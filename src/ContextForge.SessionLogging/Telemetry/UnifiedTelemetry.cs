@@ -55,6 +55,25 @@ public static class UnifiedTelemetry
     }
 
     /// <summary>
+    /// <see cref="LogSessionEvent(string, IEnumerable{KeyValuePair{string, object}})"/> for a hot path: the fields in a
+    /// <see cref="System.Diagnostics.TagList"/> (up to eight without allocating a collection).
+    /// </summary>
+    public static void LogSessionEvent(string eventName, in System.Diagnostics.TagList fields) =>
+        LogSessionEvent(eventName, EventLevel.Informational, in fields);
+
+    /// <summary>
+    /// <see cref="LogSessionEvent(string, EventLevel, IEnumerable{KeyValuePair{string, object}})"/> with the fields in a
+    /// <see cref="System.Diagnostics.TagList"/>.
+    /// </summary>
+    public static void LogSessionEvent(string eventName, EventLevel level, in System.Diagnostics.TagList fields)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(eventName);
+        Session? session = Session.Current;
+        if (session is null && !UnifiedTelemetryEventSource.Log.IsEnabled(level, (EventKeywords)SessionKeywords.Session)) return;
+        Record(session, CustomEvent.Of(eventName, level, DateTimeOffset.UtcNow, FieldValues.From(in fields)));
+    }
+
+    /// <summary>
     /// Emits <c>MilestoneReached</c> (Milestone keyword, level Informational) with <c>MilestoneName</c> first, then
     /// <paramref name="fields"/>, and journals it in the current session.
     /// </summary>

@@ -18,7 +18,7 @@ public sealed class BlobStorePermissionsTests : IDisposable
         if (OperatingSystem.IsWindows()) return;
         var manager = new SessionManager(new SessionLoggingOptions { DataDirectory = _dir.Path, ToolName = "tests" });
         using var session = manager.Start();
-        var scope = session.Capture("big", new TestConsole());
+        var scope = session.CaptureOn("big", new TestConsole());
         for (int i = 0; i < 100; i++) System.Console.Out.WriteLine(new string('x', 300)); // 30,100 bytes: over the 16 KiB inline limit
         scope.Dispose();
         var record = scope.Result!;

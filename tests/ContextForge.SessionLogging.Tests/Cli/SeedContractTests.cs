@@ -52,8 +52,8 @@ public sealed class SeedContractTests : IDisposable
         var manager = new SessionManager(new SessionLoggingOptions { DataDirectory = _dir.Combine("lib") });
         using var session = manager.Start("lib", "test");
         var record = session.LogAchievement("built", "ok");
-        Assert.Equal(record.AchievementId, record.EtwCorrelation!["achievement_id"]!.GetValue<string>());
-        Assert.Equal(session.ActivityId.ToString("D"), record.EtwCorrelation!["activity_id"]!.GetValue<string>());
+        Assert.Equal(record.AchievementId, record.EtwCorrelation!["achievement_id"].GetString());
+        Assert.Equal(session.ActivityId.ToString("D"), record.EtwCorrelation!["activity_id"].GetString());
     }
 
     [Fact]

@@ -87,7 +87,7 @@ public sealed class InspectionDocumentSchemaTests : IDisposable
     public async Task Inspect_json_of_an_open_session_with_a_blob_output_validates()
     {
         using var session = _manager.Start();
-        using (var scope = session.Capture("big", new TestConsole()))
+        using (var scope = session.CaptureOn("big", new TestConsole()))
         {
             scope.Console.Profile.Width = 1000;
             for (int i = 0; i < 100; i++) Console.Out.WriteLine(new string('x', 300));

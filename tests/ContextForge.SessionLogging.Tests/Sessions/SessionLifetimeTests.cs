@@ -2,6 +2,7 @@ using System.Diagnostics.Tracing;
 using ContextForge.SessionLogging.Capture;
 using ContextForge.SessionLogging.Events;
 using ContextForge.SessionLogging.Sessions;
+using ContextForge.SessionLogging.Telemetry;
 using ContextForge.SessionLogging.Tests.Support;
 using Spectre.Console;
 using Spectre.Console.Testing;
@@ -27,7 +28,7 @@ public sealed class SessionLifetimeTests : IDisposable
         using (var session = _manager.Start())
         {
             id = session.Id;
-            var scope = session.Capture("deploy", new TestConsole());
+            var scope = session.CaptureOn("deploy", new TestConsole());
             try
             {
                 using (scope)
@@ -56,7 +57,7 @@ public sealed class SessionLifetimeTests : IDisposable
         using (var session = _manager.Start())
         {
             id = session.Id;
-            using (var scope = session.Capture("build", new TestConsole()))
+            using (var scope = session.CaptureOn("build", new TestConsole()))
             {
                 scope.Console.WriteLine("ok");
                 scope.Complete();
@@ -105,8 +106,50 @@ public sealed class SessionLifetimeTests : IDisposable
         Assert.True(session.IsEnded);
         Assert.Throws<ObjectDisposedException>(() => session.LogAchievement("late", "after dispose"));
         Assert.Throws<ObjectDisposedException>(() => session.LogEvent("Late", EventLevel.Informational, null));
-        Assert.Throws<ObjectDisposedException>(() => session.Capture("late", new TestConsole()));
+        Assert.Throws<ObjectDisposedException>(() => session.CaptureOn("late", new TestConsole()));
         Assert.False(session.TryLogEvent("Late", EventLevel.Informational, null));
         Assert.Equal(2, JournalFiles.ReadSession(_dir.Path, session.Id).Events.Count);
+    }
+
+    [Fact]
+    public async Task After_disposal_in_another_flow_UnifiedTelemetry_and_TryLogEvent_never_throw_and_report_every_drop()
+    {
+        using var listener = new RecordingEventListener(SelfDiagnostics.ProviderName, EventLevel.Verbose, EventKeywords.All);
+        var session = _manager.Start("disposed elsewhere");
+        await Task.Run(session.Dispose); // a host stopping on another thread
+
+        Assert.Same(session, Session.Current); // this flow still names it
+        UnifiedTelemetry.LogSessionEvent("LateUnified", new Dictionary<string, object?> { ["n"] = 1 });
+        UnifiedTelemetry.LogAchievementMilestone("late_milestone");
+        Assert.False(session.TryLogEvent("LateLogger", EventLevel.Informational, null));
+        Assert.Throws<ObjectDisposedException>(() => session.LogEvent("LateDirect", EventLevel.Informational, null));
+
+        var drops = listener.Named("EventDropped").Where(e => (string)e.Payload![0]! == "session " + session.Id).ToList();
+        Assert.Equal(["LateUnified", "MilestoneReached", "LateLogger"], drops.Select(e => (string)e.Payload![1]!));
+        Assert.All(drops, e => Assert.Equal("the session has ended", (string)e.Payload![2]!));
+        Assert.Equal([SessionEventNames.SessionStart, SessionEventNames.SessionEnd], JournalFiles.ReadSession(_dir.Path, session.Id).Events.Select(e => e.Name));
+    }
+
+    [Fact]
+    public async Task A_process_default_session_receives_events_from_flows_that_did_not_start_it()
+    {
+        Session session = await Task.Run(() =>
+        {
+            var started = _manager.Start("host");
+            started.MakeProcessDefault();
+            return started; // the starting flow ends here: its AsyncLocal does not reach the caller
+        });
+        try
+        {
+            Assert.Same(session, Session.Current);
+            await Task.Run(() => UnifiedTelemetry.LogSessionEvent("FromAnotherFlow", new Dictionary<string, object?> { ["ok"] = true }));
+        }
+        finally
+        {
+            session.Dispose();
+        }
+
+        Assert.NotSame(session, Session.Current);
+        Assert.Contains(JournalFiles.ReadSession(_dir.Path, session.Id).Events, e => e.Name == "FromAnotherFlow");
     }
 }

@@ -60,7 +60,7 @@ public sealed class SessionTests : IDisposable
         var display = new TestConsole().Colors(ColorSystem.TrueColor).EmitAnsiSequences();
         using var session = _manager.Start();
         CaptureRecord record;
-        using (var scope = session.Capture("render", display))
+        using (var scope = session.CaptureOn("render", display))
         {
             scope.Console.MarkupLine("[red]failed[/] step");
             Console.WriteLine("plain console line");
@@ -143,7 +143,7 @@ public sealed class SessionTests : IDisposable
     {
         var display = AnsiConsole.Create(new AnsiConsoleSettings { Ansi = AnsiSupport.No, Out = new AnsiConsoleOutput(Console.Out) });
         using var session = _manager.Start();
-        using (var scope = session.Capture("once", display))
+        using (var scope = session.CaptureOn("once", display))
         {
             scope.Console.WriteLine("only once");
             scope.Complete();

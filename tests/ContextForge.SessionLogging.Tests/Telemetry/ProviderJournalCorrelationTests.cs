@@ -25,7 +25,7 @@ public sealed class ProviderJournalCorrelationTests : IDisposable
         using (var session = manager.Start("listener", "test", "tdd"))
         {
             id = session.Id;
-            using (var scope = session.Capture("print", new TestConsole()))
+            using (var scope = session.CaptureOn("print", new TestConsole()))
             {
                 scope.Console.WriteLine("hello provider");
                 scope.Complete();
