@@ -84,7 +84,8 @@ public sealed class PublicSurfaceTests : IDisposable
         Assert.True(((IDictionary)record.Evidence).IsReadOnly);
         Assert.Equal(record.AchievementId, record.EtwCorrelation!["achievement_id"].GetString());
         var journaled = JournalFiles.ReadSession(_dir.Path, session.Id).Events.Single(e => e.Name == SessionEventNames.AchievementLogged);
-        Assert.Equal("""{"version":1.10,"files":[1,2],"at":"2026-01-02T03:04:05.0000000+02:00"}""", journaled.Fields[JournalFields.Evidence]!.ToJsonString());
+        var relaxed = new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        Assert.Equal("""{"version":1.10,"files":[1,2],"at":"2026-01-02T03:04:05.0000000+02:00"}""", journaled.Fields[JournalFields.Evidence]!.ToJsonString(relaxed));
     }
 
     [Fact]
