@@ -148,6 +148,29 @@ public sealed class HistoryIndexTests : IDisposable
     }
 
     [Fact]
+    public void An_index_of_schema_3_with_millisecond_times_is_rebuilt_in_ticks_when_opened()
+    {
+        var start = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero).AddTicks(1_234_567);
+        var written = _generator.Write(new SessionSpec("old index", "command", start, [new OperationSpec("make", 0, "ok\n", "/tmp")], []));
+        using (var index = OpenCaughtUp())
+        {
+            // What a schema-3 index held: whole milliseconds, and no record of migration 4.
+            index.Execute("UPDATE events SET ts = ts / 10000; UPDATE sessions SET start_ts = start_ts / 10000, last_ts = last_ts / 10000, first_ts = first_ts / 10000, end_ts = end_ts / 10000; DELETE FROM migrations WHERE version = 4;");
+            Assert.Equal(3, index.SchemaVersion);
+        }
+
+        using var reopened = HistoryIndex.Open(_data);
+        Assert.Equal(IndexMigrations.All[^1].Version, reopened.SchemaVersion);
+        Assert.Equal(0L, reopened.Scalar("SELECT COUNT(*) FROM events"));
+        reopened.CatchUp();
+        var session = Assert.Single(HistoryQuery.Sessions(reopened, 0));
+        Assert.Equal(written.Id, session.SessionId);
+        Assert.Equal(start, session.StartTime);
+        var first = HistoryQuery.SessionEvents(reopened, written.Id)[0];
+        Assert.Equal(start.UtcTicks, first.Timestamp.UtcTicks);
+    }
+
+    [Fact]
     public void Search_finds_words_in_ANSI_stripped_output_and_in_blobs()
     {
         string big = string.Concat(Enumerable.Range(0, 2000).Select(i => $"line {i} of a long log\n")) + "the needle is here\n";
