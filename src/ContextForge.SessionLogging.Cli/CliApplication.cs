@@ -88,6 +88,7 @@ internal static class CliApplication
         root.Subcommands.Add(ValidateCommand.Create(context));
         root.Subcommands.Add(PruneCommand.Create(context));
         root.Subcommands.Add(ReindexCommand.Create(context));
+        root.Subcommands.Add(SyncCommand.Create(context));
         root.Subcommands.Add(TraceCommand.Create(context));
         root.Subcommands.Add(VerifyCommand.Create(context));
         root.Subcommands.Add(EtwCommand.Create(context));
