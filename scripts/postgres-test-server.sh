@@ -37,9 +37,10 @@ case "$command" in
     if [ "$(id -u)" = "0" ]; then chown postgres: "$dir"; chmod 0700 "$dir"; fi
     as_owner "$PG_BIN/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || {
       echo "postgres-test-server: initdb failed:" >&2; tail -5 "$dir/initdb.log" >&2; exit 69; }
-    # Small and fast: no fsync (a throwaway cluster), a socket in DIR only, loopback only.
+    # Small and fast: no fsync (a throwaway cluster: the OS cache survives an immediate stop, so commits do too; a
+    # synchronous_commit=off would lose them, and the restart test would see it), a socket in DIR only, loopback only.
     as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100" \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=100" \
       start >/dev/null || { echo "postgres-test-server: pg_ctl start failed:" >&2; tail -5 "$dir/server.log" >&2; exit 69; }
     echo "$port"
     ;;

@@ -28,6 +28,9 @@ internal sealed record SyncOptions
     public long BatchBytes { get; init; } = 16L << 20;
 
     public SyncMethod Method { get; init; } = SyncMethod.Copy;
+
+    /// <summary>Forget the local state and send every line again (the server keeps one copy): after the server was restored from a backup.</summary>
+    public bool Full { get; init; }
 }
 
 /// <summary>What one sync did.</summary>
@@ -110,7 +113,7 @@ internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnectio
         await store.RequireSchemaAsync(connection, cancellationToken).ConfigureAwait(false);
         var storeId = await TeamStoreConnection.StoreIdAsync(connection, cancellationToken).ConfigureAwait(false);
         var record = state.Store();
-        if (record.StoreId != storeId.ToString())
+        if (record.StoreId != storeId.ToString() || options.Full)
         {
             state.ResetFor(storeId);
             record = state.Store();

@@ -25,11 +25,12 @@ internal static class SyncCommand
         var team = new Option<string?>("--team") { Description = $"The team the rows are stored with (default: ${TeamStoreOptions.TeamVariable}, else '{TeamStoreOptions.DefaultTeam}')" };
         var status = new Option<bool>("--status") { Description = "Say what is not yet pushed (no connection needed), and how the last sync ended" };
         var migrate = new Option<bool>("--migrate") { Description = "Apply the team store's schema migrations (as the schema's owner), then exit" };
+        var full = new Option<bool>("--full") { Description = "Send every line again, ignoring what this machine recorded as pushed (the server keeps one copy): after the server was restored from a backup" };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
         var background = new Option<bool>("--background") { Description = "Run as the automatic push after 'run' does: failures go to <data>/team-sync.log, and it gives way to a running sync", Hidden = true };
         var command = new Command("sync", "Push the journals (lines and blobs) to the team store (PostgreSQL), resuming where the last sync stopped")
         {
-            to, team, status, migrate, json, background,
+            to, team, status, migrate, full, json, background,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -54,7 +55,7 @@ internal static class SyncCommand
                 }
                 using var syncLock = AcquireLock(data, wait: !inBackground);
                 if (syncLock is null) return (int)ExitCodes.Success; // a sync is running: it pushes what this one would
-                var result = await new JournalSync(data, connection, SyncTuning(context, teamName)).PushAsync(cancellationToken).ConfigureAwait(false);
+                var result = await new JournalSync(data, connection, SyncTuning(context, teamName) with { Full = parse.GetValue(full) }).PushAsync(cancellationToken).ConfigureAwait(false);
                 if (inBackground) return (int)ExitCodes.Success;
                 Report(context, address, teamName, result, parse.GetValue(json));
                 return (int)ExitCodes.Success;
