@@ -46,6 +46,11 @@ internal sealed class TeamQueryOptions
         }
         CliLimits.Text(host, InputLimits.MaxFilterTextChars, "--host");
         CliLimits.Text(user, InputLimits.MaxFilterTextChars, "--user");
+        foreach (var (value, name) in new[] { (host, "--host"), (user, "--user") })
+        {
+            // PostgreSQL text cannot hold NUL (and the store keeps none): refused here, not as a server error.
+            if (value is not null && value.Contains('\0', StringComparison.Ordinal)) throw new CliUsageException($"{name} holds a NUL character, which no host or user name has");
+        }
         var address = TeamStoreOptions.Address(context, local.Data, parse.GetValue(_store), "--team-store");
         using var store = new TeamStoreConnection(address);
         var (replica, _) = TeamStoreReplica.RefreshAsync(store, local.Data, host, user).GetAwaiter().GetResult();
