@@ -97,6 +97,9 @@ internal static class SyncCommand
         var options = new SyncOptions { Team = team };
         if (int.TryParse(context.GetEnvironment("CFSESSION_SYNC_BATCH_LINES"), NumberStyles.None, CultureInfo.InvariantCulture, out int lines) && lines > 0)
             options = options with { BatchLines = lines };
+        // The benchmark's baseline (benchmarks/run-team-store.sh): batched INSERTs instead of COPY.
+        if (string.Equals(context.GetEnvironment("CFSESSION_SYNC_METHOD"), "insert", StringComparison.OrdinalIgnoreCase))
+            options = options with { Method = SyncMethod.Insert };
         return options;
     }
 
