@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the tests and the demo need beyond the .NET SDK, pinned: tmux (pty tests) and GNU time (overload
-# script) from Debian,
+# Installs what the tests and the demo need beyond the .NET SDK, pinned: tmux (pty tests), PostgreSQL 15 (team-store
+# tests) and GNU time (overload script) from Debian,
 # and the repository's local dotnet tools (.config/dotnet-tools.json). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,16 @@ if ! command -v tmux >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq "tmux=${TMUX_VERSION}" >/dev/null
+fi
+
+# PostgreSQL 15 (server binaries, psql, pg_trgm): the team-store tests start a throwaway cluster with
+# scripts/postgres-test-server.sh (docs/team-store.md).
+POSTGRESQL_VERSION="15.18-0+deb12u1"
+if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
+  echo "install-deps: installing postgresql-15=${POSTGRESQL_VERSION} from apt"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "postgresql-15=${POSTGRESQL_VERSION}" "postgresql-client-15=${POSTGRESQL_VERSION}" >/dev/null
 fi
 
 # GNU time measures peak RSS in scripts/overload-test.sh (run by scripts/test.sh as --ci).

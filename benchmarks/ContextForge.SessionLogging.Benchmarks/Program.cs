@@ -5,6 +5,13 @@ using ContextForge.SessionLogging.Benchmarks;
 
 // 'history [sizes] [out] [work]' runs the history index benchmark (benchmarks/run-history.sh).
 if (args.Length > 0 && args[0] == "history") return HistoryBenchmark.Run(args[1..]);
+if (args.Length > 0 && args[0] == "generate")
+{
+    // generate OPERATIONS DIR: a history for the team-store benchmark (benchmarks/run-team-store.sh).
+    new ContextForge.SessionLogging.Benchmarks.HistoryGenerator(new ContextForge.SessionLogging.Sessions.DataDirectory(args[2]))
+        .Generate(int.Parse(args[1], CultureInfo.InvariantCulture), DateTimeOffset.UtcNow, TimeSpan.FromDays(60));
+    return 0;
+}
 if (args.Length > 0 && args[0] == "history-catchup") return HistoryBenchmark.CatchUpBreakdown(args[1]);
 // 'throughput N BUFFER_MB...' runs the EventPipe throughput program; anything else goes to BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "throughput")

@@ -55,6 +55,18 @@ internal static class CliApplication
         {
             return context.Fail(ExitCodes.Usage, ex.Message);
         }
+        catch (TeamStore.TeamStoreUnavailableException ex)
+        {
+            return context.Fail(ExitCodes.TeamStoreUnavailable, ex.Message);
+        }
+        catch (TeamStore.TeamStorePermissionException ex)
+        {
+            return context.Fail(ExitCodes.TeamStoreNotPermitted, ex.Message);
+        }
+        catch (Exception ex) when (ex is TeamStore.TeamStoreConfigurationException or TeamStore.TeamStoreSchemaException)
+        {
+            return context.Fail(ExitCodes.TeamStoreConfiguration, ex.Message);
+        }
         catch (Microsoft.Data.Sqlite.SqliteException ex) when (ex.SqliteErrorCode is 8 or 10 or 13 or 14)
         {
             // SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN: the data directory is unwritable or full.
@@ -88,6 +100,7 @@ internal static class CliApplication
         root.Subcommands.Add(ValidateCommand.Create(context));
         root.Subcommands.Add(PruneCommand.Create(context));
         root.Subcommands.Add(ReindexCommand.Create(context));
+        root.Subcommands.Add(SyncCommand.Create(context));
         root.Subcommands.Add(TraceCommand.Create(context));
         root.Subcommands.Add(VerifyCommand.Create(context));
         root.Subcommands.Add(EtwCommand.Create(context));

@@ -49,11 +49,11 @@ internal sealed class CliContext
     public string? GetEnvironment(string name) =>
         _environment is not null ? _environment.GetValueOrDefault(name) : Environment.GetEnvironmentVariable(name);
 
-    public SessionManager CreateManager(bool redact = true, long? maxOutputBytes = null, string? rulesFile = null)
+    public SessionManager CreateManager(bool redact = true, long? maxOutputBytes = null, string? rulesFile = null, string? dataDirectory = null)
     {
         var manager = new SessionManager(new SessionLoggingOptions
         {
-            DataDirectory = GetEnvironment(DataDirectory.HomeVariable) is { Length: > 0 } home ? home : null,
+            DataDirectory = dataDirectory ?? (GetEnvironment(DataDirectory.HomeVariable) is { Length: > 0 } home ? home : null),
             ToolName = "cfsession",
             Warning = Notice,
             Redact = redact,

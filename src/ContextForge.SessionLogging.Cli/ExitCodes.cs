@@ -21,6 +21,12 @@ internal enum ExitCodes
     Internal = 70,
     /// <summary>The journal could not be written (unwritable or full data directory).</summary>
     JournalUnavailable = 74,
+    /// <summary><c>sync</c> and <c>--team</c> queries: the team store cannot be reached or went away; nothing is lost, the next sync retries (EX_TEMPFAIL).</summary>
+    TeamStoreUnavailable = 75,
+    /// <summary>The team store refused the login or the rows (not a member of the team's role) (EX_NOPERM).</summary>
+    TeamStoreNotPermitted = 77,
+    /// <summary>No team store is configured, its schema needs <c>sync --migrate</c>, or its address file is readable by others (EX_CONFIG).</summary>
+    TeamStoreConfiguration = 78,
     /// <summary>The command exists but could not be executed (shell convention).</summary>
     CommandNotExecutable = 126,
     /// <summary>The command was not found (shell convention).</summary>

@@ -27,10 +27,12 @@ internal static class HistoryCommand
         command.Options.Add(groupBy);
         command.Options.Add(rescan);
         command.Options.Add(format);
+        var team = new TeamQueryOptions(filters.Host);
+        team.AddTo(command);
         command.SetAction(parse =>
         {
             var filter = filters.Read(parse, DateTimeOffset.UtcNow);
-            var manager = context.CreateManager();
+            var manager = team.Manager(context, parse);
             using var queries = SessionQueries.Open(manager.Data, parse.GetValue(rescan));
             var history = queries.History(filter);
             if (parse.GetValue(groupBy) is not null)
@@ -141,6 +143,9 @@ internal sealed class HistoryFilterOptions(int defaultLimit)
     private readonly Option<long?> _exitCode = new("--exit-code") { Description = "Only operations with this exit code" };
     private readonly Option<string?> _achievementType = new("--achievement-type") { Description = "Only achievements of this type" };
     private readonly Option<int> _limit = new("--limit", "-l") { Description = $"At most this many results (default {defaultLimit}; 0: all)", DefaultValueFactory = _ => defaultLimit };
+
+    /// <summary>The <c>--host</c> option (the team store's replica is restricted to it too).</summary>
+    public Option<string?> Host => _host;
 
     public void AddTo(Command command)
     {

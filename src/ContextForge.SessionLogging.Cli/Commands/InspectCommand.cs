@@ -14,9 +14,11 @@ internal static class InspectCommand
         var session = new Argument<string?>("session") { Description = "Session id or unique prefix (default: $CFSESSION_ID, else the newest session)", Arity = ArgumentArity.ZeroOrOne };
         var json = new Option<bool>("--json") { Description = "Print the document as JSON (schema: docs/schemas/inspection.schema.json)" };
         var command = new Command("inspect", "Show a session for agents (--json) or people: metadata, captures, achievements, ETW/EventPipe status, recent sessions") { session, json };
+        var team = new TeamQueryOptions();
+        team.AddTo(command);
         command.SetAction(parse =>
         {
-            var manager = context.CreateManager();
+            var manager = team.Manager(context, parse);
             string id = context.ResolveSession(manager, parse.GetValue(session));
             using var queries = SessionQueries.Open(manager.Data);
             var document = queries.Inspect(id);

@@ -77,6 +77,8 @@ internal static class RunCommand
                 // What was kept out of the record: the live display showed it unredacted.
                 if (Redaction.RedactionSummary.Format(result.Redactions) is { } summary) context.Notice(summary);
                 bool incomplete = ReportDrops(context, session, result);
+                // Opt-in automatic push: started detached, never waited for (docs/team-store.md).
+                if (TeamSyncLauncher.IsRequested(context, manager.Data)) TeamSyncLauncher.Start(manager.Data);
                 if (incomplete && parse.GetValue(requireJournal))
                     return context.Fail(ExitCodes.JournalUnavailable, $"the record of this run is incomplete and --require-journal was given (the command exited {result.Outcome.ExitCode})");
                 if (result.StartError is { } startError)

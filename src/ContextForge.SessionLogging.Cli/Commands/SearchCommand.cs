@@ -26,6 +26,8 @@ internal static class SearchCommand
         command.Options.Add(contextLines);
         command.Options.Add(maxMatches);
         command.Options.Add(json);
+        var team = new TeamQueryOptions(filters.Host);
+        team.AddTo(command);
         command.SetAction(parse =>
         {
             string query = string.Join(' ', parse.GetValue(text)!);
@@ -36,7 +38,7 @@ internal static class SearchCommand
             int around = parse.GetValue(contextLines), max = parse.GetValue(maxMatches);
             if (around < 0 || max < 1) throw new CliUsageException("--context must be 0 or more and --max-matches 1 or more");
             var filter = filters.Read(parse, DateTimeOffset.UtcNow);
-            var manager = context.CreateManager();
+            var manager = team.Manager(context, parse);
             using var queries = SessionQueries.Open(manager.Data);
             var found = queries.Search(query, filter, around, max);
             if (parse.GetValue(json))

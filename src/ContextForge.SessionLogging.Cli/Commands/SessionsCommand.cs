@@ -13,11 +13,13 @@ internal static class SessionsCommand
         var json = new Option<bool>("--json") { Description = "Print the list as JSON" };
         var format = OutputTemplate.Option("{session}\\t{name}\\t{status}");
         var command = new Command("sessions", "List recorded sessions, newest first") { limit, json, format };
+        var team = new TeamQueryOptions();
+        team.AddTo(command);
         command.SetAction(parse =>
         {
             int max = parse.GetValue(limit);
             if (max < 0) throw new CliUsageException("--limit must be 0 or more");
-            var manager = context.CreateManager();
+            var manager = team.Manager(context, parse);
             using var queries = SessionQueries.Open(manager.Data);
             var sessions = queries.Sessions(max);
             if (parse.GetValue(json))

@@ -27,9 +27,11 @@ internal static class ShowCommand
         var raw = new Option<bool>("--raw") { Description = "With --output: replay the exact recorded bytes, escape sequences included (only for output you trust)" };
         var json = new Option<bool>("--json") { Description = "Print the timeline as JSON" };
         var command = new Command("show", "Show a session's timeline, or replay an operation's output exactly") { session, output, plain, raw, json };
+        var team = new TeamQueryOptions();
+        team.AddTo(command);
         command.SetAction(parse =>
         {
-            var manager = context.CreateManager();
+            var manager = team.Manager(context, parse);
             string id = context.ResolveSession(manager, parse.GetValue(session));
             using var queries = SessionQueries.Open(manager.Data);
             if (parse.GetValue(plain) && parse.GetValue(raw)) throw new CliUsageException("--plain and --raw exclude each other");

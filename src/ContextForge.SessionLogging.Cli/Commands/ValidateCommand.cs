@@ -17,9 +17,11 @@ internal static class ValidateCommand
         var all = new Option<bool>("--all") { Description = "Validate every session" };
         var json = new Option<bool>("--json") { Description = "Print the findings as JSON" };
         var command = new Command("validate", "Check sessions: orphan events, parent cycles, abandoned sessions, evidence, capture hashes, hash chain, provenance") { session, all, json };
+        var team = new TeamQueryOptions();
+        team.AddTo(command);
         command.SetAction(parse =>
         {
-            var manager = context.CreateManager();
+            var manager = team.Manager(context, parse);
             if (parse.GetValue(all) && parse.GetValue(session) is not null) throw new CliUsageException("give a SESSION or --all, not both");
             string? one = parse.GetValue(all) ? null : context.ResolveSession(manager, parse.GetValue(session));
             using var queries = SessionQueries.Open(manager.Data);

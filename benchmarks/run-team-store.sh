@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Team-store benchmark (docs/team-store.md, docs/scale.md): with the NativeAOT cfsession (scripts/install.sh) and a
+# throwaway PostgreSQL 15 (scripts/postgres-test-server.sh) on this machine:
+#   1. ingest: `cfsession sync` of the same history by binary COPY (the default) and by batched INSERTs
+#      (CFSESSION_SYNC_METHOD=insert), each into a fresh database; lines/s and events/s, best of N;
+#   2. query latency at OPS operations: `sessions`, `history -c`, `search` locally and with --team (the replica
+#      refreshed from PostgreSQL on every call), best of N, as processes.
+# Usage: bash benchmarks/run-team-store.sh [OPS (default 100000)] [INGEST_OPS (default 20000)] [N (default 3)]
+# Writes benchmarks/results/team-store.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ops="${1:-100000}"; ingest_ops="${2:-20000}"; runs="${3:-3}"
+cli="$(pwd)/artifacts/bin/cfsession"
+[ -x "$cli" ] || { echo "run scripts/install.sh first (NativeAOT cfsession)" >&2; exit 1; }
+work="${CFSESSION_BENCH_DIR:-${TMPDIR:-/tmp}/cfsession-team-bench}"
+rm -rf "$work"; mkdir -p "$work"
+pg="$work/pg"
+port="$(bash scripts/postgres-test-server.sh start "$pg")"
+trap 'bash scripts/postgres-test-server.sh stop "$pg"' EXIT
+psql() { command psql -h 127.0.0.1 -p "$port" -U postgres -qAt "$@"; }
+
+dotnet build benchmarks/ContextForge.SessionLogging.Benchmarks -c Release --nologo -v quiet >/dev/null
+gen() { dotnet benchmarks/ContextForge.SessionLogging.Benchmarks/bin/Release/net10.0/ContextForge.SessionLogging.Benchmarks.dll generate "$1" "$2"; }
+gen "$ingest_ops" "$work/ingest"
+gen "$ops" "$work/history"
+
+ms() { echo $(( ($2 - $1) / 1000000 )); }
+now() { date +%s%N; }
+
+# 1. Ingest: COPY against batched INSERT, each run into a fresh database with a fresh local state.
+ingest() { # method run
+  local db="ingest_$1_$2"
+  psql -c "CREATE DATABASE $db" >/dev/null
+  CFSESSION_HOME="$work/ingest" "$cli" sync --migrate --to "postgresql://postgres@127.0.0.1:$port/$db" >/dev/null
+  rm -f "$work/ingest/team-sync.sqlite"*
+  local t0 t1; t0=$(now)
+  CFSESSION_HOME="$work/ingest" CFSESSION_SYNC_METHOD="$1" "$cli" sync --to "postgresql://postgres@127.0.0.1:$port/$db" >/dev/null
+  t1=$(now); ms "$t0" "$t1"
+}
+lines=$(cat "$work"/ingest/sessions/*/*.jsonl | wc -l)
+events=$(cat "$work"/ingest/sessions/*/*.jsonl | grep -vc '"event":"Writer"')
+best_copy=999999999; best_insert=999999999
+for r in $(seq 1 "$runs"); do
+  t=$(ingest copy "$r"); [ "$t" -lt "$best_copy" ] && best_copy=$t
+  t=$(ingest insert "$r"); [ "$t" -lt "$best_insert" ] && best_insert=$t
+done
+
+# 2. Query latency at $ops operations: push them (COPY), then time each query locally and from the team store.
+psql -c "CREATE DATABASE team" >/dev/null
+url="postgresql://postgres@127.0.0.1:$port/team"
+export CFSESSION_HOME="$work/history"
+"$cli" sync --migrate --to "$url" >/dev/null
+t0=$(now); "$cli" sync --to "$url" >/dev/null; t1=$(now); big_sync=$(ms "$t0" "$t1")
+big_lines=$(psql -d team -c "SELECT count(*) FROM journal_lines")
+big_bytes=$(psql -d team -c "SELECT pg_total_relation_size('journal_lines') + coalesce((SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits WHERE inhparent = 'journal_lines'::regclass), 0) + pg_total_relation_size('journal_blobs')")
+journal_bytes=$(du -sb "$work/history/sessions" | cut -f1)
+t0=$(now); "$cli" sessions --team --team-store "$url" --limit 1 >/dev/null; t1=$(now); cold_replica=$(ms "$t0" "$t1")
+"$cli" sessions --limit 1 >/dev/null # local index caught up
+
+best() { # label args...
+  local b=999999999 t0 t1 t
+  for r in $(seq 1 "$runs"); do t0=$(now); "$cli" "$@" >/dev/null; t1=$(now); t=$(ms "$t0" "$t1"); [ "$t" -lt "$b" ] && b=$t; done
+  echo "$b"
+}
+declare -A local_ms team_ms
+queries=("sessions" "history -c make" "search zyzzogeton")
+for q in "${queries[@]}"; do
+  # shellcheck disable=SC2086
+  local_ms[$q]=$(best $q)
+  # shellcheck disable=SC2086
+  team_ms[$q]=$(best $q --team --team-store "$url")
+done
+# A refresh that brings one new session: one more run pushed, then the next team query.
+"$cli" run --no-pty -- echo one more >/dev/null
+"$cli" sync --to "$url" >/dev/null
+t0=$(now); "$cli" sessions --team --team-store "$url" --limit 1 >/dev/null; t1=$(now); one_new=$(ms "$t0" "$t1")
+
+out=benchmarks/results/team-store.md
+{
+  echo "# Team store: sync throughput and query latency (PostgreSQL 15, NativeAOT cfsession)"
+  echo
+  echo "Measured $(date -u +%Y-%m-%dT%H:%MZ) on this machine ($(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB), shared with other engineers' builds and"
+  echo "tests at the same time: absolute numbers are noisy; the ratios are from the same run. Best of $runs. PostgreSQL 15"
+  echo "throwaway cluster on loopback (fsync off: scripts/postgres-test-server.sh), same machine as cfsession."
+  echo "Command: \`bash benchmarks/run-team-store.sh $ops $ingest_ops $runs\`."
+  echo
+  echo "## Ingest: binary COPY against batched INSERT ($ingest_ops operations: $lines journal lines, $events events)"
+  echo
+  echo "| method | time (ms) | lines/s | events/s |"
+  echo "|---|---:|---:|---:|"
+  echo "| COPY into staging + INSERT … ON CONFLICT DO NOTHING | $best_copy | $(( lines * 1000 / best_copy )) | $(( events * 1000 / best_copy )) |"
+  echo "| batched INSERT … ON CONFLICT DO NOTHING (one per line, 5,000 per batch) | $best_insert | $(( lines * 1000 / best_insert )) | $(( events * 1000 / best_insert )) |"
+  echo
+  echo "COPY is $(awk "BEGIN {printf \"%.2f\", $best_insert / $best_copy}")× faster than batched INSERT (same run)."
+  echo
+  echo "## $ops operations"
+  echo
+  echo "- first sync: $big_lines lines in $big_sync ms ($(( big_lines * 1000 / big_sync )) lines/s)"
+  echo "- on the server: $big_bytes bytes (tables, indexes, TOAST, blobs) for $journal_bytes bytes of journals and blobs ($(awk "BEGIN {printf \"%.2f\", $big_bytes / $journal_bytes}")×)"
+  echo "- first --team query (the replica fetched in full, its index built): $cold_replica ms"
+  echo "- --team query after one new session was pushed (refresh fetches only it): $one_new ms"
+  echo
+  echo "| query | local (ms) | --team (ms) | ratio |"
+  echo "|---|---:|---:|---:|"
+  for q in "${queries[@]}"; do
+    echo "| \`$q\` | ${local_ms[$q]} | ${team_ms[$q]} | $(awk "BEGIN {printf \"%.2f\", ${team_ms[$q]} / ${local_ms[$q]}}")× |"
+  done
+  echo
+  echo "A --team query is the local query on the replica plus one refresh round trip: the server compares the"
+  echo "replica's per-segment high-water marks with its rows (a scan of journal_lines: see docs/scale.md)."
+} > "$out"
+cat "$out"

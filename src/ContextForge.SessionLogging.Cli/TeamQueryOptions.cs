@@ -1,0 +1,59 @@
+using System.CommandLine;
+using ContextForge.SessionLogging.Sessions;
+using ContextForge.SessionLogging.TeamStore;
+
+namespace ContextForge.SessionLogging.Cli;
+
+/// <summary>
+/// <c>--team</c> (and <c>--team-store URL</c>, <c>--host</c>, <c>--user</c>) on the read commands: the command answers
+/// from the team store instead of the local journals, through the same query code. The team store is brought into a
+/// local replica first (<see cref="TeamStoreReplica"/>: only the new lines, only the rows the login may see, only the
+/// host and user asked for), then the command runs on it exactly as on a local data directory.
+/// </summary>
+internal sealed class TeamQueryOptions
+{
+    private readonly Option<bool> _team = new("--team") { Description = "Answer from the team store (PostgreSQL): every host and user the login may see (docs/team-store.md)" };
+    private readonly Option<string?> _store = new("--team-store") { Description = "The team store to query: a postgresql:// URI or an Npgsql connection string (default: $CFSESSION_TEAM_STORE, else <data>/team-store); implies --team" };
+    private readonly Option<string?> _user = new("--user") { Description = "With --team: only what this user recorded" };
+    private readonly Option<string?> _host;
+    private readonly bool _ownsHost;
+
+    /// <param name="sharedHost">The command's own <c>--host</c> (history, search), else one is added (with --team only).</param>
+    public TeamQueryOptions(Option<string?>? sharedHost = null)
+    {
+        _ownsHost = sharedHost is null;
+        _host = sharedHost ?? new Option<string?>("--host") { Description = "With --team: only what was recorded on this host" };
+    }
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(_team);
+        command.Options.Add(_store);
+        command.Options.Add(_user);
+        if (_ownsHost) command.Options.Add(_host);
+    }
+
+    /// <summary>The session manager over the local data directory, or (with --team) over the team store's refreshed replica.</summary>
+    public SessionManager Manager(CliContext context, ParseResult parse)
+    {
+        bool team = parse.GetValue(_team) || parse.GetValue(_store) is not null;
+        string? host = parse.GetValue(_host), user = parse.GetValue(_user);
+        var local = context.CreateManager();
+        if (!team)
+        {
+            if (user is not null || (_ownsHost && host is not null)) throw new CliUsageException("--user and --host filter the team store: add --team");
+            return local;
+        }
+        CliLimits.Text(host, InputLimits.MaxFilterTextChars, "--host");
+        CliLimits.Text(user, InputLimits.MaxFilterTextChars, "--user");
+        foreach (var (value, name) in new[] { (host, "--host"), (user, "--user") })
+        {
+            // PostgreSQL text cannot hold NUL (and the store keeps none): refused here, not as a server error.
+            if (value is not null && value.Contains('\0', StringComparison.Ordinal)) throw new CliUsageException($"{name} holds a NUL character, which no host or user name has");
+        }
+        var address = TeamStoreOptions.Address(context, local.Data, parse.GetValue(_store), "--team-store");
+        using var store = new TeamStoreConnection(address);
+        var (replica, _) = TeamStoreReplica.RefreshAsync(store, local.Data, host, user).GetAwaiter().GetResult();
+        return context.CreateManager(dataDirectory: replica.Root);
+    }
+}

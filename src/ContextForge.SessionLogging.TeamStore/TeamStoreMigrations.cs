@@ -1,0 +1,119 @@
+namespace ContextForge.SessionLogging.TeamStore;
+
+/// <summary>
+/// The team store's schema as numbered, append-only migrations (a released one is never edited; a change is a new
+/// one), applied by <c>cfsession sync --migrate</c> and recorded in <c>cfsession_migrations</c>. docs/team-store.md
+/// describes the tables, the partitions, the roles and the policies.
+/// </summary>
+internal static class TeamStoreMigrations
+{
+    public static readonly IReadOnlyList<(int Version, string Name, string Sql)> All =
+    [
+        (1, "journal lines by month, blobs, row-level security by team", """
+            CREATE EXTENSION IF NOT EXISTS pg_trgm;
+
+            -- Which store this is: the local sync state belongs to one store, so a database recreated at the same
+            -- address is pushed to again in full.
+            CREATE TABLE cfsession_store (store_id uuid PRIMARY KEY DEFAULT gen_random_uuid(), created_at timestamptz NOT NULL DEFAULT now());
+            INSERT INTO cfsession_store DEFAULT VALUES;
+
+            -- Every journal line, byte for byte, with the columns queries filter on. Monthly range partitions on ts;
+            -- the partition key is part of the unique key, so (session, segment, seq) stays unique across them (a
+            -- line's ts never changes).
+            CREATE TABLE journal_lines (
+                team text NOT NULL,
+                host text NOT NULL,
+                user_name text NOT NULL,
+                session_id uuid NOT NULL,
+                segment text NOT NULL,
+                seq bigint NOT NULL,
+                ts timestamptz NOT NULL,
+                event text NOT NULL,
+                operation_name text,
+                search_text text,
+                search tsvector GENERATED ALWAYS AS (to_tsvector('simple', coalesce(search_text, ''))) STORED,
+                line bytea NOT NULL,
+                pushed_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (session_id, segment, seq, ts)
+            ) PARTITION BY RANGE (ts);
+            CREATE INDEX journal_lines_team_ts ON journal_lines (team, ts DESC);
+            CREATE INDEX journal_lines_host_user ON journal_lines (host, user_name, ts DESC);
+            CREATE INDEX journal_lines_search ON journal_lines USING gin (search);
+            CREATE INDEX journal_lines_operation_trgm ON journal_lines USING gin (operation_name gin_trgm_ops);
+
+            -- Blobs, content-addressed: name is the file name in the session's blobs/ (<sha256>.zst or <sha256>), so
+            -- a blob shared by sessions is stored once per team.
+            CREATE TABLE journal_blobs (
+                team text NOT NULL,
+                name text NOT NULL,
+                content bytea NOT NULL,
+                pushed_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (team, name)
+            );
+
+            -- One partition per month, created on demand by sync (as the schema's owner, so team roles need no DDL).
+            CREATE FUNCTION cfsession_ensure_month(month_start date) RETURNS void
+            LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET TimeZone = 'UTC' AS $$
+            DECLARE
+                part text := format('journal_lines_%s', to_char(month_start, 'YYYY_MM'));
+            BEGIN
+                PERFORM pg_advisory_xact_lock(hashtext(part));
+                IF to_regclass(part) IS NULL THEN
+                    EXECUTE format('CREATE TABLE %I PARTITION OF journal_lines FOR VALUES FROM (%L) TO (%L)',
+                        part, month_start::timestamptz, (month_start + interval '1 month')::timestamptz);
+                END IF;
+            END $$;
+
+            -- Retention: whole months go at once (DROP TABLE of a partition: no row-by-row DELETE, no bloat).
+            CREATE FUNCTION cfsession_drop_months_before(cutoff date) RETURNS SETOF text
+            LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+            DECLARE
+                part record;
+            BEGIN
+                FOR part IN SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                            WHERE i.inhparent = 'journal_lines'::regclass AND c.relname ~ '^journal_lines_[0-9]{4}_[0-9]{2}$'
+                              AND to_date(substr(c.relname, 15), 'YYYY_MM') < date_trunc('month', cutoff)::date
+                LOOP
+                    EXECUTE format('DROP TABLE %I', part.relname);
+                    RETURN NEXT part.relname;
+                END LOOP;
+            END $$;
+
+            -- Roles: cfsession_member may push and read (row-level security decides which rows); a team is the group
+            -- role cfsession_team_<team> (a member of cfsession_member); cfsession_admin sees every team.
+            DO $$
+            BEGIN
+                BEGIN CREATE ROLE cfsession_member NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+                BEGIN CREATE ROLE cfsession_admin NOLOGIN IN ROLE cfsession_member; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+            END $$;
+
+            -- The teams the current role belongs to (through cfsession_team_<team> roles). Called once per query
+            -- (an InitPlan: it is wrapped in a scalar subquery in the policies).
+            CREATE FUNCTION cfsession_visible_teams() RETURNS text[]
+            LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
+                SELECT coalesce(array_agg(substr(r.rolname, length('cfsession_team_') + 1)), '{}')
+                FROM pg_roles r
+                WHERE r.rolname LIKE 'cfsession\_team\_%' AND pg_has_role(current_user, r.oid, 'MEMBER')
+            $$;
+            CREATE FUNCTION cfsession_is_admin() RETURNS boolean
+            LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
+                SELECT pg_has_role(current_user, 'cfsession_admin', 'MEMBER')
+            $$;
+
+            ALTER TABLE journal_lines ENABLE ROW LEVEL SECURITY;
+            ALTER TABLE journal_blobs ENABLE ROW LEVEL SECURITY;
+            CREATE POLICY team_rows ON journal_lines
+                USING ((SELECT cfsession_is_admin()) OR team = ANY ((SELECT cfsession_visible_teams())::text[]))
+                WITH CHECK (team = ANY ((SELECT cfsession_visible_teams())::text[]));
+            CREATE POLICY team_rows ON journal_blobs
+                USING ((SELECT cfsession_is_admin()) OR team = ANY ((SELECT cfsession_visible_teams())::text[]))
+                WITH CHECK (team = ANY ((SELECT cfsession_visible_teams())::text[]));
+
+            GRANT SELECT ON cfsession_store, cfsession_migrations TO cfsession_member;
+            GRANT SELECT, INSERT ON journal_lines, journal_blobs TO cfsession_member;
+            GRANT EXECUTE ON FUNCTION cfsession_ensure_month(date), cfsession_visible_teams(), cfsession_is_admin() TO cfsession_member;
+            REVOKE EXECUTE ON FUNCTION cfsession_ensure_month(date) FROM PUBLIC;
+            REVOKE EXECUTE ON FUNCTION cfsession_drop_months_before(date) FROM PUBLIC;
+            """),
+    ];
+}

@@ -1,0 +1,139 @@
+using ContextForge.SessionLogging.Benchmarks;
+using ContextForge.SessionLogging.Sessions;
+using ContextForge.SessionLogging.TeamStore;
+using ContextForge.SessionLogging.Tests.Support;
+using static ContextForge.SessionLogging.Benchmarks.HistoryGenerator;
+
+namespace ContextForge.SessionLogging.Tests.TeamStore;
+
+/// <summary>--team answers from PostgreSQL with the same documents as local queries on the same data; --host and --user filter; hostile filter values stay data.</summary>
+[Collection(PostgresCollection.Name)]
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class TeamStoreQueryTests : IDisposable
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private static Task<InProcessCli.Result> Cli(string home, string db, params string[] args) =>
+        InProcessCli.RunAsync(home, new Dictionary<string, string?> { [TeamStoreAddress.EnvironmentVariable] = PostgresServer.Uri(db), ["CFSESSION_ID"] = null }, args);
+
+    [PostgresFact]
+    public async Task Every_read_command_answers_the_same_json_from_the_team_store_as_from_the_local_journals()
+    {
+        var data = new DataDirectory(_temp.Combine("home"));
+        var sessions = TeamStoreSyncTests.WriteHistory(data, seed: 21, sessions: 3);
+        new HistoryGenerator(data, seed: 22).Generate(120, Now, TimeSpan.FromDays(2), operationsPerSession: 15);
+        string db = await TeamStoreSyncTests.MigratedDatabase(data.Root);
+        Assert.Equal(0, (await Cli(data.Root, db, "sync")).ExitCode);
+        string id = sessions[1].Id;
+        string operation = sessions[1].OperationIds[2]; // the 64 KiB output: a blob
+
+        string[][] commands =
+        [
+            ["sessions", "--limit", "0", "--json"],
+            ["history", "--limit", "0", "--json"],
+            ["history", "-k", "session,terminal,achievement", "--failed", "--json"],
+            ["history", "--group-by", "correlation", "--json"],
+            ["search", "big", "log", "--json"],
+            ["search", "zyzzogeton", "--json"],
+            ["show", id, "--json"],
+            ["inspect", id, "--json"],
+            ["validate", "--all", "--json"],
+        ];
+        foreach (var args in commands)
+        {
+            var local = await Cli(data.Root, db, args);
+            var team = await Cli(data.Root, db, [.. args, "--team"]);
+            Assert.True(local.ExitCode == team.ExitCode, $"{string.Join(' ', args)}: exit {local.ExitCode} locally, {team.ExitCode} from the team store: {team.Stderr}");
+            Assert.True(local.Stdout.Length > 2, $"{string.Join(' ', args)} printed nothing: {local.Stderr}");
+            Assert.Equal(Normalize(local.Stdout), Normalize(team.Stdout));
+        }
+    }
+
+    [PostgresFact]
+    public async Task Show_output_of_a_blob_replays_the_same_bytes_from_the_team_store()
+    {
+        var data = new DataDirectory(_temp.Combine("home"));
+        var sessions = TeamStoreSyncTests.WriteHistory(data, seed: 23, sessions: 1);
+        string db = await TeamStoreSyncTests.MigratedDatabase(data.Root);
+        Assert.Equal(0, (await Cli(data.Root, db, "sync")).ExitCode);
+        string[] args = ["show", sessions[0].Id, "--output", sessions[0].OperationIds[2][..8], "--raw"];
+
+        byte[] local = await Raw(data.Root, db, args);
+        byte[] team = await Raw(data.Root, db, [.. args, "--team"]);
+
+        Assert.Equal(string.Concat(Enumerable.Range(0, 3000).Select(i => $"line {i} of the big log 23-0\n")), System.Text.Encoding.UTF8.GetString(local));
+        Assert.Equal(local, team);
+    }
+
+    private static async Task<byte[]> Raw(string home, string db, string[] args)
+    {
+        var raw = new MemoryStream();
+        var env = new Dictionary<string, string?> { ["CFSESSION_HOME"] = home, [TeamStoreAddress.EnvironmentVariable] = PostgresServer.Uri(db), ["CFSESSION_ID"] = null };
+        var context = new SessionLogging.Cli.CliContext(new Spectre.Console.Testing.TestConsole(), new Spectre.Console.Testing.TestConsole(), env) { OpenRawOutput = () => new NonClosingStream(raw) };
+        Assert.Equal(0, await SessionLogging.Cli.CliApplication.RunAsync(args, context));
+        return raw.ToArray();
+    }
+
+    /// <summary>The one difference allowed: the moment a document was generated (inspect's generated_at) and the data directory's own path.</summary>
+    private static string Normalize(string output) =>
+        System.Text.RegularExpressions.Regex.Replace(output, "\"generated_at\": \"[^\"]*\"", "\"generated_at\": \"-\"");
+
+    [PostgresFact]
+    public async Task Host_and_user_filters_restrict_team_answers_and_new_pushes_show_up_on_the_next_query()
+    {
+        string db = await TeamStoreSyncTests.MigratedDatabase(_temp.Combine("owner"));
+        var laptop = new DataDirectory(_temp.Combine("laptop"));
+        var ci = new DataDirectory(_temp.Combine("ci"));
+        var onLaptop = TeamStoreSyncTests.WriteHistory(laptop, seed: 31, host: "laptop-7", sessions: 2);
+        var onCi = TeamStoreSyncTests.WriteHistory(ci, seed: 32, host: "ci-runner-3", sessions: 1);
+        Assert.Equal(0, (await Cli(laptop.Root, db, "sync")).ExitCode);
+        Assert.Equal(0, (await Cli(ci.Root, db, "sync")).ExitCode);
+
+        var all = await Cli(laptop.Root, db, "sessions", "--team", "--format", "{session}");
+        Assert.Equal(onLaptop.Concat(onCi).Select(s => s.Id).Order(), all.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
+        var ciOnly = await Cli(laptop.Root, db, "sessions", "--team", "--host", "ci-runner-3", "--format", "{session}");
+        Assert.Equal(onCi[0].Id + "\n", ciOnly.Stdout.ReplaceLineEndings("\n"));
+        var byUser = await Cli(laptop.Root, db, "history", "--team", "--user", "dev", "--host", "laptop-7", "-c", "dotnet test", "--format", "{session}");
+        Assert.Equal(onLaptop.Select(s => s.Id).Order(), byUser.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
+        Assert.Equal("", (await Cli(laptop.Root, db, "sessions", "--team", "--user", "nobody")).Stdout);
+
+        // A new run on the CI host, pushed: the next team query sees it (the replica fetched only the new lines).
+        new HistoryGenerator(ci, seed: 33).WriteRun(onCi[0].Id, ActivityOf(onCi[0].Id), "ci-runner-3", new OperationSpec("make deploy", 0, "deployed\n", "/srv"), Now, 7);
+        Assert.Equal(0, (await Cli(ci.Root, db, "sync")).ExitCode);
+        var deploy = await Cli(laptop.Root, db, "history", "--team", "-c", "make deploy", "--format", "{session}");
+        Assert.Equal(onCi[0].Id + "\n", deploy.Stdout.ReplaceLineEndings("\n"));
+    }
+
+    [PostgresFact]
+    public async Task Hostile_filter_values_are_parameters_never_sql()
+    {
+        var data = new DataDirectory(_temp.Combine("home"));
+        TeamStoreSyncTests.WriteHistory(data, seed: 41, sessions: 1);
+        string db = await TeamStoreSyncTests.MigratedDatabase(data.Root);
+        Assert.Equal(0, (await Cli(data.Root, db, "sync")).ExitCode);
+        long lines = PostgresServer.Count(db, "SELECT count(*) FROM journal_lines");
+        var random = new Random(1234);
+        string[] seeds =
+        [
+            "'; DROP TABLE journal_lines; --", "x' OR '1'='1", "\\", "%", "_", "$1", "\"", "); SELECT pg_sleep(10); --",
+            "bench-host' --", "\u00e9\u4e2d\ud83d\ude00", "a\tb", "*", "'||(SELECT string_agg(team,',') FROM journal_lines)||'",
+        ];
+        var values = seeds.Concat(Enumerable.Range(0, 20).Select(_ => new string(Enumerable.Range(0, random.Next(1, 40)).Select(_ => (char)random.Next(0x20, 0x7f)).ToArray())));
+        foreach (string value in values)
+        {
+            foreach (string option in new[] { "--host", "--user" })
+            {
+                var r = await Cli(data.Root, db, "sessions", "--team", option, value, "--json");
+                Assert.True(r.ExitCode == 0, $"{option} {value}: exit {r.ExitCode}: {r.Stderr}");
+                Assert.Equal("[]", r.Stdout.Trim());
+            }
+        }
+        Assert.Equal(lines, PostgresServer.Count(db, "SELECT count(*) FROM journal_lines"));
+        var nul = await Cli(data.Root, db, "sessions", "--team", "--host", "a\0b");
+        Assert.Equal(64, nul.ExitCode);
+        Assert.Equal("cfsession: --host holds a NUL character, which no host or user name has\n", nul.Stderr.ReplaceLineEndings("\n"));
+    }
+}
