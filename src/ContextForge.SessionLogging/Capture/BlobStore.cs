@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 using System.Collections.Concurrent;
 using ContextForge.SessionLogging.Sessions;
 using ZstdSharp;
@@ -13,8 +14,9 @@ namespace ContextForge.SessionLogging.Capture;
 /// bytes), stay readable. The journal's reference names the encoding by its suffix: <c>.zst</c> = zstd, none = raw.
 /// The capture path writes a store-only frame (<see cref="CreateCaptureSpill"/>: raw blocks, no compression, so a
 /// capture costs what writing its bytes costs), and <see cref="Recompact"/> re-encodes such blobs later (at
-/// <c>reindex</c> and <c>prune</c>) at the level <see cref="ChooseLevel"/> picks from their first bytes: 3 for text,
-/// -1 (no entropy coding) for output that barely compresses. A zstd frame decodes the same whatever its level, so the
+/// <c>reindex</c> and <c>prune</c>) at the level <see cref="ChooseLevel"/> picks from their first bytes: 3 for text
+/// (with long-distance matching over a window as large as the blob, up to 128 MiB), -1 (no entropy coding) for output
+/// that barely compresses. A zstd frame decodes the same whatever its level, so the
 /// blob's name, its journal reference and the hash never change.
 /// </summary>
 internal static class BlobStore
@@ -100,6 +102,24 @@ internal static class BlobStore
             new(Examined + other.Examined, Recompacted + other.Recompacted, BytesBefore + other.BytesBefore, BytesAfter + other.BytesAfter, [.. Errors, .. other.Errors]);
     }
 
+    /// <summary>The largest zstd window recompaction uses (2^27 = 128 MiB: zstd decoders accept it by default).</summary>
+    public const int MaxRecompactionWindowLog = 27;
+
+    /// <summary>
+    /// The spill of a recompaction: at the level <see cref="ChooseLevel"/> picks and, for text, with zstd's long-distance
+    /// matching over a window as large as the blob (at least 1 MiB, at most 2^<see cref="MaxRecompactionWindowLog"/>),
+    /// so output that repeats itself further apart than level 3's 2 MiB window (a build run twice, a log) is stored
+    /// once. Off the capture path, so the extra work costs nobody's command; a reader needs at most the window's memory.
+    /// </summary>
+    private static Spill CreateRecompactionSpill(string blobDirectory, ReadOnlySpan<byte> head, long size)
+    {
+        var spill = CreateSpill(blobDirectory, head);
+        if (spill.Level != CompressionLevel) return spill;
+        int windowLog = Math.Clamp(64 - BitOperations.LeadingZeroCount((ulong)Math.Max(1, size - 1)), 20, MaxRecompactionWindowLog);
+        spill.UseLongDistanceMatching(windowLog);
+        return spill;
+    }
+
     /// <summary>Recompacts the blobs of every session in <paramref name="data"/> (<see cref="Recompact"/>).</summary>
     public static RecompactionResult RecompactAll(DataDirectory data)
     {
@@ -136,7 +156,7 @@ internal static class BlobStore
                     try
                     {
                         int headLength = source.ReadAtLeast(buffer.AsSpan(0, 16 * 1024), 16 * 1024, throwOnEndOfStream: false);
-                        tmp = CreateSpill(blobDirectory, buffer.AsSpan(0, headLength));
+                        tmp = CreateRecompactionSpill(blobDirectory, buffer.AsSpan(0, headLength), size);
                         tmp.Write(buffer.AsSpan(0, headLength));
                         int n;
                         while ((n = source.Read(buffer, 0, buffer.Length)) > 0) tmp.Write(buffer.AsSpan(0, n));
@@ -301,6 +321,14 @@ internal static class BlobStore
             Path = path;
             _file = file;
             _stored = new StoreOnlyFrame(file);
+        }
+
+        /// <summary>Turns on zstd's long-distance matching with a window of 2^<paramref name="windowLog"/>; before the first write.</summary>
+        internal void UseLongDistanceMatching(int windowLog)
+        {
+            var compressor = _compressor ?? throw new InvalidOperationException("A store-only spill does not compress.");
+            compressor.SetParameter(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_windowLog, windowLog);
+            compressor.SetParameter(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_enableLongDistanceMatching, 1);
         }
 
         /// <summary>The zstd level this blob is compressed at (0 for a store-only frame, see <see cref="IsStoreOnly"/>).</summary>
