@@ -3,11 +3,13 @@
 # realistic corpus (benchmarks/RedactionScan write: logs, source, ls -lR, lockfiles, minified JS, base64; no secret).
 #  pipes: `cfsession run -- cat FILE >/dev/null` vs `cat FILE | tee copy >/dev/null`, best of 3 vs best of 3, one run;
 #  pty:   `script -qc 'cfsession run --pty -- cat FILE'` vs `script -qc "script -qc 'cat FILE'"` (two ptys each).
-# Usage: benchmarks/run-capture-speed.sh [SIZE_MB]   (default 256). CF=/path/to/cfsession skips the install;
+# Usage: benchmarks/run-capture-speed.sh [SIZE_MB] [PTY_MB]   (defaults 212 and 50, the issue's sizes: the pty run uses the
+# first PTY_MB of the corpus). CF=/path/to/cfsession skips the install;
 # CORPUS=FILE uses an existing corpus; BASELINE_CF=/path/to/cfsession adds that binary (redaction on) to both runs. Prints a markdown table (ratios are best/best within this run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-size_mb="${1:-256}"
+size_mb="${1:-212}"
+pty_mb="${2:-50}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 command -v hyperfine >/dev/null || apt-get install -y hyperfine
@@ -20,35 +22,46 @@ if [ -z "${CORPUS:-}" ]; then
   dotnet publish benchmarks/RedactionScan -c Release -r "$rid" -o "$work/scan" --nologo -v quiet
   "$work/scan/RedactionScan" write "$corpus" "$size_mb"
 fi
+head -c "$((pty_mb << 20))" "$corpus" > "$work/pty-corpus.txt"
+pty_corpus="$work/pty-corpus.txt"
 export CFSESSION_HOME="$work/home"
 bp=(); bt=()
-[ -z "${BASELINE_CF:-}" ] || { bp=("sh -c '$BASELINE_CF run -- cat $corpus > /dev/null'"); bt=("script -q -c '$BASELINE_CF run --pty -- cat $corpus' /dev/null"); }
+[ -z "${BASELINE_CF:-}" ] || { bp=("sh -c '$BASELINE_CF run -- cat $corpus > /dev/null'"); bt=("script -q -c '$BASELINE_CF run --pty -- cat $pty_corpus' /dev/null"); }
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 hyperfine -N -w 1 -r 3 --prepare "rm -rf $work/home $work/copy" --export-json "$work/pipe.json" \
   "sh -c 'cat $corpus | tee $work/copy > /dev/null'" \
   "sh -c '$cf run -- cat $corpus > /dev/null'" \
   "sh -c '$cf run --no-redact -- cat $corpus > /dev/null'" "${bp[@]}"
 hyperfine -N -w 1 -r 3 --prepare "rm -rf $work/home" --export-json "$work/pty.json" \
-  "script -q -c \"script -q -c 'cat $corpus' /dev/null\" /dev/null" \
-  "script -q -c '$cf run --pty -- cat $corpus' /dev/null" \
-  "script -q -c '$cf run --pty --no-redact -- cat $corpus' /dev/null" "${bt[@]}"
+  "script -q -c \"script -q -c 'cat $pty_corpus' /dev/null\" /dev/null" \
+  "script -q -c '$cf run --pty -- cat $pty_corpus' /dev/null" \
+  "script -q -c '$cf run --pty --no-redact -- cat $pty_corpus' /dev/null" "${bt[@]}"
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 best() { python3 -c "import json; r=json.load(open('$work/$1.json'))['results']; print('%.3f' % min(r[$2]['times']))"; }
+# CPU seconds (user + system, mean of the runs): less sensitive to other processes on the machine than wall time.
+cpu() { python3 -c "import json; r=json.load(open('$work/$1.json'))['results'][$2]; print('%.2f' % (r['user'] + r['system']))"; }
 ratio() { python3 -c "print('%.2f' % ($1 / $2))"; }
 p0="$(best pipe 0)"; p1="$(best pipe 1)"; p2="$(best pipe 2)"
 t0="$(best pty 0)"; t1="$(best pty 1)"; t2="$(best pty 2)"
-echo "corpus: $(stat -c %s "$corpus") bytes; load average before: $load_before; after: $load_after; $(nproc) cores"
+echo "corpus: $(stat -c %s "$corpus") bytes (pty: $(stat -c %s "$pty_corpus")); load average before: $load_before; after: $load_after; $(nproc) cores"
 echo
-echo "| mode | command | best of 3 (s) | ratio to baseline |"
-echo "|---|---|---|---|"
-echo "| pipes | \`cat FILE \\| tee copy >/dev/null\` (baseline) | $p0 | 1.00 |"
-echo "| pipes | \`cfsession run -- cat FILE >/dev/null\` (redaction on) | $p1 | $(ratio "$p1" "$p0") |"
-echo "| pipes | \`cfsession run --no-redact -- cat FILE >/dev/null\` | $p2 | $(ratio "$p2" "$p0") |"
-echo "| pty | \`script -qc \"script -qc 'cat FILE'\"\` (baseline) | $t0 | 1.00 |"
-echo "| pty | \`script -qc 'cfsession run --pty -- cat FILE'\` (redaction on) | $t1 | $(ratio "$t1" "$t0") |"
-echo "| pty | \`script -qc 'cfsession run --pty --no-redact -- cat FILE'\` | $t2 | $(ratio "$t2" "$t0") |"
+echo "| mode | command | best of 3 (s) | ratio to baseline | CPU s (user+sys, mean) |"
+echo "|---|---|---|---|---|"
+echo "| pipes | \`cat FILE \\| tee copy >/dev/null\` (baseline) | $p0 | 1.00 | $(cpu pipe 0) |"
+echo "| pipes | \`cfsession run -- cat FILE >/dev/null\` (redaction on) | $p1 | $(ratio "$p1" "$p0") | $(cpu pipe 1) |"
+echo "| pipes | \`cfsession run --no-redact -- cat FILE >/dev/null\` | $p2 | $(ratio "$p2" "$p0") | $(cpu pipe 2) |"
+echo "| pty | \`script -qc \"script -qc 'cat FILE'\"\` (baseline) | $t0 | 1.00 | $(cpu pty 0) |"
+echo "| pty | \`script -qc 'cfsession run --pty -- cat FILE'\` (redaction on) | $t1 | $(ratio "$t1" "$t0") | $(cpu pty 1) |"
+echo "| pty | \`script -qc 'cfsession run --pty --no-redact -- cat FILE'\` | $t2 | $(ratio "$t2" "$t0") | $(cpu pty 2) |"
 if [ -n "${BASELINE_CF:-}" ]; then
   p3="$(best pipe 3)"; t3="$(best pty 3)"
-  echo "| pipes | baseline \`$BASELINE_CF run -- cat FILE >/dev/null\` (redaction on) | $p3 | $(ratio "$p3" "$p0") |"
-  echo "| pty | baseline \`script -qc '$BASELINE_CF run --pty -- cat FILE'\` (redaction on) | $t3 | $(ratio "$t3" "$t0") |"
+  echo "| pipes | baseline \`$BASELINE_CF run -- cat FILE >/dev/null\` (redaction on) | $p3 | $(ratio "$p3" "$p0") | $(cpu pipe 3) |"
+  echo "| pty | baseline \`script -qc '$BASELINE_CF run --pty -- cat FILE'\` (redaction on) | $t3 | $(ratio "$t3" "$t0") | $(cpu pty 3) |"
 fi
+# Storage: the blobs of the last redacted pipe run, as captured (store-only) and after \`cfsession reindex\` recompacts them.
+rm -rf "$work/home"; "$cf" run -- cat "$corpus" > /dev/null
+raw="$(find "$work/home" -path '*/blobs/*.zst' -printf '%s\n' | awk '{s+=$1} END {print s}')"
+"$cf" reindex > /dev/null
+packed="$(find "$work/home" -path '*/blobs/*.zst' -printf '%s\n' | awk '{s+=$1} END {print s}')"
+echo
+echo "storage of one capture: $raw bytes as captured (store-only), $packed after \`cfsession reindex\` ($(python3 -c "print('%.3f' % ($packed / $(stat -c %s "$corpus")))")x raw)"

@@ -29,6 +29,9 @@ internal static class PruneCommand
             var manager = context.CreateManager();
             using var queries = SessionQueries.Open(manager.Data);
             bool dry = parse.GetValue(dryRun);
+            // Compress the blobs the capture path stored without compression first, so --max-size weighs what stays.
+            var compacted = dry ? Capture.BlobStore.RecompactionResult.None : Capture.BlobStore.RecompactAll(manager.Data);
+            foreach (string error in compacted.Errors) context.Notice(error);
             var report = queries.Prune(new PruneRules { OlderThan = age, MaxBytes = size, KeepLast = keep, Force = parse.GetValue(force), DryRun = dry });
             if (parse.GetValue(json))
             {
@@ -40,6 +43,7 @@ internal static class PruneCommand
             foreach (var c in report.KeptOpen)
                 context.Notice($"kept open session {c.SessionId} (selected by {c.Reason}; --force removes it)");
             context.Output.MarkupLine($"{(dry ? "would remove" : "removed")} {report.Removed.Count} session(s), {Format.Bytes(report.BytesFreed)} of {Format.Bytes(report.BytesBefore)}");
+            if (compacted.Recompacted > 0) context.Output.MarkupLine(Markup.Escape(ReindexCommand.RecompactedLine(compacted)));
             return (int)ExitCodes.Success;
         });
         return command;

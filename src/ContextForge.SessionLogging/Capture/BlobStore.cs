@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Numerics;
 using System.Collections.Concurrent;
+using ContextForge.SessionLogging.Sessions;
 using ZstdSharp;
 
 namespace ContextForge.SessionLogging.Capture;
@@ -10,8 +12,12 @@ namespace ContextForge.SessionLogging.Capture;
 /// while the output streams in (bounded memory: a fixed window, never the whole output); the name and the journal's
 /// hash are over the ORIGINAL bytes. Blobs written before compression was adopted, <c>blobs/&lt;sha256&gt;</c> (raw
 /// bytes), stay readable. The journal's reference names the encoding by its suffix: <c>.zst</c> = zstd, none = raw.
-/// The level is chosen per blob from its first bytes (<see cref="ChooseLevel"/>): 3 for text, -1 (no entropy coding)
-/// for output that barely compresses; a zstd frame decodes the same whatever its level.
+/// The capture path writes a store-only frame (<see cref="CreateCaptureSpill"/>: raw blocks, no compression, so a
+/// capture costs what writing its bytes costs), and <see cref="Recompact"/> re-encodes such blobs later (at
+/// <c>reindex</c> and <c>prune</c>) at the level <see cref="ChooseLevel"/> picks from their first bytes: 3 for text
+/// (with long-distance matching over a window as large as the blob, up to 128 MiB), -1 (no entropy coding) for output
+/// that barely compresses. A zstd frame decodes the same whatever its level, so the
+/// blob's name, its journal reference and the hash never change.
 /// </summary>
 internal static class BlobStore
 {
@@ -66,6 +72,120 @@ internal static class BlobStore
         FileSecurity.CreatePrivateDirectory(blobDirectory);
         string path = Path.Combine(blobDirectory, $".tmp-{Guid.NewGuid():N}{CompressedSuffix}");
         return new Spill(path, FileSecurity.CreateNewPrivateFile(path, bufferSize: 64 * 1024), level);
+    }
+
+    /// <summary>
+    /// Starts the spill of a capture: a temporary file holding a store-only zstd frame (<see cref="StoreOnlyFrame"/>:
+    /// the bytes in raw blocks, written on the caller's thread with no compression), so the capture path costs what
+    /// writing the bytes costs. <see cref="Recompact"/> compresses it later.
+    /// </summary>
+    public static Spill CreateCaptureSpill(string blobDirectory)
+    {
+        FileSecurity.CreatePrivateDirectory(blobDirectory);
+        string path = Path.Combine(blobDirectory, $".tmp-{Guid.NewGuid():N}{CompressedSuffix}");
+        return new Spill(path, FileSecurity.CreateNewPrivateFile(path, bufferSize: 0));
+    }
+
+    /// <summary>What <see cref="Recompact"/> did in one blob directory.</summary>
+    /// <param name="Examined">Blob files looked at.</param>
+    /// <param name="Recompacted">Store-only blobs re-encoded.</param>
+    /// <param name="BytesBefore">The size on disk of the re-encoded blobs before.</param>
+    /// <param name="BytesAfter">Their size after.</param>
+    /// <param name="Errors">One line per blob that could not be re-encoded (it stays as it was, readable).</param>
+    internal sealed record RecompactionResult(int Examined, int Recompacted, long BytesBefore, long BytesAfter, IReadOnlyList<string> Errors)
+    {
+        /// <summary>Nothing examined.</summary>
+        public static RecompactionResult None { get; } = new(0, 0, 0, 0, []);
+
+        /// <summary>The sum of two results (several sessions).</summary>
+        public RecompactionResult Add(RecompactionResult other) =>
+            new(Examined + other.Examined, Recompacted + other.Recompacted, BytesBefore + other.BytesBefore, BytesAfter + other.BytesAfter, [.. Errors, .. other.Errors]);
+    }
+
+    /// <summary>The largest zstd window recompaction uses (2^27 = 128 MiB: zstd decoders accept it by default).</summary>
+    public const int MaxRecompactionWindowLog = 27;
+
+    /// <summary>
+    /// The spill of a recompaction: at the level <see cref="ChooseLevel"/> picks and, for text, with zstd's long-distance
+    /// matching over a window as large as the blob (at least 1 MiB, at most 2^<see cref="MaxRecompactionWindowLog"/>),
+    /// so output that repeats itself further apart than level 3's 2 MiB window (a build run twice, a log) is stored
+    /// once. Off the capture path, so the extra work costs nobody's command; a reader needs at most the window's memory.
+    /// </summary>
+    private static Spill CreateRecompactionSpill(string blobDirectory, ReadOnlySpan<byte> head, long size)
+    {
+        var spill = CreateSpill(blobDirectory, head);
+        if (spill.Level != CompressionLevel) return spill;
+        int windowLog = Math.Clamp(64 - BitOperations.LeadingZeroCount((ulong)Math.Max(1, size - 1)), 20, MaxRecompactionWindowLog);
+        spill.UseLongDistanceMatching(windowLog);
+        return spill;
+    }
+
+    /// <summary>Recompacts the blobs of every session in <paramref name="data"/> (<see cref="Recompact"/>).</summary>
+    public static RecompactionResult RecompactAll(DataDirectory data)
+    {
+        var total = RecompactionResult.None;
+        foreach (string id in data.EnumerateSessionIds()) total = total.Add(Recompact(data.BlobDirectory(id)));
+        return total;
+    }
+
+    /// <summary>
+    /// Re-encodes every store-only blob (<see cref="StoreOnlyFrame.IsStoreOnly(string)"/>) of
+    /// <paramref name="blobDirectory"/> as a compressed zstd frame at the level <see cref="ChooseLevel"/> picks, through
+    /// a temporary file made durable and renamed over the blob: the blob's name, reference and original bytes stay
+    /// the same, a reader that has the old file open reads it to its end, and an interrupted run leaves the blob as it
+    /// was (at worst a <c>.tmp-*</c> file). Other blobs are left alone. Never throws for one blob: its error is listed.
+    /// </summary>
+    public static RecompactionResult Recompact(string blobDirectory)
+    {
+        if (!Directory.Exists(blobDirectory)) return RecompactionResult.None;
+        int examined = 0, recompacted = 0;
+        long before = 0, after = 0;
+        var errors = new List<string>();
+        foreach (string path in Directory.EnumerateFiles(blobDirectory, "*" + CompressedSuffix))
+        {
+            if (Path.GetFileName(path).StartsWith(".tmp-", StringComparison.Ordinal)) continue;
+            examined++;
+            Spill? tmp = null;
+            try
+            {
+                if (!StoreOnlyFrame.IsStoreOnly(path)) continue;
+                long size = new FileInfo(path).Length;
+                using (var source = OpenPath(path))
+                {
+                    byte[] buffer = ArrayPool<byte>.Shared.Rent(256 * 1024);
+                    try
+                    {
+                        int headLength = source.ReadAtLeast(buffer.AsSpan(0, 16 * 1024), 16 * 1024, throwOnEndOfStream: false);
+                        tmp = CreateRecompactionSpill(blobDirectory, buffer.AsSpan(0, headLength), size);
+                        tmp.Write(buffer.AsSpan(0, headLength));
+                        int n;
+                        while ((n = source.Read(buffer, 0, buffer.Length)) > 0) tmp.Write(buffer.AsSpan(0, n));
+                    }
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                    }
+                }
+                tmp.Finish();
+                File.Move(tmp.Path, path, overwrite: true);
+                recompacted++;
+                before += size;
+                after += new FileInfo(path).Length;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                errors.Add($"{path}: not recompacted ({ex.Message})");
+                if (tmp is not null)
+                {
+                    try { File.Delete(tmp.Path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                }
+            }
+            finally
+            {
+                tmp?.Dispose();
+            }
+        }
+        return new RecompactionResult(examined, recompacted, before, after, errors);
     }
 
     /// <summary>
@@ -163,7 +283,9 @@ internal static class BlobStore
     }
 
     /// <summary>
-    /// A blob being written: bytes in, a zstd frame out to a temporary file. Compression runs off the producer's
+    /// A blob being written: bytes in, a zstd frame out to a temporary file. A store-only spill
+    /// (<see cref="CreateCaptureSpill"/>) writes raw blocks on the caller's thread (<see cref="StoreOnlyFrame"/>).
+    /// Otherwise compression runs off the producer's
     /// thread once the output passes one chunk (256 KiB): the producer (the capture pump, which also hashes and
     /// forwards the output) copies into pooled chunks and a compressor thread drains at most
     /// <see cref="QueuedChunks"/> of them, so memory stays bounded (~2 MiB plus zstd's window) and a large capture
@@ -183,6 +305,7 @@ internal static class BlobStore
         private Thread? _worker;
         private volatile Exception? _workerError;
         private bool _finished;
+        private readonly StoreOnlyFrame? _stored;
 
         internal Spill(string path, FileStream file, int level)
         {
@@ -192,8 +315,27 @@ internal static class BlobStore
             _compressor = new CompressionStream(file, level, bufferSize: 64 * 1024, leaveOpen: true);
         }
 
-        /// <summary>The zstd level this blob is compressed at.</summary>
+        // A store-only spill: raw blocks, written on the caller's thread.
+        internal Spill(string path, FileStream file)
+        {
+            Path = path;
+            _file = file;
+            _stored = new StoreOnlyFrame(file);
+        }
+
+        /// <summary>Turns on zstd's long-distance matching with a window of 2^<paramref name="windowLog"/>; before the first write.</summary>
+        internal void UseLongDistanceMatching(int windowLog)
+        {
+            var compressor = _compressor ?? throw new InvalidOperationException("A store-only spill does not compress.");
+            compressor.SetParameter(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_windowLog, windowLog);
+            compressor.SetParameter(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_enableLongDistanceMatching, 1);
+        }
+
+        /// <summary>The zstd level this blob is compressed at (0 for a store-only frame, see <see cref="IsStoreOnly"/>).</summary>
         public int Level { get; }
+
+        /// <summary>True when the blob is a store-only frame (raw blocks), to be recompacted later.</summary>
+        public bool IsStoreOnly => _stored is not null;
 
         /// <summary>The temporary file.</summary>
         public string Path { get; }
@@ -201,6 +343,11 @@ internal static class BlobStore
         public void Write(ReadOnlySpan<byte> bytes)
         {
             if (_finished) throw new InvalidOperationException("The spill is finished.");
+            if (_stored is not null)
+            {
+                _stored.Write(bytes);
+                return;
+            }
             if (_workerError is { } error) throw new IOException(error.Message, error);
             while (!bytes.IsEmpty)
             {
@@ -251,6 +398,12 @@ internal static class BlobStore
         {
             if (_finished) return;
             _finished = true;
+            if (_stored is not null)
+            {
+                _stored.Finish();
+                _file.Flush(flushToDisk: true);
+                return;
+            }
             StopWorker();
             if (_workerError is { } error) throw new IOException(error.Message, error);
             if (_chunk is not null)
@@ -276,12 +429,92 @@ internal static class BlobStore
         public void Dispose()
         {
             _finished = true;
+            _stored?.Dispose();
             StopWorker();
             if (_chunk is not null) ArrayPool<byte>.Shared.Return(_chunk);
             _chunk = null;
             try { _compressor?.Dispose(); } catch (Exception ex) when (ex is IOException or ZstdException) { }
             _compressor = null;
             _file.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A zstd frame of raw (uncompressed) blocks, written as the bytes come: any zstd decoder reads it. Layout (RFC
+    /// 8878): the magic number, a frame header descriptor of 0 (no content size, no checksum, no dictionary), the
+    /// window descriptor <see cref="WindowDescriptor"/>, then blocks of at most 128 KiB, each a 3-byte header (last
+    /// block flag, type 0 = raw, size) and the bytes. The window descriptor is the mark of a store-only blob: 128 KiB
+    /// plus one eighth (mantissa 1), which zstd's encoder never writes (its windows are powers of two), so
+    /// <see cref="IsStoreOnly(string)"/> tells from the first 6 bytes which blobs <see cref="Recompact"/> re-encodes.
+    /// </summary>
+    internal sealed class StoreOnlyFrame : IDisposable
+    {
+        /// <summary>The largest block (zstd's Block_Maximum_Size).</summary>
+        public const int BlockBytes = 128 * 1024;
+
+        /// <summary>Window_Descriptor: exponent 7 (2^17 = 128 KiB), mantissa 1 (+ 16 KiB): the store-only mark.</summary>
+        public const byte WindowDescriptor = (7 << 3) | 1;
+
+        private static ReadOnlySpan<byte> Header => [0x28, 0xB5, 0x2F, 0xFD, 0x00, WindowDescriptor];
+
+        private const int BlockHeaderBytes = 3;
+        private readonly Stream _file;
+        private byte[]? _block = ArrayPool<byte>.Shared.Rent(BlockHeaderBytes + BlockBytes); // header, then the bytes
+        private int _length; // bytes in the pending block
+        private bool _headerWritten;
+
+        public StoreOnlyFrame(Stream file) => _file = file;
+
+        /// <summary>Whether the file at <paramref name="path"/> starts as a store-only frame does.</summary>
+        public static bool IsStoreOnly(string path)
+        {
+            Span<byte> first = stackalloc byte[6];
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
+            return file.ReadAtLeast(first, first.Length, throwOnEndOfStream: false) == first.Length && first.SequenceEqual(Header);
+        }
+
+        public void Write(ReadOnlySpan<byte> bytes)
+        {
+            var block = _block ?? throw new ObjectDisposedException(nameof(StoreOnlyFrame));
+            while (!bytes.IsEmpty)
+            {
+                // A full block is written only when more bytes follow: the last block carries the last-block flag.
+                if (_length == BlockBytes) WriteBlock(last: false);
+                int n = Math.Min(bytes.Length, BlockBytes - _length);
+                bytes[..n].CopyTo(block.AsSpan(BlockHeaderBytes + _length));
+                _length += n;
+                bytes = bytes[n..];
+            }
+        }
+
+        /// <summary>Writes the last block (possibly empty) and ends the frame.</summary>
+        public void Finish()
+        {
+            if (_block is null) throw new ObjectDisposedException(nameof(StoreOnlyFrame));
+            WriteBlock(last: true);
+            Dispose();
+        }
+
+        private void WriteBlock(bool last)
+        {
+            var block = _block!;
+            if (!_headerWritten)
+            {
+                _file.Write(Header);
+                _headerWritten = true;
+            }
+            int header = (_length << 3) | (last ? 1 : 0); // Block_Size, Block_Type 0 (raw), Last_Block
+            block[0] = (byte)header;
+            block[1] = (byte)(header >> 8);
+            block[2] = (byte)(header >> 16);
+            _file.Write(block, 0, BlockHeaderBytes + _length);
+            _length = 0;
+        }
+
+        public void Dispose()
+        {
+            if (_block is not null) ArrayPool<byte>.Shared.Return(_block);
+            _block = null;
         }
     }
 

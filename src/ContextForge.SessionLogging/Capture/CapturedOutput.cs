@@ -9,7 +9,8 @@ namespace ContextForge.SessionLogging.Capture;
 /// <summary>
 /// Receives one output stream of an operation as it is produced: hashes it (SHA-256 over the exact bytes),
 /// counts it, keeps a bounded in-memory head (for the event sample and small inline outputs) and spills the whole
-/// stream to a temporary blob file (<see cref="BlobStore.CreateSpill"/>, compressed as it is written), so memory
+/// stream to a temporary blob file (<see cref="BlobStore.CreateCaptureSpill"/>, a store-only zstd frame that
+/// <see cref="BlobStore.Recompact"/> compresses later), so memory
 /// stays bounded whatever the size of the output.
 /// Not thread-safe: one producer per stream.
 /// A null spill directory keeps only the hash, the length and the head (an unrecorded run).
@@ -17,7 +18,7 @@ namespace ContextForge.SessionLogging.Capture;
 /// the stored bytes, <see cref="Length"/> and the hash are those of the redacted stream.
 /// After <see cref="StartPipeline"/> (the capture pumps), <see cref="Write"/> only copies the bytes into chunks of
 /// <see cref="PipelineChunkBytes"/> on a bounded queue (<see cref="PipelineChunks"/> chunks, 1 MiB) and a worker thread redacts, hashes, keeps and spills them, so reading
-/// and showing the output overlap with that work (and the spill compresses on a third thread); everything but
+/// and showing the output overlap with that work (the spill is a store-only frame: no compression here); everything but
 /// <see cref="ReceivedLength"/> is read after <see cref="Complete"/>, which drains the queue.
 /// </summary>
 internal sealed class CapturedOutput : IDisposable
@@ -201,7 +202,7 @@ internal sealed class CapturedOutput : IDisposable
             {
                 if (_spill is null)
                 {
-                    _spill = BlobStore.CreateSpill(_spillDirectory, _head.AsSpan(0, _headLength));
+                    _spill = BlobStore.CreateCaptureSpill(_spillDirectory);
                     _spillPath = _spill.Path;
                     // The head already holds everything received before this write.
                     _spill.Write(_head.AsSpan(0, _headLength));

@@ -217,14 +217,22 @@ internal static partial class BuiltInRules
 
     /// <summary>
     /// The needles of the fast scan (compared ignoring case; few enough for SearchValues' vectorised multi-string
-    /// search). Every keyword of a built-in rule either starts with one of them, or the rule is "run-covered": each of
-    /// its matches holds a run of at least <see cref="MinRun"/> token characters ([A-Za-z0-9_-]) that starts at the
-    /// keyword, at <see cref="SecretRule.KeywordOffset"/> before it, or after an assignment (<c>= : &gt;</c>) or a
-    /// <c>. $</c> at most <see cref="LookBack"/> characters after it. RuleCoverageTests and the prefilter equivalence
-    /// tests check this on the generated corpus.
+    /// search). Every keyword of a built-in rule either starts with one of them, or at one character after a needle
+    /// that starts with '_' or '-' (<c>_key</c>: the <c>*_KEY</c> of secret_assignment, whose regex wants a '_' or '-'
+    /// before "key"; <c>-pass</c>, <c>_pass</c>: password_argument's <c>--pass</c>, whose precheck wants one) or three
+    /// after <c>sshpass</c>, or the rule is "run-covered": each of its matches holds a run of at least
+    /// <see cref="MinRun"/> token characters ([A-Za-z0-9_-]) that starts at the keyword, at
+    /// <see cref="SecretRule.KeywordOffset"/> before it, or after an assignment (<c>= : &gt;</c>) or a <c>. $</c> at
+    /// most <see cref="LookBack"/> characters after it. The needles are narrower than the keywords where the rule itself
+    /// requires more (a bare "key" or "pass" hits once per 400 bytes of source code and logs, "_key" and "passw" far
+    /// less). RuleCoverageTests and the prefilter equivalence tests check this on the generated corpus.
     /// </summary>
     public static readonly string[] WordNeedles =
-        ["token", "secret", "pass", "pwd", "api", "acc", "auth", "cred", "key", "mysql", "://", "-----begin", "sig=", "q~", "hooks.slack"];
+        ["token", "secret", "passw", "pwd", "api", "acc", "auth", "cred", "sig=",
+         "_key", "-key", "_pass", "-pass", "sshpass", "mysql", "://", "-----begin", "q~", "hooks.slack"];
+
+    /// <summary>How many of <see cref="WordNeedles"/> go in the first of the two searches (the rest in the second).</summary>
+    public const int FirstNeedleSet = 9;
 
     /// <summary>
     /// The keywords looked for in the <see cref="LookBack"/> characters before a run that follows an assignment, '.' or

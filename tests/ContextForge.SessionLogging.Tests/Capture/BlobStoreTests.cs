@@ -48,19 +48,71 @@ public sealed class BlobStoreTests : IDisposable
     }
 
     [Fact]
-    public void A_spilled_output_is_one_zstd_frame_named_by_the_hash_of_the_original_bytes()
+    public void A_spilled_output_is_a_store_only_zstd_frame_named_by_the_hash_of_the_original_bytes_that_recompaction_compresses_in_place()
     {
         byte[] original = TerminalOutput(20_000); // ~1.4 MB, written in 4 KiB reads like a pipe pump
         var (reference, hex) = Capture(original, 4096);
 
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(original)), hex);
         Assert.Equal($"blobs/{hex}.zst", reference);
-        byte[] onDisk = File.ReadAllBytes(Path.Combine(SessionDirectory, reference));
-        Assert.Equal(new byte[] { 0x28, 0xB5, 0x2F, 0xFD }, onDisk[..4]); // the zstd frame magic
-        Assert.True(onDisk.Length < original.Length / 10, $"{onDisk.Length} bytes on disk for {original.Length}");
+        string path = Path.Combine(SessionDirectory, reference);
+        byte[] onDisk = File.ReadAllBytes(path);
+        Assert.Equal(new byte[] { 0x28, 0xB5, 0x2F, 0xFD, 0x00, BlobStore.StoreOnlyFrame.WindowDescriptor }, onDisk[..6]); // magic, store-only mark
+        Assert.True(BlobStore.StoreOnlyFrame.IsStoreOnly(path));
         using (var decompressor = new Decompressor()) Assert.Equal(original, decompressor.Unwrap(onDisk).ToArray());
         Assert.Equal(original, ReadAll(BlobStore.OpenRead(SessionDirectory, reference)));
+
+        var result = BlobStore.Recompact(BlobDirectory);
+
+        Assert.Equal((1, 1, (long)onDisk.Length), (result.Examined, result.Recompacted, result.BytesBefore));
+        Assert.Empty(result.Errors);
+        byte[] compacted = File.ReadAllBytes(path);
+        Assert.Equal(compacted.Length, result.BytesAfter);
+        Assert.False(BlobStore.StoreOnlyFrame.IsStoreOnly(path));
+        Assert.True(compacted.Length < original.Length / 10, $"{compacted.Length} bytes on disk for {original.Length}");
+        using (var decompressor = new Decompressor()) Assert.Equal(original, decompressor.Unwrap(compacted).ToArray());
+        Assert.Equal(original, ReadAll(BlobStore.OpenRead(SessionDirectory, reference)));
         Assert.Equal([$"{hex}.zst"], Directory.GetFiles(BlobDirectory).Select(Path.GetFileName)); // no .tmp-* left behind
+        Assert.Equal(0, BlobStore.Recompact(BlobDirectory).Recompacted); // a compressed blob is left alone
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(BlobStore.StoreOnlyFrame.BlockBytes - 1)]
+    [InlineData(BlobStore.StoreOnlyFrame.BlockBytes)]
+    [InlineData(BlobStore.StoreOnlyFrame.BlockBytes + 1)]
+    [InlineData(3 * BlobStore.StoreOnlyFrame.BlockBytes + 77)]
+    public void A_store_only_frame_decodes_to_exactly_its_bytes_at_every_block_boundary(int length)
+    {
+        byte[] original = new byte[length];
+        new Random(length).NextBytes(original);
+        using var file = new MemoryStream();
+        var frame = new BlobStore.StoreOnlyFrame(file);
+        for (int i = 0; i < length; i += 5000) frame.Write(original.AsSpan(i, Math.Min(5000, length - i)));
+        frame.Finish();
+
+        byte[] encoded = file.ToArray();
+        int blocks = Math.Max(1, (length + BlobStore.StoreOnlyFrame.BlockBytes - 1) / BlobStore.StoreOnlyFrame.BlockBytes);
+        Assert.Equal(6 + 3 * blocks + length, encoded.Length); // header, one 3-byte header per block, the bytes
+        using var decoded = new DecompressionStream(new MemoryStream(encoded), checkEndOfStream: true);
+        Assert.Equal(original, ReadAll(decoded));
+    }
+
+    [Fact]
+    public void Recompaction_leaves_legacy_raw_blobs_and_temporary_files_alone()
+    {
+        byte[] original = TerminalOutput(500);
+        string hex = Convert.ToHexStringLower(SHA256.HashData(original));
+        Directory.CreateDirectory(BlobDirectory);
+        File.WriteAllBytes(Path.Combine(BlobDirectory, hex), original);
+        File.WriteAllBytes(Path.Combine(BlobDirectory, ".tmp-0123.zst"), [1, 2, 3]);
+
+        var result = BlobStore.Recompact(BlobDirectory);
+
+        Assert.Equal((0, 0), (result.Examined, result.Recompacted));
+        Assert.Equal(original, File.ReadAllBytes(Path.Combine(BlobDirectory, hex)));
+        Assert.Equal([1, 2, 3], File.ReadAllBytes(Path.Combine(BlobDirectory, ".tmp-0123.zst")));
     }
 
     [Fact]

@@ -43,6 +43,33 @@ public sealed class HistoryCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task Reindex_compresses_the_blobs_the_capture_path_stored_without_compression_and_they_read_back_the_same()
+    {
+        var sb = new StringBuilder();
+        for (int i = 0; i < 8000; i++) sb.Append("  Passed App.Tests.Feature").Append(i % 40).Append(".Handles_case_").Append(i).Append('\n');
+        var written = Session("big", Now.AddMinutes(-5), true, new OperationSpec("dotnet test", 0, sb.ToString(), "/tmp"));
+        string blob = Assert.Single(Directory.GetFiles(_data.BlobDirectory(written.Id)));
+        Assert.True(SessionLogging.Capture.BlobStore.StoreOnlyFrame.IsStoreOnly(blob));
+        long before = new FileInfo(blob).Length;
+
+        var r = await Cli("reindex", "--json");
+
+        Assert.Equal(0, r.ExitCode);
+        var doc = Json(r);
+        Assert.Equal((1L, before), (doc["recompacted_blobs"]!.GetValue<long>(), doc["recompacted_bytes_before"]!.GetValue<long>()));
+        Assert.Equal(new FileInfo(blob).Length, doc["recompacted_bytes_after"]!.GetValue<long>());
+        Assert.False(SessionLogging.Capture.BlobStore.StoreOnlyFrame.IsStoreOnly(blob));
+        Assert.True(new FileInfo(blob).Length < before / 10, $"{new FileInfo(blob).Length} of {before}");
+        using (var read = SessionLogging.Capture.BlobStore.OpenPath(blob))
+        using (var copy = new MemoryStream())
+        {
+            read.CopyTo(copy);
+            Assert.Equal(sb.ToString(), Encoding.UTF8.GetString(copy.ToArray()));
+        }
+        Assert.Equal(0L, Json(await Cli("reindex", "--json"))["recompacted_blobs"]!.GetValue<long>());
+    }
+
+    [Fact]
     public async Task Prune_removes_exactly_what_dry_run_listed_with_journal_blobs_and_index_rows()
     {
         var old1 = Session("old1", Now.AddDays(-100), true, new OperationSpec("big", 0, new string('y', 30_000), "/tmp"));

@@ -251,6 +251,26 @@ internal static unsafe partial class LibC
         }
     }
 
+    private const int F_GETFL = 3;
+    private const int F_SETFL = 4;
+    private const int F_SETPIPE_SZ = 1031;
+
+    [LibraryImport(Lib, EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int fcntl(int fd, int cmd, int arg);
+
+    /// <summary>Makes <paramref name="fd"/> non-blocking (our own end of a pipe: the child's end is untouched). False on failure.</summary>
+    public static bool SetNonBlocking(int fd)
+    {
+        int flags = fcntl(fd, F_GETFL, 0);
+        return flags >= 0 && ((flags & O_NONBLOCK) != 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0);
+    }
+
+    /// <summary>
+    /// Asks the kernel for a pipe buffer of <paramref name="bytes"/> (F_SETPIPE_SZ; at most /proc/sys/fs/pipe-max-size,
+    /// 1 MiB by default): fewer, larger reads and fewer wake-ups of the writer. False when refused or not a pipe.
+    /// </summary>
+    public static bool TryGrowPipe(int fd, int bytes) => fcntl(fd, F_SETPIPE_SZ, bytes) >= 0;
+
     /// <summary>Creates a pipe with O_CLOEXEC on both ends (so no other child inherits them).</summary>
     public static (int Read, int Write) CreatePipe()
     {

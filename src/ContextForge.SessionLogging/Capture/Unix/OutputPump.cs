@@ -6,17 +6,24 @@ namespace ContextForge.SessionLogging.Capture.Unix;
 /// <summary>
 /// Copies one output descriptor of a child (a pipe's read end, or a pty master) with raw read() to a display
 /// descriptor (raw write(), every byte as received) and into a <see cref="CapturedOutput"/>, on its own thread.
+/// The terminal comes first: each read is written through to the display before it is handed to the capture, and the
+/// capture is pipelined (<see cref="CapturedOutput.StartPipeline"/>: a write here is a copy into its bounded queue; the
+/// redaction, hash and spill run on the capture's worker). The source is read non-blocking until it is empty, and
+/// poll() is called only then, so while output flows a chunk costs one read and one write; a pipe's buffer is grown to
+/// <see cref="PipeBufferBytes"/> so that the reads are large.
 /// Ends at end of file (read returns 0, or EIO on a pty master whose slave is closed everywhere), or once the child
 /// has exited and nothing arrived for <see cref="IdleAfterExit"/>: a background job that keeps the descriptor open
-/// must not keep the run going. The capture is pipelined (<see cref="CapturedOutput.StartPipeline"/>): a write here is
-/// a copy into its bounded queue, and the redaction, hash and spill of one chunk overlap with reading the next.
+/// must not keep the run going. The shell recorder reuses it: a source descriptor, a display sink, a recorder.
 /// </summary>
 internal sealed unsafe class OutputPump
 {
     /// <summary>How long to keep reading after the child exited when no end of file comes.</summary>
     public static readonly TimeSpan IdleAfterExit = TimeSpan.FromMilliseconds(150);
 
-    private const int BufferSize = 64 * 1024;
+    private const int BufferSize = 256 * 1024;
+
+    /// <summary>The pipe buffer asked for on a pipe source (the kernel's default is 64 KiB).</summary>
+    public const int PipeBufferBytes = 1024 * 1024;
     private const int PollIntervalMs = 50;
 
     private readonly int _sourceFd;
@@ -53,48 +60,52 @@ internal sealed unsafe class OutputPump
         {
             // Redaction, hashing and the spill run on the capture's worker: this thread only reads, queues and shows.
             _capture.StartPipeline();
+            // Our end only: the child's end of a pipe stays blocking. (A pty master is opened non-blocking.)
+            LibC.SetNonBlocking(_sourceFd);
+            LibC.TryGrowPipe(_sourceFd, PipeBufferBytes);
             fixed (byte* p = buffer)
             {
                 while (true)
                 {
+                    nint n = LibC.read(_sourceFd, p, BufferSize);
+                    if (n > 0)
+                    {
+                        var data = new ReadOnlySpan<byte>(p, (int)n);
+                        if (displaying)
+                        {
+                            int err = LibC.WriteAll(_displayFd, data);
+                            if (err != 0)
+                            {
+                                // EPIPE (our reader went away) or another error: stop showing, keep capturing.
+                                DisplayError = err;
+                                displaying = false;
+                            }
+                        }
+                        _capture.Write(data);
+                        if (_child.HasExited) quietSince = Stopwatch.GetTimestamp();
+                        continue;
+                    }
+                    if (n == 0) return;
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno == LibC.EINTR) continue;
+                    if (errno == LibC.EIO) return; // pty master: no slave left open
+                    if (errno != LibC.EAGAIN) throw new IOException($"read failed: {LibC.ErrorMessage(errno)}", errno);
+
+                    // Nothing to read: wait for more, or, once the child has exited, for IdleAfterExit of quiet.
                     var pfd = new LibC.PollFd { Fd = _sourceFd, Events = LibC.POLLIN };
                     int ready = LibC.poll(&pfd, 1, PollIntervalMs);
                     if (ready < 0)
                     {
-                        int errno = Marshal.GetLastPInvokeError();
-                        if (errno == LibC.EINTR) continue;
-                        throw new IOException($"poll failed: {LibC.ErrorMessage(errno)}", errno);
+                        int pollErrno = Marshal.GetLastPInvokeError();
+                        if (pollErrno == LibC.EINTR) continue;
+                        throw new IOException($"poll failed: {LibC.ErrorMessage(pollErrno)}", pollErrno);
                     }
                     if (ready == 0)
                     {
                         if (!_child.HasExited) continue;
                         if (quietSince < 0) quietSince = Stopwatch.GetTimestamp();
                         else if (Stopwatch.GetElapsedTime(quietSince) >= IdleAfterExit) return;
-                        continue;
                     }
-
-                    nint n = LibC.read(_sourceFd, p, BufferSize);
-                    if (n == 0) return;
-                    if (n < 0)
-                    {
-                        int errno = Marshal.GetLastPInvokeError();
-                        if (errno is LibC.EINTR or LibC.EAGAIN) continue;
-                        if (errno == LibC.EIO) return; // pty master: no slave left open
-                        throw new IOException($"read failed: {LibC.ErrorMessage(errno)}", errno);
-                    }
-                    var data = new ReadOnlySpan<byte>(p, (int)n);
-                    _capture.Write(data);
-                    if (displaying)
-                    {
-                        int err = LibC.WriteAll(_displayFd, data);
-                        if (err != 0)
-                        {
-                            // EPIPE (our reader went away) or another error: stop showing, keep capturing.
-                            DisplayError = err;
-                            displaying = false;
-                        }
-                    }
-                    if (_child.HasExited) quietSince = Stopwatch.GetTimestamp();
                 }
             }
         }
