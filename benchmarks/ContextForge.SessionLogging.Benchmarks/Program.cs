@@ -5,6 +5,8 @@ using ContextForge.SessionLogging.Benchmarks;
 
 // 'history [sizes] [out] [work]' runs the history index benchmark (benchmarks/run-history.sh).
 if (args.Length > 0 && args[0] == "history") return HistoryBenchmark.Run(args[1..]);
+// 'history-generate SIZE [work]' only generates a history (reused by a later 'history' run of that size).
+if (args.Length > 0 && args[0] == "history-generate") return HistoryBenchmark.GenerateOnly(args[1..]);
 if (args.Length > 0 && args[0] == "history-catchup") return HistoryBenchmark.CatchUpBreakdown(args[1]);
 // 'throughput N BUFFER_MB...' runs the EventPipe throughput program; anything else goes to BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "throughput")

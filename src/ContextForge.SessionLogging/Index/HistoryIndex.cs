@@ -105,6 +105,8 @@ internal sealed class HistoryIndex : IDisposable
             record.ExecuteNonQuery();
         }
         tx.Commit();
+        // A migration that dropped the old tables (version 4) leaves their pages free: give them back to the file system.
+        if (current < IndexMigrations.CompactVersion && Convert.ToInt64(Scalar("PRAGMA freelist_count"), CultureInfo.InvariantCulture) > 0) Execute("VACUUM;");
     }
 
     /// <summary>Reads what the journals gained since the last catch-up. See <see cref="JournalIndexer"/>.</summary>
@@ -115,7 +117,7 @@ internal sealed class HistoryIndex : IDisposable
     {
         using (var tx = Connection.BeginTransaction(deferred: false))
         {
-            Execute("DELETE FROM events; DELETE FROM output_fts; DELETE FROM sessions; DELETE FROM segments; DELETE FROM meta;", tx);
+            Execute("DELETE FROM events; DELETE FROM output_fts; DELETE FROM writers; DELETE FROM sessions; DELETE FROM segments; DELETE FROM meta;", tx);
             tx.Commit();
         }
         var result = CatchUp(full: true);
@@ -127,10 +129,10 @@ internal sealed class HistoryIndex : IDisposable
     internal void DeleteSession(string sessionId, SqliteTransaction tx)
     {
         using var cmd = Command("""
-            DELETE FROM output_fts WHERE rowid IN (SELECT id FROM events WHERE session_id = $s);
-            DELETE FROM events WHERE session_id = $s;
+            DELETE FROM output_fts WHERE rowid IN (SELECT id FROM events WHERE segment IN (SELECT id FROM segments WHERE session_id = $s));
+            DELETE FROM events WHERE segment IN (SELECT id FROM segments WHERE session_id = $s);
+            DELETE FROM writers WHERE segment IN (SELECT id FROM segments WHERE session_id = $s);
             DELETE FROM segments WHERE session_id = $s;
-            DELETE FROM writers WHERE session_id = $s;
             DELETE FROM sessions WHERE session_id = $s;
             """, tx);
         cmd.Parameters.AddWithValue("$s", sessionId);
