@@ -121,6 +121,8 @@ internal sealed class HistoryIndex : IDisposable
             tx.Commit();
         }
         var result = CatchUp(full: true);
+        // The rows and search b-trees written in bulk (and the pages the old ones held) are packed into a file of their size.
+        Execute("VACUUM;");
         Execute("PRAGMA wal_checkpoint(TRUNCATE);");
         return result;
     }

@@ -131,8 +131,8 @@ internal static class HistoryQuery
 
     /// <summary>For an OperationStarted row <c>e</c> of segment <c>g</c>: the session holds no capture of the same operation.</summary>
     internal const string NoCaptureClause = """
-        NOT EXISTS (SELECT 1 FROM events c JOIN segments cg ON cg.id = c.segment WHERE c.operation_id = e.operation_id
-            AND cg.session_id = g.session_id AND c.name IN ('TerminalCapture', 'TerminalCaptureFailed'))
+        NOT EXISTS (SELECT 1 FROM events c JOIN segments cg ON cg.id = c.segment WHERE c.name IN ('TerminalCapture', 'TerminalCaptureFailed')
+            AND c.operation_id = e.operation_id AND cg.session_id = g.session_id)
         """;
 
     private static bool NeedsSessionJoin(HistoryFilter f) => f.Name is not null || f.Type is not null;

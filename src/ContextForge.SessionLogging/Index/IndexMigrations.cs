@@ -152,7 +152,8 @@ internal static class IndexMigrations
             -- Ascending on purpose: read backwards it yields (ts DESC, rowid DESC), the order every query returns.
             CREATE INDEX events_ts ON events(ts);
             CREATE INDEX events_failed ON events(ts) WHERE failed = 1;
-            CREATE INDEX events_operation ON events(operation_id) WHERE operation_id IS NOT NULL;
+            -- Captures only: what HistoryQuery.NoCaptureClause looks up (the same term, so the planner uses it).
+            CREATE INDEX events_capture_operation ON events(operation_id) WHERE name IN ('TerminalCapture', 'TerminalCaptureFailed');
             CREATE INDEX events_achievement_type ON events(achievement_type, ts) WHERE achievement_type IS NOT NULL;
 
             -- Where each format-2 Writer line is (its provenance and activity id are read from it).

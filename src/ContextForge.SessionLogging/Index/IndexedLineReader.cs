@@ -19,6 +19,8 @@ internal sealed class IndexedLineReader(HistoryIndex index, SqliteTransaction? t
 {
     private readonly Dictionary<string, SegmentContext> _contexts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SafeFileHandle?> _handles = new(StringComparer.Ordinal);
+    // Prepared once per reader: a query's rows look up many lines.
+    private SqliteCommand? _findWriter, _findEvent;
 
     /// <summary>The event on the line at <paramref name="offset"/> of segment <paramref name="file"/> (<c>&lt;session&gt;/&lt;segment&gt;.jsonl</c>).</summary>
     public SessionEvent? Event(string file, long offset, int length)
@@ -47,16 +49,8 @@ internal sealed class IndexedLineReader(HistoryIndex index, SqliteTransaction? t
     {
         var context = Context(file);
         if (context.Writers.TryGetValue(seq, out var known)) return known;
-        using var cmd = index.Command("SELECT w.line_offset, w.line_length FROM writers w JOIN segments g ON g.id = w.segment WHERE g.file = $f AND w.seq = $q", tx);
-        cmd.Parameters.AddWithValue("$f", file);
-        cmd.Parameters.AddWithValue("$q", seq);
-        long offset;
-        int length;
-        using (var reader = cmd.ExecuteReader())
-        {
-            if (!reader.Read()) return null;
-            (offset, length) = (reader.GetInt64(0), reader.GetInt32(1));
-        }
+        _findWriter ??= Prepared("SELECT w.line_offset, w.line_length FROM writers w JOIN segments g ON g.id = w.segment WHERE g.file = $f AND w.seq = $q");
+        if (Locate(_findWriter, file, seq) is not var (offset, length)) return null;
         try
         {
             return Line(file, offset, length) is { } line ? JournalReader.ParseLine(line, context).Writer : null;
@@ -70,17 +64,25 @@ internal sealed class IndexedLineReader(HistoryIndex index, SqliteTransaction? t
     /// <summary>The start fields of OperationStarted line <paramref name="seq"/> of segment <paramref name="file"/> (a capture refers to them).</summary>
     public JsonObject? StartFields(string file, long seq)
     {
-        using var cmd = index.Command("SELECT e.line_offset, e.line_length FROM events e JOIN segments g ON g.id = e.segment WHERE g.file = $f AND e.seq = $q", tx);
-        cmd.Parameters.AddWithValue("$f", file);
-        cmd.Parameters.AddWithValue("$q", seq);
-        long offset;
-        int length;
-        using (var reader = cmd.ExecuteReader())
-        {
-            if (!reader.Read()) return null;
-            (offset, length) = (reader.GetInt64(0), reader.GetInt32(1));
-        }
-        return Event(file, offset, length) is { } e ? JournalCompaction.StartFieldsOf(e.Fields) : null;
+        _findEvent ??= Prepared("SELECT e.line_offset, e.line_length FROM events e JOIN segments g ON g.id = e.segment WHERE g.file = $f AND e.seq = $q");
+        return Locate(_findEvent, file, seq) is var (offset, length) && Event(file, offset, length) is { } e ? JournalCompaction.StartFieldsOf(e.Fields) : null;
+    }
+
+    private SqliteCommand Prepared(string sql)
+    {
+        var cmd = index.Command(sql, tx);
+        cmd.Parameters.Add("$f", SqliteType.Text);
+        cmd.Parameters.Add("$q", SqliteType.Integer);
+        cmd.Prepare();
+        return cmd;
+    }
+
+    private static (long Offset, int Length)? Locate(SqliteCommand cmd, string file, long seq)
+    {
+        cmd.Parameters["$f"].Value = file;
+        cmd.Parameters["$q"].Value = seq;
+        using var reader = cmd.ExecuteReader();
+        return reader.Read() ? (reader.GetInt64(0), reader.GetInt32(1)) : null;
     }
 
     private SegmentContext Context(string file)
@@ -132,5 +134,7 @@ internal sealed class IndexedLineReader(HistoryIndex index, SqliteTransaction? t
     {
         foreach (var handle in _handles.Values) handle?.Dispose();
         _handles.Clear();
+        _findWriter?.Dispose();
+        _findEvent?.Dispose();
     }
 }

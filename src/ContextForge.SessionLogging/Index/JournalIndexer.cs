@@ -30,6 +30,9 @@ internal sealed class JournalIndexer(HistoryIndex index)
     /// <summary>A session without SessionEnd, no live writer and no event for this long is abandoned.</summary>
     public static readonly TimeSpan AbandonedAfter = TimeSpan.FromHours(1);
 
+    /// <summary>A catch-up that adds this many events is a bulk load: the search index is optimised after it.</summary>
+    public const int BulkLoadEvents = 5_000;
+
     private const string RootMtimeKey = "sessions_dir_mtime";
     private const string ChangeLogOffsetKey = "change_log_offset";
     private SqliteTransaction _tx = null!;
@@ -106,6 +109,10 @@ internal sealed class JournalIndexer(HistoryIndex index)
                 if (Directory.Exists(data.SessionDirectory(sessionId))) CatchUpSession(sessionId, now);
             }
         }
+
+        // After a bulk load (a rebuild, the first catch-up of a new or migrated index) the search index is merged into
+        // one b-tree: FTS5 otherwise keeps the many small segments it wrote, each repeating the terms it holds.
+        if (_result.EventsAdded >= BulkLoadEvents) index.Execute("INSERT INTO output_fts (output_fts) VALUES ('optimize');", tx);
 
         using (var meta = index.Command("INSERT INTO meta (key, value) VALUES ($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value", tx))
         {
