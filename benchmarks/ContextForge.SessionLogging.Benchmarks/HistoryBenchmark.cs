@@ -29,14 +29,15 @@ internal static class HistoryBenchmark
         foreach (int size in sizes)
         {
             string root = Path.Combine(workRoot, size.ToString(CultureInfo.InvariantCulture));
-            if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
             var data = new DataDirectory(root);
-            var now = DateTimeOffset.UtcNow;
             var generator = new HistoryGenerator(data, seed: size);
-            Console.Error.WriteLine($"[{size}] generating...");
             var sw = Stopwatch.StartNew();
-            var sessions = generator.Generate(size, now.AddHours(-2), TimeSpan.FromDays(90), operationsPerSession: 20, rareWord: RareWord);
-            double generateS = sw.Elapsed.TotalSeconds;
+            var (now, generateS, sessions) = Generated(root, size, generator, RareWord);
+            // What the measurements append gets ids of its own (a reused history already holds what seed `size` gives).
+            generator = new HistoryGenerator(data, seed: Environment.TickCount);
+            int runNumberBase = 10_000 + Random.Shared.Next(1_000_000) * 10;
+            // The index of an earlier run on a reused history goes: the build below is timed from nothing.
+            foreach (var f in new DirectoryInfo(root).EnumerateFiles("index.sqlite*")) f.Delete();
             long journalBytes = SessionPruner.DirectorySize(data.SessionsDirectory);
             long files = Directory.EnumerateFiles(data.SessionsDirectory, "*", SearchOption.AllDirectories).LongCount();
             long segmentBytes = Directory.EnumerateFiles(data.SessionsDirectory, "*.jsonl", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
@@ -66,7 +67,7 @@ internal static class HistoryBenchmark
             for (int rep = 0; rep < 7; rep++)
             {
                 var into = sessions[rep * 7 % sessions.Count];
-                generator.WriteRun(into.Id, HistoryGenerator.ActivityOf(into.Id), HistoryGenerator.Host, new HistoryGenerator.OperationSpec("echo hello", 0, "hello\n", "/home/dev"), DateTimeOffset.UtcNow, 10_000 + rep);
+                generator.WriteRun(into.Id, HistoryGenerator.ActivityOf(into.Id), HistoryGenerator.Host, new HistoryGenerator.OperationSpec("echo hello", 0, "hello\n", "/home/dev"), DateTimeOffset.UtcNow, runNumberBase + rep);
                 var t = Stopwatch.StartNew();
                 using var i = HistoryIndex.Open(data);
                 runLinesRead = i.CatchUp().LinesRead;
@@ -140,6 +141,53 @@ internal static class HistoryBenchmark
         File.WriteAllText(Path.Combine(outDir, $"history-{stamp}.md"), Markdown(doc, rows));
         Console.WriteLine(Markdown(doc, rows));
         return 0;
+    }
+
+    private const string GeneratedMarker = "generated.json";
+
+    /// <summary>
+    /// <c>history-generate size work-directory</c>: only generates the history of <paramref name="args"/>[0] operations
+    /// (and its marker), so a long generation (1M operations) can run ahead of the measurement, which then reuses it.
+    /// </summary>
+    public static int GenerateOnly(string[] args)
+    {
+        int size = int.Parse(args[0], CultureInfo.InvariantCulture);
+        string root = Path.Combine(args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "cfsession-history-bench"), size.ToString(CultureInfo.InvariantCulture));
+        if (File.Exists(Path.Combine(root, GeneratedMarker))) File.Delete(Path.Combine(root, GeneratedMarker));
+        var (_, seconds, sessions) = Generated(root, size, new HistoryGenerator(new DataDirectory(root), seed: size), "zyzzogeton");
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{size}] generated {sessions.Count} sessions in {seconds:0.0} s into {root}"));
+        return 0;
+    }
+
+    /// <summary>
+    /// The history of <paramref name="size"/> operations under <paramref name="root"/>: reused when a complete earlier
+    /// generation left its marker (<c>generated.json</c>: the size, the time it was generated for, the seconds it took,
+    /// the session ids), else generated from nothing. A reused history also holds the few sessions and runs earlier
+    /// measurements appended (7 sessions of 20 operations and 7 runs per measurement).
+    /// </summary>
+    private static (DateTimeOffset Now, double GenerateS, IReadOnlyList<(string Id, int Operations)> Sessions) Generated(string root, int size, HistoryGenerator generator, string rareWord)
+    {
+        string marker = Path.Combine(root, GeneratedMarker);
+        if (File.Exists(marker) && JsonNode.Parse(File.ReadAllText(marker)) is JsonObject m && m["operations"]!.GetValue<int>() == size)
+        {
+            Console.Error.WriteLine($"[{size}] reusing the history generated at {m["now"]}");
+            return (DateTimeOffset.Parse(m["now"]!.GetValue<string>(), CultureInfo.InvariantCulture), m["generate_s"]!.GetValue<double>(),
+                m["sessions"]!.AsArray().Select(id => (id!.GetValue<string>(), 20)).ToList());
+        }
+        if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+        var now = DateTimeOffset.UtcNow;
+        Console.Error.WriteLine($"[{size}] generating...");
+        var sw = Stopwatch.StartNew();
+        var sessions = generator.Generate(size, now.AddHours(-2), TimeSpan.FromDays(90), operationsPerSession: 20, rareWord: rareWord);
+        double seconds = sw.Elapsed.TotalSeconds;
+        File.WriteAllText(marker, new JsonObject
+        {
+            ["operations"] = size,
+            ["now"] = now.ToString("O", CultureInfo.InvariantCulture),
+            ["generate_s"] = Math.Round(seconds, 2),
+            ["sessions"] = new JsonArray(sessions.Select(x => (JsonNode?)x.Id).ToArray()),
+        }.ToJsonString());
+        return (now, seconds, sessions.Select(x => (x.Id, x.Spec.Operations.Count)).ToList());
     }
 
     /// <summary>Times the parts of a catch-up after one new session on an existing generated history.</summary>

@@ -12,6 +12,8 @@ if (args.Length > 0 && args[0] == "generate")
         .Generate(int.Parse(args[1], CultureInfo.InvariantCulture), DateTimeOffset.UtcNow, TimeSpan.FromDays(60));
     return 0;
 }
+// 'history-generate SIZE [work]' only generates a history (reused by a later 'history' run of that size).
+if (args.Length > 0 && args[0] == "history-generate") return HistoryBenchmark.GenerateOnly(args[1..]);
 if (args.Length > 0 && args[0] == "history-catchup") return HistoryBenchmark.CatchUpBreakdown(args[1]);
 // 'throughput N BUFFER_MB...' runs the EventPipe throughput program; anything else goes to BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "throughput")

@@ -105,21 +105,48 @@ internal sealed class HistoryIndex : IDisposable
             record.ExecuteNonQuery();
         }
         tx.Commit();
+        // Migrating an existing index past version 4 dropped its old tables: give their pages back to the file system.
+        // (A new index has next to nothing to give back: no VACUUM, which needs room for a copy, on a nearly full disk too.)
+        if (current is > 0 and < IndexMigrations.CompactVersion) Pack();
     }
 
     /// <summary>Reads what the journals gained since the last catch-up. See <see cref="JournalIndexer"/>.</summary>
-    public CatchUpResult CatchUp(bool full = false) => new JournalIndexer(this).CatchUp(full, DateTimeOffset.UtcNow);
+    public CatchUpResult CatchUp(bool full = false)
+    {
+        var result = new JournalIndexer(this).CatchUp(full, DateTimeOffset.UtcNow);
+        // A bulk load (the first catch-up of a new or migrated index) rewrote the search b-trees: pack the file.
+        if (result.EventsAdded >= JournalIndexer.BulkLoadEvents) Pack();
+        return result;
+    }
+
+    /// <summary>
+    /// Gives the pages the index no longer uses back to the file system (<c>VACUUM</c>). Skipped when another process
+    /// holds the index busy or the disk has no room for the copy: the file is only larger until the next bulk load.
+    /// </summary>
+    private void Pack()
+    {
+        try
+        {
+            Execute("VACUUM;");
+            Execute("PRAGMA wal_checkpoint(TRUNCATE);");
+        }
+        catch (SqliteException ex) when ((ex.SqliteErrorCode & 0xFF) is 5 or 6 or 13) // SQLITE_BUSY, SQLITE_LOCKED, SQLITE_FULL
+        {
+            // VACUUM is all or nothing: the index is as it was, only larger.
+        }
+    }
 
     /// <summary>Empties the index and reads every journal again.</summary>
     public CatchUpResult Rebuild()
     {
         using (var tx = Connection.BeginTransaction(deferred: false))
         {
-            Execute("DELETE FROM events; DELETE FROM output_fts; DELETE FROM sessions; DELETE FROM segments; DELETE FROM meta;", tx);
+            Execute("DELETE FROM events; DELETE FROM output_fts; DELETE FROM writers; DELETE FROM sessions; DELETE FROM segments; DELETE FROM meta;", tx);
             tx.Commit();
         }
         var result = CatchUp(full: true);
-        Execute("PRAGMA wal_checkpoint(TRUNCATE);");
+        // The rows and search b-trees written in bulk (and the pages the old ones held) are packed into a file of their size.
+        if (result.EventsAdded < JournalIndexer.BulkLoadEvents) Pack();
         return result;
     }
 
@@ -127,10 +154,10 @@ internal sealed class HistoryIndex : IDisposable
     internal void DeleteSession(string sessionId, SqliteTransaction tx)
     {
         using var cmd = Command("""
-            DELETE FROM output_fts WHERE rowid IN (SELECT id FROM events WHERE session_id = $s);
-            DELETE FROM events WHERE session_id = $s;
+            DELETE FROM output_fts WHERE rowid IN (SELECT id FROM events WHERE segment IN (SELECT id FROM segments WHERE session_id = $s));
+            DELETE FROM events WHERE segment IN (SELECT id FROM segments WHERE session_id = $s);
+            DELETE FROM writers WHERE segment IN (SELECT id FROM segments WHERE session_id = $s);
             DELETE FROM segments WHERE session_id = $s;
-            DELETE FROM writers WHERE session_id = $s;
             DELETE FROM sessions WHERE session_id = $s;
             """, tx);
         cmd.Parameters.AddWithValue("$s", sessionId);

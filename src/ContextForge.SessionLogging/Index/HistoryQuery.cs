@@ -30,16 +30,22 @@ internal sealed record IndexedSession(string SessionId, string Name, string Type
 /// <summary>The read side of the index: history, sessions, search hits, one session's timeline.</summary>
 internal static class HistoryQuery
 {
-    internal const string EventColumns = "e.id, e.session_id, e.file, e.seq, e.line, e.line_offset, e.line_length, e.ts, e.name, e.level, e.keywords, e.fields";
+    internal const string EventColumns = "e.id, g.session_id, g.file, e.seq, e.line, e.line_offset, e.line_length, e.ts, e.name, e.level, e.keywords";
+
+    /// <summary>The events with their segment (<c>g</c>: its file and session), as every event query reads them.</summary>
+    internal const string EventsWithSegment = "events e JOIN segments g ON g.id = e.segment";
+
+    /// <summary>The segments of session <c>$s</c>: an event's session is its segment's.</summary>
+    internal const string SegmentsOfSession = "(SELECT id FROM segments WHERE session_id = $s)";
     private const string SessionColumns = "session_id, name, type, parent_session_id, host, start_ts, end_ts, last_ts, duration_ms, status, operation_count, failed_operation_count, achievement_count, last_exit_code, activity_id, interrupted_operation_count";
 
     public static IReadOnlyList<IndexedEvent> Events(HistoryIndex index, HistoryFilter filter)
     {
         using var cmd = index.Command("");
         var where = Where(filter, cmd);
-        cmd.CommandText = $"SELECT {EventColumns} FROM events e{(NeedsSessionJoin(filter) ? " JOIN sessions s ON s.session_id = e.session_id" : "")} WHERE {where} ORDER BY e.ts DESC, e.id DESC LIMIT $limit";
+        cmd.CommandText = $"SELECT {EventColumns} FROM {EventsWithSegment}{(NeedsSessionJoin(filter) ? " JOIN sessions s ON s.session_id = g.session_id" : "")} WHERE {where} ORDER BY e.ts DESC, e.id DESC LIMIT $limit";
         cmd.Parameters.AddWithValue("$limit", filter.Limit <= 0 ? -1 : filter.Limit);
-        return ReadEvents(cmd);
+        return ReadEvents(index, cmd);
     }
 
     /// <summary>Full-text search over output (FTS5): every whitespace-separated term must occur; newest first.</summary>
@@ -47,10 +53,10 @@ internal static class HistoryQuery
     {
         using var cmd = index.Command("");
         var where = Where(filter with { Keywords = SessionKeywords.Terminal }, cmd);
-        cmd.CommandText = $"SELECT {EventColumns} FROM output_fts f JOIN events e ON e.id = f.rowid{(NeedsSessionJoin(filter) ? " JOIN sessions s ON s.session_id = e.session_id" : "")} WHERE output_fts MATCH $match AND {where} ORDER BY e.ts DESC, e.id DESC LIMIT $limit";
+        cmd.CommandText = $"SELECT {EventColumns} FROM output_fts f JOIN events e ON e.id = f.rowid JOIN segments g ON g.id = e.segment{(NeedsSessionJoin(filter) ? " JOIN sessions s ON s.session_id = g.session_id" : "")} WHERE output_fts MATCH $match AND {where} ORDER BY e.ts DESC, e.id DESC LIMIT $limit";
         cmd.Parameters.AddWithValue("$match", MatchExpression(text));
         cmd.Parameters.AddWithValue("$limit", filter.Limit <= 0 ? -1 : filter.Limit);
-        return ReadEvents(cmd);
+        return ReadEvents(index, cmd);
     }
 
     /// <summary>The FTS5 expression for plain user text: each term quoted (so punctuation is literal), all required.</summary>
@@ -64,9 +70,9 @@ internal static class HistoryQuery
 
     public static IReadOnlyList<IndexedEvent> SessionEvents(HistoryIndex index, string sessionId)
     {
-        using var cmd = index.Command($"SELECT {EventColumns} FROM events e WHERE e.session_id = $s ORDER BY e.ts, e.file, e.seq");
+        using var cmd = index.Command($"SELECT {EventColumns} FROM {EventsWithSegment} WHERE e.segment IN {SegmentsOfSession} ORDER BY e.ts, g.file, e.seq");
         cmd.Parameters.AddWithValue("$s", sessionId);
-        return ReadEvents(cmd);
+        return ReadEvents(index, cmd);
     }
 
     /// <summary>Sessions with at least one event, newest start first.</summary>
@@ -117,16 +123,16 @@ internal static class HistoryQuery
     /// <summary>Finds an operation of a session by its id or a unique prefix of it.</summary>
     public static IReadOnlyList<IndexedEvent> FindOperation(HistoryIndex index, string sessionId, string operationPrefix)
     {
-        using var cmd = index.Command($"SELECT {EventColumns} FROM events e WHERE e.session_id = $s AND e.operation_id LIKE $p ESCAPE '\\' AND e.name IN ('TerminalCapture', 'TerminalCaptureFailed') ORDER BY e.ts LIMIT 2");
+        using var cmd = index.Command($"SELECT {EventColumns} FROM {EventsWithSegment} WHERE e.segment IN {SegmentsOfSession} AND e.operation_id LIKE $p ESCAPE '\\' AND e.name IN ('TerminalCapture', 'TerminalCaptureFailed') ORDER BY e.ts LIMIT 2");
         cmd.Parameters.AddWithValue("$s", sessionId);
         cmd.Parameters.AddWithValue("$p", EscapeLike(operationPrefix.Trim().ToLowerInvariant()) + "%");
-        return ReadEvents(cmd);
+        return ReadEvents(index, cmd);
     }
 
-    /// <summary>For an OperationStarted row <c>e</c>: the session holds no capture of the same operation.</summary>
+    /// <summary>For an OperationStarted row <c>e</c> of segment <c>g</c>: the session holds no capture of the same operation.</summary>
     internal const string NoCaptureClause = """
-        NOT EXISTS (SELECT 1 FROM events c WHERE c.operation_id = e.operation_id AND c.session_id = e.session_id
-            AND c.name IN ('TerminalCapture', 'TerminalCaptureFailed'))
+        NOT EXISTS (SELECT 1 FROM events c JOIN segments cg ON cg.id = c.segment WHERE c.name IN ('TerminalCapture', 'TerminalCaptureFailed')
+            AND c.operation_id = e.operation_id AND cg.session_id = g.session_id)
         """;
 
     private static bool NeedsSessionJoin(HistoryFilter f) => f.Name is not null || f.Type is not null;
@@ -143,7 +149,7 @@ internal static class HistoryQuery
         }
         if (f.From is { } from) Add("e.ts >= $from", "$from", IndexTime.Of(from));
         if (f.To is { } to) Add("e.ts <= $to", "$to", IndexTime.Of(to));
-        if (f.Session is { Length: > 0 } s) Add("e.session_id LIKE $session ESCAPE '\\'", "$session", EscapeLike(s.Trim().ToLowerInvariant()) + "%");
+        if (f.Session is { Length: > 0 } s) Add("g.session_id LIKE $session ESCAPE '\\'", "$session", EscapeLike(s.Trim().ToLowerInvariant()) + "%");
         if (f.Name is { } n) Add("s.name LIKE $name ESCAPE '\\'", "$name", "%" + EscapeLike(n) + "%");
         if (f.Type is { } t) Add("s.type = $type", "$type", t);
         if (f.Command is { Length: > 0 } c)
@@ -164,15 +170,24 @@ internal static class HistoryQuery
     private static string EscapeLike(string text) =>
         text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
 
-    internal static List<IndexedEvent> ReadEvents(SqliteCommand cmd)
+    /// <summary>
+    /// The rows <paramref name="cmd"/> selects (<see cref="EventColumns"/>), each with its fields read back from its
+    /// journal line (the index does not hold them: <see cref="IndexedLineReader"/>).
+    /// </summary>
+    internal static List<IndexedEvent> ReadEvents(HistoryIndex index, SqliteCommand cmd)
     {
-        var list = new List<IndexedEvent>();
-        using var r = cmd.ExecuteReader();
-        while (r.Read())
+        var rows = new List<(long Id, string Session, string File, long Seq, long Line, long Offset, int Length, long Ts, string Name, int Level, long Keywords)>();
+        using (var r = cmd.ExecuteReader())
         {
-            list.Add(new IndexedEvent(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt32(6),
-                IndexTime.ToTime(r.GetInt64(7)), r.GetString(8), (EventLevel)r.GetInt32(9), (SessionKeywords)r.GetInt64(10),
-                JsonNode.Parse(r.GetString(11)) as JsonObject ?? []));
+            while (r.Read())
+                rows.Add((r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt32(6), r.GetInt64(7), r.GetString(8), r.GetInt32(9), r.GetInt64(10)));
+        }
+        using var lines = new IndexedLineReader(index, cmd.Transaction);
+        var list = new List<IndexedEvent>(rows.Count);
+        foreach (var x in rows)
+        {
+            list.Add(new IndexedEvent(x.Id, x.Session, x.File, x.Seq, x.Line, x.Offset, x.Length, IndexTime.ToTime(x.Ts), x.Name,
+                (EventLevel)x.Level, (SessionKeywords)x.Keywords, lines.Fields(x.File, x.Offset, x.Length)));
         }
         return list;
     }

@@ -57,7 +57,7 @@ internal static class IndexMigrations
                 line INTEGER NOT NULL,          -- 1-based line number in the segment
                 line_offset INTEGER NOT NULL,   -- byte offset of the line (to re-read output)
                 line_length INTEGER NOT NULL,
-                ts INTEGER NOT NULL,            -- Unix ms
+                ts INTEGER NOT NULL,            -- 100-ns ticks since the Unix epoch (migration 4)
                 name TEXT NOT NULL,
                 level INTEGER NOT NULL,
                 keywords INTEGER NOT NULL,
@@ -112,5 +112,75 @@ internal static class IndexMigrations
             DELETE FROM writers;
             DELETE FROM meta;
             """),
+        (CompactVersion, "rows locate journal lines: fields, provenance and output text stay in the journal", """
+            -- Every derived table is made again, empty: the next catch-up finds no change-log offset and no sessions, so
+            -- it lists every session directory and indexes it anew (an old index is rebuilt without a 'reindex').
+            DROP TABLE output_fts;
+            DROP TABLE events;
+            DROP TABLE writers;
+            DROP TABLE segments;
+            DELETE FROM sessions;
+            DELETE FROM meta;
+
+            -- A segment's row id is what its events and Writer lines refer to (an integer, not its 50-character name).
+            CREATE TABLE segments (
+                id INTEGER PRIMARY KEY,
+                file TEXT NOT NULL UNIQUE,      -- '<session-id>/<segment>.jsonl'
+                session_id TEXT NOT NULL,
+                offset INTEGER NOT NULL,        -- bytes of complete lines consumed
+                lines INTEGER NOT NULL,         -- complete lines consumed
+                skipped_lines INTEGER NOT NULL, -- lines that were not journal lines (validate reports them)
+                length INTEGER NOT NULL,        -- file length when last read
+                mtime INTEGER NOT NULL,         -- file mtime (ticks) when last read
+                head_hash TEXT NOT NULL         -- SHA-256 of the first line: detects a replaced file
+            );
+            CREATE INDEX segments_session ON segments(session_id);
+
+            -- Only what queries filter and sort on, and where the line is: the fields are read from the journal line
+            -- (IndexedLineReader), so the index holds no copy of them. An event's session is its segment's.
+            CREATE TABLE events (
+                id INTEGER PRIMARY KEY,
+                segment INTEGER NOT NULL,       -- segments.id
+                seq INTEGER NOT NULL,
+                line INTEGER NOT NULL,          -- 1-based line number in the segment
+                line_offset INTEGER NOT NULL,   -- byte offset of the line
+                line_length INTEGER NOT NULL,
+                ts INTEGER NOT NULL,            -- 100-ns ticks since the Unix epoch (migration 4)
+                name TEXT NOT NULL,
+                level INTEGER NOT NULL,
+                keywords INTEGER NOT NULL,
+                operation_id TEXT,
+                operation_name TEXT,
+                cwd TEXT,
+                host TEXT,
+                exit_code INTEGER,
+                failed INTEGER NOT NULL DEFAULT 0,
+                duration_ms REAL,
+                achievement_id TEXT,
+                achievement_type TEXT,
+                UNIQUE (segment, seq)
+            );
+            -- Ascending on purpose: read backwards it yields (ts DESC, rowid DESC), the order every query returns.
+            CREATE INDEX events_ts ON events(ts);
+            CREATE INDEX events_failed ON events(ts) WHERE failed = 1;
+            -- Captures only: what HistoryQuery.NoCaptureClause looks up (the same term, so the planner uses it).
+            CREATE INDEX events_capture_operation ON events(operation_id) WHERE name IN ('TerminalCapture', 'TerminalCaptureFailed');
+            CREATE INDEX events_achievement_type ON events(achievement_type, ts) WHERE achievement_type IS NOT NULL;
+
+            -- Where each format-2 Writer line is (its provenance and activity id are read from it).
+            CREATE TABLE writers (
+                segment INTEGER NOT NULL,
+                seq INTEGER NOT NULL,
+                line_offset INTEGER NOT NULL,
+                line_length INTEGER NOT NULL,
+                PRIMARY KEY (segment, seq)
+            ) WITHOUT ROWID;
+
+            -- The terms of SearchableText.Of(output); rowid = events.id. Contentless: the text is not stored.
+            CREATE VIRTUAL TABLE output_fts USING fts5(text, content='', contentless_delete=1, tokenize='unicode61');
+            """),
     ];
+
+    /// <summary>The migration after which the index holds no copy of the journal's fields (older indexes are rebuilt).</summary>
+    public const int CompactVersion = 5;
 }

@@ -24,20 +24,21 @@ namespace ContextForge.SessionLogging.Index;
 /// </summary>
 internal sealed class JournalIndexer(HistoryIndex index)
 {
-    /// <summary>Output text indexed for search, per stream: the first 1 MiB (of a larger blob, the rest is not searchable).</summary>
-    public const int IndexedOutputBytes = 1 << 20;
-
     /// <summary>An ended or abandoned session this quiet is settled: quick catch-up skips it.</summary>
     public static readonly TimeSpan SettleAfter = TimeSpan.FromHours(1);
 
     /// <summary>A session without SessionEnd, no live writer and no event for this long is abandoned.</summary>
     public static readonly TimeSpan AbandonedAfter = TimeSpan.FromHours(1);
 
+    /// <summary>A catch-up that adds this many events is a bulk load: the search index is optimised after it.</summary>
+    public const int BulkLoadEvents = 5_000;
+
     private const string RootMtimeKey = "sessions_dir_mtime";
     private const string ChangeLogOffsetKey = "change_log_offset";
     private SqliteTransaction _tx = null!;
     private SqliteCommand _insertEvent = null!;
     private SqliteCommand _insertText = null!;
+    private IndexedLineReader _lines = null!;
     private CatchUpResult _result = null!;
 
     public CatchUpResult CatchUp(bool full, DateTimeOffset now)
@@ -94,19 +95,24 @@ internal sealed class JournalIndexer(HistoryIndex index)
         }
 
         using (_insertEvent = index.Command("""
-            INSERT OR IGNORE INTO events (session_id, file, seq, line, line_offset, line_length, ts, name, level, keywords,
-                operation_id, operation_name, cwd, host, exit_code, failed, duration_ms, achievement_id, achievement_type, fields)
-            VALUES ($session, $file, $seq, $line, $offset, $length, $ts, $name, $level, $keywords,
-                $op, $opname, $cwd, $host, $exit, $failed, $duration, $ach, $achtype, $fields)
+            INSERT OR IGNORE INTO events (segment, seq, line, line_offset, line_length, ts, name, level, keywords,
+                operation_id, operation_name, cwd, host, exit_code, failed, duration_ms, achievement_id, achievement_type)
+            VALUES ($segment, $seq, $line, $offset, $length, $ts, $name, $level, $keywords,
+                $op, $opname, $cwd, $host, $exit, $failed, $duration, $ach, $achtype)
             RETURNING id
             """, tx))
         using (_insertText = index.Command("INSERT INTO output_fts (rowid, text) VALUES ($id, $text)", tx))
+        using (_lines = new IndexedLineReader(index, tx))
         {
             foreach (string sessionId in candidates.Order(StringComparer.Ordinal))
             {
                 if (Directory.Exists(data.SessionDirectory(sessionId))) CatchUpSession(sessionId, now);
             }
         }
+
+        // After a bulk load (a rebuild, the first catch-up of a new or migrated index) the search index is merged into
+        // one b-tree: FTS5 otherwise keeps the many small segments it wrote, each repeating the terms it holds.
+        if (_result.EventsAdded >= BulkLoadEvents) index.Execute("INSERT INTO output_fts (output_fts) VALUES ('optimize');", tx);
 
         using (var meta = index.Command("INSERT INTO meta (key, value) VALUES ($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value", tx))
         {
@@ -208,9 +214,9 @@ internal sealed class JournalIndexer(HistoryIndex index)
     private void DeleteSegment(string file)
     {
         using var cmd = index.Command("""
-            DELETE FROM output_fts WHERE rowid IN (SELECT id FROM events WHERE file = $f);
-            DELETE FROM events WHERE file = $f;
-            DELETE FROM writers WHERE file = $f;
+            DELETE FROM output_fts WHERE rowid IN (SELECT id FROM events WHERE segment = (SELECT id FROM segments WHERE file = $f));
+            DELETE FROM events WHERE segment = (SELECT id FROM segments WHERE file = $f);
+            DELETE FROM writers WHERE segment = (SELECT id FROM segments WHERE file = $f);
             DELETE FROM segments WHERE file = $f;
             """, _tx);
         cmd.Parameters.AddWithValue("$f", file);
@@ -252,6 +258,7 @@ internal sealed class JournalIndexer(HistoryIndex index)
                 }
             }
             _result.SegmentsRead++;
+            _segmentId = SegmentId(sessionId, file);
             _context = new SegmentContext(Path.GetFileNameWithoutExtension(path)) { Resolve = seq => LoadWriter(file, seq), ResolveOperation = seq => LoadStart(file, seq) };
             stream.Seek(offset, SeekOrigin.Begin);
             long readFrom = offset, added = 0;
@@ -272,9 +279,9 @@ internal sealed class JournalIndexer(HistoryIndex index)
                 if (lines == 1) headHash = Convert.ToHexStringLower(SHA256.HashData(line.Span));
                 if (line.Length > 0)
                 {
-                    if (IndexLine(sessionId, file, line.Span, lines, offset)) added++;
+                    if (IndexLine(sessionId, line.Span, lines, offset)) added++;
                     else if (!_lastLineParsed) skipped++;
-                    else if (_lastWriter is { } writer) StoreWriter(sessionId, file, writer);
+                    else if (_lastWriter is { } writer) StoreWriter(writer, offset, line.Length);
                 }
                 offset += line.Length + 1;
             }
@@ -315,45 +322,45 @@ internal sealed class JournalIndexer(HistoryIndex index)
 
     private bool _lastLineParsed;
     private WriterLine? _lastWriter;
+    private long _segmentId;
     private SegmentContext _context = new(string.Empty);
 
-    private void StoreWriter(string sessionId, string file, WriterLine writer)
+    /// <summary>The segment's row id: the row is made (empty) when the segment is first read, so its lines can refer to it.</summary>
+    private long SegmentId(string sessionId, string file)
     {
-        using var cmd = index.Command("INSERT OR IGNORE INTO writers (file, seq, session_id, activity_id, provenance) VALUES ($f, $q, $s, $a, $p)", _tx);
+        using var cmd = index.Command("""
+            INSERT INTO segments (file, session_id, offset, lines, skipped_lines, length, mtime, head_hash) VALUES ($f, $s, 0, 0, 0, 0, 0, '')
+            ON CONFLICT(file) DO NOTHING;
+            SELECT id FROM segments WHERE file = $f;
+            """, _tx);
         cmd.Parameters.AddWithValue("$f", file);
-        cmd.Parameters.AddWithValue("$q", writer.Sequence);
         cmd.Parameters.AddWithValue("$s", sessionId);
-        cmd.Parameters.AddWithValue("$a", writer.ActivityId.ToString("D"));
-        cmd.Parameters.AddWithValue("$p", writer.Provenance.ToJsonString());
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    /// <summary>Where a Writer line is (its provenance stays in the journal: <see cref="IndexedLineReader"/> reads it back).</summary>
+    private void StoreWriter(WriterLine writer, long lineOffset, int lineLength)
+    {
+        using var cmd = index.Command("INSERT OR IGNORE INTO writers (segment, seq, line_offset, line_length) VALUES ($g, $q, $o, $l)", _tx);
+        cmd.Parameters.AddWithValue("$g", _segmentId);
+        cmd.Parameters.AddWithValue("$q", writer.Sequence);
+        cmd.Parameters.AddWithValue("$o", lineOffset);
+        cmd.Parameters.AddWithValue("$l", lineLength);
         cmd.ExecuteNonQuery();
     }
 
-    /// <summary>A Writer line indexed by an earlier catch-up (this one starts after it).</summary>
+    /// <summary>A Writer line indexed by an earlier catch-up (this one starts after it), read again from the journal.</summary>
     private WriterLine? LoadWriter(string file, long seq)
     {
-        using var cmd = index.Command("SELECT activity_id, provenance, session_id FROM writers WHERE file = $f AND seq = $q", _tx);
-        cmd.Parameters.AddWithValue("$f", file);
-        cmd.Parameters.AddWithValue("$q", seq);
-        using var reader = cmd.ExecuteReader();
-        if (!reader.Read() || JsonNode.Parse(reader.GetString(1)) is not JsonObject provenance) return null;
-        var writer = new WriterLine(seq, provenance, Guid.Parse(reader.GetString(0)), reader.GetString(2));
-        _context.Writers[seq] = writer;
+        var writer = _lines.Writer(file, seq);
+        if (writer is not null) _context.Writers[seq] = writer;
         return writer;
     }
 
     /// <summary>An OperationStarted line indexed by an earlier catch-up (a capture read now refers to it): its start fields, read again from the journal.</summary>
-    private JsonObject? LoadStart(string file, long seq)
-    {
-        using var cmd = index.Command("SELECT line_offset, line_length FROM events WHERE file = $f AND seq = $q", _tx);
-        cmd.Parameters.AddWithValue("$f", file);
-        cmd.Parameters.AddWithValue("$q", seq);
-        using var reader = cmd.ExecuteReader();
-        if (!reader.Read()) return null;
-        var fields = StoredOutput.ReadLineFields(Path.Combine(index.Data.SessionsDirectory, file), reader.GetInt64(0), reader.GetInt32(1));
-        return fields is null ? null : JournalCompaction.StartFieldsOf(fields);
-    }
+    private JsonObject? LoadStart(string file, long seq) => _lines.StartFields(file, seq);
 
-    private bool IndexLine(string sessionId, string file, ReadOnlySpan<byte> line, long lineNumber, long lineOffset)
+    private bool IndexLine(string sessionId, ReadOnlySpan<byte> line, long lineNumber, long lineOffset)
     {
         SessionEvent e;
         _lastWriter = null;
@@ -377,16 +384,9 @@ internal sealed class JournalIndexer(HistoryIndex index)
         bool capture = e.Name is SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed;
         long? exit = e.GetInt64(JournalFields.ExitCode);
         bool failed = OperationOutcome.IsFailed(e);
-        var stored = new JsonObject();
-        foreach (var (key, value) in fields)
-        {
-            if (key is JournalFields.Output or JournalFields.Stderr) continue;
-            stored[key] = value?.DeepClone();
-        }
         var p = _insertEvent.Parameters;
         p.Clear();
-        p.AddWithValue("$session", sessionId);
-        p.AddWithValue("$file", file);
+        p.AddWithValue("$segment", _segmentId);
         p.AddWithValue("$seq", e.Sequence);
         p.AddWithValue("$line", lineNumber);
         p.AddWithValue("$offset", lineOffset);
@@ -404,23 +404,13 @@ internal sealed class JournalIndexer(HistoryIndex index)
         p.AddWithValue("$duration", e.GetDouble(JournalFields.DurationMs) is { } d ? d : DBNull.Value);
         p.AddWithValue("$ach", (object?)e.GetString(JournalFields.AchievementId) ?? DBNull.Value);
         p.AddWithValue("$achtype", (object?)e.GetString(JournalFields.AchievementType) ?? DBNull.Value);
-        p.AddWithValue("$fields", stored.ToJsonString());
         if (_insertEvent.ExecuteScalar() is not long id) return false; // already indexed (another process, or a duplicate seq)
-        if (capture)
+        if (capture && SearchableText.Of(fields, index.Data.SessionDirectory(sessionId)) is { Length: > 0 } text)
         {
-            var text = new StringBuilder();
-            foreach (var stream in StoredOutput.Of(fields, index.Data.SessionDirectory(sessionId)))
-            {
-                if (text.Length > 0) text.Append('\n');
-                text.Append(stream.ReadPlainPrefix(IndexedOutputBytes));
-            }
-            if (text.Length > 0)
-            {
-                _insertText.Parameters.Clear();
-                _insertText.Parameters.AddWithValue("$id", id);
-                _insertText.Parameters.AddWithValue("$text", text.ToString());
-                _insertText.ExecuteNonQuery();
-            }
+            _insertText.Parameters.Clear();
+            _insertText.Parameters.AddWithValue("$id", id);
+            _insertText.Parameters.AddWithValue("$text", text);
+            _insertText.ExecuteNonQuery();
         }
         return true;
     }
@@ -439,30 +429,37 @@ internal sealed class JournalIndexer(HistoryIndex index)
 
         JsonObject? start = null, end = null;
         long? startEventTs = null, endTs = null;
-        using (var cmd = index.Command("SELECT name, ts, fields FROM events WHERE session_id = $s AND name IN ('SessionStart', 'SessionEnd') ORDER BY ts, file, seq", _tx))
+        using (var cmd = index.Command($"""
+            SELECT e.name, e.ts, g.file, e.line_offset, e.line_length FROM {HistoryQuery.EventsWithSegment}
+            WHERE e.segment IN {HistoryQuery.SegmentsOfSession} AND e.name IN ('SessionStart', 'SessionEnd') ORDER BY e.ts, g.file, e.seq
+            """, _tx))
         {
             cmd.Parameters.AddWithValue("$s", sessionId);
-            using var reader = cmd.ExecuteReader();
-            while (reader.Read())
+            var rows = new List<(string Name, long Ts, string File, long Offset, int Length)>();
+            using (var reader = cmd.ExecuteReader())
             {
-                if (reader.GetString(0) == SessionEventNames.SessionStart)
+                while (reader.Read()) rows.Add((reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt32(4)));
+            }
+            foreach (var row in rows)
+            {
+                if (row.Name == SessionEventNames.SessionStart)
                 {
-                    if (start is null) { start = JsonNode.Parse(reader.GetString(2)) as JsonObject; startEventTs = reader.GetInt64(1); }
+                    if (start is null) { start = _lines.Fields(row.File, row.Offset, row.Length); startEventTs = row.Ts; }
                 }
                 else
                 {
-                    end = JsonNode.Parse(reader.GetString(2)) as JsonObject;
-                    endTs = reader.GetInt64(1);
+                    end = _lines.Fields(row.File, row.Offset, row.Length);
+                    endTs = row.Ts;
                 }
             }
         }
         long operations = 0, failed = 0, achievements = 0;
         long? firstTs = null, lastTs = null, lastExit = null;
-        using (var cmd = index.Command("""
+        using (var cmd = index.Command($"""
             SELECT COUNT(*) FILTER (WHERE name IN ('TerminalCapture', 'TerminalCaptureFailed')), COALESCE(SUM(failed), 0),
                    COUNT(*) FILTER (WHERE name = 'AchievementLogged'), MIN(ts), MAX(ts),
-                   (SELECT exit_code FROM events WHERE session_id = $s AND name = 'TerminalCapture' ORDER BY ts DESC, id DESC LIMIT 1)
-            FROM events WHERE session_id = $s
+                   (SELECT exit_code FROM events WHERE segment IN {HistoryQuery.SegmentsOfSession} AND name = 'TerminalCapture' ORDER BY ts DESC, id DESC LIMIT 1)
+            FROM events WHERE segment IN {HistoryQuery.SegmentsOfSession}
             """, _tx))
         {
             cmd.Parameters.AddWithValue("$s", sessionId);
@@ -535,18 +532,18 @@ internal sealed class JournalIndexer(HistoryIndex index)
     private string? ActivityId(string sessionId)
     {
         // The activity id is in the journal header, not the fields: read it from the session's first line.
-        using var cmd = index.Command("SELECT file, line_offset, line_length FROM events WHERE session_id = $s ORDER BY ts, file, seq LIMIT 1", _tx);
+        // (Format 2: on the Writer line it refers to, which reading the line brings in.)
+        using var cmd = index.Command($"SELECT g.file, e.line_offset, e.line_length FROM {HistoryQuery.EventsWithSegment} WHERE e.segment IN {HistoryQuery.SegmentsOfSession} ORDER BY e.ts, g.file, e.seq LIMIT 1", _tx);
         cmd.Parameters.AddWithValue("$s", sessionId);
-        using var reader = cmd.ExecuteReader();
-        if (!reader.Read()) return null;
-        string file = reader.GetString(0);
-        var obj = StoredOutput.ReadLineFields(Path.Combine(index.Data.SessionsDirectory, file), reader.GetInt64(1), reader.GetInt32(2));
-        if (Str(obj?[JournalLine.ActivityId]) is { } inLine) return inLine;
-        // Format 2: the activity id is on the writer's Writer line.
-        using var writer = index.Command("SELECT activity_id FROM writers WHERE file = $f AND seq = $q", _tx);
-        writer.Parameters.AddWithValue("$f", file);
-        writer.Parameters.AddWithValue("$q", obj?[JournalLine.ProvenanceRef] is JsonValue r && r.TryGetValue(out long seq) ? seq : 0);
-        return writer.ExecuteScalar() as string;
+        string file;
+        long offset;
+        int length;
+        using (var reader = cmd.ExecuteReader())
+        {
+            if (!reader.Read()) return null;
+            (file, offset, length) = (reader.GetString(0), reader.GetInt64(1), reader.GetInt32(2));
+        }
+        return _lines.Event(file, offset, length) is { } e && e.ActivityId != Guid.Empty ? e.ActivityId.ToString("D") : null;
     }
 
     /// <summary>
@@ -575,26 +572,34 @@ internal sealed class JournalIndexer(HistoryIndex index)
     private HashSet<WriterState> WriterStates(string sessionId)
     {
         var states = new HashSet<WriterState>();
-        using var cmd = index.Command("""
-            SELECT s.file, (SELECT e.fields FROM events e WHERE e.file = s.file ORDER BY e.seq LIMIT 1)
-            FROM segments s WHERE s.session_id = $s
-            """, _tx);
-        cmd.Parameters.AddWithValue("$s", sessionId);
-        using var reader = cmd.ExecuteReader();
-        while (reader.Read())
+        var firstLines = new List<(string File, long? Offset, int Length)>();
+        using (var cmd = index.Command("""
+            SELECT s.file, e.line_offset, e.line_length FROM segments s
+            LEFT JOIN events e ON e.id = (SELECT f.id FROM events f WHERE f.segment = s.id ORDER BY f.seq LIMIT 1)
+            WHERE s.session_id = $s
+            """, _tx))
         {
-            var provenance = reader.IsDBNull(1) ? null : (JsonNode.Parse(reader.GetString(1)) as JsonObject)?[JournalFields.Provenance];
+            cmd.Parameters.AddWithValue("$s", sessionId);
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read()) firstLines.Add((reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetInt64(1), reader.IsDBNull(2) ? 0 : reader.GetInt32(2)));
+        }
+        foreach (var (file, offset, length) in firstLines)
+        {
+            var provenance = offset is { } o ? _lines.Fields(file, o, length)[JournalFields.Provenance] : null;
             var state = ProcessLiveness.Check(provenance);
-            if (provenance is null && ProcessLiveness.PidFromSegmentName(reader.GetString(0)) is { } pid)
+            if (provenance is null && ProcessLiveness.PidFromSegmentName(file) is { } pid)
                 state = ProcessLiveness.IsAlive(pid) ? WriterState.Alive : WriterState.Dead;
             states.Add(state);
         }
-        reader.Close();
         // Format 2: every writer of a shared segment has its own Writer line.
-        using var writers = index.Command("SELECT provenance FROM writers WHERE session_id = $s", _tx);
-        writers.Parameters.AddWithValue("$s", sessionId);
-        using var rows = writers.ExecuteReader();
-        while (rows.Read()) states.Add(ProcessLiveness.Check(JsonNode.Parse(rows.GetString(0))));
+        var writerLines = new List<(string File, long Seq)>();
+        using (var writers = index.Command("SELECT s.file, w.seq FROM writers w JOIN segments s ON s.id = w.segment WHERE s.session_id = $s", _tx))
+        {
+            writers.Parameters.AddWithValue("$s", sessionId);
+            using var rows = writers.ExecuteReader();
+            while (rows.Read()) writerLines.Add((rows.GetString(0), rows.GetInt64(1)));
+        }
+        foreach (var (file, seq) in writerLines) states.Add(ProcessLiveness.Check(_lines.Writer(file, seq)?.Provenance));
         return states;
     }
 
@@ -609,12 +614,12 @@ internal sealed class JournalIndexer(HistoryIndex index)
     internal static List<IncompleteOperation> IncompleteOperations(HistoryIndex index, string sessionId, SqliteTransaction? tx = null)
     {
         using var cmd = index.Command($"""
-            SELECT {HistoryQuery.EventColumns} FROM events e
-            WHERE e.session_id = $s AND e.name = 'OperationStarted' AND {HistoryQuery.NoCaptureClause}
-            ORDER BY e.ts, e.file, e.seq
+            SELECT {HistoryQuery.EventColumns} FROM {HistoryQuery.EventsWithSegment}
+            WHERE e.segment IN {HistoryQuery.SegmentsOfSession} AND e.name = 'OperationStarted' AND {HistoryQuery.NoCaptureClause}
+            ORDER BY e.ts, g.file, e.seq
             """, tx);
         cmd.Parameters.AddWithValue("$s", sessionId);
-        return HistoryQuery.ReadEvents(cmd).Select(e => new IncompleteOperation(e, ProcessLiveness.Check(e.Fields[JournalFields.Provenance]))).ToList();
+        return HistoryQuery.ReadEvents(index, cmd).Select(e => new IncompleteOperation(e, ProcessLiveness.Check(e.Fields[JournalFields.Provenance]))).ToList();
     }
 
     private static string? Str(JsonNode? node) => node is JsonValue v && v.TryGetValue(out string? s) ? s : null;

@@ -254,7 +254,7 @@ public sealed class SessionQueries : IDisposable
         if (fields is null) return result;
         foreach (var stream in StoredOutput.Of(fields, index.Data.SessionDirectory(hit.SessionId)))
         {
-            string text = stream.ReadPlainPrefix(JournalIndexer.IndexedOutputBytes);
+            string text = SearchableText.Of(stream);
             string[] lines = (text.EndsWith('\n') ? text[..^1] : text).Split('\n');
             for (int i = 0; i < lines.Length && result.Count < max; i++)
             {

@@ -91,7 +91,7 @@ public sealed class HistoryCommandsTests : IDisposable
         Assert.DoesNotContain(Directory.GetDirectories(_data.SessionsDirectory), d => Path.GetFileName(d).StartsWith(".pruning", StringComparison.Ordinal));
         using var index = SessionLogging.Index.HistoryIndex.Open(_data);
         Assert.Equal(1L, index.Scalar("SELECT COUNT(*) FROM sessions"));
-        Assert.Equal(0L, index.Scalar($"SELECT COUNT(*) FROM events WHERE session_id <> '{recent.Id}'"));
+        Assert.Equal(0L, index.Scalar($"SELECT COUNT(*) FROM events WHERE segment NOT IN (SELECT id FROM segments WHERE session_id = '{recent.Id}')"));
         Assert.Equal(0L, index.Scalar($"SELECT COUNT(*) FROM segments WHERE session_id <> '{recent.Id}'"));
     }
 

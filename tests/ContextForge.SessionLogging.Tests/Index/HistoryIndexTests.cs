@@ -297,6 +297,70 @@ public sealed class HistoryIndexTests : IDisposable
         var result = index.CatchUp();
         Assert.Equal(1, result.SessionsRemoved);
         Assert.DoesNotContain(build.Id, HistoryQuery.Sessions(index, 0).Select(s => s.SessionId));
-        Assert.Equal(0L, index.Scalar($"SELECT COUNT(*) FROM events WHERE session_id = '{build.Id}'"));
+        Assert.Equal(0L, index.Scalar($"SELECT COUNT(*) FROM segments WHERE session_id = '{build.Id}'"));
+        Assert.Equal(0L, index.Scalar("SELECT COUNT(*) FROM events WHERE segment NOT IN (SELECT id FROM segments)"));
+        Assert.Equal(0L, index.Scalar("SELECT COUNT(*) FROM writers WHERE segment NOT IN (SELECT id FROM segments)"));
+    }
+
+    [Fact]
+    public void Indexed_events_read_their_fields_back_from_the_journal_exactly_as_the_journal_reader_gives_them()
+    {
+        WriteKnownHistory();
+        // A run joining a session later (a delta Writer line, a capture referring to its OperationStarted), indexed by a second catch-up.
+        using var index = OpenCaughtUp();
+        var into = HistoryQuery.Sessions(index, 0).First(s => s.Name == "build");
+        _generator.WriteRun(into.SessionId, HistoryGenerator.ActivityOf(into.SessionId), HistoryGenerator.Host, new OperationSpec("echo late", 0, "late\n", "/tmp"), Now, 99);
+        index.CatchUp();
+        foreach (var session in HistoryQuery.Sessions(index, 0))
+        {
+            var fromJournal = SessionLogging.Journal.JournalReader.ReadSession(_data.SessionDirectory(session.SessionId)).Events
+                .Select(e => { var f = (JsonObject)e.Fields.DeepClone(); f.Remove(JournalFields.Output); f.Remove(JournalFields.Stderr); return e.Name + " " + f.ToJsonString(); })
+                .Order(StringComparer.Ordinal).ToList();
+            var fromIndex = HistoryQuery.SessionEvents(index, session.SessionId).Select(e => e.Name + " " + e.Fields.ToJsonString()).Order(StringComparer.Ordinal).ToList();
+            Assert.Equal(fromJournal, fromIndex);
+        }
+        Assert.Equal(["echo late"], Ops(HistoryQuery.Events(index, new HistoryFilter { Command = "late", Limit = 0 })));
+    }
+
+    [Fact]
+    public void The_index_file_holds_no_copy_of_recorded_output_or_provenance_yet_search_finds_it()
+    {
+        _generator.Write(new SessionSpec("words", "command", Now.AddHours(-1),
+            [new OperationSpec("cat notes", 0, "the quixotically-named frobnicator ran\n", "/home/dev/uniquecwdname")], []));
+        using (var index = OpenCaughtUp())
+        {
+            Assert.Equal(["cat notes"], Ops(HistoryQuery.Search(index, "quixotically", new HistoryFilter { Limit = 0 })));
+            index.Execute("PRAGMA wal_checkpoint(TRUNCATE);");
+        }
+        byte[] bytes = File.ReadAllBytes(Path.Combine(_data.Root, HistoryIndex.FileName));
+        Assert.Equal(-1, bytes.AsSpan().IndexOf("frobnicator ran"u8)); // FTS5 contentless: its terms, never the text
+        Assert.Equal(-1, bytes.AsSpan().IndexOf("history-generator"u8)); // provenance stays on the Writer line
+        Assert.Equal(-1, bytes.AsSpan().IndexOf("output_sample"u8)); // no fields JSON
+    }
+
+    [Fact]
+    public void An_index_of_schema_version_3_is_rebuilt_on_open_without_reindex()
+    {
+        var (build, _, _) = WriteKnownHistory();
+        string path = Path.Combine(_data.Root, HistoryIndex.FileName);
+        // A version-3 index, as the previous release left it: migrations 1-3 applied and its catch-up state recorded.
+        using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            old.Open();
+            using var cmd = old.CreateCommand();
+            cmd.CommandText = "CREATE TABLE migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);"
+                + string.Concat(IndexMigrations.All.Where(m => m.Version <= 3).Select(m => m.Sql + $"\nINSERT INTO migrations VALUES ({m.Version}, 'v{m.Version}', '2026-11-29');"))
+                + $"INSERT INTO sessions (session_id, status, settled) VALUES ('{build.Id}', 'ended', 1);"
+                + "INSERT INTO meta (key, value) VALUES ('change_log_offset', '999999999');";
+            cmd.ExecuteNonQuery();
+        }
+        using var index = HistoryIndex.Open(_data);
+        Assert.Equal(IndexMigrations.CompactVersion, index.SchemaVersion);
+        var result = index.CatchUp();
+        Assert.True(result.Listed);
+        Assert.Equal(3, result.SessionsExamined);
+        Assert.Equal(["git push origin main", "kubectl apply -f deploy.yaml", "dotnet test", "dotnet build", "make"],
+            Ops(HistoryQuery.Events(index, new HistoryFilter { Keywords = SessionKeywords.Terminal, Limit = 0 })));
+        Assert.Equal(0L, index.Scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'writers_session'")); // the old schema is gone
     }
 }
