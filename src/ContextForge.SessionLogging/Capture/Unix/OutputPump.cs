@@ -25,8 +25,11 @@ internal sealed unsafe class OutputPump
     private readonly UnixChild _child;
     private readonly Thread _thread;
 
-    public OutputPump(string name, int sourceFd, int displayFd, CapturedOutput capture, UnixChild child)
+    private readonly IPtyStreamObserver? _observer;
+
+    public OutputPump(string name, int sourceFd, int displayFd, CapturedOutput capture, UnixChild child, IPtyStreamObserver? observer = null)
     {
+        _observer = observer;
         _sourceFd = sourceFd;
         _displayFd = displayFd;
         _capture = capture;
@@ -94,6 +97,7 @@ internal sealed unsafe class OutputPump
                             displaying = false;
                         }
                     }
+                    _observer?.Observe(data); // after the display: the user sees the output first
                     if (_child.HasExited) quietSince = Stopwatch.GetTimestamp();
                 }
             }
