@@ -78,6 +78,8 @@ internal static class CliApplication
         root.Options.Add(verbose);
         root.Subcommands.Add(RunCommand.Create(context));
         root.Subcommands.Add(ShellCommand.Create(context));
+        root.Subcommands.Add(InitCommand.Create(context));
+        root.Subcommands.Add(ExportCommand.Create(context));
         root.Subcommands.Add(StartCommand.Create(context));
         root.Subcommands.Add(EndCommand.Create(context));
         root.Subcommands.Add(AchievementCommand.Create(context));

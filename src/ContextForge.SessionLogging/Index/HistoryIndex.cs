@@ -108,7 +108,12 @@ internal sealed class HistoryIndex : IDisposable
     }
 
     /// <summary>Reads what the journals gained since the last catch-up. See <see cref="JournalIndexer"/>.</summary>
-    public CatchUpResult CatchUp(bool full = false) => new JournalIndexer(this).CatchUp(full, DateTimeOffset.UtcNow);
+    public CatchUpResult CatchUp(bool full = false)
+    {
+        // What the hook-only shells (cfsession init) spooled is journaled first: every query sees it.
+        Shell.ShellSpool.Ingest(Data);
+        return new JournalIndexer(this).CatchUp(full, DateTimeOffset.UtcNow);
+    }
 
     /// <summary>Empties the index and reads every journal again.</summary>
     public CatchUpResult Rebuild()

@@ -50,7 +50,7 @@ internal static class ShellIntegration
         {
             case ShellKind.Bash:
             {
-                string hooks = Write(directory, "hooks.bash", BashHooks);
+                string hooks = Write(directory, "hooks.bash", WithCommandLineFunction(BashHooks));
                 string rc = Write(directory, "bashrc",
                     "# cfsession shell: the user's ~/.bashrc, then cfsession's hooks (no rc file is edited).\n" +
                     "if [ -f ~/.bashrc ]; then . ~/.bashrc; fi\n" +
@@ -104,6 +104,32 @@ internal static class ShellIntegration
     /// <summary>Single-quoted for fish (where a backslash escapes a backslash or a quote).</summary>
     internal static string QuoteFish(string s) => "'" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'";
 
+    /// <summary>Puts <see cref="BashCommandLineFunction"/> where a bash script says <c>@COMMAND_LINE_FUNCTION@</c>.</summary>
+    internal static string WithCommandLineFunction(string script) =>
+        script.Replace("@COMMAND_LINE_FUNCTION@", BashCommandLineFunction, StringComparison.Ordinal);
+
+    /// <summary>
+    /// bash, both modes: sets <c>__cfsession_line</c> to the command line just read, from <c>history 1</c> through the
+    /// file <c>$__cfsession_cmdfile</c> (builtins only); a command not added to the history (history off, or a leading
+    /// space with ignorespace) is known by its first simple command (<c>$BASH_COMMAND</c>, kept inside a trap).
+    /// </summary>
+    private const string BashCommandLineFunction = """
+        __cfsession_command_line() {
+            local line= num=
+            if [[ -o history ]] && { HISTTIMEFORMAT= builtin history 1 >| "$__cfsession_cmdfile"; } 2>/dev/null; then
+                IFS= read -r -d '' line < "$__cfsession_cmdfile"
+                line=${line%$'\n'}
+                if [[ $line =~ ^[[:space:]]*([0-9]+)[*[:space:]][[:space:]](.*)$ ]]; then
+                    num=${BASH_REMATCH[1]}
+                    line=${BASH_REMATCH[2]}
+                fi
+            fi
+            if [[ -z $line || ( $num == "$__cfsession_histno" && $line != "$BASH_COMMAND"* ) ]]; then line=$BASH_COMMAND; fi
+            __cfsession_histno=$num
+            __cfsession_line=$line
+        }
+        """;
+
     /// <summary>
     /// bash: PS0 (expanded when a command line has been read, before it runs) sets a flag with an arithmetic
     /// expansion, no fork; the DEBUG trap, on the first simple command after it, reads the command line from
@@ -118,22 +144,13 @@ internal static class ShellIntegration
         __cfsession_running=0
         __cfsession_histno=
         __cfsession_prev_debug=
+        @COMMAND_LINE_FUNCTION@
         __cfsession_preexec() {
             [[ $__cfsession_go == 1 ]] || return 0
             __cfsession_go=0
             [[ $BASH_COMMAND == __cfsession_precmd* ]] && return 0
-            local line= num=
-            if [[ -o history ]] && { HISTTIMEFORMAT= builtin history 1 >| "$__cfsession_cmdfile"; } 2>/dev/null; then
-                IFS= read -r -d '' line < "$__cfsession_cmdfile"
-                line=${line%$'\n'}
-                if [[ $line =~ ^[[:space:]]*([0-9]+)[*[:space:]][[:space:]](.*)$ ]]; then
-                    num=${BASH_REMATCH[1]}
-                    line=${BASH_REMATCH[2]}
-                fi
-            fi
-            # Not added to the history (history off, or a leading space with ignorespace): the first simple command.
-            if [[ -z $line || ( $num == "$__cfsession_histno" && $line != "$BASH_COMMAND"* ) ]]; then line=$BASH_COMMAND; fi
-            __cfsession_histno=$num
+            __cfsession_command_line
+            local line=$__cfsession_line
             line=${line//\\/\\\\}; line=${line//$'\n'/\\n}; line=${line//$'\r'/\\r}; line=${line//$'\e'/\\e}; line=${line//$'\a'/\\a}
             local op
             printf -v op '%08x-%04x-4%03x-%04x-%04x%08x' $(( ((RANDOM << 16) | RANDOM) ^ ${SRANDOM:-0} )) $RANDOM $(( RANDOM & 4095 )) \

@@ -195,7 +195,7 @@ internal sealed class ShellMarkParser(IShellMarkSink sink)
 
     private static string Rest(ReadOnlySpan<byte> afterKind) => afterKind.Length > 0 && afterKind[0] == (byte)';' ? Encoding.UTF8.GetString(afterKind[1..]) : string.Empty;
 
-    /// <summary>Undoes the hooks' escaping of a command line: <c>\\</c>, <c>\n</c>, <c>\r</c>, <c>\e</c>, <c>\a</c>.</summary>
+    /// <summary>Undoes the hooks' escaping (marks and spool lines): <c>\\</c>, <c>\n</c>, <c>\r</c>, <c>\t</c>, <c>\e</c>, <c>\a</c>.</summary>
     public static string Unescape(string escaped)
     {
         if (!escaped.Contains('\\', StringComparison.Ordinal)) return escaped;
@@ -209,7 +209,7 @@ internal sealed class ShellMarkParser(IShellMarkSink sink)
                 continue;
             }
             char next = escaped[++i];
-            text.Append(next switch { 'n' => '\n', 'r' => '\r', 'e' => '\x1B', 'a' => '\a', _ => next });
+            text.Append(next switch { 'n' => '\n', 'r' => '\r', 't' => '\t', 'e' => '\x1B', 'a' => '\a', _ => next });
         }
         return text.ToString();
     }

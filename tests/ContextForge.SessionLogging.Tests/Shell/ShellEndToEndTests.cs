@@ -237,4 +237,41 @@ public sealed class ShellEndToEndTests : IDisposable
         Assert.Contains("\nstill-works\n", screen, StringComparison.Ordinal);
         await ExitShellAsync(tmux, 6);
     }
+
+    [TmuxFact]
+    public async Task Asciicast_export_of_a_shell_plays_in_asciinema_with_the_recorded_timing_and_text_export_is_what_the_screen_showed()
+    {
+        using var tmux = await StartShellAsync("bash");
+        await TypeCommandAsync(tmux, "echo first");
+        await Task.Delay(1200);
+        await TypeCommandAsync(tmux, "printf '10%%\\rsecond\\n'");
+        await ExitShellAsync(tmux, 0);
+        var (shell, commands) = ShellAndCommands();
+
+        string cast = _dir.Combine("shell.cast");
+        var export = await CfSessionProcess.RunAsync(Home, ["export", shell.SessionId, "--format", "asciicast", "-o", cast], workingDirectory: _dir.Path);
+        Assert.Equal(0, export.ExitCode);
+        string[] lines = await File.ReadAllLinesAsync(cast);
+        using (var header = System.Text.Json.JsonDocument.Parse(lines[0]))
+            Assert.Equal(2, header.RootElement.GetProperty("version").GetInt32());
+        var events = lines[1..].Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).Select(e => (At: e[0].GetDouble(), Kind: e[1].GetString(), Text: e[2].GetString()!)).ToList();
+        Assert.All(events, e => Assert.Equal("o", e.Kind));
+        Assert.Equal(events.Select(e => e.At).Order(), events.Select(e => e.At)); // in recorded order
+        Assert.Equal(shell.GetString(JournalFields.Output), string.Concat(events.Select(e => e.Text)));
+        double first = events.First(e => e.Text.Contains("first\r\n", StringComparison.Ordinal)).At;
+        double second = events.First(e => e.Text.Contains("second\r\n", StringComparison.Ordinal)).At;
+        Assert.True(second - first >= 1.2, $"the recorded pause between the commands is kept: {second - first:0.000} s");
+
+        // The real asciinema plays it, in the terminal (it reads keys from /dev/tty).
+        string played = _dir.Combine("played.txt");
+        Assert.Equal(0, await tmux.RunToPromptAsync($"asciinema cat '{cast}' > '{played}'"));
+        Assert.Equal(TerminalRenderer.Render(shell.GetString(JournalFields.Output)!), TerminalRenderer.Render(await File.ReadAllTextAsync(played)));
+
+        var text = await CfSessionProcess.RunAsync(Home, ["export", commands[1].GetString(JournalFields.OperationId)!, "--format", "text"], workingDirectory: _dir.Path);
+        Assert.Equal(0, text.ExitCode);
+        Assert.Equal("second\n", text.StdoutText);
+        var missing = await CfSessionProcess.RunAsync(Home, ["export", "ffffffff-0000"], workingDirectory: _dir.Path);
+        Assert.Equal(66, missing.ExitCode);
+        Assert.Equal("cfsession: no operation or session 'ffffffff-0000': 'cfsession sessions' and 'cfsession show' list them\n", missing.Stderr);
+    }
 }
