@@ -157,8 +157,9 @@ internal static class TerminalRenderer
         private void Print(Rune rune)
         {
             var s = S;
-            int width = UnicodeCalculator.GetWidth(rune.Value);
-            string glyph = rune.IsBmp && rune.Value < 128 ? Ascii[rune.Value] : rune.ToString();
+            bool ascii = rune.Value < 128;
+            int width = ascii ? 1 : UnicodeCalculator.GetWidth(rune.Value); // printable ASCII (controls were handled)
+            string glyph = ascii ? Ascii[rune.Value] : rune.ToString();
             var line = s.Line;
             if (width <= 0)
             {
