@@ -197,18 +197,29 @@ internal sealed class ShellRecorder : IPtyStreamObserver, IShellMarkSink
         if (_streamTiming?.Error is { } error) _problems.Enqueue($"the timing of the shell's stream could not be kept: {error}");
     }
 
+    // Work that piled up (commands typed ahead, a burst of short commands) is journaled under one group commit: one
+    // fsync for the batch instead of two per command; each batch is durable before the next is started.
     private void JournalWork()
     {
         foreach (var work in _journalWork.GetConsumingEnumerable())
         {
-            try
+            using (_session.GroupCommit())
             {
-                work();
+                Run(work);
+                while (_journalWork.TryTake(out var next)) Run(next);
             }
-            catch (Exception ex)
-            {
-                _problems.Enqueue($"a command could not be journaled: {ex.Message}");
-            }
+        }
+    }
+
+    private void Run(Action work)
+    {
+        try
+        {
+            work();
+        }
+        catch (Exception ex)
+        {
+            _problems.Enqueue($"a command could not be journaled: {ex.Message}");
         }
     }
 }
