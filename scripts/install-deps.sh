@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need beyond the .NET SDK, pinned: tmux (pty tests), PostgreSQL 15 (team-store
-# tests) and GNU time (overload script) from Debian,
+# tests), GNU time (overload script), zsh, fish (shell tests) and asciinema (asciicast export check) from Debian,
 # and the repository's local dotnet tools (.config/dotnet-tools.json). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +30,23 @@ if [ ! -x /usr/bin/time ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq "time=${TIME_VERSION}" >/dev/null
+fi
+
+# The shell tests (cfsession shell / init) drive zsh and fish as well as bash, and open vim; asciinema checks the asciicast export.
+ZSH_VERSION_PIN="5.9-4+b15"
+FISH_VERSION_PIN="3.6.0-3.1+deb12u1"
+ASCIINEMA_VERSION_PIN="2.2.0-1"
+VIM_VERSION_PIN="2:9.0.1378-2+deb12u2"
+missing=()
+command -v zsh >/dev/null 2>&1 || missing+=("zsh=${ZSH_VERSION_PIN}")
+command -v fish >/dev/null 2>&1 || missing+=("fish=${FISH_VERSION_PIN}")
+command -v asciinema >/dev/null 2>&1 || missing+=("asciinema=${ASCIINEMA_VERSION_PIN}")
+command -v vim >/dev/null 2>&1 || missing+=("vim=${VIM_VERSION_PIN}")
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]} from apt"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 if [ -f .config/dotnet-tools.json ]; then

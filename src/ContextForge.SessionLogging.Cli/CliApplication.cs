@@ -89,6 +89,9 @@ internal static class CliApplication
         var root = new RootCommand("cfsession: record terminal sessions (commands, output, exit codes, achievements) to a JSONL journal and the ContextForge.SessionLogging provider.");
         root.Options.Add(verbose);
         root.Subcommands.Add(RunCommand.Create(context));
+        root.Subcommands.Add(ShellCommand.Create(context));
+        root.Subcommands.Add(InitCommand.Create(context));
+        root.Subcommands.Add(ExportCommand.Create(context));
         root.Subcommands.Add(StartCommand.Create(context));
         root.Subcommands.Add(EndCommand.Create(context));
         root.Subcommands.Add(AchievementCommand.Create(context));

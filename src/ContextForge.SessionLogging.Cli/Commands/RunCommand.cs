@@ -71,7 +71,7 @@ internal static class RunCommand
                 // The capture and SessionEnd are acknowledged only when cfsession exits: one fsync covers both.
                 using (session.GroupCommit())
                 {
-                    result = await CommandRecorder.RunAsync(session, runner, spec, parentOperation, cancellationToken).ConfigureAwait(false);
+                    result = await CommandRecorder.RunAsync(session, runner, spec, parentOperation, cancellationToken, AnnounceToShell(context)).ConfigureAwait(false);
                     session.End();
                 }
                 // What was kept out of the record: the live display showed it unredacted.
@@ -91,6 +91,12 @@ internal static class RunCommand
         return command;
     }
 
+    // Inside 'cfsession shell' (on its pty), the shell's command links to this run instead of recording the output twice.
+    private static Action<string>? AnnounceToShell(CliContext context) =>
+        context.GetEnvironment(Shell.ShellIntegration.MarksVariable) == "1" && context.Terminal
+            ? operationId => context.WriteRaw($"\u001b]6973;R;{operationId}\u0007")
+            : null;
+
     private static async Task<int> RunUnrecordedAsync(CliContext context, ICommandRunner runner, CommandSpec spec, CancellationToken cancellationToken)
     {
         using var primary = new CapturedOutput("stdout", spillDirectory: null);
@@ -107,7 +113,7 @@ internal static class RunCommand
 
     // One line per sink that lost events (received = stored + dropped), and one per output stream that could not
     // be stored; true when the journal record of this run is incomplete.
-    private static bool ReportDrops(CliContext context, Session session, CommandRunResult result)
+    internal static bool ReportDrops(CliContext context, Session session, CommandRunResult result)
     {
         bool incomplete = false;
         foreach (var stats in session.SinkStatistics.Where(s => s.Dropped > 0))

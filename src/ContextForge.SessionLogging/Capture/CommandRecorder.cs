@@ -29,7 +29,13 @@ internal sealed record CommandRunResult(CommandOutcome Outcome, CaptureRecord Re
 /// <summary>Runs a child process inside a session and journals it as one TerminalCapture.</summary>
 internal static class CommandRecorder
 {
-    public static async Task<CommandRunResult> RunAsync(Session session, ICommandRunner runner, CommandSpec command, string? parentOperationId, CancellationToken cancellationToken)
+    /// <param name="session">The session the operation belongs to.</param>
+    /// <param name="runner">Runs the child.</param>
+    /// <param name="command">What to run.</param>
+    /// <param name="parentOperationId">The enclosing operation (a nested run), if any.</param>
+    /// <param name="cancellationToken">Cancels the run (the child is signalled).</param>
+    /// <param name="started">Told the operation id once OperationStarted is journaled, before the child starts.</param>
+    public static async Task<CommandRunResult> RunAsync(Session session, ICommandRunner runner, CommandSpec command, string? parentOperationId, CancellationToken cancellationToken, Action<string>? started = null)
     {
         var (activity, operationId) = Telemetry.SessionActivities.StartOperation(session, command.CommandLine);
         using var operationActivity = activity;
@@ -55,6 +61,7 @@ internal static class CommandRecorder
             ParentOperationId = parentOperationId,
             Provenance = session.Provenance(command.WorkingDirectory),
         }, argumentRedactions);
+        started?.Invoke(operationId);
         long startTimestamp = Stopwatch.GetTimestamp();
         CommandOutcome outcome;
         string? startError = null;

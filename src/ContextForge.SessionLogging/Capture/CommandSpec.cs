@@ -63,3 +63,13 @@ internal interface ICommandRunner
     /// <param name="cancellationToken">Cancels waiting (the child is signalled).</param>
     Task<CommandOutcome> RunAsync(CommandSpec command, CapturedOutput primary, CapturedOutput stderr, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// Sees a pty stream chunk by chunk, in order, on the thread that reads it, after the chunk was captured and shown.
+/// Must not throw, and should return quickly (it delays the next read).
+/// </summary>
+internal interface IPtyStreamObserver
+{
+    /// <summary>The next chunk, exactly as read.</summary>
+    void Observe(ReadOnlySpan<byte> data);
+}

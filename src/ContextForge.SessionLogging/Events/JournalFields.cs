@@ -15,6 +15,8 @@ internal static class JournalFields
     public const string OperationId = "operation_id";
     public const string OperationName = "operation_name";
     public const string ParentOperationId = "parent_operation_id";
+    /// <summary>A shell command's link to the <c>cfsession run</c> inside it that recorded its output.</summary>
+    public const string LinkedOperationId = "linked_operation_id";
     public const string OperationKind = "operation_kind";
     public const string Command = "command";
     public const string Arguments = "arguments";

@@ -113,6 +113,8 @@ internal sealed class HistoryIndex : IDisposable
     /// <summary>Reads what the journals gained since the last catch-up. See <see cref="JournalIndexer"/>.</summary>
     public CatchUpResult CatchUp(bool full = false)
     {
+        // What the hook-only shells (cfsession init) spooled is journaled first: every query sees it.
+        Shell.ShellSpool.Ingest(Data);
         var result = new JournalIndexer(this).CatchUp(full, DateTimeOffset.UtcNow);
         // A bulk load (the first catch-up of a new or migrated index) rewrote the search b-trees: pack the file.
         if (result.EventsAdded >= JournalIndexer.BulkLoadEvents) Pack();

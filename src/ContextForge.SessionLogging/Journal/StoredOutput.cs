@@ -68,10 +68,13 @@ public sealed class StoredOutput
         : BlobPath is not null ? (Length is { } length and >= 0 ? BlobStore.OpenPath(BlobPath, length) : BlobStore.OpenPath(BlobPath))
         : new MemoryStream([], writable: false);
 
-    /// <summary>At most <paramref name="maxBytes"/> bytes decoded leniently, ANSI stripped, CRLF normalised.</summary>
+    /// <summary>
+    /// The stored output as indexed text (the one seam from stored bytes to searchable text): at most
+    /// <paramref name="maxBytes"/> bytes decoded leniently and rendered as the screen showed them (<see cref="TerminalRenderer"/>).
+    /// </summary>
     internal string ReadPlainPrefix(int maxBytes)
     {
-        if (Inline is not null) return AnsiText.ToPlain(Inline.Length > maxBytes ? Inline[..maxBytes] : Inline);
+        if (Inline is not null) return TerminalRenderer.Render(Inline.Length > maxBytes ? Inline[..maxBytes] : Inline);
         if (BlobPath is null || !File.Exists(BlobPath)) return string.Empty;
         try
         {
@@ -79,7 +82,7 @@ public sealed class StoredOutput
             // Bounded by maxBytes whatever the recorded length says (a tampered length never sizes an allocation).
             byte[] buffer = new byte[(int)Math.Clamp(Length ?? maxBytes, 0, maxBytes)];
             int read = input.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-            return AnsiText.ToPlain(Encoding.UTF8.GetString(buffer, 0, read));
+            return TerminalRenderer.Render(buffer.AsSpan(0, read));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

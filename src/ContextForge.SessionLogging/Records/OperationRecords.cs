@@ -174,6 +174,12 @@ public sealed record OperationCaptured : OperationRecord
     /// <summary>The enclosing run's operation id, for a nested run.</summary>
     public string? ParentOperationId { get; init; }
 
+    /// <summary>
+    /// For a command of <c>cfsession shell</c>: the operation of the <c>cfsession run</c> inside it, which recorded its
+    /// output (this record then stores none).
+    /// </summary>
+    public string? LinkedOperationId { get; init; }
+
     /// <summary>A command's program.</summary>
     public string? Command { get; init; }
 
@@ -206,6 +212,7 @@ public sealed record OperationCaptured : OperationRecord
         WriteHead(f, ParentOperationId, captureModeAfterDuration: !command);
         if (command)
         {
+            if (LinkedOperationId is not null) f[JournalFields.LinkedOperationId] = LinkedOperationId;
             f[JournalFields.Command] = Command;
             f[JournalFields.Arguments] = OperationRecordFields.Array(Arguments ?? []);
             f[JournalFields.Cwd] = Cwd;
@@ -234,6 +241,7 @@ public sealed record OperationCaptured : OperationRecord
             SpanId = h.SpanId,
             ParentSpanId = h.ParentSpanId,
             ParentOperationId = h.ParentOperationId,
+            LinkedOperationId = command ? e.GetString(JournalFields.LinkedOperationId) : null,
             Command = command ? e.GetString(JournalFields.Command) : null,
             Arguments = command ? FieldReader.Strings(e.Fields[JournalFields.Arguments]) : null,
             Cwd = command ? e.GetString(JournalFields.Cwd) : null,

@@ -76,6 +76,35 @@ public sealed class SessionManager
         return session;
     }
 
+    /// <summary>
+    /// Opens a session that lives as long as another process of this host, <paramref name="ownerPid"/> (the shell of
+    /// <c>cfsession init</c>): its SessionStart names that process, so readers show it abandoned once that process is
+    /// provably gone without a SessionEnd. The returned session is detached (this process does not end it).
+    /// </summary>
+    internal Session StartOwnedBy(int ownerPid, string? name, string type, string? parentSessionId)
+    {
+        string id = Guid.NewGuid().ToString("D");
+        var activityId = Guid.NewGuid();
+        var start = DateTimeOffset.UtcNow;
+        var session = new Session(this, id, activityId, start, name ?? string.Empty, type, ownsLifetime: true);
+        session.Detach();
+        var provenance = CurrentProvenance.Capture(session.ToolName, null, Redactor) with
+        {
+            Pid = ownerPid,
+            ProcessStartTicks = ProcessLiveness.ReadStat(ownerPid) is { } stat ? stat.StartTicks : null,
+        };
+        session.Record(new Records.SessionStarted(start, id, session.Name, session.Type, DefaultMethodology)
+        {
+            TraceId = session.TraceId.ToHexString(),
+            SpanId = session.ActivityContext.SpanId.ToHexString(),
+            ParentSessionId = string.IsNullOrEmpty(parentSessionId) ? null : parentSessionId,
+            ParentActivityId = ParentActivityId(parentSessionId),
+            SessionLifetime = ProcessLifetime,
+            Provenance = provenance,
+        });
+        return session;
+    }
+
     /// <summary>The parent session's activity id, when it is recorded here (a parent we cannot read has none to give).</summary>
     private Guid? ParentActivityId(string? parentSessionId)
     {

@@ -32,8 +32,11 @@ internal sealed unsafe class OutputPump
     private readonly UnixChild _child;
     private readonly Thread _thread;
 
-    public OutputPump(string name, int sourceFd, int displayFd, CapturedOutput capture, UnixChild child)
+    private readonly IPtyStreamObserver? _observer;
+
+    public OutputPump(string name, int sourceFd, int displayFd, CapturedOutput capture, UnixChild child, IPtyStreamObserver? observer = null)
     {
+        _observer = observer;
         _sourceFd = sourceFd;
         _displayFd = displayFd;
         _capture = capture;
@@ -82,6 +85,7 @@ internal sealed unsafe class OutputPump
                             }
                         }
                         _capture.Write(data);
+                        _observer?.Observe(data); // after the display: the user sees the output first
                         if (_child.HasExited) quietSince = Stopwatch.GetTimestamp();
                         continue;
                     }

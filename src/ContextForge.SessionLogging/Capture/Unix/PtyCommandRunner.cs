@@ -25,6 +25,9 @@ internal sealed class PtyCommandRunner : ICommandRunner
     /// <summary>The pty's window size when neither <see cref="StdinFd"/> nor <see cref="DisplayFd"/> is a terminal.</summary>
     internal (ushort Rows, ushort Columns)? InitialWindowSize { get; init; }
 
+    /// <summary>Sees every chunk of the pty stream as it is read (<c>cfsession shell</c> splits it into commands).</summary>
+    internal IPtyStreamObserver? StreamObserver { get; init; }
+
     /// <summary>On end of our stdin, send the terminal's VEOF character (^D) once, so the child sees end of input.</summary>
     internal bool SendEofOnStdinEnd { get; init; } = true;
 
@@ -148,7 +151,7 @@ internal sealed class PtyCommandRunner : ICommandRunner
             }
 
             (wakeRead, wakeWrite) = LibC.CreatePipe();
-            pump = new OutputPump("cfsession pty", master, DisplayFd, primary, child);
+            pump = new OutputPump("cfsession pty", master, DisplayFd, primary, child, StreamObserver);
             pump.Start();
             int stdinFd = StdinFd, masterFd = master, wake = wakeRead;
             bool sendEof = SendEofOnStdinEnd;

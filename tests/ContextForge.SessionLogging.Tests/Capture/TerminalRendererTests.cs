@@ -1,0 +1,106 @@
+using System.Text;
+using ContextForge.SessionLogging.Capture;
+
+namespace ContextForge.SessionLogging.Tests.Capture;
+
+/// <summary>The terminal-semantics pass: bytes as a program wrote them in, the text the screen showed out.</summary>
+public sealed class TerminalRendererTests
+{
+    private static string Render(string text) => TerminalRenderer.Render(Encoding.UTF8.GetBytes(text));
+
+    [Fact]
+    public void Crlf_lines_become_lines() => Assert.Equal("one\ntwo\n", Render("one\r\ntwo\r\n"));
+
+    [Fact]
+    public void Bare_line_feeds_start_the_next_line_at_column_zero() => Assert.Equal("one\ntwo", Render("one\ntwo"));
+
+    [Fact]
+    public void Carriage_return_overwrites_the_line_from_its_start() => Assert.Equal("100% done", Render(" 10% done\r100%"));
+
+    [Fact]
+    public void Progress_bar_keeps_only_its_last_state()
+    {
+        var bar = new StringBuilder();
+        for (int i = 0; i <= 100; i += 10) bar.Append('\r').Append('[').Append(new string('#', i / 10)).Append(new string(' ', 10 - i / 10)).Append($"] {i}%");
+        bar.Append("\r\n");
+        Assert.Equal("[##########] 100%\n", Render(bar.ToString()));
+    }
+
+    [Fact]
+    public void Erase_line_modes_clear_right_left_and_whole() =>
+        Assert.Equal("ab\n    ef\n\nx", Render("abcdef\b\b\b\b\x1b[K\r\nabcdef\b\b\b\x1b[1K\r\nabcdef\x1b[2K\r\nx"));
+
+    [Fact]
+    public void Erase_line_after_carriage_return_replaces_a_status_line() =>
+        Assert.Equal("Downloaded\n", Render("Downloading 42 files...\r\x1b[KDownloaded\r\n"));
+
+    [Fact]
+    public void Cursor_moves_relative_and_absolute() =>
+        // CUU up one, CUF right 2, CUB back 1, CHA to column 1, CUD down.
+        Assert.Equal("XbcY\n1\n", Render("abc\r\n1\r\n\x1b[2A\x1b[3CY\x1b[2D\x1b[1GX\x1b[2B\r"));
+
+    [Fact]
+    public void Cursor_position_is_relative_to_the_screen() =>
+        Assert.Equal("top\nrow two\n", Render("\x1b[Htop\x1b[2;1Hrow two\r\n"));
+
+    [Fact]
+    public void Erase_display_clears_the_screen_but_keeps_what_was_shown_before() =>
+        Assert.Equal("before\nafter\n", Render("before\r\n\x1b[H\x1b[2Jafter\r\n"));
+
+    [Fact]
+    public void Erase_display_below_the_cursor() =>
+        Assert.Equal("one\nt\n\n", Render("one\r\ntwo\r\nthree\r\n\x1b[2A\x1b[2G\x1b[J\n\n"));
+
+    [Fact]
+    public void Backspace_moves_left_and_the_next_character_overwrites() => Assert.Equal("cat", Render("cax\bt"));
+
+    [Fact]
+    public void Tabs_move_to_the_next_multiple_of_eight() => Assert.Equal("a       b\nabcdefgh        c", Render("a\tb\nabcdefgh\tc"));
+
+    [Fact]
+    public void Colours_and_osc_strings_show_nothing() =>
+        Assert.Equal("red plain\n", Render("\x1b]0;title\x07\x1b[1;31mred\x1b[0m \x1b]133;C\x1b\\plain\x1b]8;;http://x\x07\r\n"));
+
+    [Fact]
+    public void Wide_characters_take_two_cells() =>
+        // 日本 is four cells: the cursor moved back 2 lands on 本, which is overwritten by X (and its right half blanked).
+        Assert.Equal("日X  z", Render("日本\x1b[2DX\x1b[2Cz"));
+
+    [Fact]
+    public void Combining_marks_join_the_character_before() => Assert.Equal("e\u0301!", Render("e\u0301!"));
+
+    [Fact]
+    public void Invalid_utf8_becomes_replacement_characters() =>
+        Assert.Equal("a\uFFFDb\uFFFD", TerminalRenderer.Render(new byte[] { (byte)'a', 0xFF, (byte)'b', 0xE2, 0x82 }));
+
+    [Fact]
+    public void Alternate_screen_session_leaves_only_what_the_main_screen_shows()
+    {
+        // What vim does: switch to the alternate screen, draw, redraw, leave; the shell's line stays.
+        string vim = "$ vim notes\r\n\x1b[?1049h\x1b[H\x1b[2Jhello\r\n~\r\n~\x1b[24;1H\"notes\" 1L\x1b[H\x1b[2Jredrawn\x1b[?1049l";
+        Assert.Equal("$ vim notes\n", Render(vim));
+    }
+
+    [Theory]
+    [InlineData("47")]
+    [InlineData("1047")]
+    [InlineData("1049")]
+    public void Every_alternate_screen_mode_is_dropped_on_leaving(string mode) =>
+        Assert.Equal("kept\n", Render($"kept\r\n\x1b[?{mode}hless output\r\nmore\x1b[?{mode}l"));
+
+    [Fact]
+    public void Stream_ending_on_the_alternate_screen_keeps_its_final_state() =>
+        Assert.Equal("main\n\nfinal", Render("main\r\n\x1b[?1049hfirst\x1b[H\x1b[2Jfinal"));
+
+    [Fact]
+    public void Delete_insert_and_erase_characters() =>
+        Assert.Equal("acd\na  de\na  bc", Render("abcd\x1b[2G\x1b[1P\r\nabcde\x1b[2G\x1b[2X\r\nabc\x1b[2G\x1b[2@"));
+
+    [Fact]
+    public void Hostile_parameters_are_clamped() =>
+        // A huge move right stops at the last column (what is written there is dropped); a huge move up at the top.
+        Assert.Equal("ab", Render("\x1b[999999999Cz\r\x1b[999999999Aab"));
+
+    [Fact]
+    public void Empty_input_is_empty_text() => Assert.Equal(string.Empty, TerminalRenderer.Render(ReadOnlySpan<byte>.Empty));
+}

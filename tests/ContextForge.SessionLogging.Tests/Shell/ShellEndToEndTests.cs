@@ -1,0 +1,277 @@
+using System.Text.RegularExpressions;
+using ContextForge.SessionLogging.Capture;
+using ContextForge.SessionLogging.Events;
+using ContextForge.SessionLogging.Journal;
+using ContextForge.SessionLogging.Tests.Support;
+
+namespace ContextForge.SessionLogging.Tests.Shell;
+
+/// <summary>
+/// <c>cfsession shell</c> used as a person would: in a real terminal (a private tmux server), commands typed with
+/// send-keys into bash, zsh and fish started by cfsession, the screen read back, then each recorded operation
+/// compared with what the command printed, its exit code and its cwd.
+/// </summary>
+public sealed class ShellEndToEndTests : IDisposable
+{
+    private const string InnerPrompt = "in$";
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private string Home => _dir.Combine("home");
+
+    private string UserHome => _dir.Combine("user");
+
+    private string Work => _dir.Combine("work");
+
+    /// <summary>Starts tmux (an outer bash) and in it <c>cfsession shell -- SHELL</c> with a user home whose rc file sets the prompt.</summary>
+    private async Task<TmuxSession> StartShellAsync(string shell, string? dataDirectory = null)
+    {
+        Directory.CreateDirectory(Home);
+        Directory.CreateDirectory(Work);
+        Directory.CreateDirectory(Path.Combine(Work, "sub"));
+        Directory.CreateDirectory(UserHome);
+        await File.WriteAllTextAsync(Path.Combine(UserHome, ".bashrc"), $"PS1='{InnerPrompt} '\n");
+        await File.WriteAllTextAsync(Path.Combine(UserHome, ".zshrc"), $"PS1='{InnerPrompt} '\n");
+        Directory.CreateDirectory(Path.Combine(UserHome, ".config", "fish"));
+        await File.WriteAllTextAsync(Path.Combine(UserHome, ".config", "fish", "config.fish"),
+            $"set -g fish_greeting ''\nfunction fish_prompt; echo -n '{InnerPrompt} '; end\n");
+        var tmux = await TmuxSession.StartAsync(Home, _dir.Path, columns: 100, rows: 30);
+        try
+        {
+            string data = dataDirectory is null ? string.Empty : $"CFSESSION_HOME='{dataDirectory}' ";
+            tmux.TypeLine($"cd '{Work}' && {data}HOME='{UserHome}' XDG_CONFIG_HOME='{UserHome}/.config' cfsession shell -- {shell}");
+            await WaitForPromptAsync(tmux, 1);
+            return tmux;
+        }
+        catch
+        {
+            tmux.Dispose();
+            throw;
+        }
+    }
+
+    private static int Prompts(string screen) =>
+        TmuxSession.Normalize(screen).Split('\n').Count(l => l.StartsWith(InnerPrompt, StringComparison.Ordinal));
+
+    private static Task WaitForPromptAsync(TmuxSession tmux, int count) =>
+        tmux.WaitForScreenAsync(s => Prompts(s) >= count && TmuxSession.Normalize(s).TrimEnd('\n').Split('\n')[^1] == InnerPrompt,
+            $"prompt number {count} of the recorded shell", timeout: TimeSpan.FromSeconds(30));
+
+    /// <summary>Types a command line into the recorded shell and waits for its next prompt.</summary>
+    private static async Task TypeCommandAsync(TmuxSession tmux, string line)
+    {
+        int before = Prompts(tmux.Capture());
+        tmux.TypeLine(line);
+        await WaitForPromptAsync(tmux, before + 1);
+    }
+
+    private IReadOnlyList<SessionEvent> Events() =>
+        JournalFiles.SessionIds(Home).SelectMany(id => JournalFiles.ReadSession(Home, id).Events).ToList();
+
+    private IReadOnlyList<SessionEvent> Captures() =>
+        Events().Where(e => e.Name == SessionEventNames.TerminalCapture).ToList();
+
+    /// <summary>The commands recorded inside the shell (children of the shell's own operation), in order.</summary>
+    private (SessionEvent Shell, List<SessionEvent> Commands) ShellAndCommands()
+    {
+        var captures = Captures();
+        var shell = Assert.Single(captures, e => e.GetString(JournalFields.ParentOperationId) is null);
+        string shellId = shell.GetString(JournalFields.OperationId)!;
+        var commands = captures.Where(e => e.GetString(JournalFields.ParentOperationId) == shellId)
+            .OrderBy(e => e.GetString(JournalFields.StartTime), StringComparer.Ordinal).ToList();
+        return (shell, commands);
+    }
+
+    private static void AssertCommand(SessionEvent e, string commandLine, string output, int exitCode, string cwd)
+    {
+        Assert.Equal(commandLine, e.GetString(JournalFields.OperationName));
+        Assert.Equal(output, e.GetString(JournalFields.Output));
+        Assert.Equal(exitCode, e.GetInt64(JournalFields.ExitCode));
+        Assert.Equal(cwd, e.GetString(JournalFields.Cwd));
+        Assert.Equal("pty", e.GetString(JournalFields.CaptureMode));
+    }
+
+    private async Task ExitShellAsync(TmuxSession tmux, int code)
+    {
+        tmux.TypeLine($"exit {code}");
+        await tmux.WaitUntilAsync(() => tmux.ForegroundCommand == "bash" && TmuxSession.Normalize(tmux.Capture()).TrimEnd('\n').EndsWith("cf$", StringComparison.Ordinal),
+            "the outer shell's prompt is back");
+        Assert.Equal(code, await tmux.LastStatusAsync());
+    }
+
+    [TmuxFact]
+    public async Task Bash_commands_typed_interrupted_in_vim_and_after_a_resize_are_each_one_operation_with_their_own_output_exit_code_and_cwd()
+    {
+        using var tmux = await StartShellAsync("bash");
+        string sub = Path.Combine(Work, "sub");
+
+        await TypeCommandAsync(tmux, "echo hello");
+        await TypeCommandAsync(tmux, "cd sub");
+        await TypeCommandAsync(tmux, "ls missing-file");
+        await TypeCommandAsync(tmux, "true");
+        // Ctrl-C: the command records 130 and the shell survives.
+        int before = Prompts(tmux.Capture());
+        tmux.TypeLine("sleep 30");
+        await tmux.WaitUntilAsync(() => Events().Any(e => e.Name == SessionEventNames.OperationStarted && e.GetString(JournalFields.OperationName) == "sleep 30"), "sleep has started");
+        tmux.Press("C-c");
+        await WaitForPromptAsync(tmux, before + 1);
+        // vim on the alternate screen.
+        before = Prompts(tmux.Capture());
+        tmux.TypeLine("vim -u NONE -N notes.txt");
+        await tmux.WaitForScreenAsync(s => s.Contains("notes.txt", StringComparison.Ordinal) && TmuxSession.Normalize(s).Split('\n').Any(l => l == "~"), "vim's screen");
+        tmux.Type("ihello from vim");
+        tmux.Press("Escape");
+        tmux.TypeLine(":wq");
+        await WaitForPromptAsync(tmux, before + 1);
+        // A resize reaches the commands that run after it.
+        tmux.Resize(80, 20);
+        await TypeCommandAsync(tmux, "stty size");
+        await ExitShellAsync(tmux, 3);
+
+        var (shell, commands) = ShellAndCommands();
+        Assert.Equal(8, commands.Count);
+        AssertCommand(commands[0], "echo hello", "hello\r\n", 0, Work);
+        AssertCommand(commands[1], "cd sub", "", 0, Work);
+        AssertCommand(commands[2], "ls missing-file", "ls: cannot access 'missing-file': No such file or directory\r\n", 2, sub);
+        AssertCommand(commands[3], "true", "", 0, sub);
+        Assert.Equal("sleep 30", commands[4].GetString(JournalFields.OperationName));
+        Assert.Equal(130, commands[4].GetInt64(JournalFields.ExitCode));
+        Assert.Equal("^C", TerminalRenderer.Render(commands[4].GetString(JournalFields.Output)!).Trim());
+        Assert.Equal("vim -u NONE -N notes.txt", commands[5].GetString(JournalFields.OperationName));
+        Assert.Equal(0, commands[5].GetInt64(JournalFields.ExitCode));
+        Assert.Equal("hello from vim\n", await File.ReadAllTextAsync(Path.Combine(sub, "notes.txt")));
+        Assert.Contains("\u001b[?1049h", commands[5].GetString(JournalFields.Output), StringComparison.Ordinal);
+        Assert.Equal(string.Empty, TerminalRenderer.Render(commands[5].GetString(JournalFields.Output)!).Trim()); // not the redraw
+        AssertCommand(commands[6], "stty size", "20 80\r\n", 0, sub);
+        AssertCommand(commands[7], "exit 3", "exit\r\n", 3, sub);
+        // The prompt and the typed input are in the shell's whole stream, not in any command's output.
+        Assert.Equal(3, shell.GetInt64(JournalFields.ExitCode));
+        Assert.Equal("bash", shell.GetString(JournalFields.OperationName));
+        string whole = TerminalRenderer.Render(shell.GetString(JournalFields.Output) ?? string.Empty);
+        Assert.Contains("in$ echo hello\nhello\n", whole, StringComparison.Ordinal);
+        Assert.DoesNotContain(commands, c => (c.GetString(JournalFields.Output) ?? "").Contains(InnerPrompt, StringComparison.Ordinal));
+        // Each command's timing is kept for replay.
+        string sessionDir = Path.Combine(Home, "sessions", shell.SessionId);
+        Assert.True(File.Exists(Path.Combine(sessionDir, "timing", commands[0].GetString(JournalFields.OperationId) + ".timing")));
+        Assert.True(File.Exists(Path.Combine(sessionDir, "timing", shell.GetString(JournalFields.OperationId) + ".timing")));
+    }
+
+    [TmuxFact]
+    public async Task Cfsession_run_inside_the_shell_is_recorded_once_and_the_shell_command_links_to_it()
+    {
+        using var tmux = await StartShellAsync("bash");
+
+        await TypeCommandAsync(tmux, "cfsession run -- echo inner");
+        await ExitShellAsync(tmux, 0);
+
+        var (_, commands) = ShellAndCommands();
+        var shellCommand = commands[0];
+        Assert.Equal("cfsession run -- echo inner", shellCommand.GetString(JournalFields.OperationName));
+        var run = Assert.Single(Captures(), e => e.GetString(JournalFields.OperationName) == "echo inner");
+        Assert.Equal(run.GetString(JournalFields.OperationId), shellCommand.GetString(JournalFields.LinkedOperationId));
+        Assert.Equal(shellCommand.GetString(JournalFields.OperationId), run.GetString(JournalFields.ParentOperationId));
+        Assert.Equal("inner\r\n", run.GetString(JournalFields.Output));
+        Assert.Equal(0, shellCommand.GetInt64(JournalFields.OutputLength));
+        Assert.Equal(shellCommand.SessionId, run.SessionId);
+    }
+
+    [TmuxFact]
+    public async Task Zsh_commands_are_recorded_with_their_output_exit_code_and_cwd()
+    {
+        using var tmux = await StartShellAsync("zsh");
+        string sub = Path.Combine(Work, "sub");
+
+        await TypeCommandAsync(tmux, "echo hello");
+        await TypeCommandAsync(tmux, "cd sub");
+        await TypeCommandAsync(tmux, "ls missing-file");
+        await ExitShellAsync(tmux, 4);
+
+        var (shell, commands) = ShellAndCommands();
+        Assert.Equal(4, commands.Count);
+        AssertCommand(commands[0], "echo hello", "hello\r\n", 0, Work);
+        AssertCommand(commands[1], "cd sub", "", 0, Work);
+        AssertCommand(commands[2], "ls missing-file", "ls: cannot access 'missing-file': No such file or directory\r\n", 2, sub);
+        Assert.Equal("exit 4", commands[3].GetString(JournalFields.OperationName));
+        Assert.Equal(4, shell.GetInt64(JournalFields.ExitCode));
+    }
+
+    [TmuxFact]
+    public async Task Fish_commands_are_recorded_with_their_output_exit_code_and_cwd()
+    {
+        using var tmux = await StartShellAsync("fish");
+        string sub = Path.Combine(Work, "sub");
+
+        await TypeCommandAsync(tmux, "echo hello");
+        await TypeCommandAsync(tmux, "cd sub");
+        await TypeCommandAsync(tmux, "ls missing-file");
+        await ExitShellAsync(tmux, 5);
+
+        var (shell, commands) = ShellAndCommands();
+        Assert.Equal(4, commands.Count);
+        // fish itself writes a title and resets attributes after the command starts: the screen text is exact.
+        Assert.Equal("echo hello", commands[0].GetString(JournalFields.OperationName));
+        Assert.Equal("hello\n", TerminalRenderer.Render(commands[0].GetString(JournalFields.Output)!));
+        Assert.EndsWith("hello\r\n", commands[0].GetString(JournalFields.Output), StringComparison.Ordinal);
+        Assert.Equal(0, commands[0].GetInt64(JournalFields.ExitCode));
+        Assert.Equal(Work, commands[0].GetString(JournalFields.Cwd));
+        Assert.Equal(Work, commands[1].GetString(JournalFields.Cwd));
+        Assert.Equal("ls: cannot access 'missing-file': No such file or directory\n", TerminalRenderer.Render(commands[2].GetString(JournalFields.Output)!));
+        Assert.Equal(2, commands[2].GetInt64(JournalFields.ExitCode));
+        Assert.Equal(sub, commands[2].GetString(JournalFields.Cwd));
+        Assert.Equal(5, shell.GetInt64(JournalFields.ExitCode));
+    }
+
+    [TmuxFact]
+    public async Task Unwritable_data_directory_keeps_the_shell_running_and_says_so_in_one_line()
+    {
+        Directory.CreateDirectory(_dir.Path);
+        string blocker = _dir.Combine("not-a-dir");
+        await File.WriteAllTextAsync(blocker, "x");
+        using var tmux = await StartShellAsync("bash", dataDirectory: blocker);
+
+        await TypeCommandAsync(tmux, "echo still-works");
+        string screen = TmuxSession.Normalize(tmux.Capture());
+        Assert.Matches(new Regex($"^cfsession: cannot write to {Regex.Escape(blocker)}: .*; the shell runs unrecorded$", RegexOptions.Multiline), screen);
+        Assert.Single(screen.Split('\n'), l => l.StartsWith("cfsession:", StringComparison.Ordinal));
+        Assert.Contains("\nstill-works\n", screen, StringComparison.Ordinal);
+        await ExitShellAsync(tmux, 6);
+    }
+
+    [TmuxFact]
+    public async Task Asciicast_export_of_a_shell_plays_in_asciinema_with_the_recorded_timing_and_text_export_is_what_the_screen_showed()
+    {
+        using var tmux = await StartShellAsync("bash");
+        await TypeCommandAsync(tmux, "echo first");
+        await Task.Delay(1200);
+        await TypeCommandAsync(tmux, "printf '10%%\\rsecond\\n'");
+        await ExitShellAsync(tmux, 0);
+        var (shell, commands) = ShellAndCommands();
+
+        string cast = _dir.Combine("shell.cast");
+        var export = await CfSessionProcess.RunAsync(Home, ["export", shell.SessionId, "--format", "asciicast", "-o", cast], workingDirectory: _dir.Path);
+        Assert.Equal(0, export.ExitCode);
+        string[] lines = await File.ReadAllLinesAsync(cast);
+        using (var header = System.Text.Json.JsonDocument.Parse(lines[0]))
+            Assert.Equal(2, header.RootElement.GetProperty("version").GetInt32());
+        var events = lines[1..].Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).Select(e => (At: e[0].GetDouble(), Kind: e[1].GetString(), Text: e[2].GetString()!)).ToList();
+        Assert.All(events, e => Assert.Equal("o", e.Kind));
+        Assert.Equal(events.Select(e => e.At).Order(), events.Select(e => e.At)); // in recorded order
+        Assert.Equal(shell.GetString(JournalFields.Output), string.Concat(events.Select(e => e.Text)));
+        double first = events.First(e => e.Text.Contains("first\r\n", StringComparison.Ordinal)).At;
+        double second = events.First(e => e.Text.Contains("second\r\n", StringComparison.Ordinal)).At;
+        Assert.True(second - first >= 1.2, $"the recorded pause between the commands is kept: {second - first:0.000} s");
+
+        // The real asciinema plays it, in the terminal (it reads keys from /dev/tty).
+        string played = _dir.Combine("played.txt");
+        Assert.Equal(0, await tmux.RunToPromptAsync($"asciinema cat '{cast}' > '{played}'"));
+        Assert.Equal(TerminalRenderer.Render(shell.GetString(JournalFields.Output)!), TerminalRenderer.Render(await File.ReadAllTextAsync(played)));
+
+        var text = await CfSessionProcess.RunAsync(Home, ["export", commands[1].GetString(JournalFields.OperationId)!, "--format", "text"], workingDirectory: _dir.Path);
+        Assert.Equal(0, text.ExitCode);
+        Assert.Equal("second\n", text.StdoutText);
+        var missing = await CfSessionProcess.RunAsync(Home, ["export", "ffffffff-0000"], workingDirectory: _dir.Path);
+        Assert.Equal(66, missing.ExitCode);
+        Assert.Equal("cfsession: no operation or session 'ffffffff-0000': 'cfsession sessions' and 'cfsession show' list them\n", missing.Stderr);
+    }
+}
