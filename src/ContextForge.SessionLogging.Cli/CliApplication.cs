@@ -94,6 +94,7 @@ internal static class CliApplication
         root.Subcommands.Add(BenchCommand.Create(context));
         root.Subcommands.Add(MilestonesCommand.Create(context));
         root.Subcommands.Add(MilestoneCommand.Create(context));
+        root.Subcommands.Add(McpCommand.Create(context));
         return root;
     }
 
