@@ -95,6 +95,7 @@ internal static class CliApplication
         root.Subcommands.Add(MilestonesCommand.Create(context));
         root.Subcommands.Add(MilestoneCommand.Create(context));
         root.Subcommands.Add(McpCommand.Create(context));
+        root.Subcommands.Add(HookCommand.Create(context));
         return root;
     }
 
