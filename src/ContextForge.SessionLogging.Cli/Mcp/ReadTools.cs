@@ -219,8 +219,6 @@ internal sealed class ReadTools(CliContext context, SessionManager manager)
         string range = page.Lines.Count == 0 ? "no lines" : $"lines {page.FirstLine}-{page.LastLine}{(page.TotalLines is { } total ? $" of {total}" : "")}";
         text.Append(CultureInfo.InvariantCulture, $"{stream} ({(raw ? "raw, as recorded" : "plain text")}; {output.Length ?? 0} bytes): {range}\n");
         foreach (string line in page.Lines) text.Append(line).Append('\n');
-        var others = found.Outputs.Where(o => o.Name != stream).Select(o => $"{o.Name}: {o.Length ?? 0} bytes (stream={o.Name})").ToList();
-        if (others.Count > 0) text.Append("also recorded: ").Append(string.Join(", ", others)).Append('\n');
         if (page.More)
         {
             text.Append(CultureInfo.InvariantCulture, $"[cut at line {page.LastLine}] ").Append(ResultBounds.NextPage("get_operation", new JsonObject
@@ -252,6 +250,10 @@ internal sealed class ReadTools(CliContext context, SessionManager manager)
         }
         // An operation whose exit code nobody reported says so (null is "unknown", never 0).
         if (!o.ContainsKey(Events.JournalFields.ExitCode) || o[Events.JournalFields.ExitCode] is null) o[Events.JournalFields.ExitCode] = null;
+        // Every stream recorded, with its size in bytes: the names get_operation's stream argument takes.
+        var streams = new JsonObject();
+        foreach (var output in found.Outputs) streams[output.Name] = output.Length ?? 0;
+        o["streams"] = streams;
         return o.ToJsonString(ResultBounds.Compact);
     }
 
