@@ -5,6 +5,8 @@ using ContextForge.SessionLogging.Benchmarks;
 
 // 'history [sizes] [out] [work]' runs the history index benchmark (benchmarks/run-history.sh).
 if (args.Length > 0 && args[0] == "history") return HistoryBenchmark.Run(args[1..]);
+// 'agents SIZE CFSESSION OUT WORK' times cfsession mcp's tools at the client and the hook (benchmarks/run-agents.sh).
+if (args.Length > 0 && args[0] == "agents") return await AgentBenchmark.RunAsync(args[1..]);
 if (args.Length > 0 && args[0] == "history-catchup") return HistoryBenchmark.CatchUpBreakdown(args[1]);
 // 'throughput N BUFFER_MB...' runs the EventPipe throughput program; anything else goes to BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "throughput")
