@@ -17,6 +17,21 @@ internal sealed class ReadTools(CliContext context, SessionManager manager)
 {
     private const string SinceDescription = "Only newer than this: a duration back from now, e.g. 30m, 2h, 2d, 1w";
 
+    /// <summary>The history filters search_output and history share (what HistoryFilterInput reads), as schema properties.</summary>
+    private const string FilterProperties = $$"""
+        "since":{"type":"string","description":"{{SinceDescription}}"},
+        "from":{"type":"string","description":"Only at or after this time (ISO 8601)"},
+        "to":{"type":"string","description":"Only at or before this time (ISO 8601)"},
+        "session":{"type":"string","description":"Session id or prefix"},
+        "name":{"type":"string","description":"Session name contains this text"},
+        "type":{"type":"string","description":"Session type"},
+        "command":{"type":"string","description":"Command line contains this text; ^text matches a prefix"},
+        "cwd":{"type":"string","description":"Ran in this directory or below"},
+        "host":{"type":"string","description":"Recorded on this host"},
+        "failed":{"type":"boolean","description":"Only failed operations"},
+        "exit_code":{"type":"integer","description":"Only operations with this exit code"}
+        """;
+
     private SessionQueries Open() => SessionQueries.Open(manager.Data);
 
     public IEnumerable<McpTool> Tools()
@@ -53,17 +68,7 @@ internal sealed class ReadTools(CliContext context, SessionManager manager)
             $$"""
             {"type":"object","properties":{
               "query":{"type":"string","description":"The words to find"},
-              "since":{"type":"string","description":"{{SinceDescription}}"},
-              "from":{"type":"string","description":"Only at or after this time (ISO 8601)"},
-              "to":{"type":"string","description":"Only at or before this time (ISO 8601)"},
-              "session":{"type":"string","description":"Session id or prefix"},
-              "name":{"type":"string","description":"Session name contains this text"},
-              "type":{"type":"string","description":"Session type"},
-              "command":{"type":"string","description":"Command line contains this text; ^text matches a prefix"},
-              "cwd":{"type":"string","description":"Ran in this directory or below"},
-              "host":{"type":"string","description":"Recorded on this host"},
-              "failed":{"type":"boolean","description":"Only failed operations"},
-              "exit_code":{"type":"integer","description":"Only operations with this exit code"},
+              {{FilterProperties}},
               "context_lines":{"type":"integer","minimum":0,"maximum":10,"default":2,"description":"Lines of context around each matching line"},
               "max_matches":{"type":"integer","minimum":1,"maximum":20,"default":3,"description":"Matching lines per operation"},
               "limit":{"type":"integer","minimum":1,"maximum":{{ResultBounds.MaxItems}},"default":10,"description":"Operations per page"},
@@ -91,19 +96,9 @@ internal sealed class ReadTools(CliContext context, SessionManager manager)
             + "Every filter of 'cfsession history'. group_by=correlation groups the matching events per session (the grouped form). Compact JSON, paged.",
             $$"""
             {"type":"object","properties":{
-              "since":{"type":"string","description":"{{SinceDescription}}"},
+              {{FilterProperties}},
               "days_back":{"type":"integer","minimum":0,"description":"Only events from the last N days"},
-              "from":{"type":"string","description":"Only at or after this time (ISO 8601)"},
-              "to":{"type":"string","description":"Only at or before this time (ISO 8601)"},
               "keywords":{"type":"string","description":"Event kinds, comma-separated: terminal, achievement, milestone, session (default terminal,achievement,milestone)"},
-              "session":{"type":"string","description":"Session id or prefix"},
-              "name":{"type":"string","description":"Session name contains this text"},
-              "type":{"type":"string","description":"Session type"},
-              "command":{"type":"string","description":"Command line contains this text; ^text matches a prefix"},
-              "cwd":{"type":"string","description":"Ran in this directory or below"},
-              "host":{"type":"string","description":"Recorded on this host"},
-              "failed":{"type":"boolean","description":"Only failed operations"},
-              "exit_code":{"type":"integer","description":"Only operations with this exit code"},
               "achievement_type":{"type":"string","description":"Only achievements of this type"},
               "group_by":{"type":"string","enum":["correlation"],"description":"correlation: group per session"},
               "limit":{"type":"integer","minimum":1,"maximum":{{ResultBounds.MaxItems}},"default":20,"description":"Events per page"},

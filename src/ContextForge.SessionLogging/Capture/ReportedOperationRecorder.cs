@@ -37,12 +37,7 @@ internal static class ReportedOperationRecorder
         stderr.Write(operation.Stderr);
         var stored = OutputStore.Store(primary, blobs);
         var storedStderr = OutputStore.Store(stderr, blobs);
-        string sample = OutputStore.Sample(primary);
-        if (sample.Length < OutputStore.SampleLength)
-        {
-            string both = sample + OutputStore.Sample(stderr);
-            sample = both.Length > OutputStore.SampleLength ? both[..OutputStore.SampleLength] : both;
-        }
+        string sample = OutputStore.Sample(primary, stderr);
         var argumentRedactions = new Redaction.RedactionTally();
         var arguments = session.Redactor is null ? operation.Arguments : Redaction.FieldRedaction.Arguments(operation.Program, operation.Arguments, argumentRedactions);
         var captured = new OperationCaptured(operationId, operation.OperationName, OperationKinds.Command, session.Id, operation.StartTime, operation.Duration, CaptureMode, stored, sample)
