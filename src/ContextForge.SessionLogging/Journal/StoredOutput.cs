@@ -87,6 +87,60 @@ public sealed class StoredOutput
         }
     }
 
+    /// <summary>
+    /// The output's lines (split on <c>\n</c>), each ANSI stripped as <see cref="ReadPlainPrefix"/> strips them, read
+    /// lazily from the first <paramref name="maxChars"/> characters: a caller that stops early (search's first
+    /// matches) reads and decodes only that far. An unreadable blob yields what was read before it failed.
+    /// </summary>
+    internal IEnumerable<string> ReadPlainLines(int maxChars)
+    {
+        if (Inline is null && (BlobPath is null || !File.Exists(BlobPath))) yield break;
+        TextReader reader;
+        try
+        {
+            reader = Inline is not null ? new StringReader(Inline) : new StreamReader(BlobStore.OpenPath(BlobPath!), new UTF8Encoding(false, false), false, 64 * 1024);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            yield break;
+        }
+        using (reader)
+        {
+            var line = new StringBuilder();
+            long read = 0;
+            while (read < maxChars)
+            {
+                int c;
+                try
+                {
+                    c = reader.Read();
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+                {
+                    break;
+                }
+                if (c < 0) break;
+                read++;
+                if (c == '\n')
+                {
+                    yield return PlainLine(line);
+                    line.Clear();
+                }
+                else
+                {
+                    line.Append((char)c);
+                }
+            }
+            if (line.Length > 0) yield return PlainLine(line);
+        }
+
+        static string PlainLine(StringBuilder line)
+        {
+            if (line.Length > 0 && line[^1] == '\r') line.Length--;
+            return AnsiText.ToPlain(line.ToString());
+        }
+    }
+
     /// <summary>The streams of a capture event: primary output first, then stderr when recorded.</summary>
     internal static IReadOnlyList<StoredOutput> Of(JsonObject fields, string sessionDirectory)
     {

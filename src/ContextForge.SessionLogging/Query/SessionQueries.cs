@@ -275,13 +275,25 @@ public sealed class SessionQueries : IDisposable
         if (fields is null) return result;
         foreach (var stream in StoredOutput.Of(fields, index.Data.SessionDirectory(hit.SessionId)))
         {
-            string text = stream.ReadPlainPrefix(JournalIndexer.IndexedOutputBytes);
-            string[] lines = (text.EndsWith('\n') ? text[..^1] : text).Split('\n');
-            for (int i = 0; i < lines.Length && result.Count < max; i++)
+            // Read lazily: stop once the last match has its lines after (a hit's output may be 1 MiB of a large blob).
+            var before = new Queue<string>(around + 1);
+            var open = new List<(long Number, string Text, string[] Before, List<string> After)>();
+            long number = 0;
+            foreach (string line in stream.ReadPlainLines(JournalIndexer.IndexedOutputBytes))
             {
-                if (!terms.Any(t => lines[i].Contains(t, StringComparison.OrdinalIgnoreCase))) continue;
-                result.Add(new LineMatch(stream.Name, i + 1, lines[i], lines[Math.Max(0, i - around)..i], lines[(i + 1)..Math.Min(lines.Length, i + 1 + around)]));
+                number++;
+                foreach (var m in open.Where(m => m.After.Count < around)) m.After.Add(line);
+                if (result.Count + open.Count < max && terms.Any(t => line.Contains(t, StringComparison.OrdinalIgnoreCase)))
+                    open.Add((number, line, before.ToArray(), new List<string>(around)));
+                if (around > 0)
+                {
+                    if (before.Count == around) before.Dequeue();
+                    before.Enqueue(line);
+                }
+                if (result.Count + open.Count >= max && open.All(m => m.After.Count >= around)) break;
             }
+            result.AddRange(open.Select(m => new LineMatch(stream.Name, m.Number, m.Text, m.Before, m.After)));
+            if (result.Count >= max) break;
         }
         return result;
     }

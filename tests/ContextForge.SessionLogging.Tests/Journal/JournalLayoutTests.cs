@@ -144,7 +144,8 @@ public sealed class JournalLayoutTests : IDisposable
         var activity = Guid.NewGuid();
         string operation = Guid.NewGuid().ToString("D");
         string segment = Path.Combine(data.SessionDirectory(id), JournalWriter.SharedSegmentFileName);
-        var t0 = new DateTimeOffset(2026, 11, 30, 8, 0, 0, TimeSpan.Zero);
+        // Recent: a session quiet for over an hour is settled, and quick catch-up would skip the capture (a fixed date here failed once the clock passed it).
+        var t0 = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeSeconds());
         string start = SessionManager.FormatTime(t0);
         JsonObject Provenance() => new() { ["host"] = "h", ["pid"] = 7, ["cwd"] = "/w" };
         SessionEvent Event(string name, DateTimeOffset ts, EventKeywordsAndFields k) => new(name, ts, id, activity, System.Diagnostics.Tracing.EventLevel.Informational, k.Keywords, k.Fields);
