@@ -14,6 +14,8 @@ if (args.Length > 0 && args[0] == "generate")
 }
 // 'history-generate SIZE [work]' only generates a history (reused by a later 'history' run of that size).
 if (args.Length > 0 && args[0] == "history-generate") return HistoryBenchmark.GenerateOnly(args[1..]);
+// 'agents SIZE CFSESSION OUT WORK' times cfsession mcp's tools at the client and the hook (benchmarks/run-agents.sh).
+if (args.Length > 0 && args[0] == "agents") return await AgentBenchmark.RunAsync(args[1..]);
 if (args.Length > 0 && args[0] == "history-catchup") return HistoryBenchmark.CatchUpBreakdown(args[1]);
 // 'throughput N BUFFER_MB...' runs the EventPipe throughput program; anything else goes to BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "throughput")

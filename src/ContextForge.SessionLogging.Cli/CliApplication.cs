@@ -110,6 +110,8 @@ internal static class CliApplication
         root.Subcommands.Add(BenchCommand.Create(context));
         root.Subcommands.Add(MilestonesCommand.Create(context));
         root.Subcommands.Add(MilestoneCommand.Create(context));
+        root.Subcommands.Add(McpCommand.Create(context));
+        root.Subcommands.Add(HookCommand.Create(context));
         return root;
     }
 

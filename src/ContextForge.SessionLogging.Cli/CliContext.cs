@@ -63,6 +63,9 @@ internal sealed class CliContext
         return manager;
     }
 
+    /// <summary>Standard input as bytes (a hook's payload; tests substitute a buffer).</summary>
+    public Func<Stream> OpenStandardInput { get; init; } = Console.OpenStandardInput;
+
     /// <summary>Standard output as bytes, for replaying captured output exactly (tests substitute a buffer).</summary>
     public Func<Stream> OpenRawOutput { get; init; } = Console.OpenStandardOutput;
 

@@ -153,56 +153,98 @@ internal sealed class HistoryFilterOptions(int defaultLimit)
             command.Options.Add(option);
     }
 
-    public HistoryFilter Read(ParseResult parse, DateTimeOffset now)
+    public HistoryFilter Read(ParseResult parse, DateTimeOffset now) => new HistoryFilterInput
+    {
+        Since = parse.GetValue(_since),
+        DaysBack = parse.GetValue(_daysBack),
+        From = parse.GetValue(_from),
+        To = parse.GetValue(_to),
+        Keywords = parse.GetValue(_keywords),
+        Session = parse.GetValue(_session),
+        Name = parse.GetValue(_name),
+        Type = parse.GetValue(_type),
+        Command = parse.GetValue(_command),
+        Cwd = parse.GetValue(_cwd),
+        Host = parse.GetValue(_host),
+        Failed = parse.GetValue(_failed),
+        ExitCode = parse.GetValue(_exitCode),
+        AchievementType = parse.GetValue(_achievementType),
+        Limit = parse.GetValue(_limit),
+    }.ToFilter(now, name => "--" + name.Replace('_', '-'));
+}
+
+/// <summary>
+/// The history filters as a person or an agent gives them (text, before parsing): one reading for the command line
+/// (<c>history</c>, <c>search</c>) and the MCP tools, so both mean the same by every filter.
+/// </summary>
+internal sealed record HistoryFilterInput
+{
+    public string? Since { get; init; }
+    public int? DaysBack { get; init; }
+    public string? From { get; init; }
+    public string? To { get; init; }
+    public string? Keywords { get; init; }
+    public string? Session { get; init; }
+    public string? Name { get; init; }
+    public string? Type { get; init; }
+    public string? Command { get; init; }
+    public string? Cwd { get; init; }
+    public string? Host { get; init; }
+    public bool Failed { get; init; }
+    public long? ExitCode { get; init; }
+    public string? AchievementType { get; init; }
+    public int Limit { get; init; }
+    public int Offset { get; init; }
+
+    /// <summary>The filter; a bad value throws <see cref="CliUsageException"/> naming it as <paramref name="optionName"/> spells it (<c>since</c> → <c>--since</c>).</summary>
+    public HistoryFilter ToFilter(DateTimeOffset now, Func<string, string> optionName)
     {
         DateTimeOffset? from = null;
-        if (parse.GetValue(_since) is { } since) from = now - Quantities.Duration(since, "--since");
-        if (parse.GetValue(_daysBack) is { } days)
+        if (Since is { } since) from = now - Quantities.Duration(since, optionName("since"));
+        if (DaysBack is { } days)
         {
-            if (days < 0) throw new CliUsageException("--days-back must be 0 or more");
-            if (days > InputLimits.MaxDuration.TotalDays) throw new CliUsageException($"--days-back {days} is more than {InputLimits.MaxDuration.TotalDays:0} days (100 years)");
+            if (days < 0) throw new CliUsageException($"{optionName("days_back")} must be 0 or more");
+            if (days > InputLimits.MaxDuration.TotalDays) throw new CliUsageException($"{optionName("days_back")} {days} is more than {InputLimits.MaxDuration.TotalDays:0} days (100 years)");
             from = Later(from, now - TimeSpan.FromDays(days));
         }
-        if (parse.GetValue(_from) is { } f) from = Later(from, Quantities.Time(f, "--from"));
-        DateTimeOffset? to = parse.GetValue(_to) is { } t ? Quantities.Time(t, "--to") : null;
-        int limit = parse.GetValue(_limit);
-        if (limit < 0) throw new CliUsageException("--limit must be 0 or more");
+        if (From is { } f) from = Later(from, Quantities.Time(f, optionName("from")));
+        DateTimeOffset? to = To is { } t ? Quantities.Time(t, optionName("to")) : null;
+        if (Limit < 0) throw new CliUsageException($"{optionName("limit")} must be 0 or more");
+        if (Offset < 0) throw new CliUsageException($"{optionName("offset")} must be 0 or more");
         // What people look for: commands, achievements, milestones. Session start/end lines only when asked (-k session).
         var keywords = SessionKeywords.Terminal | SessionKeywords.Achievement | SessionKeywords.Milestone;
-        if (parse.GetValue(_keywords) is { } list)
+        if (Keywords is { } list)
         {
             try { keywords = SessionKeywordsText.Parse(list); }
-            catch (FormatException ex) { throw new CliUsageException($"--keywords: {ex.Message}"); }
+            catch (FormatException ex) { throw new CliUsageException($"{optionName("keywords")}: {ex.Message}"); }
         }
-        bool failed = parse.GetValue(_failed);
-        long? exit = parse.GetValue(_exitCode);
-        string? achievementType = parse.GetValue(_achievementType);
         // Operation-only criteria narrow the kinds to operations, achievement criteria to achievements.
-        if ((failed || exit is not null || parse.GetValue(_command) is not null) && parse.GetValue(_keywords) is null) keywords = SessionKeywords.Terminal;
-        if (achievementType is not null && parse.GetValue(_keywords) is null) keywords = SessionKeywords.Achievement;
-        foreach (var option in new[] { _session, _name, _type, _command, _cwd, _host, _achievementType })
-            CliLimits.Text(parse.GetValue(option), InputLimits.MaxFilterTextChars, option.Name);
+        if ((Failed || ExitCode is not null || Command is not null) && Keywords is null) keywords = SessionKeywords.Terminal;
+        if (AchievementType is not null && Keywords is null) keywords = SessionKeywords.Achievement;
+        foreach (var (name, value) in new[] { ("session", Session), ("name", Name), ("type", Type), ("command", Command), ("cwd", Cwd), ("host", Host), ("achievement_type", AchievementType) })
+            CliLimits.Text(value, InputLimits.MaxFilterTextChars, optionName(name));
         return new HistoryFilter
         {
             From = from,
             To = to,
             Keywords = keywords,
-            Session = parse.GetValue(_session),
-            Name = parse.GetValue(_name),
-            Type = parse.GetValue(_type),
-            Command = parse.GetValue(_command),
-            Cwd = parse.GetValue(_cwd) is { } cwd ? FullPath(cwd) : null,
-            Host = parse.GetValue(_host),
-            Failed = failed,
-            ExitCode = exit,
-            AchievementType = achievementType,
-            Limit = limit,
+            Session = Session,
+            Name = Name,
+            Type = Type,
+            Command = Command,
+            Cwd = Cwd is { } cwd ? FullPath(cwd, optionName("cwd")) : null,
+            Host = Host,
+            Failed = Failed,
+            ExitCode = ExitCode,
+            AchievementType = AchievementType,
+            Limit = Limit,
+            Offset = Offset,
         };
     }
 
     // A NUL in --cwd made Path.GetFullPath throw ArgumentException: exit 70.
-    private static string FullPath(string cwd) =>
-        cwd.Length > 0 && !cwd.Contains('\0', StringComparison.Ordinal) ? Path.GetFullPath(cwd) : throw new CliUsageException($"--cwd {Quantities.Quote(cwd)} is not a directory path");
+    private static string FullPath(string cwd, string option) =>
+        cwd.Length > 0 && !cwd.Contains('\0', StringComparison.Ordinal) ? Path.GetFullPath(cwd) : throw new CliUsageException($"{option} {Quantities.Quote(cwd)} is not a directory path");
 
     private static DateTimeOffset Later(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x > b ? x : b;
 }

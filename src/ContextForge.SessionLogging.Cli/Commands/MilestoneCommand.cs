@@ -19,31 +19,53 @@ internal static class MilestoneCommand
         var command = new Command("milestone", "Record a milestone by hand in the current session") { name, data, sessionOption };
         command.SetAction(parse =>
         {
-            string milestone = parse.GetValue(name)!;
-            if (milestone.Length > MilestoneConfig.MaxNameChars)
-                throw new CliUsageException($"malformed milestone name '{milestone[..40]}...': {milestone.Length} characters, at most {MilestoneConfig.MaxNameChars} are accepted");
-            if (!MilestoneConfig.IsValidName(milestone))
-                throw new CliUsageException($"malformed milestone name '{milestone}': use letters, digits, '_', '-' and '.'");
+            string milestone = CheckName(parse.GetValue(name)!);
             var evidence = AchievementCommand.ParseEvidence(parse.GetValue(data) ?? [], "--data");
             var manager = context.CreateManager();
             if (manager.Data.CheckWritable() is { } problem)
                 return context.Fail(ExitCodes.JournalUnavailable, $"cannot write to {manager.Data.Root}: {problem}");
             var (session, oneShot) = context.JoinOrOpenOneShot(manager, parse.GetValue(sessionOption), "milestone");
             using var owned = session;
-            string id = session.Id;
-            var definition = manager.LoadMilestones()?.Definitions.FirstOrDefault(d => d.Name == milestone);
-            var scope = definition?.Scope ?? MilestoneScope.Session;
-            var fields = new JsonObject { ["rule_kind"] = "manual", ["scope"] = MilestoneDefinition.ScopeName(scope), ["correlation_id"] = id };
-            foreach (var (key, value) in evidence) fields[key] = Records.FieldValues.From(key, value).ToJsonNode();
-            var store = new MilestoneStore(manager.Data);
-            string markerKey = MilestoneStore.Key(milestone, scope, id);
-            bool marked = store.TryMarkReached(markerKey, new ReachedMilestone(milestone, MilestoneDefinition.ScopeName(scope), id, DateTimeOffset.UtcNow, fields, Manual: true));
-            if (marked) MilestoneEngine.Record(session, milestone, fields);
+            bool marked = Record(manager, session, milestone, evidence);
             if (oneShot) session.End();
-            if (!marked) return context.Fail(ExitCodes.DataError, $"milestone '{milestone}' was already reached{(scope == MilestoneScope.Session ? " in session " + id : "")}");
+            if (!marked) return context.Fail(ExitCodes.DataError, AlreadyReached(manager, milestone, session.Id));
             context.WriteRaw(milestone + Environment.NewLine);
             return (int)ExitCodes.Success;
         });
         return command;
     }
+
+    /// <summary>The name, when it is a valid milestone name; else <see cref="CliUsageException"/> saying why.</summary>
+    internal static string CheckName(string milestone)
+    {
+        if (milestone.Length > MilestoneConfig.MaxNameChars)
+            throw new CliUsageException($"malformed milestone name '{milestone[..40]}...': {milestone.Length} characters, at most {MilestoneConfig.MaxNameChars} are accepted");
+        if (!MilestoneConfig.IsValidName(milestone))
+            throw new CliUsageException($"malformed milestone name '{Events.PrintableText.Escape(milestone)}': use letters, digits, '_', '-' and '.'");
+        return milestone;
+    }
+
+    /// <summary>
+    /// Records <paramref name="milestone"/> by hand in <paramref name="session"/> (journal + MilestoneReached), unless a
+    /// defined milestone was already reached in its scope; false then (nothing recorded). The CLI and the MCP tool share it.
+    /// </summary>
+    internal static bool Record(Sessions.SessionManager manager, Sessions.Session session, string milestone, IReadOnlyDictionary<string, object?> evidence)
+    {
+        string id = session.Id;
+        var scope = ScopeOf(manager, milestone);
+        var fields = new JsonObject { ["rule_kind"] = "manual", ["scope"] = MilestoneDefinition.ScopeName(scope), ["correlation_id"] = id };
+        foreach (var (key, value) in evidence) fields[key] = Records.FieldValues.From(key, value).ToJsonNode();
+        var store = new MilestoneStore(manager.Data);
+        string markerKey = MilestoneStore.Key(milestone, scope, id);
+        bool marked = store.TryMarkReached(markerKey, new ReachedMilestone(milestone, MilestoneDefinition.ScopeName(scope), id, DateTimeOffset.UtcNow, fields, Manual: true));
+        if (marked) MilestoneEngine.Record(session, milestone, fields);
+        return marked;
+    }
+
+    /// <summary>The message for a milestone refused because it was already reached in its scope.</summary>
+    internal static string AlreadyReached(Sessions.SessionManager manager, string milestone, string sessionId) =>
+        $"milestone '{milestone}' was already reached{(ScopeOf(manager, milestone) == MilestoneScope.Session ? " in session " + sessionId : "")}";
+
+    private static MilestoneScope ScopeOf(Sessions.SessionManager manager, string milestone) =>
+        manager.LoadMilestones()?.Definitions.FirstOrDefault(d => d.Name == milestone)?.Scope ?? MilestoneScope.Session;
 }

@@ -81,12 +81,7 @@ internal static class CommandRecorder
         bool pipes = outcome.Mode != "pty";
         var stored = OutputStore.Store(primary, blobs);
         var storedStderr = pipes ? OutputStore.Store(stderr, blobs) : null;
-        string sample = OutputStore.Sample(primary);
-        if (pipes && sample.Length < OutputStore.SampleLength)
-        {
-            string both = sample + OutputStore.Sample(stderr);
-            sample = both.Length > OutputStore.SampleLength ? both[..OutputStore.SampleLength] : both;
-        }
+        string sample = OutputStore.Sample(primary, pipes ? stderr : null);
         var captured = new OperationCaptured(operationId, recordedCommandLine, OperationKinds.Command, session.Id, start, duration, outcome.Mode, stored, sample)
         {
             TraceId = session.TraceId.ToHexString(),

@@ -27,6 +27,15 @@ internal static class CommandRunnerFactory
             : new PipeCommandRunner();
     }
 
+    /// <summary>
+    /// A runner for a host whose stdin and stdout are a protocol channel (<c>cfsession mcp</c>): pipes, nothing shown,
+    /// the child's stdin is /dev/null (on Linux; elsewhere the Process-based runner, which shows nothing but
+    /// inherits stdin).
+    /// </summary>
+    public static ICommandRunner CreateUnattended() => LibC.IsSupported
+        ? new PipeCommandRunner { StdinFromDevNull = true, StdoutDisplayFd = -1, StderrDisplayFd = -1 }
+        : new ProcessCommandRunner { Display = false };
+
     /// <summary>The choice, given the flag, the variable's value and the terminal test.</summary>
     internal static bool WantsPty(bool? forcePty, string? variable, Func<bool> stdinAndStdoutAreTerminals)
     {

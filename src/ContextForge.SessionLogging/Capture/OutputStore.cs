@@ -37,6 +37,15 @@ internal static class OutputStore
         return plain.Length > SampleLength ? plain[..SampleLength] : plain;
     }
 
+    /// <summary>The event sample of an operation whose streams were kept apart: stdout's sample, then stderr's, 500 characters in all.</summary>
+    public static string Sample(CapturedOutput primary, CapturedOutput? stderr)
+    {
+        string sample = Sample(primary);
+        if (stderr is null || sample.Length >= SampleLength) return sample;
+        string both = sample + Sample(stderr);
+        return both.Length > SampleLength ? both[..SampleLength] : both;
+    }
+
     /// <summary>The provider contract's sample size: the first 500 characters.</summary>
     public const int SampleLength = 500;
 }

@@ -12,14 +12,17 @@ public static class OperationOutcome
     }
 
     /// <summary>
-    /// True for a <c>TerminalCaptureFailed</c> (an in-process capture that threw) and for a <c>TerminalCapture</c> with
-    /// a non-zero <c>exit_code</c>; false for every other event.
+    /// True for a <c>TerminalCaptureFailed</c> (an in-process capture that threw), for a <c>TerminalCapture</c> with
+    /// a non-zero <c>exit_code</c>, and for a <c>TerminalCapture</c> with an <c>error</c> (a command that could not
+    /// start, or an agent's tool call reported failed by <c>cfsession hook</c>, whose exit code may be unknown); false
+    /// for every other event.
     /// </summary>
     /// <param name="sessionEvent">Any event.</param>
     public static bool IsFailed(SessionEvent sessionEvent)
     {
         ArgumentNullException.ThrowIfNull(sessionEvent);
         return sessionEvent.Name == SessionEventNames.TerminalCaptureFailed
-            || (sessionEvent.Name == SessionEventNames.TerminalCapture && sessionEvent.GetInt64(JournalFields.ExitCode) is { } code && code != 0);
+            || (sessionEvent.Name == SessionEventNames.TerminalCapture
+                && ((sessionEvent.GetInt64(JournalFields.ExitCode) is { } code && code != 0) || sessionEvent.GetString(JournalFields.Error) is not null));
     }
 }

@@ -43,8 +43,9 @@ internal static class HistoryQuery
     {
         using var cmd = index.Command("");
         var where = Where(filter, cmd);
-        cmd.CommandText = $"SELECT {EventColumns} FROM {EventsWithSegment}{(NeedsSessionJoin(filter) ? " JOIN sessions s ON s.session_id = g.session_id" : "")} WHERE {where} ORDER BY e.ts DESC, e.id DESC LIMIT $limit";
+        cmd.CommandText = $"SELECT {EventColumns} FROM {EventsWithSegment}{(NeedsSessionJoin(filter) ? " JOIN sessions s ON s.session_id = g.session_id" : "")} WHERE {where} ORDER BY e.ts DESC, e.id DESC LIMIT $limit OFFSET $offset";
         cmd.Parameters.AddWithValue("$limit", filter.Limit <= 0 ? -1 : filter.Limit);
+        cmd.Parameters.AddWithValue("$offset", Math.Max(0, filter.Offset));
         return ReadEvents(index, cmd);
     }
 
@@ -53,9 +54,10 @@ internal static class HistoryQuery
     {
         using var cmd = index.Command("");
         var where = Where(filter with { Keywords = SessionKeywords.Terminal }, cmd);
-        cmd.CommandText = $"SELECT {EventColumns} FROM output_fts f JOIN events e ON e.id = f.rowid JOIN segments g ON g.id = e.segment{(NeedsSessionJoin(filter) ? " JOIN sessions s ON s.session_id = g.session_id" : "")} WHERE output_fts MATCH $match AND {where} ORDER BY e.ts DESC, e.id DESC LIMIT $limit";
+        cmd.CommandText = $"SELECT {EventColumns} FROM output_fts f JOIN events e ON e.id = f.rowid JOIN segments g ON g.id = e.segment{(NeedsSessionJoin(filter) ? " JOIN sessions s ON s.session_id = g.session_id" : "")} WHERE output_fts MATCH $match AND {where} ORDER BY e.ts DESC, e.id DESC LIMIT $limit OFFSET $offset";
         cmd.Parameters.AddWithValue("$match", MatchExpression(text));
         cmd.Parameters.AddWithValue("$limit", filter.Limit <= 0 ? -1 : filter.Limit);
+        cmd.Parameters.AddWithValue("$offset", Math.Max(0, filter.Offset));
         return ReadEvents(index, cmd);
     }
 
@@ -76,10 +78,11 @@ internal static class HistoryQuery
     }
 
     /// <summary>Sessions with at least one event, newest start first.</summary>
-    public static IReadOnlyList<IndexedSession> Sessions(HistoryIndex index, int limit, string? exceptSessionId = null, IReadOnlyCollection<string>? only = null)
+    public static IReadOnlyList<IndexedSession> Sessions(HistoryIndex index, int limit, string? exceptSessionId = null, IReadOnlyCollection<string>? only = null, SessionFilter? filter = null)
     {
         using var cmd = index.Command("");
         var sql = new StringBuilder($"SELECT {SessionColumns} FROM sessions WHERE first_ts IS NOT NULL");
+        if (filter is not null) AppendSessionFilter(filter, sql, cmd);
         if (exceptSessionId is not null)
         {
             sql.Append(" AND session_id <> $except");
@@ -90,8 +93,9 @@ internal static class HistoryQuery
             sql.Append(" AND session_id IN (SELECT value FROM json_each($only))");
             cmd.Parameters.AddWithValue("$only", new JsonArray(only.Select(o => (JsonNode?)o).ToArray()).ToJsonString());
         }
-        sql.Append(" ORDER BY start_ts DESC, session_id LIMIT $limit");
+        sql.Append(" ORDER BY start_ts DESC, session_id LIMIT $limit OFFSET $offset");
         cmd.Parameters.AddWithValue("$limit", limit <= 0 ? -1 : limit);
+        cmd.Parameters.AddWithValue("$offset", Math.Max(0, filter?.Offset ?? 0));
         cmd.CommandText = sql.ToString();
         var list = new List<IndexedSession>();
         using var r = cmd.ExecuteReader();
@@ -102,6 +106,20 @@ internal static class HistoryQuery
                 r.IsDBNull(13) ? null : r.GetInt64(13), r.IsDBNull(14) ? Guid.Empty : Guid.Parse(r.GetString(14)), r.GetInt64(15)));
         }
         return list;
+    }
+
+    private static void AppendSessionFilter(SessionFilter f, StringBuilder sql, SqliteCommand cmd)
+    {
+        void Add(string clause, string name, object value)
+        {
+            sql.Append(" AND ").Append(clause);
+            cmd.Parameters.AddWithValue(name, value);
+        }
+        if (f.Since is { } since) Add("start_ts >= $since", "$since", since.ToUnixTimeMilliseconds());
+        if (f.Name is { } n) Add("name LIKE $name ESCAPE '\\'", "$name", "%" + EscapeLike(n) + "%");
+        if (f.Type is { } t) Add("type = $type", "$type", t);
+        if (f.Host is { } h) Add("host = $host", "$host", h);
+        if (f.Failed) sql.Append(" AND failed_operation_count > 0");
     }
 
     public static IndexedSession? Session(HistoryIndex index, string sessionId) => Sessions(index, 1, only: [sessionId]).FirstOrDefault();
@@ -126,6 +144,17 @@ internal static class HistoryQuery
         using var cmd = index.Command($"SELECT {EventColumns} FROM {EventsWithSegment} WHERE e.segment IN {SegmentsOfSession} AND e.operation_id LIKE $p ESCAPE '\\' AND e.name IN ('TerminalCapture', 'TerminalCaptureFailed') ORDER BY e.ts LIMIT 2");
         cmd.Parameters.AddWithValue("$s", sessionId);
         cmd.Parameters.AddWithValue("$p", EscapeLike(operationPrefix.Trim().ToLowerInvariant()) + "%");
+        return ReadEvents(index, cmd);
+    }
+
+    /// <summary>Finds an operation in any session by its full id or a unique prefix of it (at most two rows: more means ambiguous).</summary>
+    public static IReadOnlyList<IndexedEvent> FindOperationAnywhere(HistoryIndex index, string operationPrefix)
+    {
+        string wanted = operationPrefix.Trim().ToLowerInvariant();
+        using var cmd = index.Command(Guid.TryParseExact(wanted, "D", out _)
+            ? $"SELECT {EventColumns} FROM {EventsWithSegment} WHERE e.operation_id = $p AND e.name IN ('TerminalCapture', 'TerminalCaptureFailed') ORDER BY e.ts LIMIT 2"
+            : $"SELECT {EventColumns} FROM {EventsWithSegment} WHERE e.operation_id LIKE $p ESCAPE '\\' AND e.name IN ('TerminalCapture', 'TerminalCaptureFailed') ORDER BY e.ts LIMIT 2");
+        cmd.Parameters.AddWithValue("$p", Guid.TryParseExact(wanted, "D", out _) ? wanted : EscapeLike(wanted) + "%");
         return ReadEvents(index, cmd);
     }
 

@@ -80,6 +80,44 @@ public static class JournalReader
         return new JournalReadResult(events, problems);
     }
 
+    /// <summary>
+    /// The session's SessionStart, read without reading the rest of the journal: each segment (in name order, as
+    /// <see cref="ReadSession"/> reads them) only up to its first SessionStart, which in a shared segment is its
+    /// second line. Joining a session (every <c>run</c> and hook call that joins one) so costs the same however long
+    /// the session is. Null when no segment holds a readable SessionStart.
+    /// </summary>
+    internal static SessionEvent? ReadSessionStart(string sessionDirectory)
+    {
+        if (!Directory.Exists(sessionDirectory)) return null;
+        foreach (string segment in Directory.EnumerateFiles(sessionDirectory, "*" + SegmentExtension).Order(StringComparer.Ordinal))
+        {
+            try
+            {
+                using var stream = new FileStream(segment, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.SequentialScan);
+                var context = new SegmentContext(Path.GetFileNameWithoutExtension(segment));
+                foreach (var (line, complete, oversizedLength) in ReadLines(stream, InputLimits.MaxJournalLineBytes))
+                {
+                    if (!complete || oversizedLength > 0 || line.Length == 0) continue;
+                    SessionEvent? e;
+                    try
+                    {
+                        e = ParseLine(line.Span, context).Event;
+                    }
+                    catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or ArgumentException)
+                    {
+                        continue;
+                    }
+                    if (e?.Name == SessionEventNames.SessionStart) return e;
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // An unreadable segment holds no SessionStart we can use; the next may.
+            }
+        }
+        return null;
+    }
+
     private static void ReadSegmentInto(string path, List<SessionEvent> events, List<JournalProblem> problems, int maxLineBytes)
     {
         FileStream stream;

@@ -43,4 +43,32 @@ public sealed record HistoryFilter
 
     /// <summary>At most this many results, newest first; 0 (or less) for all.</summary>
     public int Limit { get; init; } = 100;
+
+    /// <summary>Skip this many results first (paging: the next page starts at <c>Offset + Limit</c>).</summary>
+    public int Offset { get; init; }
+}
+
+/// <summary>What the session list filters on; every criterion is optional and they combine with AND.</summary>
+public sealed record SessionFilter
+{
+    /// <summary>Only sessions that started at or after this time.</summary>
+    public DateTimeOffset? Since { get; init; }
+
+    /// <summary>The session name contains this text.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>The session type is exactly this.</summary>
+    public string? Type { get; init; }
+
+    /// <summary>Recorded on this host.</summary>
+    public string? Host { get; init; }
+
+    /// <summary>Only sessions with at least one failed operation.</summary>
+    public bool Failed { get; init; }
+
+    /// <summary>At most this many sessions, newest start first; 0 (or less) for all.</summary>
+    public int Limit { get; init; } = 50;
+
+    /// <summary>Skip this many sessions first (paging).</summary>
+    public int Offset { get; init; }
 }

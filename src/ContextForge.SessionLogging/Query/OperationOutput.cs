@@ -5,8 +5,9 @@ namespace ContextForge.SessionLogging.Query;
 /// <summary>One operation's recorded output: its stored outputs, primary output first, then stderr when recorded apart.</summary>
 public sealed class OperationOutput
 {
-    internal OperationOutput(string sessionId, string operationId, string file, long line, IReadOnlyList<StoredOutput> outputs)
+    internal OperationOutput(string sessionId, string operationId, string file, long line, IReadOnlyList<StoredOutput> outputs, System.Text.Json.Nodes.JsonObject? captureLine = null)
     {
+        CaptureLine = captureLine;
         SessionId = sessionId;
         OperationId = operationId;
         File = file;
@@ -25,6 +26,9 @@ public sealed class OperationOutput
 
     /// <summary>The capture's 1-based line in that segment.</summary>
     public long Line { get; }
+
+    /// <summary>The capture event as history gives it (<c>event</c>, <c>timestamp</c>, <c>session_id</c>, ..., its fields without inline output).</summary>
+    internal System.Text.Json.Nodes.JsonObject? CaptureLine { get; }
 
     /// <summary>Where each output's exact bytes are stored: <c>output</c> first, then <c>stderr</c> when recorded apart.</summary>
     public IReadOnlyList<StoredOutput> Outputs { get; }

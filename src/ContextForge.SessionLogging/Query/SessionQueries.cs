@@ -58,8 +58,16 @@ public sealed class SessionQueries : IDisposable
     public SessionList Sessions(int limit = 50)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return SessionsMatching(new SessionFilter { Limit = limit });
+    }
+
+    /// <summary>Recorded sessions matching <paramref name="filter"/>, newest start first.</summary>
+    /// <param name="filter">What to match, and the page (limit, offset).</param>
+    public SessionList SessionsMatching(SessionFilter filter)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
         var index = CaughtUp();
-        return new SessionList(HistoryQuery.Sessions(index, limit).Select(s => new SessionListItem
+        return new SessionList(HistoryQuery.Sessions(index, filter.Limit, filter: filter).Select(s => new SessionListItem
         {
             SessionId = s.SessionId,
             SessionName = s.Name,
@@ -182,7 +190,20 @@ public sealed class SessionQueries : IDisposable
             ?? throw new IOException($"the index names '{PrintableText.Escape(hit.File)}', which is not a journal segment of the data directory; run 'cfsession reindex'");
         var fields = StoredOutput.ReadLineFields(segment, hit.LineOffset, hit.LineLength)
             ?? throw new IOException($"cannot read {hit.File} line {hit.Line}");
-        return new OperationOutput(sessionId, hit.OperationId ?? "", hit.File, hit.Line, StoredOutput.Of(fields, index.Data.SessionDirectory(sessionId)));
+        return new OperationOutput(sessionId, hit.OperationId ?? "", hit.File, hit.Line, StoredOutput.Of(fields, index.Data.SessionDirectory(sessionId)), new EventDocument(hit).ToJsonObject());
+    }
+
+    /// <summary>Where an operation's recorded output is stored, found in any session; null when no session has such an operation.</summary>
+    /// <param name="operation">The operation id or a unique prefix of it.</param>
+    /// <exception cref="AmbiguousOperationException">The prefix matches more than one operation.</exception>
+    /// <exception cref="IOException">The index names a line that is not in a journal segment of the data directory, or it cannot be read.</exception>
+    public OperationOutput? FindOperationOutput(string operation)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        var found = HistoryQuery.FindOperationAnywhere(CaughtUp(), operation);
+        if (found.Count == 0) return null;
+        if (found.Count > 1) throw new AmbiguousOperationException(operation);
+        return FindOperationOutput(found[0].SessionId, found[0].OperationId ?? operation);
     }
 
     /// <summary>Checks sessions from their journals (after a full catch-up): docs/cli.md lists every finding kind.</summary>
@@ -261,6 +282,7 @@ public sealed class SessionQueries : IDisposable
                 if (!terms.Any(t => lines[i].Contains(t, StringComparison.OrdinalIgnoreCase))) continue;
                 result.Add(new LineMatch(stream.Name, i + 1, lines[i], lines[Math.Max(0, i - around)..i], lines[(i + 1)..Math.Min(lines.Length, i + 1 + around)]));
             }
+            if (result.Count >= max) break;
         }
         return result;
     }

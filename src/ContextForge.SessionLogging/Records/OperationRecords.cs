@@ -201,8 +201,8 @@ public sealed record OperationCaptured : OperationRecord
     /// <summary>Standard error, in pipe mode.</summary>
     public OutputStorage? Stderr { get; init; }
 
-    /// <summary>True for a command that exited non-zero.</summary>
-    public bool Failed => ExitCode is { } code && code != 0;
+    /// <summary>True for a command that exited non-zero, or that has an error (could not start; reported failed by an agent).</summary>
+    public bool Failed => (ExitCode is { } code && code != 0) || StartError is not null;
 
     internal override EventContract Contract => EventContracts.TerminalCapture;
 

@@ -59,9 +59,9 @@ public sealed class SessionManager
     internal const string DetachedLifetime = "detached";
 
     /// <summary>Opens a session; <paramref name="detached"/>: it outlives this process (<c>cfsession start</c>) and the caller must <see cref="Session.Detach"/> it.</summary>
-    internal Session Start(string? name, string? type, string? methodology, string? parentSessionId, bool detached)
+    internal Session Start(string? name, string? type, string? methodology, string? parentSessionId, bool detached, string? sessionId = null)
     {
-        string id = Guid.NewGuid().ToString("D");
+        string id = sessionId ?? Guid.NewGuid().ToString("D");
         var activityId = Guid.NewGuid();
         var start = DateTimeOffset.UtcNow;
         var session = new Session(this, id, activityId, start, name ?? string.Empty, type ?? DefaultSessionType, ownsLifetime: true);
@@ -187,8 +187,7 @@ public sealed class SessionManager
     {
         if (!DataDirectory.IsValidSessionId(sessionId)) return null;
         string dir = Data.SessionDirectory(sessionId);
-        if (!Directory.Exists(dir)) return null;
-        return JournalReader.ReadSession(dir).Events.FirstOrDefault(e => e.Name == SessionEventNames.SessionStart);
+        return JournalReader.ReadSessionStart(dir);
     }
 
     private Milestones.MilestoneEngine? _milestones;

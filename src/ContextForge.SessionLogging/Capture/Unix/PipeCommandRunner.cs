@@ -17,6 +17,12 @@ internal sealed class PipeCommandRunner : ICommandRunner
     /// <summary>The descriptor the child gets as its stdin (0: ours, inherited as is). A test hook.</summary>
     internal int StdinFd { get; init; }
 
+    /// <summary>
+    /// The child reads /dev/null, not our stdin: for a host whose stdin is a protocol channel (<c>cfsession mcp</c>),
+    /// which a command must never read from.
+    /// </summary>
+    internal bool StdinFromDevNull { get; init; }
+
     /// <summary>Where the child's stdout is shown (our fd 1); -1 shows nothing.</summary>
     internal int StdoutDisplayFd { get; init; } = 1;
 
@@ -48,11 +54,19 @@ internal sealed class PipeCommandRunner : ICommandRunner
         {
             (errRead, errWrite) = LibC.CreatePipe();
             int stdinFd = StdinFd;
+            bool devNull = StdinFromDevNull;
             int ow = outWrite, ew = errWrite;
             child = UnixChild.Spawn(command, extraFlags: 0, actions =>
             {
                 void* fa = (void*)actions;
-                if (stdinFd != 0) UnixChild.Check(LibC.posix_spawn_file_actions_adddup2(fa, stdinFd, 0), "adddup2 stdin");
+                if (devNull)
+                {
+                    fixed (byte* path = "/dev/null\0"u8)
+                    {
+                        UnixChild.Check(LibC.posix_spawn_file_actions_addopen(fa, 0, path, LibC.O_RDONLY, 0), "addopen /dev/null");
+                    }
+                }
+                else if (stdinFd != 0) UnixChild.Check(LibC.posix_spawn_file_actions_adddup2(fa, stdinFd, 0), "adddup2 stdin");
                 UnixChild.Check(LibC.posix_spawn_file_actions_adddup2(fa, ow, 1), "adddup2 stdout");
                 UnixChild.Check(LibC.posix_spawn_file_actions_adddup2(fa, ew, 2), "adddup2 stderr");
             });
