@@ -11,7 +11,7 @@ rid="linux-x64"
 case "$(uname -m)" in aarch64|arm64) rid="linux-arm64" ;; esac
 [ "$(uname -s)" = "Darwin" ] && rid="osx-$( [ "$(uname -m)" = arm64 ] && echo arm64 || echo x64)"
 if [ "${CFSESSION_BUILD:-aot}" = "jit" ]; then
-  dotnet publish src/ContextForge.SessionLogging.Cli -c Release -o "$out" --nologo -v quiet
+  dotnet publish src/ContextForge.SessionLogging.Cli -c Release -p:PublishAot=false -o "$out" --nologo -v quiet
 else
   isa=(-p:IlcInstructionSet=native)
   [ "${CFSESSION_ISA:-native}" = default ] && isa=()
