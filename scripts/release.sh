@@ -31,7 +31,7 @@ for rid in "${rids[@]}"; do
     case "$rid" in
       osx-*) why="NativeAOT for macOS compiles only on macOS: run scripts/release.sh $rid on a Mac" ;;
       win-*) why="NativeAOT for Windows compiles only on Windows: run the publish in docs/install.md on Windows" ;;
-      *) why="NativeAOT for $rid needs an $rid machine or a cross sysroot (docs/install.md)" ;;
+      *) why="NativeAOT for $rid compiles on an ${rid#*-} Linux machine, or with an ${rid#*-} cross sysroot (docs/install.md)" ;;
     esac
     echo "release: cannot build $rid on this $host machine: $why" >&2
     exit 69
@@ -51,8 +51,11 @@ for rid in "${rids[@]}"; do
   name="cfsession-$version-$rid"
 
   # Exactly what runs, or fail: anything else in the publish folder is a packaging mistake to fix, not to ship.
-  expected=$'cfsession\ncfsession.dbg\nlibe_sqlite3.so'
-  found="$(cd "$publish" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort)"
+  # (macOS names, untested here: libe_sqlite3.dylib and the cfsession.dSYM bundle.)
+  sqlite=libe_sqlite3.so symbols=cfsession.dbg
+  case "$rid" in osx-*) sqlite=libe_sqlite3.dylib symbols=cfsession.dSYM ;; esac
+  expected="$(printf '%s\n' cfsession "$symbols" "$sqlite" | LC_ALL=C sort)"
+  found="$(ls -A "$publish" | LC_ALL=C sort)"
   if [ "$found" != "$expected" ]; then
     echo "release: unexpected files in $publish:" >&2
     diff <(echo "$expected") <(echo "$found") >&2 || true
@@ -61,9 +64,9 @@ for rid in "${rids[@]}"; do
 
   stage="artifacts/obj/release/stage"
   rm -rf "$stage" && mkdir -p "$stage/$name" "$stage/$name-symbols"
-  cp "$publish/cfsession" "$publish/libe_sqlite3.so" THIRD-PARTY-NOTICES.txt "$stage/$name/"
-  [ -f LICENSE ] && cp LICENSE "$stage/$name/"
-  cp "$publish/cfsession.dbg" "$stage/$name-symbols/"
+  cp "$publish/cfsession" "$publish/$sqlite" THIRD-PARTY-NOTICES.txt "$stage/$name/"
+  if [ -f LICENSE ]; then cp LICENSE "$stage/$name/"; fi
+  cp -R "$publish/$symbols" "$stage/$name-symbols/"
   # Reproducible archives: sorted names, fixed owner, the commit's time as every file's time, no gzip timestamp.
   epoch="$(git log -1 --format=%ct 2>/dev/null || echo 0)"
   for dir in "$name" "$name-symbols"; do
