@@ -51,7 +51,8 @@ public sealed class PackagingTests(PackedPackages packages) : IClassFixture<Pack
         string[] files = Directory.GetFiles(packages.Folder).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()!;
         string v = packages.Version;
 
-        Assert.Matches(@"^(0\.[1-9]|[1-9])[0-9]*\.[0-9]+\.[0-9]+(-[0-9A-Za-z.]+)?$", v);
+        Assert.Matches(@"^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.]+)?$", v);
+        Assert.False(v.StartsWith("0.0.", StringComparison.Ordinal), v);
         Assert.Equal(new[]
         {
             $"ContextForge.SessionLogging.{v}.nupkg", $"ContextForge.SessionLogging.{v}.snupkg",
@@ -135,6 +136,7 @@ public sealed class PackagingTests(PackedPackages packages) : IClassFixture<Pack
             """);
         await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), """
             using ContextForge.SessionLogging.Sessions;
+            using Spectre.Console;
 
             var manager = new SessionManager(new SessionLoggingOptions { DataDirectory = args[0] });
             using (var session = manager.Start(name: "from-package", type: "consumer"))
