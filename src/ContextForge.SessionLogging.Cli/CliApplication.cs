@@ -112,6 +112,8 @@ internal static class CliApplication
         root.Subcommands.Add(MilestoneCommand.Create(context));
         root.Subcommands.Add(McpCommand.Create(context));
         root.Subcommands.Add(HookCommand.Create(context));
+        root.Subcommands.Add(CompletionCommand.Create(context));
+        root.Subcommands.Add(CompleteCommand.Create(context));
         return root;
     }
 

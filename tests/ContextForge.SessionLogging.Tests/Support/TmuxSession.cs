@@ -107,7 +107,7 @@ public sealed class TmuxSession : IDisposable
     }
 
     /// <summary>Types <paramref name="text"/> literally (no key names), without pressing Enter.</summary>
-    public void Type(string text) => Tmux("send-keys", "-t", "t", "-l", text);
+    public void Type(string text) => Tmux("send-keys", "-t", "t", "-l", "--", text);
 
     /// <summary>Presses keys by tmux name: <c>Enter</c>, <c>C-c</c>, ...</summary>
     public void Press(params string[] keys) => Tmux(["send-keys", "-t", "t", .. keys]);
