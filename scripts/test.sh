@@ -28,26 +28,22 @@ if ! bash scripts/overload-test.sh --ci; then
   echo "overload: failed"
   status=1
 fi
-# Packaging, slow (every NuGet package and two NativeAOT publishes), so its own step after 'dotnet test', where these
-# tests were reported skipped: the dotnet tool installed from the packed .nupkg, a fresh console app on the library
-# package, the release archive unpacked on a clean path (tests/.../Packaging/, CFSESSION_PACKAGING_TESTS=1).
-packaging_log="$(mktemp)"
-CFSESSION_PACKAGING_TESTS=1 dotnet test tests/ContextForge.SessionLogging.Tests -c Release --nologo --no-build \
-  --filter "FullyQualifiedName~.Packaging.PackagingTests|FullyQualifiedName~.Packaging.ReleaseArchiveTests" 2>&1 | tee "$packaging_log"
-packaging_status=${PIPESTATUS[0]}
-packaging_summary="$(grep -E '^(Passed|Failed)!' "$packaging_log" | tail -1)"
-rm -f "$packaging_log"
-packaging_passed="$(sed -nE 's/.*Passed: *([0-9]+).*/\1/p' <<<"$packaging_summary")"
-packaging_failed="$(sed -nE 's/.*Failed: *([0-9]+),.*/\1/p' <<<"$packaging_summary")"
-if [ "$packaging_status" -ne 0 ] || [ -z "$packaging_passed" ] || [ "$packaging_passed" -eq 0 ]; then
-  echo "packaging: failed"
-  status=1
+# Packaging (every NuGet package and two NativeAOT publishes: 10-25 minutes on 2 cores) runs from its own script,
+# scripts/test-packaging.sh, so this suite stays under 25 minutes; CFSESSION_PACKAGING_TESTS=1 adds it here.
+if [ "${CFSESSION_PACKAGING_TESTS:-}" = 1 ]; then
+  packaging_counts="$(mktemp)"
+  if ! CFSESSION_PACKAGING_COUNTS="$packaging_counts" bash scripts/test-packaging.sh; then
+    echo "packaging: failed"
+    status=1
+  fi
+  read -r packaging_passed packaging_failed <"$packaging_counts" || true
+  rm -f "$packaging_counts"
+  # They were counted as skipped in the main run; count them as what they did here.
+  passed=$(( ${passed:-0} + ${packaging_passed:-0} ))
+  failed=$(( ${failed:-0} + ${packaging_failed:-0} ))
+  skipped=$(( ${skipped:-0} - ${packaging_passed:-0} - ${packaging_failed:-0} ))
+  [ "$skipped" -lt 0 ] && skipped=0
 fi
-# They were counted as skipped in the main run; count them as what they did here.
-passed=$(( ${passed:-0} + ${packaging_passed:-0} ))
-failed=$(( ${failed:-0} + ${packaging_failed:-0} ))
-skipped=$(( ${skipped:-0} - ${packaging_passed:-0} - ${packaging_failed:-0} ))
-[ "$skipped" -lt 0 ] && skipped=0
 # Coverage-guided fuzzing (afl++ + SharpFuzz), bounded: every target ~10 s; a crash fails the run.
 fuzz_log="$(mktemp)"
 if ! bash scripts/fuzz-afl.sh --seconds "${CFSESSION_FUZZ_SECONDS:-10}" >"$fuzz_log" 2>&1; then
