@@ -57,7 +57,7 @@ internal static class IndexMigrations
                 line INTEGER NOT NULL,          -- 1-based line number in the segment
                 line_offset INTEGER NOT NULL,   -- byte offset of the line (to re-read output)
                 line_length INTEGER NOT NULL,
-                ts INTEGER NOT NULL,            -- 100-ns ticks since the Unix epoch (migration 4)
+                ts INTEGER NOT NULL,            -- Unix ms
                 name TEXT NOT NULL,
                 level INTEGER NOT NULL,
                 keywords INTEGER NOT NULL,

@@ -28,7 +28,7 @@ public sealed class CompletionTests : IDisposable
     [Fact]
     public async Task A_prefix_completes_to_exactly_the_commands_it_starts()
     {
-        Assert.Equal(["search", "sessions", "show", "start"], await CandidatesAsync("s"));
+        Assert.Equal(["search", "sessions", "shell", "show", "start", "sync"], await CandidatesAsync("s"));
         Assert.Equal(["completion"], await CandidatesAsync("compl"));
     }
 

@@ -126,6 +126,7 @@ public sealed class ShellEndToEndTests : IDisposable
         await WaitForPromptAsync(tmux, before + 1);
         // A resize reaches the commands that run after it.
         tmux.Resize(80, 20);
+        await tmux.WaitUntilInnerTerminalSizeAsync(80, 20);
         await TypeCommandAsync(tmux, "stty size");
         await ExitShellAsync(tmux, 3);
 

@@ -206,6 +206,46 @@ public sealed class TmuxSession : IDisposable
     public void Resize(int columns, int rows) =>
         Tmux("resize-window", "-t", "t", "-x", columns.ToString(CultureInfo.InvariantCulture), "-y", rows.ToString(CultureInfo.InvariantCulture));
 
+    /// <summary>
+    /// Waits until the terminal that a recorder inside the pane gave its child (the first descendant of the pane's
+    /// process whose stdin is a terminal other than the pane's) has this size: a resize reaches that terminal through
+    /// the recorder's SIGWINCH handler, asynchronously, so a command typed right after <see cref="Resize"/> could race it.
+    /// </summary>
+    public Task WaitUntilInnerTerminalSizeAsync(int columns, int rows)
+    {
+        string pane = PaneTty;
+        int root = int.Parse(Tmux("display-message", "-p", "-t", "t", "#{pane_pid}").Trim(), CultureInfo.InvariantCulture);
+        string expected = $"{rows} {columns}";
+        return WaitUntilAsync(() => InnerTerminal(root, pane) is { } tty && RunTool("stty", ["-F", tty, "size"], null).Stdout.Trim() == expected,
+            $"the inner terminal is {columns}x{rows}");
+    }
+
+    private static string? InnerTerminal(int root, string paneTty)
+    {
+        var pending = new Queue<int>([root]);
+        while (pending.TryDequeue(out int pid))
+        {
+            foreach (string dir in Directory.EnumerateDirectories("/proc"))
+            {
+                if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out int child)) continue;
+                try
+                {
+                    string stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                    string[] after = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                    if (int.Parse(after[1], CultureInfo.InvariantCulture) != pid) continue;
+                    var link = new FileInfo(Path.Combine(dir, "fd", "0")).LinkTarget;
+                    if (link is not null && link.StartsWith("/dev/pts/", StringComparison.Ordinal) && link != paneTty) return link;
+                    pending.Enqueue(child);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+                {
+                    // The process went away while we looked: not the one.
+                }
+            }
+        }
+        return null;
+    }
+
     /// <summary>Trailing blanks removed from each line (tmux pads), line ends as <c>\n</c>.</summary>
     public static string Normalize(string screen) =>
         string.Join('\n', screen.Replace("\r", "", StringComparison.Ordinal).Split('\n').Select(l => l.TrimEnd()));
