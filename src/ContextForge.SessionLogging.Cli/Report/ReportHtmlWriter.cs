@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 
 namespace ContextForge.SessionLogging.Cli.Report;
 
@@ -8,16 +9,23 @@ namespace ContextForge.SessionLogging.Cli.Report;
 /// Writes a <see cref="SessionReport"/> as one self-contained HTML page: every recorded text escaped, one inline
 /// stylesheet and one inline script allowed by their sha256 in a Content-Security-Policy meta tag that allows
 /// nothing else (<c>default-src 'none'</c>: no network request, no other script, no inline style attribute).
-/// Outputs sit in closed <c>&lt;details&gt;</c>, so a big session is parsed but not laid out until opened, and the
-/// page reads without JavaScript (search and the failures filter need it).
+/// Outputs sit in closed <c>&lt;details&gt;</c>; one longer than <see cref="InlineOutputChars"/> rendered is kept as
+/// a JSON string in a data block (<c>&lt;script type="application/json"&gt;</c>, never executed, cheap to parse) and
+/// put in place when its operation opens, so a 10,000-operation page loads fast. The page reads without JavaScript
+/// (short outputs inline; search, the failures filter and long outputs need it).
 /// </summary>
 internal static class ReportHtmlWriter
 {
+    /// <summary>Rendered outputs up to this many characters are inline in the page; longer ones load on open.</summary>
+    public const int InlineOutputChars = 4096;
+
     public static string Write(SessionReport report)
     {
         var colours = new AnsiHtml();
         var body = new StringBuilder();
-        WriteBody(report, colours, body);
+        var deferred = new List<string>();
+        WriteBody(report, colours, body, deferred);
+        WriteDeferred(deferred, body);
         string css = ReportPage.Stylesheet(colours.UsedColours);
         string script = ReportPage.Script;
         var html = new StringBuilder(body.Length + css.Length + script.Length + 2048);
@@ -43,7 +51,21 @@ internal static class ReportHtmlWriter
         ? $"cfsession report: {report.Sessions[0].Name ?? report.Sessions[0].Id[..8]}"
         : $"cfsession report: {report.Sessions.Count} sessions";
 
-    private static void WriteBody(SessionReport report, AnsiHtml ansi, StringBuilder b)
+    /// <summary>The long outputs' HTML as a JSON array of strings; <c>&lt;</c>, <c>&gt;</c>, <c>&amp;</c> and quotes are \u-escaped, so the block cannot end early.</summary>
+    private static void WriteDeferred(List<string> deferred, StringBuilder b)
+    {
+        if (deferred.Count == 0) return;
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartArray();
+            foreach (string html in deferred) json.WriteStringValue(html);
+            json.WriteEndArray();
+        }
+        b.Append("<script type=\"application/json\" id=\"outputs\">").Append(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length)).Append("</script>\n");
+    }
+
+    private static void WriteBody(SessionReport report, AnsiHtml ansi, StringBuilder b, List<string> deferred)
     {
         int operations = report.Sessions.Sum(s => s.Operations.Count);
         int failed = report.Sessions.Sum(s => s.FailedOperationCount);
@@ -73,11 +95,11 @@ internal static class ReportHtmlWriter
             b.Append("</nav>\n");
         }
         b.Append("</header>\n<main>\n");
-        foreach (var session in report.Sessions) WriteSession(session, report.Limits, ansi, b);
+        foreach (var session in report.Sessions) WriteSession(session, report.Limits, ansi, b, deferred);
         b.Append("</main>\n");
     }
 
-    private static void WriteSession(ReportSession s, ReportLimits limits, AnsiHtml ansi, StringBuilder b)
+    private static void WriteSession(ReportSession s, ReportLimits limits, AnsiHtml ansi, StringBuilder b, List<string> deferred)
     {
         b.Append("<section class=\"session\" id=\"session-").Append(Id(s.Id)).Append("\">\n<h2>");
         AnsiHtml.AppendEscaped(b, s.Name ?? s.Id);
@@ -108,11 +130,11 @@ internal static class ReportHtmlWriter
         }
         b.Append("<h3>Operations</h3>\n<ol class=\"ops\">\n");
         double longest = s.Operations.Select(o => o.DurationMs ?? 0).DefaultIfEmpty(0).Max();
-        foreach (var op in s.Operations) WriteOperation(s, op, longest, limits, ansi, b);
+        foreach (var op in s.Operations) WriteOperation(s, op, longest, limits, ansi, b, deferred);
         b.Append("</ol>\n</section>\n");
     }
 
-    private static void WriteOperation(ReportSession s, ReportOperation op, double longest, ReportLimits limits, AnsiHtml ansi, StringBuilder b)
+    private static void WriteOperation(ReportSession s, ReportOperation op, double longest, ReportLimits limits, AnsiHtml ansi, StringBuilder b, List<string> deferred)
     {
         string outcome = op.Outcome switch { OperationOutcome.Succeeded => "ok", OperationOutcome.Failed => "fail", _ => "run" };
         string exit = op.Outcome switch
@@ -142,9 +164,19 @@ internal static class ReportHtmlWriter
                 b.Append("</p>\n");
                 continue;
             }
-            b.Append("<pre class=\"out\">");
-            ansi.Render(output.Text, b);
-            b.Append("</pre>\n");
+            var rendered = new StringBuilder();
+            ansi.Render(output.Text, rendered);
+            if (rendered.Length <= InlineOutputChars)
+            {
+                b.Append("<pre class=\"out\">").Append(rendered).Append("</pre>\n");
+            }
+            else
+            {
+                b.Append("<pre class=\"out\" data-out=\"").Append(deferred.Count.ToString(CultureInfo.InvariantCulture)).Append("\"></pre><noscript><p class=\"note\">");
+                AnsiHtml.AppendEscaped(b, $"This output ({Format.Bytes(output.TotalBytes)}) is shown with JavaScript; {ShowCommand(s, op)} prints it.");
+                b.Append("</p></noscript>\n");
+                deferred.Add(rendered.ToString());
+            }
             if (output.Cut)
             {
                 b.Append("<p class=\"note\">");

@@ -71,6 +71,11 @@ ul.achievements code{font-size:.8rem;word-break:break-all}
 "use strict";
 var root=document.documentElement;root.classList.add("js");
 var ops=Array.prototype.slice.call(document.querySelectorAll("li.op"));
+var outputs=null,plain={};
+function deferred(){if(outputs===null){var el=document.getElementById("outputs");outputs=el?JSON.parse(el.textContent):[];}return outputs;}
+function fill(scope){var pres=scope.querySelectorAll("pre[data-out]");for(var i=0;i<pres.length;i++){var p=pres[i];var n=+p.getAttribute("data-out");p.removeAttribute("data-out");p.innerHTML=deferred()[n];}}
+function text(li){var s=li.textContent,pres=li.querySelectorAll("pre[data-out]");for(var i=0;i<pres.length;i++){var n=pres[i].getAttribute("data-out");if(!(n in plain))plain[n]=deferred()[+n].replace(/<[^>]*>/g,"").replace(/&lt;/g,"<").replace(/&gt;/g,">").replace(/&quot;/g,"\"").replace(/&#39;/g,"'").replace(/&amp;/g,"&");s+=" "+plain[n];}return s;}
+document.addEventListener("toggle",function(e){if(e.target.open)fill(e.target);},true);
 function openTarget(){var h=location.hash;if(h.indexOf("#op-")!==0)return;var el=document.getElementById(h.slice(1));if(!el)return;var d=el.querySelector("details");if(d)d.open=true;el.scrollIntoView();}
 window.addEventListener("hashchange",openTarget);
 var failed=document.getElementById("only-failed");
@@ -79,11 +84,11 @@ var box=document.getElementById("search"),count=document.getElementById("search-
 function search(){var q=box.value.trim().toLowerCase(),n=0;
 for(var i=0;i<ops.length;i++){var li=ops[i];
 if(!q){li.classList.remove("miss");li.classList.remove("hit");continue;}
-var text=li.textContent.toLowerCase(),hit=text.indexOf(q)>=0;
+var hit=text(li).toLowerCase().indexOf(q)>=0;
 li.classList.toggle("miss",!hit);li.classList.toggle("hit",hit);if(hit)n++;}
 count.textContent=q?n+" of "+ops.length+" operations match":"";}
 if(box)box.addEventListener("input",function(){clearTimeout(timer);timer=setTimeout(search,120);});
-window.addEventListener("beforeprint",function(){for(var i=0;i<ops.length;i++){var d=ops[i].querySelector("details");if(d)d.open=true;}});
+window.addEventListener("beforeprint",function(){for(var i=0;i<ops.length;i++){var d=ops[i].querySelector("details");if(d){fill(d);d.open=true;}}});
 window.addEventListener("load",function(){root.setAttribute("data-loaded-ms",String(Math.round(performance.now())));openTarget();});
 })();
 """;

@@ -88,9 +88,11 @@ public sealed partial class ReportCommandTests : IDisposable
         var (id, _) = await RecordHostileSessionAsync();
         string html = File.ReadAllText(_dir.Combine("report.html"));
 
-        var cut = Regex.Match(html, "<pre class=\"out\">(a+)\n?</pre>\n<p class=\"note\">Showing the first 256 KiB of 1(?:\\.0)? MiB \\(1048577 bytes\\); &#39;cfsession show " + id[..8] + " --output ([0-9a-f]{8})&#39; shows all of it.</p>");
+        var cut = Regex.Match(html, "<pre class=\"out\" data-out=\"(\\d+)\"></pre><noscript><p class=\"note\">This output \\(1 MiB\\) is shown with JavaScript; &#39;cfsession show " + id[..8] + " --output [0-9a-f]{8}&#39; prints it.</p></noscript>\n<p class=\"note\">Showing the first 256 KiB of 1 MiB \\(1048577 bytes\\); &#39;cfsession show " + id[..8] + " --output ([0-9a-f]{8})&#39; shows all of it.</p>");
         Assert.True(cut.Success, "no cut note for the 1 MiB output");
-        Assert.Equal(256 * 1024, cut.Groups[1].Value.Length);
+        string outputs = Regex.Match(html, "<script type=\"application/json\" id=\"outputs\">(.*?)</script>", RegexOptions.Singleline).Groups[1].Value;
+        using var deferred = System.Text.Json.JsonDocument.Parse(outputs);
+        Assert.Equal(new string('a', 256 * 1024), deferred.RootElement[int.Parse(cut.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)].GetString());
     }
 
     [Fact]
@@ -107,6 +109,11 @@ public sealed partial class ReportCommandTests : IDisposable
         Assert.Empty(page.ConsoleMessages);
         // The deep link opened the failed operation.
         Assert.Contains($"<li class=\"op fail\" id=\"op-{failed}\"><details open=\"\">", page.Dom);
+        // A long output is kept out of the page's markup and put in place when its operation opens.
+        string big = Regex.Match(File.ReadAllText(_dir.Combine("report.html")), "id=\"op-([0-9a-f-]{36})\"><details><summary>(?:(?!</li>).)*data-out=", RegexOptions.Singleline).Groups[1].Value;
+        var opened = await HeadlessChromium.DumpDomAsync(new Uri(_dir.Combine("report.html")).AbsoluteUri + "#op-" + big);
+        Assert.Contains("<pre class=\"out\">" + new string('a', 1000), opened.Dom);
+        Assert.Empty(opened.ConsoleMessages);
         string png = _dir.Combine("report.png");
         await HeadlessChromium.ScreenshotAsync(new Uri(_dir.Combine("report.html")).AbsoluteUri, png);
         Assert.True(new FileInfo(png).Length > 10_000);
