@@ -26,9 +26,10 @@ h3{font-size:1rem;margin:1rem 0 .3rem}
 .failures a{margin-right:.6rem}
 ol.ops{list-style:none;padding:0;margin:0}
 li.op{border-bottom:1px solid var(--line)}
-li.op>details>summary{display:grid;grid-template-columns:4.5rem 1fr 6rem 12rem;gap:.6rem;align-items:center;padding:.25rem .3rem;cursor:pointer;list-style:none}
-li.op>details>summary::-webkit-details-marker{display:none}
-li.op:target,li.op.hit>details>summary{background:var(--panel)}
+li.op>a.row{display:grid;grid-template-columns:4.5rem 1fr 6rem 12rem;gap:.6rem;align-items:center;padding:.25rem .3rem;color:inherit;text-decoration:none}
+li.op>.body{display:none}
+li.op.open>.body,html:not(.js) li.op:target>.body{display:block}
+li.op:target>a.row,li.op.hit>a.row,li.op>a.row:hover{background:var(--panel)}
 .exit{font-weight:600;font-variant-numeric:tabular-nums;text-align:right;padding-right:.3rem}
 .ok .exit{color:var(--ok)}.fail .exit{color:var(--fail)}.run .exit{color:var(--run)}
 .fail{border-left:3px solid var(--fail)}
@@ -59,7 +60,7 @@ ul.achievements code{font-size:.8rem;word-break:break-all}
             css.Append('.').Append(name).Append(name.StartsWith("c-fg-", StringComparison.Ordinal) ? "{color:#" : "{background:#").Append(hex).Append('}');
         css.Append("""
 
-@media print{:root{--bg:#fff;--fg:#000;--panel:#fff}.controls,.failures{display:none!important}body{max-width:none;padding:0}li.op{break-inside:avoid}pre.out{max-height:none;overflow:visible;border:0}.only-failed li.op:not(.fail),li.op.miss{display:block}}
+@media print{:root{--bg:#fff;--fg:#000;--panel:#fff}li.op>.body{display:block}.controls,.failures{display:none!important}body{max-width:none;padding:0}li.op{break-inside:avoid}pre.out{max-height:none;overflow:visible;border:0}.only-failed li.op:not(.fail),li.op.miss{display:block}}
 
 """);
         return css.ToString();
@@ -75,8 +76,9 @@ var outputs=null,plain={};
 function deferred(){if(outputs===null){var el=document.getElementById("outputs");outputs=el?JSON.parse(el.textContent):[];}return outputs;}
 function fill(scope){var pres=scope.querySelectorAll("pre[data-out]");for(var i=0;i<pres.length;i++){var p=pres[i];var n=+p.getAttribute("data-out");p.removeAttribute("data-out");p.innerHTML=deferred()[n];}}
 function text(li){var s=li.textContent,pres=li.querySelectorAll("pre[data-out]");for(var i=0;i<pres.length;i++){var n=pres[i].getAttribute("data-out");if(!(n in plain))plain[n]=deferred()[+n].replace(/<[^>]*>/g,"").replace(/&lt;/g,"<").replace(/&gt;/g,">").replace(/&quot;/g,"\"").replace(/&#39;/g,"'").replace(/&amp;/g,"&");s+=" "+plain[n];}return s;}
-document.addEventListener("toggle",function(e){if(e.target.open)fill(e.target);},true);
-function openTarget(){var h=location.hash;if(h.indexOf("#op-")!==0)return;var el=document.getElementById(h.slice(1));if(!el)return;var d=el.querySelector("details");if(d)d.open=true;el.scrollIntoView();}
+function open(li,on){li.classList.toggle("open",on);if(on)fill(li);}
+function openTarget(){var h=location.hash;if(h.indexOf("#op-")!==0)return;var el=document.getElementById(h.slice(1));if(!el)return;open(el,true);el.scrollIntoView();}
+document.addEventListener("click",function(e){var a=e.target.closest?e.target.closest("a.row"):null;if(!a||e.button!==0||e.ctrlKey||e.metaKey||e.shiftKey)return;e.preventDefault();var li=a.parentNode;open(li,!li.classList.contains("open"));history.replaceState(null,"",a.getAttribute("href"));});
 window.addEventListener("hashchange",openTarget);
 var failed=document.getElementById("only-failed");
 if(failed)failed.addEventListener("change",function(){document.body.classList.toggle("only-failed",failed.checked);});
@@ -88,7 +90,7 @@ var hit=text(li).toLowerCase().indexOf(q)>=0;
 li.classList.toggle("miss",!hit);li.classList.toggle("hit",hit);if(hit)n++;}
 count.textContent=q?n+" of "+ops.length+" operations match":"";}
 if(box)box.addEventListener("input",function(){clearTimeout(timer);timer=setTimeout(search,120);});
-window.addEventListener("beforeprint",function(){for(var i=0;i<ops.length;i++){var d=ops[i].querySelector("details");if(d){fill(d);d.open=true;}}});
+window.addEventListener("beforeprint",function(){for(var i=0;i<ops.length;i++)fill(ops[i]);});
 window.addEventListener("load",function(){root.setAttribute("data-loaded-ms",String(Math.round(performance.now())));openTarget();});
 })();
 """;

@@ -118,10 +118,11 @@ internal static class HistoryQuery
     public static IReadOnlyList<IndexedEvent> FindOperation(HistoryIndex index, string sessionId, string operationPrefix)
     {
         string prefix = operationPrefix.Trim().ToLowerInvariant();
-        // A whole id is looked up through events_operation (a report asks once per operation); LIKE with ESCAPE
-        // cannot use the index and scans the session's events.
+        // A whole id is looked up through events_operation (a report asks once per operation): LIKE with ESCAPE
+        // cannot use it, and with session_id usable the planner prefers events_session (it also gives the ts
+        // order) and scans the session's events; the unary + keeps session_id out of index choice.
         bool whole = Guid.TryParseExact(prefix, "D", out _);
-        using var cmd = index.Command($"SELECT {EventColumns} FROM events e WHERE e.session_id = $s AND {(whole ? "e.operation_id = $p" : "e.operation_id LIKE $p ESCAPE '\\'")} AND e.name IN ('TerminalCapture', 'TerminalCaptureFailed') ORDER BY e.ts LIMIT 2");
+        using var cmd = index.Command($"SELECT {EventColumns} FROM events e WHERE {(whole ? "+e.session_id = $s AND e.operation_id = $p" : "e.session_id = $s AND e.operation_id LIKE $p ESCAPE '\\'")} AND e.name IN ('TerminalCapture', 'TerminalCaptureFailed') ORDER BY e.ts LIMIT 2");
         cmd.Parameters.AddWithValue("$s", sessionId);
         cmd.Parameters.AddWithValue("$p", whole ? prefix : EscapeLike(prefix) + "%");
         return ReadEvents(cmd);

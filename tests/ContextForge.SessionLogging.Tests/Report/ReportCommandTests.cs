@@ -108,9 +108,9 @@ public sealed partial class ReportCommandTests : IDisposable
         Assert.DoesNotContain("href=\"javascript", page.Dom, StringComparison.OrdinalIgnoreCase);
         Assert.Empty(page.ConsoleMessages);
         // The deep link opened the failed operation.
-        Assert.Contains($"<li class=\"op fail\" id=\"op-{failed}\"><details open=\"\">", page.Dom);
+        Assert.Contains($"<li class=\"op fail open\" id=\"op-{failed}\"><a class=\"row\" href=\"#op-{failed}\">", page.Dom);
         // A long output is kept out of the page's markup and put in place when its operation opens.
-        string big = Regex.Match(File.ReadAllText(_dir.Combine("report.html")), "id=\"op-([0-9a-f-]{36})\"><details><summary>(?:(?!</li>).)*data-out=", RegexOptions.Singleline).Groups[1].Value;
+        string big = Regex.Match(File.ReadAllText(_dir.Combine("report.html")), "id=\"op-([0-9a-f-]{36})\"><a class=\"row\"(?:(?!</li>).)*data-out=", RegexOptions.Singleline).Groups[1].Value;
         var opened = await HeadlessChromium.DumpDomAsync(new Uri(_dir.Combine("report.html")).AbsoluteUri + "#op-" + big);
         Assert.Contains("<pre class=\"out\">" + new string('a', 1000), opened.Dom);
         Assert.Empty(opened.ConsoleMessages);
@@ -174,5 +174,27 @@ public sealed partial class ReportCommandTests : IDisposable
         Assert.Contains("The output of 1 operation(s) is left out: the report&#39;s output budget of 2.4 KiB was spent.", html);
         Assert.Equal(2, Regex.Matches(html, "<pre class=\"out\">x{1024}</pre>").Count);
         Assert.Contains("left out: the report&#39;s output budget is spent.", html);
+    }
+
+    [Fact]
+    public async Task A_capture_with_recorded_timing_says_so_and_one_without_has_no_timing()
+    {
+        string id = await InProcessCli.StartAsync(_dir.Path);
+        await Cli(id, "run", "--", "echo", "timed");
+        await Cli(id, "run", "--", "echo", "untimed");
+        await Cli(id, "end");
+        using var queries = ContextForge.SessionLogging.Query.SessionQueries.Open(_dir.Path);
+        var operations = queries.Timeline(id).Events.Where(e => e.OperationId is not null).Select(e => e.OperationId!).ToList();
+        string timing = Path.Combine(queries.Data.SessionDirectory(id), "timing", operations[0] + ".timing");
+        Directory.CreateDirectory(Path.GetDirectoryName(timing)!);
+        File.WriteAllText(timing, "0.000100 3\n1.250000 3\nnot a line\n");
+
+        var report = new SessionReportBuilder(queries, new TimingFileSource(), ReportLimits.Default).Build([id], "test", DateTimeOffset.UtcNow);
+
+        var timed = report.Sessions[0].Operations[0].Timing;
+        Assert.NotNull(timed);
+        Assert.Equal([(0.0001, 3L), (1.25, 3L)], timed.Chunks);
+        Assert.Null(report.Sessions[0].Operations[1].Timing);
+        Assert.Contains("pty timing recorded (2 chunks over 1.3 s); replay is not bundled in this build", ReportHtmlWriter.Write(report));
     }
 }
