@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need beyond the .NET SDK, pinned: tmux (pty tests), PostgreSQL 15 (team-store
-# tests), GNU time (overload script), zsh, fish (shell tests) and asciinema (asciicast export check) from Debian,
+# tests), GNU time (overload script), zsh, fish (shell tests), asciinema (asciicast export check) and chromium (report
+# browser tests) from Debian,
 # and the repository's local dotnet tools (.config/dotnet-tools.json). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,6 +48,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Chromium loads the HTML reports in the browser tests (ReportBrowserTests). The pin is the version Debian 12 serves;
+# when the archive drops it, install fails here with a clear message rather than testing another browser.
+CHROMIUM_VERSION="156.0.8078.108-1~deb12u1"
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "install-deps: installing chromium=${CHROMIUM_VERSION} from apt"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  if ! apt-get install -y -qq "chromium=${CHROMIUM_VERSION}" >/dev/null; then
+    echo "install-deps: chromium=${CHROMIUM_VERSION} is not available from apt (apt-cache policy chromium lists what is); update CHROMIUM_VERSION in scripts/install-deps.sh" >&2
+    exit 1
+  fi
 fi
 
 if [ -f .config/dotnet-tools.json ]; then

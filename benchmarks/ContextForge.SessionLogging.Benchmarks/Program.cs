@@ -17,6 +17,14 @@ if (args.Length > 0 && args[0] == "history-generate") return HistoryBenchmark.Ge
 // 'agents SIZE CFSESSION OUT WORK' times cfsession mcp's tools at the client and the hook (benchmarks/run-agents.sh).
 if (args.Length > 0 && args[0] == "agents") return await AgentBenchmark.RunAsync(args[1..]);
 if (args.Length > 0 && args[0] == "history-catchup") return HistoryBenchmark.CatchUpBreakdown(args[1]);
+// 'report-session N DIR' writes one session of N generated operations into the data directory DIR (benchmarks/run-report.sh).
+if (args.Length > 0 && args[0] == "report-session")
+{
+    var data = new ContextForge.SessionLogging.Sessions.DataDirectory(args[2]);
+    int operations = int.Parse(args[1], CultureInfo.InvariantCulture);
+    new HistoryGenerator(data, seed: operations).Generate(operations, DateTimeOffset.UtcNow, TimeSpan.FromHours(8), operationsPerSession: operations);
+    return 0;
+}
 // 'throughput N BUFFER_MB...' runs the EventPipe throughput program; anything else goes to BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "throughput")
 {

@@ -100,6 +100,7 @@ internal static class CliApplication
         root.Subcommands.Add(HistoryCommand.Create(context));
         root.Subcommands.Add(SearchCommand.Create(context));
         root.Subcommands.Add(ShowCommand.Create(context));
+        root.Subcommands.Add(ReportCommand.Create(context));
         root.Subcommands.Add(ValidateCommand.Create(context));
         root.Subcommands.Add(PruneCommand.Create(context));
         root.Subcommands.Add(ReindexCommand.Create(context));

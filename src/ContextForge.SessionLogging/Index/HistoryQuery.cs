@@ -141,9 +141,13 @@ internal static class HistoryQuery
     /// <summary>Finds an operation of a session by its id or a unique prefix of it.</summary>
     public static IReadOnlyList<IndexedEvent> FindOperation(HistoryIndex index, string sessionId, string operationPrefix)
     {
-        using var cmd = index.Command($"SELECT {EventColumns} FROM {EventsWithSegment} WHERE e.segment IN {SegmentsOfSession} AND e.operation_id LIKE $p ESCAPE '\\' AND e.name IN ('TerminalCapture', 'TerminalCaptureFailed') ORDER BY e.ts LIMIT 2");
+        string prefix = operationPrefix.Trim().ToLowerInvariant();
+        // A whole id is looked up through the captures' operation-id index (a report asks once per operation): LIKE
+        // with ESCAPE cannot use it, and the unary + keeps the segment list out of the planner's index choice.
+        bool whole = Guid.TryParseExact(prefix, "D", out _);
+        using var cmd = index.Command($"SELECT {EventColumns} FROM {EventsWithSegment} WHERE {(whole ? $"+e.segment IN {SegmentsOfSession} AND e.operation_id = $p" : $"e.segment IN {SegmentsOfSession} AND e.operation_id LIKE $p ESCAPE '\\'")} AND e.name IN ('TerminalCapture', 'TerminalCaptureFailed') ORDER BY e.ts LIMIT 2");
         cmd.Parameters.AddWithValue("$s", sessionId);
-        cmd.Parameters.AddWithValue("$p", EscapeLike(operationPrefix.Trim().ToLowerInvariant()) + "%");
+        cmd.Parameters.AddWithValue("$p", whole ? prefix : EscapeLike(prefix) + "%");
         return ReadEvents(index, cmd);
     }
 
