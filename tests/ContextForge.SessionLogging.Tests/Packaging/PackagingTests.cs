@@ -59,14 +59,18 @@ public sealed class PackagingTests(PackedPackages packages) : IClassFixture<Pack
             $"ContextForge.SessionLogging.Cli.{v}.nupkg", $"ContextForge.SessionLogging.Cli.any.{v}.nupkg", $"ContextForge.SessionLogging.Cli.any.{v}.snupkg",
             $"ContextForge.SessionLogging.Cli.linux-x64.{v}.nupkg",
             $"ContextForge.SessionLogging.Extensions.Logging.{v}.nupkg", $"ContextForge.SessionLogging.Extensions.Logging.{v}.snupkg",
+            $"ContextForge.SessionLogging.OpenTelemetry.{v}.nupkg", $"ContextForge.SessionLogging.OpenTelemetry.{v}.snupkg",
             $"ContextForge.SessionLogging.Serilog.{v}.nupkg", $"ContextForge.SessionLogging.Serilog.{v}.snupkg",
+            $"ContextForge.SessionLogging.TeamStore.{v}.nupkg", $"ContextForge.SessionLogging.TeamStore.{v}.snupkg",
             $"ContextForge.SessionLogging.Tracing.{v}.nupkg", $"ContextForge.SessionLogging.Tracing.{v}.snupkg",
         }.Order(StringComparer.Ordinal), files);
         // Each library carries its README and XML docs; the linux-x64 tool package only what runs.
-        using (var core = System.IO.Compression.ZipFile.OpenRead(Path.Combine(packages.Folder, $"ContextForge.SessionLogging.{v}.nupkg")))
+        foreach (string library in new[] { "", ".Extensions.Logging", ".OpenTelemetry", ".Serilog", ".TeamStore", ".Tracing" })
         {
-            Assert.Contains(core.Entries, e => e.FullName == "README.md");
-            Assert.Contains(core.Entries, e => e.FullName == "lib/net10.0/ContextForge.SessionLogging.xml");
+            string id = "ContextForge.SessionLogging" + library;
+            using var package = System.IO.Compression.ZipFile.OpenRead(Path.Combine(packages.Folder, $"{id}.{v}.nupkg"));
+            Assert.True(package.Entries.Any(e => e.FullName == "README.md"), $"{id} has no README.md");
+            Assert.True(package.Entries.Any(e => e.FullName == $"lib/net10.0/{id}.xml"), $"{id} has no XML docs");
         }
         using var native = System.IO.Compression.ZipFile.OpenRead(Path.Combine(packages.Folder, $"ContextForge.SessionLogging.Cli.linux-x64.{v}.nupkg"));
         Assert.Equal(["tools/any/linux-x64/DotnetToolSettings.xml", "tools/any/linux-x64/cfsession", "tools/any/linux-x64/libe_sqlite3.so"],
