@@ -109,7 +109,7 @@ public sealed class PackagingTests(PackedPackages packages) : IClassFixture<Pack
     }
 
     [PackagingFact]
-    public async Task A_fresh_console_app_referencing_the_library_package_records_a_session_whose_journal_validates()
+    public async Task A_fresh_console_app_on_the_library_package_runs_the_READMEs_example_as_written_and_its_journal_validates()
     {
         string app = _dir.Combine("app");
         string home = _dir.Combine("home");
@@ -138,30 +138,22 @@ public sealed class PackagingTests(PackedPackages packages) : IClassFixture<Pack
               </ItemGroup>
             </Project>
             """);
-        await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), """
-            using ContextForge.SessionLogging.Sessions;
-            using Spectre.Console;
+        // The README's library example, exactly as written (its top-level statements are the whole program).
+        string example = Samples.ReadmeSnippetTests.Extract(Path.Combine(RepositoryScripts.Root, "README.md"), "README.md").Single(x => x.Kind == "console").Code;
+        await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), example);
 
-            var manager = new SessionManager(new SessionLoggingOptions { DataDirectory = args[0] });
-            using (var session = manager.Start(name: "from-package", type: "consumer"))
-            {
-                session.Capture("greet", console => console.WriteLine("hello from the package"));
-                session.LogAchievement("package_works", "consumed from the local feed", new Dictionary<string, object?> { ["passed"] = 3 });
-            }
-            """);
-
-        var run = RepositoryScripts.Run("dotnet", ["run", "-c", "Release", "--", home], app, TimeSpan.FromMinutes(15));
+        var run = RepositoryScripts.Run("dotnet", ["run", "-c", "Release"], app, TimeSpan.FromMinutes(15),
+            new Dictionary<string, string?> { ["CFSESSION_HOME"] = home, ["TRACEPARENT"] = null });
 
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Contains("hello from the package", run.Stdout, StringComparison.Ordinal);
         string assets = await File.ReadAllTextAsync(Path.Combine(app, "obj", "project.assets.json"));
         Assert.Contains($"\"ContextForge.SessionLogging/{packages.Version}\"", assets, StringComparison.Ordinal);
         string sessionId = Assert.Single(JournalFiles.SessionIds(home));
         var events = JournalFiles.ReadSession(home, sessionId).Events;
         Assert.Equal(SessionEventNames.SessionStart, events[0].Name);
         Assert.Equal(SessionEventNames.SessionEnd, events[^1].Name);
-        Assert.Equal("greet", events.Single(e => e.Name == SessionEventNames.TerminalCapture).GetString(JournalFields.OperationName));
-        Assert.Equal(3, events.Single(e => e.Name == SessionEventNames.AchievementLogged).Fields["evidence"]!["passed"]!.GetValue<int>());
+        Assert.Equal(["render report", "upload"], events.Where(e => e.Name == SessionEventNames.TerminalCapture).Select(e => e.GetString(JournalFields.OperationName)));
+        Assert.Equal(42, events.Single(e => e.Name == SessionEventNames.AchievementLogged).Fields["evidence"]!["passed"]!.GetValue<int>());
         var validate = await CfSessionProcess.RunAsync(home, ["validate", "--all"]);
         Assert.True(validate.ExitCode == 0, validate.StdoutText + validate.Stderr);
     }
