@@ -6,9 +6,16 @@ using ContextForge.SessionLogging.Redaction;
 // RedactionScan write FILE MB      writes MB of the realistic corpus (no secret) to FILE
 // RedactionScan scan [FILE|MB]     redacts it in 64 KiB writes as the capture path does, best of 5, and prints MB/s
 // RedactionScan parts FILE         the scan's parts alone (widening, word needles, runs, first match)
+// RedactionScan fuzz MB [SEED]     redacts MB of each kind of random input (bytes, base64, hex, printable ASCII) and
+//                                  prints the replacements per rule with the first examples (what random data can match)
 if (args.Length >= 3 && args[0] == "write")
 {
     File.WriteAllBytes(args[1], RealisticCorpus.Generate(int.Parse(args[2], CultureInfo.InvariantCulture) << 20));
+    return 0;
+}
+if (args.Length >= 2 && args[0] == "fuzz")
+{
+    RandomInput.Run(int.Parse(args[1], CultureInfo.InvariantCulture), args.Length >= 3 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1);
     return 0;
 }
 if (args.Length >= 2 && args[0] == "parts")
@@ -148,5 +155,60 @@ static class Parts
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"per CPU second: widen to chars {mb / latin:F0} MB/s; word needles {mb / w:F0} MB/s ({hits} hits), as two sets {mb / w2:F0} MB/s ({hitsA} + {hitsB}); runs {mb / r:F0} MB/s ({runs}); first match {mb / f:F0} MB/s ({found} blocks)"));
         }
+    }
+}
+
+// Random data through the capture path's redaction: any replacement is a false positive (RedactionScan fuzz MB SEED).
+static class RandomInput
+{
+    public static void Run(int mb, int seed)
+    {
+        var random = new Random(seed);
+        const string Base64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        const string Base64Url = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        var kinds = new (string Name, Func<byte[]> Make)[]
+        {
+            ("random bytes", () => { var b = new byte[1 << 20]; random.NextBytes(b); return b; }),
+            ("base64 lines (76)", () => Lines(random, Base64, 76)),
+            ("base64url lines (120)", () => Lines(random, Base64Url, 120)),
+            ("hex lines (64)", () => Lines(random, "0123456789abcdef", 64)),
+            ("printable ASCII lines (100)", () => Lines(random, string.Concat(Enumerable.Range(32, 95).Select(c => (char)c)), 100)),
+        };
+        foreach (var (name, make) in kinds)
+        {
+            var total = new RedactionTally();
+            var examples = new List<string>();
+            for (int m = 0; m < mb; m++)
+            {
+                byte[] chunk = make();
+                var redactor = SecretRedactor.BuiltIn.CreateLineRedactor();
+                var sink = new MemoryStream();
+                for (int o = 0; o < chunk.Length; o += 64 * 1024) redactor.Write(chunk.AsSpan(o, Math.Min(64 * 1024, chunk.Length - o)), b => sink.Write(b));
+                redactor.Flush(b => sink.Write(b));
+                if (redactor.Tally.Count == 0) continue;
+                total.AddAll(redactor.Tally);
+                byte[] output = sink.ToArray();
+                int d = 0;
+                while (d < chunk.Length && d < output.Length && chunk[d] == output[d]) d++;
+                if (examples.Count < 5)
+                    examples.Add(string.Join(", ", redactor.Tally.ByPattern.Keys) + ": " + Escape(chunk.AsSpan(Math.Max(0, d - 80), Math.Min(160, chunk.Length - Math.Max(0, d - 80)))));
+            }
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {mb} MiB, {total.Count} replacements{(total.Count > 0 ? " (" + string.Join(", ", total.ByPattern.Select(p => p.Key + " " + p.Value)) + ")" : "")}"));
+            foreach (string e in examples) Console.WriteLine("  " + e);
+        }
+    }
+
+    private static byte[] Lines(Random random, string alphabet, int width)
+    {
+        var b = new byte[1 << 20];
+        for (int i = 0; i < b.Length; i++) b[i] = (i + 1) % (width + 1) == 0 ? (byte)'\n' : (byte)alphabet[random.Next(alphabet.Length)];
+        return b;
+    }
+
+    private static string Escape(ReadOnlySpan<byte> bytes)
+    {
+        var sb = new System.Text.StringBuilder();
+        foreach (byte b in bytes) sb.Append(b is >= 32 and < 127 and not (byte)'\\' ? ((char)b).ToString() : $"\\x{b:X2}");
+        return sb.ToString();
     }
 }

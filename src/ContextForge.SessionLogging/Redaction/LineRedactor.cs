@@ -105,7 +105,7 @@ internal sealed class LineRedactor
             int scan = 0;
             while (scan < chars.Length)
             {
-                int hit = _redactor.IndexOfFirstMatch(chars[scan..]);
+                int hit = _redactor.IndexOfFirstMatch(block[scan..], chars[scan..]);
                 if (hit < 0) break;
                 hit += scan;
                 int lineStart = chars[..hit].LastIndexOf('\n') + 1;

@@ -341,6 +341,96 @@ internal sealed class SecretRedactor
         return state.Found;
     }
 
+    /// <summary>
+    /// <see cref="IndexOfFirstMatch(ReadOnlySpan{char})"/> over a block of captured bytes and the same bytes widened to
+    /// chars (Latin-1: <paramref name="chars"/>[i] is <paramref name="bytes"/>[i]): the candidate positions come from one
+    /// vectorised pass over the bytes (<see cref="ByteCandidateScan"/>) instead of two char searches; the same positions,
+    /// in the same order, go to the same checks, so the result is the same.
+    /// </summary>
+    internal int IndexOfFirstMatch(ReadOnlySpan<byte> bytes, ReadOnlySpan<char> chars)
+    {
+        if (!_prefilter || _userEveryLine || _userNeedles is not null || !ByteCandidateScan.IsSupported) return IndexOfFirstMatch(chars);
+        var state = new PassState { Probe = true, Found = -1 };
+        ScanBytes(bytes, chars, ref state);
+        return state.Found;
+    }
+
+    // Scan's candidate positions found over bytes, 64 at a time: word needles (fingerprint, then checked) and starts of
+    // maximal runs of at least MinRun token characters (from the token masks of this window and the next), in order.
+    private void ScanBytes(ReadOnlySpan<byte> bytes, ReadOnlySpan<char> s, ref PassState state)
+    {
+        var tables = ByteCandidateScan.NeedleTables;
+        Span<byte> buckets = stackalloc byte[64];
+        Span<byte> nextBuckets = stackalloc byte[64];
+        Span<byte> tail = stackalloc byte[64 + ByteCandidateScan.Overhang];
+        int n = bytes.Length;
+        LoadMasks(in tables, bytes, 0, tail, buckets, out ulong tokens, out ulong fingerprints);
+        ulong previousTop = 0; // the token bit of the byte before the window
+        for (int w = 0; w < n && state.Found < 0; w += 64)
+        {
+            LoadMasks(in tables, bytes, w + 64, tail, nextBuckets, out ulong nextTokens, out ulong nextFingerprints);
+            // Runs of MinRun token characters starting in this window, over this window and the next (128 bits).
+            ulong lo = tokens, hi = nextTokens;
+            for (int k = 1; k < BuiltInRules.MinRun; k <<= 1)
+            {
+                lo &= (lo >> k) | (hi << (64 - k));
+                hi &= hi >> k;
+            }
+            ulong runStarts = lo & ~((tokens << 1) | previousTop);
+            ulong events = fingerprints | runStarts;
+            while (events != 0 && state.Found < 0)
+            {
+                int b = BitOperations.TrailingZeroCount(events);
+                ulong bit = 1UL << b;
+                events &= events - 1;
+                int p = w + b;
+                if ((fingerprints & bit) != 0 && p < n && ByteCandidateScan.IsNeedleAt(bytes, p, buckets[b]))
+                {
+                    OnWord(s, p, ref state);
+                    if (state.Found >= 0) break;
+                }
+                if ((runStarts & bit) != 0) OnRun(s, p, RunEndFrom(s, w, b, tokens, nextTokens), ref state);
+            }
+            previousTop = tokens >> 63;
+            tokens = nextTokens;
+            fingerprints = nextFingerprints;
+            var swap = buckets;
+            buckets = nextBuckets;
+            nextBuckets = swap;
+        }
+    }
+
+    // The masks of the window at w: read in place when its bytes and the overhang are there, else from a zero-padded
+    // copy (a zero byte is neither a token character nor part of a needle); all zero past the end.
+    private static void LoadMasks(in ByteCandidateScan.Tables tables, ReadOnlySpan<byte> bytes, int w, Span<byte> tail, Span<byte> buckets, out ulong tokens, out ulong fingerprints)
+    {
+        if (w + 64 + ByteCandidateScan.Overhang <= bytes.Length)
+        {
+            ByteCandidateScan.Masks(in tables, ref Unsafe.Add(ref MemoryMarshal.GetReference(bytes), w), out tokens, out fingerprints, buckets);
+            return;
+        }
+        if (w >= bytes.Length)
+        {
+            tokens = fingerprints = 0;
+            return;
+        }
+        tail.Clear();
+        bytes[w..].CopyTo(tail);
+        ByteCandidateScan.Masks(in tables, ref MemoryMarshal.GetReference(tail), out tokens, out fingerprints, buckets);
+    }
+
+    // The end of the run starting at bit b of the window at w: from the two windows' token masks, or past them by search.
+    private static int RunEndFrom(ReadOnlySpan<char> s, int w, int b, ulong tokens, ulong nextTokens)
+    {
+        ulong lo = b == 0 ? tokens : (tokens >> b) | (nextTokens << (64 - b));
+        int length = BitOperations.TrailingZeroCount(~lo);
+        if (length < 64) return Math.Min(w + b + length, s.Length);
+        ulong hi = nextTokens >> b;
+        int more = BitOperations.TrailingZeroCount(~hi);
+        if (more < 64 - b) return Math.Min(w + b + 64 + more, s.Length);
+        return RunEnd(s, Math.Min(w + 128, s.Length));
+    }
+
     // Visits the candidate positions in order: word needles, and for each run of token characters its start, the
     // keyword offsets from it and, after an assignment, the LookBack characters before it.
     private void Scan(ReadOnlySpan<char> s, ref PassState state)
@@ -352,10 +442,7 @@ internal sealed class SecretRedactor
         {
             if (word >= 0 && (run < 0 || word <= run))
             {
-                TryAt(s, word, ref state, offsetRulesOnly: false);
-                // "_key", "-key", "_pass", "-pass": the keyword is one further; "sshpass": three further.
-                if (s[word] is '_' or '-') TryAt(s, word + 1, ref state, offsetRulesOnly: false);
-                else if (s[word] is 's' or 'S' && s[word..].StartsWith("sshpass", StringComparison.OrdinalIgnoreCase)) TryAt(s, word + 3, ref state, offsetRulesOnly: false);
+                OnWord(s, word, ref state);
                 int next = Math.Max(word + 1, state.ResumeAt);
                 if (wordA >= 0 && wordA < next) wordA = IndexOfAnyFrom(s, next, s_wordsA);
                 if (wordB >= 0 && wordB < next) wordB = IndexOfAnyFrom(s, next, s_wordsB);
@@ -363,29 +450,44 @@ internal sealed class SecretRedactor
             }
             else
             {
-                if (FollowsAssignment(s, run))
-                {
-                    int from = Math.Max(state.ResumeAt, run - BuiltInRules.LookBack);
-                    while (from < run && state.Found < 0)
-                    {
-                        int k = s[from..run].IndexOfAny(s_lookBack);
-                        if (k < 0) break;
-                        TryAt(s, from + k, ref state, offsetRulesOnly: false);
-                        from = Math.Max(from + k + 1, state.ResumeAt);
-                    }
-                }
-                TryAt(s, run, ref state, offsetRulesOnly: false);
-                foreach (var (offset, keyword) in _offsets)
-                {
-                    // A keyword at an offset inside the run (mailchimp's -us after 32 hex digits, New Relic's NRAL after 36)
-                    // or just past its end (Azure's Q~): a shorter run cannot hold it.
-                    if (run + offset > runEnd || run + offset >= s.Length) continue;
-                    if (s[(run + offset)..].StartsWith(keyword, StringComparison.OrdinalIgnoreCase))
-                        TryAt(s, run + offset, ref state, offsetRulesOnly: true);
-                }
+                OnRun(s, run, runEnd, ref state);
                 int next = Math.Max(runEnd, state.ResumeAt);
                 run = next >= s.Length ? -1 : FindRun(s, next, out runEnd);
             }
+        }
+    }
+
+    // A word needle at word: the rules with a keyword there.
+    private void OnWord(ReadOnlySpan<char> s, int word, ref PassState state)
+    {
+        TryAt(s, word, ref state, offsetRulesOnly: false);
+        // "_key", "-key", "_pass", "-pass": the keyword is one further; "sshpass": three further.
+        if (s[word] is '_' or '-') TryAt(s, word + 1, ref state, offsetRulesOnly: false);
+        else if (s[word] is 's' or 'S' && s[word..].StartsWith("sshpass", StringComparison.OrdinalIgnoreCase)) TryAt(s, word + 3, ref state, offsetRulesOnly: false);
+    }
+
+    // A run of token characters from run to runEnd: a keyword before it (after an assignment), at its start, or at an offset.
+    private void OnRun(ReadOnlySpan<char> s, int run, int runEnd, ref PassState state)
+    {
+        if (FollowsAssignment(s, run))
+        {
+            int from = Math.Max(state.ResumeAt, run - BuiltInRules.LookBack);
+            while (from < run && state.Found < 0)
+            {
+                int k = s[from..run].IndexOfAny(s_lookBack);
+                if (k < 0) break;
+                TryAt(s, from + k, ref state, offsetRulesOnly: false);
+                from = Math.Max(from + k + 1, state.ResumeAt);
+            }
+        }
+        TryAt(s, run, ref state, offsetRulesOnly: false);
+        foreach (var (offset, keyword) in _offsets)
+        {
+            // A keyword at an offset inside the run (mailchimp's -us after 32 hex digits, New Relic's NRAL after 36)
+            // or just past its end (Azure's Q~): a shorter run cannot hold it.
+            if (run + offset > runEnd || run + offset >= s.Length) continue;
+            if (s[(run + offset)..].StartsWith(keyword, StringComparison.OrdinalIgnoreCase))
+                TryAt(s, run + offset, ref state, offsetRulesOnly: true);
         }
     }
 

@@ -127,6 +127,44 @@ public sealed class SecretRedactorTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Byte_scan_finds_the_same_first_match_as_the_char_scan_at_every_alignment()
+    {
+        // The capture path's probe reads candidates from one vector pass over bytes; the char scan (two SearchValues
+        // searches) is the reference. Secrets, look-alikes, upper-cased lines (needles ignore case), long token runs
+        // that cross 64-byte windows, and every shift of the text against the windows.
+        var samples = new SecretSamples(91);
+        var random = new Random(91);
+        var text = new StringBuilder();
+        foreach (var p in samples.OneOfEach())
+        {
+            text.Append(p.Line).Append('\n').Append(p.Line.ToUpperInvariant()).Append('\n');
+            text.Append(samples.Chars("abcdefABCDEF0123456789_-", random.Next(10, 200))).Append(' ').Append("x = 1\n");
+        }
+        foreach (string n in samples.Negatives()) text.Append(n).Append('\n');
+        foreach (string needle in BuiltInRules.WordNeedles) text.Append(needle).Append(needle.ToUpperInvariant()).Append(" q~ ").Append('\n');
+        string body = text.ToString();
+        int compared = 0, hits = 0;
+        for (int shift = 0; shift < 70; shift++)
+        {
+            string block = new string('.', shift) + body;
+            char[] chars = block.ToCharArray();
+            byte[] bytes = Encoding.Latin1.GetBytes(block);
+            for (int from = 0; from < chars.Length;)
+            {
+                int expected = Redactor.IndexOfFirstMatch(chars.AsSpan(from));
+                int actual = Redactor.IndexOfFirstMatch(bytes.AsSpan(from), chars.AsSpan(from));
+                Assert.True(expected == actual, $"shift {shift}, from {from}: char scan {expected}, byte scan {actual}");
+                compared++;
+                if (expected < 0) break;
+                hits++;
+                int lineEnd = block.IndexOf('\n', from + expected);
+                from = lineEnd < 0 ? chars.Length : lineEnd + 1;
+            }
+        }
+        Assert.True(hits > 70 * 50, $"{hits} hits in {compared} probes");
+    }
+
+    [Fact]
     public void Line_redaction_keeps_invalid_utf8_outside_matches_byte_for_byte()
     {
         string token = "ghp_" + new SecretSamples(3).Chars("ABCDEFabcdef0123456789", 36);

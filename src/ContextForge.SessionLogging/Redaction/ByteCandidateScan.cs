@@ -1,0 +1,161 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace ContextForge.SessionLogging.Redaction;
+
+/// <summary>
+/// One vectorised pass over captured bytes (Latin-1, one byte per char) that finds, 64 bytes at a time, both kinds of
+/// candidate position of the scan: where a word needle (<see cref="BuiltInRules.WordNeedles"/>, ignoring ASCII case)
+/// may start, and where tokens characters ([A-Za-z0-9_-]) are. The needle test is a Teddy-style fingerprint: the
+/// first three bytes at each position are looked up by nibble (<c>vpshufb</c>, 32 positions per AVX2 instruction) in
+/// tables of 8 buckets of needles; a position whose three lookups share a bucket is a candidate, checked against that
+/// bucket's needles. The token mask comes from the same loaded vectors. This replaces, on the capture path, two
+/// <c>SearchValues</c> searches over widened chars that each restarted at every hit (see docs/redaction.md).
+/// </summary>
+internal static class ByteCandidateScan
+{
+    /// <summary>Whether this machine runs the vector pass (AVX2); otherwise the scan uses the char searches.</summary>
+    public static bool IsSupported => Avx2.IsSupported;
+
+    /// <summary>The bytes a window needs past its 64: the fingerprint reads three bytes at each position.</summary>
+    public const int Overhang = 2;
+
+    // The needles in 8 buckets, each bucket holding needles whose bytes differ little (a bucket admits every mix of its
+    // needles' bytes at each of the three positions, so mixing unlike needles admits more false candidates).
+    private static readonly string[][] s_buckets =
+    [
+        ["_key", "-key"],
+        ["_pass", "-pass"],
+        ["token", "-----begin"],
+        ["secret", "sig=", "sshpass"],
+        ["passw", "pwd"],
+        ["api", "auth"],
+        ["acc", "cred", "mysql"],
+        ["://", "q~", "hooks.slack"],
+    ];
+
+    private static readonly byte[][][] s_bucketNeedles = [.. s_buckets.Select(b => b.Select(n => n.Select(c => (byte)char.ToLowerInvariant(c)).ToArray()).ToArray())];
+
+    // Per fingerprint position (0, 1, 2): a 32-byte table (the 16 entries twice, vpshufb looks up within each 128-bit
+    // lane) by low nibble and one by high nibble; entry n holds the bits of the buckets with a needle whose byte at
+    // that position (either case) has that nibble. A needle shorter than 3 bytes admits every byte past its end.
+    /// <summary>The six nibble tables, copied into a local by the caller once per scan (kept in registers).</summary>
+    internal readonly struct Tables(Vector256<byte> low0, Vector256<byte> high0, Vector256<byte> low1, Vector256<byte> high1, Vector256<byte> low2, Vector256<byte> high2)
+    {
+        public readonly Vector256<byte> Low0 = low0, High0 = high0, Low1 = low1, High1 = high1, Low2 = low2, High2 = high2;
+    }
+
+    /// <summary>The nibble tables of the needles.</summary>
+    public static Tables NeedleTables { get; }
+
+    static ByteCandidateScan()
+    {
+        var low = new byte[3, 16];
+        var high = new byte[3, 16];
+        for (int bucket = 0; bucket < s_buckets.Length; bucket++)
+        {
+            byte bit = (byte)(1 << bucket);
+            foreach (string needle in s_buckets[bucket])
+            {
+                for (int k = 0; k < 3; k++)
+                {
+                    if (k >= needle.Length)
+                    {
+                        for (int n = 0; n < 16; n++) { low[k, n] |= bit; high[k, n] |= bit; }
+                        continue;
+                    }
+                    foreach (char c in new[] { char.ToLowerInvariant(needle[k]), char.ToUpperInvariant(needle[k]) })
+                    {
+                        low[k, c & 15] |= bit;
+                        high[k, c >> 4] |= bit;
+                    }
+                }
+            }
+        }
+        var tables = new Vector256<byte>[6];
+        for (int k = 0; k < 3; k++)
+        {
+            var l = new byte[32];
+            var h = new byte[32];
+            for (int n = 0; n < 32; n++) { l[n] = low[k, n & 15]; h[n] = high[k, n & 15]; }
+            tables[2 * k] = Vector256.Create(l);
+            tables[2 * k + 1] = Vector256.Create(h);
+        }
+        NeedleTables = new Tables(tables[0], tables[1], tables[2], tables[3], tables[4], tables[5]);
+        if (s_buckets.SelectMany(b => b).Order(StringComparer.OrdinalIgnoreCase).SequenceEqual(BuiltInRules.WordNeedles.Order(StringComparer.OrdinalIgnoreCase)) is false)
+            throw new InvalidOperationException("ByteCandidateScan's buckets must hold exactly BuiltInRules.WordNeedles.");
+    }
+
+    /// <summary>
+    /// The masks of the 64 bytes at <paramref name="at"/> (which must have <see cref="Overhang"/> readable bytes past
+    /// them): bit i of <paramref name="tokens"/> is set when byte i is a token character, bit i of
+    /// <paramref name="fingerprints"/> when a needle's first three bytes may start at byte i; the lookup result per byte
+    /// (its bucket bits) goes to <paramref name="buckets"/> when any fingerprint bit is set.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Masks(in Tables tables, ref byte at, out ulong tokens, out ulong fingerprints, Span<byte> buckets)
+    {
+        var a = Fingerprint(in tables, ref at, 0, out uint t0);
+        var b = Fingerprint(in tables, ref at, 32, out uint t1);
+        tokens = t0 | ((ulong)t1 << 32);
+        uint f0 = ~Vector256.Equals(a, Vector256<byte>.Zero).ExtractMostSignificantBits();
+        uint f1 = ~Vector256.Equals(b, Vector256<byte>.Zero).ExtractMostSignificantBits();
+        fingerprints = f0 | ((ulong)f1 << 32);
+        if (fingerprints != 0)
+        {
+            a.StoreUnsafe(ref MemoryMarshal.GetReference(buckets));
+            b.StoreUnsafe(ref MemoryMarshal.GetReference(buckets), 32);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> Fingerprint(in Tables tables, ref byte at, nuint offset, out uint tokens)
+    {
+        var nibble = Vector256.Create((byte)0x0F);
+        var v0 = Vector256.LoadUnsafe(ref at, offset);
+        var v1 = Vector256.LoadUnsafe(ref at, offset + 1);
+        var v2 = Vector256.LoadUnsafe(ref at, offset + 2);
+        var token = Vector256.LessThan((v0 | Vector256.Create((byte)0x20)) - Vector256.Create((byte)'a'), Vector256.Create((byte)26))
+            | Vector256.LessThan(v0 - Vector256.Create((byte)'0'), Vector256.Create((byte)10))
+            | Vector256.Equals(v0, Vector256.Create((byte)'_')) | Vector256.Equals(v0, Vector256.Create((byte)'-'));
+        tokens = token.ExtractMostSignificantBits();
+        return Lookup(v0, tables.Low0, tables.High0, nibble) & Lookup(v1, tables.Low1, tables.High1, nibble) & Lookup(v2, tables.Low2, tables.High2, nibble);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> Lookup(Vector256<byte> v, Vector256<byte> low, Vector256<byte> high, Vector256<byte> nibble) =>
+        Avx2.Shuffle(low, v & nibble) & Avx2.Shuffle(high, Vector256.ShiftRightLogical(v.AsUInt16(), 4).AsByte() & nibble);
+
+    /// <summary>
+    /// Whether a needle of the buckets in <paramref name="bucketBits"/> starts at <paramref name="at"/> of
+    /// <paramref name="s"/> (ASCII letters compared ignoring case, as <c>OrdinalIgnoreCase</c> compares them in Latin-1).
+    /// </summary>
+    public static bool IsNeedleAt(ReadOnlySpan<byte> s, int at, byte bucketBits)
+    {
+        var rest = s[at..];
+        while (bucketBits != 0)
+        {
+            int bucket = BitOperations.TrailingZeroCount(bucketBits);
+            bucketBits &= (byte)(bucketBits - 1);
+            foreach (byte[] needle in s_bucketNeedles[bucket])
+            {
+                if (StartsWithIgnoringAsciiCase(rest, needle)) return true;
+            }
+        }
+        return false;
+    }
+
+    private static bool StartsWithIgnoringAsciiCase(ReadOnlySpan<byte> s, byte[] lowerNeedle)
+    {
+        if (s.Length < lowerNeedle.Length) return false;
+        for (int k = 0; k < lowerNeedle.Length; k++)
+        {
+            byte c = s[k], n = lowerNeedle[k];
+            if (c != n && !(n is >= (byte)'a' and <= (byte)'z' && c == n - 32)) return false;
+        }
+        return true;
+    }
+}
