@@ -115,6 +115,7 @@ internal static class CliApplication
         root.Subcommands.Add(HookCommand.Create(context));
         root.Subcommands.Add(CompletionCommand.Create(context));
         root.Subcommands.Add(CompleteCommand.Create(context));
+        root.Subcommands.Add(RecompactCommand.Create(context));
         return root;
     }
 

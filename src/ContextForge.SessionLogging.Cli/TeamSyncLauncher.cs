@@ -38,7 +38,7 @@ internal static class TeamSyncLauncher
     }
 
     /// <summary>How to run this cfsession again: the native binary, or <c>dotnet cfsession.dll</c>.</summary>
-    private static string[]? SelfCommand()
+    internal static string[]? SelfCommand()
     {
         string? process = Environment.ProcessPath;
         if (process is null) return null;

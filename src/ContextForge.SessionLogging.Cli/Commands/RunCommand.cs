@@ -79,6 +79,8 @@ internal static class RunCommand
                 bool incomplete = ReportDrops(context, session, result);
                 // Opt-in automatic push: started detached, never waited for (docs/team-store.md).
                 if (TeamSyncLauncher.IsRequested(context, manager.Data)) TeamSyncLauncher.Start(manager.Data);
+                // The blob was stored uncompressed (the capture path only writes): compress it now, detached, at the lowest priority.
+                if (result.StoredBlob && RecompactionLauncher.IsWanted(context)) RecompactionLauncher.Start(manager.Data, session.Id);
                 if (incomplete && parse.GetValue(requireJournal))
                     return context.Fail(ExitCodes.JournalUnavailable, $"the record of this run is incomplete and --require-journal was given (the command exited {result.Outcome.ExitCode})");
                 if (result.StartError is { } startError)

@@ -13,10 +13,11 @@ namespace ContextForge.SessionLogging.Capture;
 /// hash are over the ORIGINAL bytes. Blobs written before compression was adopted, <c>blobs/&lt;sha256&gt;</c> (raw
 /// bytes), stay readable. The journal's reference names the encoding by its suffix: <c>.zst</c> = zstd, none = raw.
 /// The capture path writes a store-only frame (<see cref="CreateCaptureSpill"/>: raw blocks, no compression, so a
-/// capture costs what writing its bytes costs), and <see cref="Recompact"/> re-encodes such blobs later (at
-/// <c>reindex</c> and <c>prune</c>) at the level <see cref="ChooseLevel"/> picks from their first bytes: 3 for text
-/// (with long-distance matching over a window as large as the blob, up to 128 MiB), -1 (no entropy coding) for output
-/// that barely compresses. A zstd frame decodes the same whatever its level, so the
+/// capture costs what writing its bytes costs), and <see cref="Recompact"/> re-encodes such blobs later (in the
+/// background after <c>run</c>, and at <c>reindex</c> and <c>prune</c>) at the level <see cref="ChooseLevel"/> picks
+/// from their first bytes: 3 for text (with long-distance matching over a window as large as the blob, up to
+/// 2^<see cref="MaxRecompactionWindowLog"/> = 8 MiB, which is also the most window memory a reader needs), -1 (no
+/// entropy coding) for output that barely compresses. A zstd frame decodes the same whatever its level, so the
 /// blob's name, its journal reference and the hash never change.
 /// </summary>
 internal static class BlobStore
@@ -102,8 +103,21 @@ internal static class BlobStore
             new(Examined + other.Examined, Recompacted + other.Recompacted, BytesBefore + other.BytesBefore, BytesAfter + other.BytesAfter, [.. Errors, .. other.Errors]);
     }
 
-    /// <summary>The largest zstd window recompaction uses (2^27 = 128 MiB: zstd decoders accept it by default).</summary>
-    public const int MaxRecompactionWindowLog = 27;
+    /// <summary>
+    /// The largest zstd window recompaction uses: 2^23 = 8 MiB, so reading a recompacted blob needs at most 8 MiB of
+    /// window memory (before: 128 MiB per open blob, too much for a search or an MCP server reading many at once).
+    /// Level 3 alone uses 2 MiB; the wider window lets long-distance matching find output repeated up to 8 MiB apart.
+    /// </summary>
+    public const int MaxRecompactionWindowLog = 23;
+
+    /// <summary>The prefix of a recompaction's temporary file; one left by a killed recompaction is removed by the next.</summary>
+    internal const string RecompactionTempPrefix = ".tmp-recompact-";
+
+    /// <summary>The lock file (in the blob directory) one recompaction at a time holds.</summary>
+    internal const string RecompactionLockName = ".recompact.lock";
+
+    /// <summary>How long <see cref="Recompact"/> waits for another process's recompaction of the same directory.</summary>
+    public static readonly TimeSpan DefaultRecompactionLockWait = TimeSpan.FromMinutes(5);
 
     /// <summary>
     /// The spill of a recompaction: at the level <see cref="ChooseLevel"/> picks and, for text, with zstd's long-distance
@@ -113,7 +127,9 @@ internal static class BlobStore
     /// </summary>
     private static Spill CreateRecompactionSpill(string blobDirectory, ReadOnlySpan<byte> head, long size)
     {
-        var spill = CreateSpill(blobDirectory, head);
+        int level = ChooseLevel(head);
+        string path = Path.Combine(blobDirectory, $"{RecompactionTempPrefix}{Guid.NewGuid():N}{CompressedSuffix}");
+        var spill = new Spill(path, FileSecurity.CreateNewPrivateFile(path, bufferSize: 64 * 1024), level);
         if (spill.Level != CompressionLevel) return spill;
         int windowLog = Math.Clamp(64 - BitOperations.LeadingZeroCount((ulong)Math.Max(1, size - 1)), 20, MaxRecompactionWindowLog);
         spill.UseLongDistanceMatching(windowLog);
@@ -132,12 +148,18 @@ internal static class BlobStore
     /// Re-encodes every store-only blob (<see cref="StoreOnlyFrame.IsStoreOnly(string)"/>) of
     /// <paramref name="blobDirectory"/> as a compressed zstd frame at the level <see cref="ChooseLevel"/> picks, through
     /// a temporary file made durable and renamed over the blob: the blob's name, reference and original bytes stay
-    /// the same, a reader that has the old file open reads it to its end, and an interrupted run leaves the blob as it
-    /// was (at worst a <c>.tmp-*</c> file). Other blobs are left alone. Never throws for one blob: its error is listed.
+    /// the same, a reader that has the old file open reads it to its end, and an interrupted (killed) recompaction
+    /// leaves the blob as it was plus a <c>.tmp-recompact-*</c> file, which the next recompaction removes. One process
+    /// at a time recompacts a directory (a lock file, <see cref="RecompactionLockName"/>); another waits up to
+    /// <paramref name="lockWait"/> (default <see cref="DefaultRecompactionLockWait"/>), then gives up with one error
+    /// line. Other blobs are left alone. Never throws for one blob: its error is listed.
     /// </summary>
-    public static RecompactionResult Recompact(string blobDirectory)
+    public static RecompactionResult Recompact(string blobDirectory, TimeSpan? lockWait = null)
     {
         if (!Directory.Exists(blobDirectory)) return RecompactionResult.None;
+        using var held = TryLock(blobDirectory, lockWait ?? DefaultRecompactionLockWait, out string? lockError);
+        if (held is null) return new RecompactionResult(0, 0, 0, 0, [$"{blobDirectory}: not recompacted ({lockError})"]);
+        RemoveLeftovers(blobDirectory);
         int examined = 0, recompacted = 0;
         long before = 0, after = 0;
         var errors = new List<string>();
@@ -186,6 +208,41 @@ internal static class BlobStore
             }
         }
         return new RecompactionResult(examined, recompacted, before, after, errors);
+    }
+
+    // The directory's recompaction lock (an exclusive advisory lock on the lock file, released when the process ends,
+    // however it ends), or null with the reason once waiting is over.
+    private static FileStream? TryLock(string blobDirectory, TimeSpan wait, out string? error)
+    {
+        string path = Path.Combine(blobDirectory, RecompactionLockName);
+        var deadline = DateTime.UtcNow + wait;
+        while (true)
+        {
+            try
+            {
+                error = null;
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1);
+            }
+            catch (IOException ex) when (DateTime.UtcNow < deadline && File.Exists(path))
+            {
+                _ = ex; // held by another recompaction: wait for it
+                Thread.Sleep(100);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                error = File.Exists(path) ? "another cfsession is recompacting it" : ex.Message;
+                return null;
+            }
+        }
+    }
+
+    // The temporary files of recompactions that were killed (this process holds the lock, so no live one writes).
+    private static void RemoveLeftovers(string blobDirectory)
+    {
+        foreach (string path in Directory.EnumerateFiles(blobDirectory, RecompactionTempPrefix + "*"))
+        {
+            try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
     }
 
     /// <summary>

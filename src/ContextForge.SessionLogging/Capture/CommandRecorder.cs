@@ -24,7 +24,11 @@ public static class SessionEnvironment
 /// <param name="Event">The journaled event.</param>
 /// <param name="StartError">Why the command could not be started (then the exit code is 126 or 127).</param>
 /// <param name="Redactions">The secrets redacted from the command's output streams and arguments, per rule (each secret once).</param>
-internal sealed record CommandRunResult(CommandOutcome Outcome, CaptureRecord Record, SessionEvent Event, string? StartError, Redaction.RedactionTally Redactions);
+internal sealed record CommandRunResult(CommandOutcome Outcome, CaptureRecord Record, SessionEvent Event, string? StartError, Redaction.RedactionTally Redactions)
+{
+    /// <summary>An output went to a blob (stored uncompressed by the capture path, to be recompacted).</summary>
+    public bool StoredBlob { get; init; }
+}
 
 /// <summary>Runs a child process inside a session and journals it as one TerminalCapture.</summary>
 internal static class CommandRecorder
@@ -104,7 +108,7 @@ internal static class CommandRecorder
         var argumentSecrets = new Redaction.RedactionTally();
         if (session.Redactor is { } redactor) foreach (string a in recordedArguments) redactor.Redact(a, argumentSecrets);
         var redactions = Redaction.RedactionSummary.Combine(primary.Redactions, pipes ? stderr.Redactions : null, argumentRedactions, argumentSecrets);
-        return new CommandRunResult(outcome, record, e, startError, redactions);
+        return new CommandRunResult(outcome, record, e, startError, redactions) { StoredBlob = stored.Blob is not null || storedStderr?.Blob is not null };
     }
 
     /// <summary>A W3C traceparent in the session's trace whose span id comes from the operation id.</summary>

@@ -23,18 +23,20 @@ internal static class ByteCandidateScan
     /// <summary>The bytes a window needs past its 64: the fingerprint reads three bytes at each position.</summary>
     public const int Overhang = 2;
 
-    // The needles in 8 buckets, each bucket holding needles whose bytes differ little (a bucket admits every mix of its
-    // needles' bytes at each of the three positions, so mixing unlike needles admits more false candidates).
+    // The needles in 8 buckets. A bucket admits every mix of its needles' nibbles at each of the three positions, so
+    // the grouping decides how many positions are false candidates: this one came from a search over groupings on
+    // 8 MB of the realistic corpus (benchmarks/RedactionScan): 37,607 candidates where 30,500 hold a needle's first
+    // three bytes, against 154,732 for a grouping by likeness.
     private static readonly string[][] s_buckets =
     [
-        ["_key", "-key"],
-        ["_pass", "-pass"],
-        ["token", "-----begin"],
-        ["secret", "sig=", "sshpass"],
-        ["passw", "pwd"],
-        ["api", "auth"],
-        ["acc", "cred", "mysql"],
-        ["://", "q~", "hooks.slack"],
+        ["passw", "_pass"],
+        ["token", "-key", "_key"],
+        ["q~"],
+        ["secret", "sig=", "acc"],
+        ["sshpass", "pwd"],
+        ["auth", "-----begin"],
+        ["hooks.slack", "api", "://"],
+        ["mysql", "cred", "-pass"],
     ];
 
     private static readonly byte[][][] s_bucketNeedles = [.. s_buckets.Select(b => b.Select(n => n.Select(c => (byte)char.ToLowerInvariant(c)).ToArray()).ToArray())];
@@ -136,16 +138,36 @@ internal static class ByteCandidateScan
     public static bool IsNeedleAt(ReadOnlySpan<byte> s, int at, byte bucketBits)
     {
         var rest = s[at..];
+        ulong word = rest.Length >= 8 ? Unsafe.ReadUnaligned<ulong>(ref MemoryMarshal.GetReference(rest)) : 0;
         while (bucketBits != 0)
         {
             int bucket = BitOperations.TrailingZeroCount(bucketBits);
             bucketBits &= (byte)(bucketBits - 1);
-            foreach (byte[] needle in s_bucketNeedles[bucket])
+            foreach (var needle in s_bucketPrefixes[bucket])
             {
-                if (StartsWithIgnoringAsciiCase(rest, needle)) return true;
+                // The first (up to) 8 bytes in one compare: letters folded to lower case by OR-ing 0x20 where the
+                // needle has a letter (only 'A'-'Z' and 'a'-'z' then give a needle letter), the rest exact.
+                if (rest.Length >= 8 ? ((word | needle.Fold) & needle.Mask) != needle.Value : !StartsWithIgnoringAsciiCase(rest, needle.Bytes)) continue;
+                if (needle.Bytes.Length <= 8 || StartsWithIgnoringAsciiCase(rest, needle.Bytes)) return true;
             }
         }
         return false;
+    }
+
+    private sealed record Prefix(byte[] Bytes, ulong Value, ulong Mask, ulong Fold);
+
+    private static readonly Prefix[][] s_bucketPrefixes = [.. s_bucketNeedles.Select(b => b.Select(PrefixOf).ToArray())];
+
+    private static Prefix PrefixOf(byte[] lower)
+    {
+        ulong value = 0, mask = 0, fold = 0;
+        for (int k = 0; k < Math.Min(8, lower.Length); k++)
+        {
+            value |= (ulong)lower[k] << (8 * k);
+            mask |= 0xFFUL << (8 * k);
+            if (lower[k] is >= (byte)'a' and <= (byte)'z') fold |= 0x20UL << (8 * k);
+        }
+        return new Prefix(lower, value, mask, fold);
     }
 
     private static bool StartsWithIgnoringAsciiCase(ReadOnlySpan<byte> s, byte[] lowerNeedle)

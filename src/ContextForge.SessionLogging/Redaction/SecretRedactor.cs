@@ -364,11 +364,15 @@ internal sealed class SecretRedactor
         Span<byte> nextBuckets = stackalloc byte[64];
         Span<byte> tail = stackalloc byte[64 + ByteCandidateScan.Overhang];
         int n = bytes.Length;
+        ref byte start = ref MemoryMarshal.GetReference(bytes);
         LoadMasks(in tables, bytes, 0, tail, buckets, out ulong tokens, out ulong fingerprints);
         ulong previousTop = 0; // the token bit of the byte before the window
         for (int w = 0; w < n && state.Found < 0; w += 64)
         {
-            LoadMasks(in tables, bytes, w + 64, tail, nextBuckets, out ulong nextTokens, out ulong nextFingerprints);
+            ulong nextTokens, nextFingerprints;
+            if (w + 128 + ByteCandidateScan.Overhang <= n)
+                ByteCandidateScan.Masks(in tables, ref Unsafe.Add(ref start, w + 64), out nextTokens, out nextFingerprints, nextBuckets);
+            else LoadMasks(in tables, bytes, w + 64, tail, nextBuckets, out nextTokens, out nextFingerprints);
             // Runs of MinRun token characters starting in this window, over this window and the next (128 bits).
             ulong lo = tokens, hi = nextTokens;
             for (int k = 1; k < BuiltInRules.MinRun; k <<= 1)

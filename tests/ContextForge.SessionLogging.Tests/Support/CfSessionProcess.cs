@@ -34,6 +34,8 @@ public static class CfSessionProcess
         psi.Environment["CFSESSION_PTY"] = null;
         psi.Environment.Remove("CFSESSION_PTY");
         psi.Environment["DOTNET_NOLOGO"] = "1";
+        // No detached recompactor outliving the test in its temporary directory; RecompactionTests turn it on.
+        psi.Environment["CFSESSION_RECOMPACT"] = "off";
         if (environment is not null)
         {
             foreach (var (k, v) in environment)
@@ -68,6 +70,7 @@ public static class CfSessionProcess
         var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, WorkingDirectory = dataDirectory };
         foreach (string a in new[] { DllPath, "run", "--no-pty", "--", "sh", "-c", script }) psi.ArgumentList.Add(a);
         psi.Environment["CFSESSION_HOME"] = dataDirectory;
+        psi.Environment["CFSESSION_RECOMPACT"] = "off";
         psi.Environment.Remove("CFSESSION_PARENT_ID");
         if (joinSession is null) psi.Environment.Remove("CFSESSION_ID"); else psi.Environment["CFSESSION_ID"] = joinSession;
         var process = Process.Start(psi)!;

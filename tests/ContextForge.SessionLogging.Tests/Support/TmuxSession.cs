@@ -73,6 +73,7 @@ public sealed class TmuxSession : IDisposable
         var environment = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
             ["CFSESSION_HOME"] = cfsessionHome,
+            ["CFSESSION_RECOMPACT"] = "off",
             ["CFSESSION_ID"] = null,
             ["CFSESSION_PARENT_ID"] = null,
             ["CFSESSION_PTY"] = null,
