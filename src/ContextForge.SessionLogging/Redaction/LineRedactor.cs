@@ -110,7 +110,7 @@ internal sealed class LineRedactor
                 hit += scan;
                 int lineStart = chars[..hit].LastIndexOf('\n') + 1;
                 int lineEnd = hit + chars[hit..].IndexOf('\n') + 1;
-                string? redacted = _redactor.Redact(chars[lineStart..lineEnd], Tally);
+                string? redacted = _redactor.Redact(chars[lineStart..lineEnd], Tally, capturedBytes: true);
                 if (redacted is not null)
                 {
                     if (pos + lineStart > emitted) sink(bytes[emitted..(pos + lineStart)]);
@@ -142,7 +142,7 @@ internal sealed class LineRedactor
         {
             // Most lines hold nothing a rule could match: one vectorised scan, no string, bytes passed on as they are.
             int chars = Encoding.Latin1.GetChars(_line, 0, _length, _chars, 0);
-            string? redacted = _redactor.Redact(_chars.AsSpan(0, chars), Tally);
+            string? redacted = _redactor.Redact(_chars.AsSpan(0, chars), Tally, capturedBytes: true);
             if (redacted is null) sink(_line.AsSpan(0, _length));
             else
             {

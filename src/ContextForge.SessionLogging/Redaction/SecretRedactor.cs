@@ -283,16 +283,20 @@ internal sealed class SecretRedactor
         return Redact(text.AsSpan(), tally) ?? text;
     }
 
-    /// <summary>The redacted text, or null when nothing in <paramref name="text"/> is a secret.</summary>
-    internal string? Redact(ReadOnlySpan<char> text, RedactionTally? tally)
+    /// <summary>
+    /// The redacted text, or null when nothing in <paramref name="text"/> is a secret. <paramref name="capturedBytes"/>:
+    /// the text is captured bytes read as Latin-1 (the capture path), where a generic rule's secret must be text
+    /// (<see cref="IsText"/>), not a stretch of binary output.
+    /// </summary>
+    internal string? Redact(ReadOnlySpan<char> text, RedactionTally? tally, bool capturedBytes = false)
     {
         if (!MayContainSecret(text)) return null;
         try
         {
             var edits = new List<Edit>();
-            string? current = AnchoredPass(text, generic: false, edits);
+            string? current = AnchoredPass(text, generic: false, edits, capturedBytes);
             current = UnanchoredPass(current, text, edits) ?? current;
-            current = AnchoredPass(current is null ? text : current.AsSpan(), generic: true, edits) ?? current;
+            current = AnchoredPass(current is null ? text : current.AsSpan(), generic: true, edits, capturedBytes) ?? current;
             if (tally is not null)
             {
                 foreach (var e in edits) tally.Add(e.Id);
@@ -307,9 +311,9 @@ internal sealed class SecretRedactor
     }
 
     // Tries the anchored rules of one pass at each candidate position; returns the text with the secrets replaced, or null.
-    private string? AnchoredPass(ReadOnlySpan<char> s, bool generic, List<Edit> allEdits)
+    private string? AnchoredPass(ReadOnlySpan<char> s, bool generic, List<Edit> allEdits, bool capturedBytes)
     {
-        var state = new PassState { Generic = generic, Found = -1 };
+        var state = new PassState { Generic = generic, Found = -1, CapturedBytes = capturedBytes };
         if (!_prefilter)
         {
             for (int pos = 0; pos < s.Length; pos++)
@@ -333,24 +337,24 @@ internal sealed class SecretRedactor
     /// pass), or -1 when there is none; with user rules in use, the first candidate position. The capture path calls
     /// this over a block of whole lines and redacts only the line it points into.
     /// </summary>
-    internal int IndexOfFirstMatch(ReadOnlySpan<char> s)
+    internal int IndexOfFirstMatch(ReadOnlySpan<char> s, bool capturedBytes = false)
     {
         if (!_prefilter || _userEveryLine || _userNeedles is not null) return IndexOfCandidate(s);
-        var state = new PassState { Probe = true, Found = -1 };
+        var state = new PassState { Probe = true, Found = -1, CapturedBytes = capturedBytes };
         Scan(s, ref state);
         return state.Found;
     }
 
     /// <summary>
-    /// <see cref="IndexOfFirstMatch(ReadOnlySpan{char})"/> over a block of captured bytes and the same bytes widened to
+    /// <see cref="IndexOfFirstMatch(ReadOnlySpan{char}, bool)"/> over a block of captured bytes and the same bytes widened to
     /// chars (Latin-1: <paramref name="chars"/>[i] is <paramref name="bytes"/>[i]): the candidate positions come from one
     /// vectorised pass over the bytes (<see cref="ByteCandidateScan"/>) instead of two char searches; the same positions,
     /// in the same order, go to the same checks, so the result is the same.
     /// </summary>
     internal int IndexOfFirstMatch(ReadOnlySpan<byte> bytes, ReadOnlySpan<char> chars)
     {
-        if (!_prefilter || _userEveryLine || _userNeedles is not null || !ByteCandidateScan.IsSupported) return IndexOfFirstMatch(chars);
-        var state = new PassState { Probe = true, Found = -1 };
+        if (!_prefilter || _userEveryLine || _userNeedles is not null || !ByteCandidateScan.IsSupported) return IndexOfFirstMatch(chars, capturedBytes: true);
+        var state = new PassState { Probe = true, Found = -1, CapturedBytes = true };
         ScanBytes(bytes, chars, ref state);
         return state.Found;
     }
@@ -511,6 +515,7 @@ internal sealed class SecretRedactor
     {
         public bool Generic;
         public bool Probe; // any rule of either pass; stop at the first match (Found)
+        public bool CapturedBytes; // the text is captured bytes read as Latin-1
         public int Found;
         public int ResumeAt; // a match may not start inside an earlier one
         public string? Text; // the text as a string, made once when a rule needs its groups
@@ -556,6 +561,7 @@ internal sealed class SecretRedactor
             if (group.Success) (secretStart, secretLength) = (group.Index, group.Length);
         }
         if (!Accepts(rule, s.Slice(secretStart, secretLength), s.Slice(m.Index, m.Length))) return false;
+        if (state.CapturedBytes && rule.Generic && !IsText(s.Slice(secretStart, secretLength))) return false;
         if (state.Probe)
         {
             state.Found = start;
@@ -580,6 +586,30 @@ internal sealed class SecretRedactor
         foreach (var a in _allowlists)
         {
             if (a.Allows(secret, match)) return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Whether captured bytes (read as Latin-1, one char per byte) are text: no control character (C0, DEL), and bytes
+    /// 0x80-0xFF only in well-formed UTF-8 sequences. A generic rule's secret (<c>pwd: VALUE</c>, <c>scheme://u:VALUE@</c>)
+    /// must be: in random binary output, a value of 8 or more bytes after "pwd:" is otherwise a match about once per
+    /// GiB (benchmarks/RedactionScan fuzz), and CI once saw one in a random 1 MiB chunk.
+    /// </summary>
+    internal static bool IsText(ReadOnlySpan<char> latin1)
+    {
+        for (int i = 0; i < latin1.Length; i++)
+        {
+            char c = latin1[i];
+            if (c < 0x20 || c == 0x7F) return false;
+            if (c < 0x80) continue;
+            int continuation = c is >= (char)0xC2 and <= (char)0xDF ? 1 : c is >= (char)0xE0 and <= (char)0xEF ? 2 : c is >= (char)0xF0 and <= (char)0xF4 ? 3 : -1;
+            if (continuation < 0 || i + continuation >= latin1.Length) return false;
+            for (int k = 1; k <= continuation; k++)
+            {
+                if (latin1[i + k] is < (char)0x80 or > (char)0xBF) return false;
+            }
+            i += continuation;
         }
         return true;
     }

@@ -151,7 +151,7 @@ public sealed class SecretRedactorTests(ITestOutputHelper output)
             byte[] bytes = Encoding.Latin1.GetBytes(block);
             for (int from = 0; from < chars.Length;)
             {
-                int expected = Redactor.IndexOfFirstMatch(chars.AsSpan(from));
+                int expected = Redactor.IndexOfFirstMatch(chars.AsSpan(from), capturedBytes: true);
                 int actual = Redactor.IndexOfFirstMatch(bytes.AsSpan(from), chars.AsSpan(from));
                 Assert.True(expected == actual, $"shift {shift}, from {from}: char scan {expected}, byte scan {actual}");
                 compared++;
@@ -162,6 +162,40 @@ public sealed class SecretRedactorTests(ITestOutputHelper output)
             }
         }
         Assert.True(hits > 70 * 50, $"{hits} hits in {compared} probes");
+    }
+
+    [Theory]
+    // What random binary output can hold (benchmarks/RedactionScan fuzz: secret_assignment, url_password): the shape
+    // of an assignment or a URL password whose value holds control bytes or bytes that are not UTF-8.
+    [InlineData(new byte[] { 0x8F, 0x01, (byte)'p', (byte)'W', (byte)'d', (byte)':', 0xD3, (byte)'k', (byte)'9', 0x02, (byte)'Q', (byte)'z', 0xE7, (byte)'L', (byte)'7', 0x0A })]
+    [InlineData(new byte[] { 0xFE, (byte)'t', (byte)'o', (byte)'k', (byte)'e', (byte)'n', (byte)'=', (byte)'a', 0x9A, (byte)'B', (byte)'3', 0xFF, (byte)'x', (byte)'Y', (byte)'8', (byte)'q', 0x0A })]
+    [InlineData(new byte[] { (byte)'a', (byte)'b', (byte)':', (byte)'/', (byte)'/', 0x91, 0xB7, (byte)':', 0x8A, 0x03, 0xFE, (byte)'@', (byte)'h', 0x0A })]
+    public void Binary_output_shaped_like_an_assignment_or_url_password_is_kept_byte_for_byte(byte[] bytes)
+    {
+        var (stored, tally) = RedactInChunks(bytes, bytes.Length);
+        Assert.Equal(bytes, stored);
+        Assert.Equal(0, tally.Count);
+        // The same characters as text (a journal field) do take the rule's shape: only captured bytes are judged as bytes.
+        Assert.NotEqual(Encoding.Latin1.GetString(bytes), Redactor.Redact(Encoding.Latin1.GetString(bytes), null));
+    }
+
+    [Fact]
+    public void An_app_password_shape_inside_a_base64_blob_is_kept_and_one_on_its_own_is_redacted()
+    {
+        // Found by benchmarks/RedactionScan fuzz in random base64 lines: "ATBB" and 28 token characters between '/' and '+'.
+        string token = "ATBB" + new SecretSamples(12).Chars("ABCabc0123", 32);
+        string blob = "Oxp5P+YCq2iaY/vl7ZAU2uat4u9z87k5apqOGUd/" + token + "+wnVk0u3b8yKyjuwOgW";
+        Assert.Equal(blob, Redactor.Redact(blob, null));
+        Assert.Equal("app password [REDACTED:bitbucket_app_password]", Redactor.Redact("app password " + token, null));
+    }
+
+    [Fact]
+    public void A_utf8_password_in_captured_output_is_still_redacted()
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes("export DB_PASSWORD=Pässwört9Xq€z\nmysql://app:Grüße7Kx@db/prod\n");
+        var (stored, tally) = RedactInChunks(bytes, 5);
+        Assert.Equal("export DB_PASSWORD=[REDACTED:secret_assignment]\nmysql://app:[REDACTED:url_password]@db/prod\n", Encoding.UTF8.GetString(stored));
+        Assert.Equal(2, tally.Count);
     }
 
     [Fact]
