@@ -14,12 +14,18 @@ internal static class SearchableText
     /// <summary>Output text indexed for search, per stream: the first 1 MiB (of a larger blob, the rest is not searchable).</summary>
     public const int IndexedBytesPerStream = 1 << 20;
 
-    /// <summary>The searchable text of a capture whose fields are <paramref name="fields"/> (inline output included); empty when it has none.</summary>
+    /// <summary>
+    /// The searchable text of a capture whose fields are <paramref name="fields"/> (inline output included); empty when
+    /// it has none. A <c>cfsession shell</c>'s whole stream is not searchable text: its commands are ranges of it, and a
+    /// hit is each command's, once (the prompts and typed input between them are not any command's output).
+    /// </summary>
     public static string Of(JsonObject fields, string sessionDirectory)
     {
         var text = new StringBuilder();
+        string? operationId = fields[Events.JournalFields.OperationId] is JsonValue v && v.TryGetValue(out string? id) ? id : null;
         foreach (var stream in StoredOutput.Of(fields, sessionDirectory))
         {
+            if (stream.IsWholeShellStream(operationId)) continue;
             if (text.Length > 0) text.Append('\n');
             text.Append(Of(stream));
         }

@@ -275,6 +275,7 @@ public sealed class SessionQueries : IDisposable
         if (fields is null) return result;
         foreach (var stream in StoredOutput.Of(fields, index.Data.SessionDirectory(hit.SessionId)))
         {
+            if (stream.IsWholeShellStream(hit.OperationId)) continue; // searched through its commands (SearchableText)
             string text = SearchableText.Of(stream);
             string[] lines = (text.EndsWith('\n') ? text[..^1] : text).Split('\n');
             for (int i = 0; i < lines.Length && result.Count < max; i++)

@@ -83,10 +83,14 @@ public sealed class ShellEndToEndTests : IDisposable
         return (shell, commands);
     }
 
-    private static void AssertCommand(SessionEvent e, string commandLine, string output, int exitCode, string cwd)
+    /// <summary>The exact stored output of a capture (inline, a blob, or a range of the shell's stream file), as UTF-8.</summary>
+    private string OutputOf(SessionEvent e) =>
+        System.Text.Encoding.UTF8.GetString(StoredOutput.Of(e.Fields, Path.Combine(Home, "sessions", e.SessionId)).FirstOrDefault()?.ReadBytes() ?? []);
+
+    private void AssertCommand(SessionEvent e, string commandLine, string output, int exitCode, string cwd)
     {
         Assert.Equal(commandLine, e.GetString(JournalFields.OperationName));
-        Assert.Equal(output, e.GetString(JournalFields.Output));
+        Assert.Equal(output, OutputOf(e));
         Assert.Equal(exitCode, e.GetInt64(JournalFields.ExitCode));
         Assert.Equal(cwd, e.GetString(JournalFields.Cwd));
         Assert.Equal("pty", e.GetString(JournalFields.CaptureMode));
@@ -138,20 +142,20 @@ public sealed class ShellEndToEndTests : IDisposable
         AssertCommand(commands[3], "true", "", 0, sub);
         Assert.Equal("sleep 30", commands[4].GetString(JournalFields.OperationName));
         Assert.Equal(130, commands[4].GetInt64(JournalFields.ExitCode));
-        Assert.Equal("^C", TerminalRenderer.Render(commands[4].GetString(JournalFields.Output)!).Trim());
+        Assert.Equal("^C", TerminalRenderer.Render(OutputOf(commands[4])).Trim());
         Assert.Equal("vim -u NONE -N notes.txt", commands[5].GetString(JournalFields.OperationName));
         Assert.Equal(0, commands[5].GetInt64(JournalFields.ExitCode));
         Assert.Equal("hello from vim\n", await File.ReadAllTextAsync(Path.Combine(sub, "notes.txt")));
-        Assert.Contains("\u001b[?1049h", commands[5].GetString(JournalFields.Output), StringComparison.Ordinal);
-        Assert.Equal(string.Empty, TerminalRenderer.Render(commands[5].GetString(JournalFields.Output)!).Trim()); // not the redraw
+        Assert.Contains("\u001b[?1049h", OutputOf(commands[5]), StringComparison.Ordinal);
+        Assert.Equal(string.Empty, TerminalRenderer.Render(OutputOf(commands[5])).Trim()); // not the redraw
         AssertCommand(commands[6], "stty size", "20 80\r\n", 0, sub);
         AssertCommand(commands[7], "exit 3", "exit\r\n", 3, sub);
         // The prompt and the typed input are in the shell's whole stream, not in any command's output.
         Assert.Equal(3, shell.GetInt64(JournalFields.ExitCode));
         Assert.Equal("bash", shell.GetString(JournalFields.OperationName));
-        string whole = TerminalRenderer.Render(shell.GetString(JournalFields.Output) ?? string.Empty);
+        string whole = TerminalRenderer.Render(OutputOf(shell));
         Assert.Contains("in$ echo hello\nhello\n", whole, StringComparison.Ordinal);
-        Assert.DoesNotContain(commands, c => (c.GetString(JournalFields.Output) ?? "").Contains(InnerPrompt, StringComparison.Ordinal));
+        Assert.DoesNotContain(commands, c => OutputOf(c).Contains(InnerPrompt, StringComparison.Ordinal));
         // Each command's timing is kept for replay.
         string sessionDir = Path.Combine(Home, "sessions", shell.SessionId);
         Assert.True(File.Exists(Path.Combine(sessionDir, "timing", commands[0].GetString(JournalFields.OperationId) + ".timing")));
@@ -172,7 +176,7 @@ public sealed class ShellEndToEndTests : IDisposable
         var run = Assert.Single(Captures(), e => e.GetString(JournalFields.OperationName) == "echo inner");
         Assert.Equal(run.GetString(JournalFields.OperationId), shellCommand.GetString(JournalFields.LinkedOperationId));
         Assert.Equal(shellCommand.GetString(JournalFields.OperationId), run.GetString(JournalFields.ParentOperationId));
-        Assert.Equal("inner\r\n", run.GetString(JournalFields.Output));
+        Assert.Equal("inner\r\n", OutputOf(run));
         Assert.Equal(0, shellCommand.GetInt64(JournalFields.OutputLength));
         Assert.Equal(shellCommand.SessionId, run.SessionId);
     }
@@ -212,12 +216,12 @@ public sealed class ShellEndToEndTests : IDisposable
         Assert.Equal(4, commands.Count);
         // fish itself writes a title and resets attributes after the command starts: the screen text is exact.
         Assert.Equal("echo hello", commands[0].GetString(JournalFields.OperationName));
-        Assert.Equal("hello\n", TerminalRenderer.Render(commands[0].GetString(JournalFields.Output)!));
-        Assert.EndsWith("hello\r\n", commands[0].GetString(JournalFields.Output), StringComparison.Ordinal);
+        Assert.Equal("hello\n", TerminalRenderer.Render(OutputOf(commands[0])));
+        Assert.EndsWith("hello\r\n", OutputOf(commands[0]), StringComparison.Ordinal);
         Assert.Equal(0, commands[0].GetInt64(JournalFields.ExitCode));
         Assert.Equal(Work, commands[0].GetString(JournalFields.Cwd));
         Assert.Equal(Work, commands[1].GetString(JournalFields.Cwd));
-        Assert.Equal("ls: cannot access 'missing-file': No such file or directory\n", TerminalRenderer.Render(commands[2].GetString(JournalFields.Output)!));
+        Assert.Equal("ls: cannot access 'missing-file': No such file or directory\n", TerminalRenderer.Render(OutputOf(commands[2])));
         Assert.Equal(2, commands[2].GetInt64(JournalFields.ExitCode));
         Assert.Equal(sub, commands[2].GetString(JournalFields.Cwd));
         Assert.Equal(5, shell.GetInt64(JournalFields.ExitCode));
@@ -258,7 +262,7 @@ public sealed class ShellEndToEndTests : IDisposable
         var events = lines[1..].Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).Select(e => (At: e[0].GetDouble(), Kind: e[1].GetString(), Text: e[2].GetString()!)).ToList();
         Assert.All(events, e => Assert.Equal("o", e.Kind));
         Assert.Equal(events.Select(e => e.At).Order(), events.Select(e => e.At)); // in recorded order
-        Assert.Equal(shell.GetString(JournalFields.Output), string.Concat(events.Select(e => e.Text)));
+        Assert.Equal(OutputOf(shell), string.Concat(events.Select(e => e.Text)));
         double first = events.First(e => e.Text.Contains("first\r\n", StringComparison.Ordinal)).At;
         double second = events.First(e => e.Text.Contains("second\r\n", StringComparison.Ordinal)).At;
         Assert.True(second - first >= 1.2, $"the recorded pause between the commands is kept: {second - first:0.000} s");
@@ -266,7 +270,7 @@ public sealed class ShellEndToEndTests : IDisposable
         // The real asciinema plays it, in the terminal (it reads keys from /dev/tty).
         string played = _dir.Combine("played.txt");
         Assert.Equal(0, await tmux.RunToPromptAsync($"asciinema cat '{cast}' > '{played}'"));
-        Assert.Equal(TerminalRenderer.Render(shell.GetString(JournalFields.Output)!), TerminalRenderer.Render(await File.ReadAllTextAsync(played)));
+        Assert.Equal(TerminalRenderer.Render(OutputOf(shell)), TerminalRenderer.Render(await File.ReadAllTextAsync(played)));
 
         var text = await CfSessionProcess.RunAsync(Home, ["export", commands[1].GetString(JournalFields.OperationId)!, "--format", "text"], workingDirectory: _dir.Path);
         Assert.Equal(0, text.ExitCode);
