@@ -344,7 +344,9 @@ internal sealed class CapturedOutput : IDisposable
             if (_streamFile is null)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(_streamPath)!);
-                _streamFile = new FileStream(_streamPath!, FileMode.Append, FileAccess.Write, FileShare.Read | FileShare.Delete, 256 * 1024);
+                var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.Read | FileShare.Delete, BufferSize = 256 * 1024 };
+                if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite; // 0600, as blobs
+                _streamFile = new FileStream(_streamPath!, options);
             }
             _streamFile.Write(bytes);
         }

@@ -73,4 +73,9 @@ internal interface IPtyStreamObserver
 {
     /// <summary>The next chunk, exactly as read, for <paramref name="capture"/> (every byte, in order).</summary>
     void Observe(ReadOnlySpan<byte> data, CapturedOutput capture);
+
+    /// <summary>
+    /// The pty's window size: once before the child starts, then after each change (SIGWINCH, on the signal's thread).
+    /// </summary>
+    void WindowSize(int columns, int rows);
 }

@@ -23,11 +23,12 @@ internal static class SearchableText
     {
         var text = new StringBuilder();
         string? operationId = fields[Events.JournalFields.OperationId] is JsonValue v && v.TryGetValue(out string? id) ? id : null;
+        int rows = ScreenRowsOf(sessionDirectory, operationId);
         foreach (var stream in StoredOutput.Of(fields, sessionDirectory))
         {
             if (stream.IsWholeShellStream(operationId)) continue;
             if (text.Length > 0) text.Append('\n');
-            text.Append(Of(stream));
+            text.Append(Of(stream, rows));
         }
         return text.ToString();
     }
@@ -36,5 +37,14 @@ internal static class SearchableText
     /// The searchable text of one stored stream: what the index holds the terms of, and what <c>search</c> shows its
     /// matching lines from (so a hit's line numbers count lines of this text).
     /// </summary>
-    public static string Of(StoredOutput stream) => stream.ReadPlainPrefix(IndexedBytesPerStream);
+    public static string Of(StoredOutput stream, int screenRows) => stream.ReadPlainPrefix(IndexedBytesPerStream, screenRows);
+
+    /// <summary>
+    /// The height of the screen an operation's output was drawn on: the size its timing recorded when it started
+    /// (<c>cfsession shell</c>), else <see cref="Capture.TerminalRenderer.ScreenRows"/>.
+    /// </summary>
+    public static int ScreenRowsOf(string sessionDirectory, string? operationId) =>
+        operationId is { Length: > 0 } && Sessions.DataDirectory.IsValidSessionId(operationId)
+        && Shell.StreamTiming.FirstSize(Shell.StreamTiming.PathFor(sessionDirectory, operationId)) is { } size
+            ? size.Rows : Capture.TerminalRenderer.ScreenRows;
 }

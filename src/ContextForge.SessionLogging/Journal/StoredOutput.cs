@@ -94,9 +94,9 @@ public sealed class StoredOutput
     /// The stored output as indexed text (the one seam from stored bytes to searchable text): at most
     /// <paramref name="maxBytes"/> bytes decoded leniently and rendered as the screen showed them (<see cref="TerminalRenderer"/>).
     /// </summary>
-    internal string ReadPlainPrefix(int maxBytes)
+    internal string ReadPlainPrefix(int maxBytes, int screenRows = TerminalRenderer.ScreenRows)
     {
-        if (Inline is not null) return TerminalRenderer.Render(Inline.Length > maxBytes ? Inline[..maxBytes] : Inline);
+        if (Inline is not null) return TerminalRenderer.Render(Inline.Length > maxBytes ? Inline[..maxBytes] : Inline, screenRows);
         if (!Exists || (BlobPath is null && StreamPath is null)) return string.Empty;
         try
         {
@@ -104,7 +104,7 @@ public sealed class StoredOutput
             // Bounded by maxBytes whatever the recorded length says (a tampered length never sizes an allocation).
             byte[] buffer = new byte[(int)Math.Clamp(Length ?? maxBytes, 0, maxBytes)];
             int read = input.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-            return TerminalRenderer.Render(buffer.AsSpan(0, read));
+            return TerminalRenderer.Render(buffer.AsSpan(0, read), screenRows);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

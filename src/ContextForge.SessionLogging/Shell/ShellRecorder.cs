@@ -43,6 +43,7 @@ internal sealed class ShellRecorder : IPtyStreamObserver, IShellMarkSink
     private long _syncedLength;
     private long _rangesEnd;
     private int _recorded;
+    private (int Columns, int Rows)? _size; // the pty's window size, last heard
 
     private sealed class OpenCommand(string id, string commandLine, IReadOnlyList<string> arguments, string cwd, DateTimeOffset start, StreamTiming timing, Redaction.RedactionTally argumentRedactions)
     {
@@ -110,6 +111,13 @@ internal sealed class ShellRecorder : IPtyStreamObserver, IShellMarkSink
             // Never into the pump: the shell goes on; the command being recorded loses the rest of its output.
             _problems.Enqueue($"recording a command failed: {ex.Message}");
         }
+    }
+
+    public void WindowSize(int columns, int rows)
+    {
+        _size = (columns, rows);
+        _streamTiming?.AddSize(columns, rows);
+        _open?.Timing.AddSize(columns, rows);
     }
 
     void IShellMarkSink.Text(ReadOnlySpan<byte> bytes)
@@ -197,6 +205,7 @@ internal sealed class ShellRecorder : IPtyStreamObserver, IShellMarkSink
         string cwd = _cwd;
         var timing = new StreamTiming(StreamTiming.PathFor(_session.Data.SessionDirectory(_session.Id), id));
         var command = new OpenCommand(id, arguments[1], arguments, cwd, start, timing, tally);
+        if (_size is { } size) timing.AddSize(size.Columns, size.Rows);
         _open = command;
         string? parent = ShellOperationId;
         var started = new OperationStarted(command.Id, command.CommandLine, _session.Id, start, _shellProgram, command.Arguments, cwd)
