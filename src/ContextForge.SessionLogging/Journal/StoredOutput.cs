@@ -87,7 +87,7 @@ public sealed class StoredOutput
     /// </summary>
     public Stream OpenRead() => Inline is not null ? new MemoryStream(Encoding.UTF8.GetBytes(Inline), writable: false)
         : BlobPath is not null ? (Length is { } length and >= 0 ? BlobStore.OpenPath(BlobPath, length) : BlobStore.OpenPath(BlobPath))
-        : StreamPath is not null ? BlobStore.OpenStreamRange(StreamPath, StreamOffset, Math.Max(0, Length ?? 0))
+        : StreamPath is not null && Length is > 0 ? BlobStore.OpenStreamRange(StreamPath, StreamOffset, Length.Value)
         : new MemoryStream([], writable: false);
 
     /// <summary>

@@ -93,7 +93,11 @@ internal sealed class StreamTiming : IDisposable
 
     public void Dispose()
     {
-        lock (_lock) DisposeWriter();
+        lock (_lock)
+        {
+            _failed = true; // a late size (SIGWINCH) after the end writes nothing
+            DisposeWriter();
+        }
     }
 
     /// <summary>

@@ -182,8 +182,19 @@ public sealed class ShellEndToEndTests : IDisposable
         Assert.Equal(shellCommand.SessionId, run.SessionId);
     }
 
+    /// <summary>Types <c>sleep 30</c>, waits until it runs, interrupts it with Ctrl-C and waits for the next prompt.</summary>
+    private async Task InterruptSleepAsync(TmuxSession tmux)
+    {
+        int before = Prompts(tmux.Capture());
+        tmux.TypeLine("sleep 30");
+        await tmux.WaitUntilAsync(() => Events().Any(e => e.Name == SessionEventNames.OperationStarted && e.GetString(JournalFields.OperationName) == "sleep 30"), "sleep has started");
+        await Task.Delay(200);
+        tmux.Press("C-c");
+        await WaitForPromptAsync(tmux, before + 1);
+    }
+
     [TmuxFact]
-    public async Task Zsh_commands_are_recorded_with_their_output_exit_code_and_cwd()
+    public async Task Zsh_commands_typed_and_interrupted_are_recorded_with_their_output_exit_code_and_cwd()
     {
         using var tmux = await StartShellAsync("zsh");
         string sub = Path.Combine(Work, "sub");
@@ -191,19 +202,24 @@ public sealed class ShellEndToEndTests : IDisposable
         await TypeCommandAsync(tmux, "echo hello");
         await TypeCommandAsync(tmux, "cd sub");
         await TypeCommandAsync(tmux, "ls missing-file");
+        await InterruptSleepAsync(tmux);
         await ExitShellAsync(tmux, 4);
 
         var (shell, commands) = ShellAndCommands();
-        Assert.Equal(4, commands.Count);
+        Assert.Equal(5, commands.Count);
         AssertCommand(commands[0], "echo hello", "hello\r\n", 0, Work);
         AssertCommand(commands[1], "cd sub", "", 0, Work);
         AssertCommand(commands[2], "ls missing-file", "ls: cannot access 'missing-file': No such file or directory\r\n", 2, sub);
-        Assert.Equal("exit 4", commands[3].GetString(JournalFields.OperationName));
+        // Ctrl-C: 130, and the shell survives (the next command runs in it, in the cwd after cd).
+        Assert.Equal("sleep 30", commands[3].GetString(JournalFields.OperationName));
+        Assert.Equal(130, commands[3].GetInt64(JournalFields.ExitCode));
+        Assert.Equal(sub, commands[3].GetString(JournalFields.Cwd));
+        Assert.Equal("exit 4", commands[4].GetString(JournalFields.OperationName));
         Assert.Equal(4, shell.GetInt64(JournalFields.ExitCode));
     }
 
     [TmuxFact]
-    public async Task Fish_commands_are_recorded_with_their_output_exit_code_and_cwd()
+    public async Task Fish_commands_typed_and_interrupted_are_recorded_with_their_output_exit_code_and_cwd()
     {
         using var tmux = await StartShellAsync("fish");
         string sub = Path.Combine(Work, "sub");
@@ -211,10 +227,11 @@ public sealed class ShellEndToEndTests : IDisposable
         await TypeCommandAsync(tmux, "echo hello");
         await TypeCommandAsync(tmux, "cd sub");
         await TypeCommandAsync(tmux, "ls missing-file");
+        await InterruptSleepAsync(tmux);
         await ExitShellAsync(tmux, 5);
 
         var (shell, commands) = ShellAndCommands();
-        Assert.Equal(4, commands.Count);
+        Assert.Equal(5, commands.Count);
         // fish itself writes a title and resets attributes after the command starts: the screen text is exact.
         Assert.Equal("echo hello", commands[0].GetString(JournalFields.OperationName));
         Assert.Equal("hello\n", TerminalRenderer.Render(OutputOf(commands[0])));
@@ -225,6 +242,11 @@ public sealed class ShellEndToEndTests : IDisposable
         Assert.Equal("ls: cannot access 'missing-file': No such file or directory\n", TerminalRenderer.Render(OutputOf(commands[2])));
         Assert.Equal(2, commands[2].GetInt64(JournalFields.ExitCode));
         Assert.Equal(sub, commands[2].GetString(JournalFields.Cwd));
+        // Ctrl-C: 130, and the shell survives (the next command runs in it, in the cwd after cd).
+        Assert.Equal("sleep 30", commands[3].GetString(JournalFields.OperationName));
+        Assert.Equal(130, commands[3].GetInt64(JournalFields.ExitCode));
+        Assert.Equal(sub, commands[3].GetString(JournalFields.Cwd));
+        Assert.Equal("exit 5", commands[4].GetString(JournalFields.OperationName));
         Assert.Equal(5, shell.GetInt64(JournalFields.ExitCode));
     }
 
