@@ -300,6 +300,52 @@ internal static class BlobStore
         return Path.Combine(sessionDirectory, "blobs", name);
     }
 
+    /// <summary>The prefix of a stream reference: <c>streams/&lt;operation id&gt;</c>, the raw stream of a shell.</summary>
+    public const string StreamPrefix = "streams/";
+
+    /// <summary>
+    /// The raw stream file of operation <paramref name="operationId"/> (<c>cfsession shell</c>): the shell's whole pty
+    /// stream as stored (redacted), uncompressed and written as it arrives, so a command's output is a byte range of it
+    /// (<c>output_stream</c>, <c>output_offset</c>, <c>output_length</c>) readable as soon as the command ended.
+    /// </summary>
+    public static string StreamPath(string sessionDirectory, string operationId) => Path.Combine(sessionDirectory, "streams", operationId);
+
+    /// <summary>The journal reference of the stream of <paramref name="operationId"/>.</summary>
+    public static string StreamReference(string operationId) => StreamPrefix + operationId;
+
+    /// <summary>
+    /// The file a stream reference names (<c>streams/</c> and a lowercase GUID); null for anything else (a tampered
+    /// journal naming <c>../../etc/passwd</c>, an absolute path, separators, NUL).
+    /// </summary>
+    public static string? ResolveStreamPath(string sessionDirectory, string reference)
+    {
+        if (!reference.StartsWith(StreamPrefix, StringComparison.Ordinal)) return null;
+        string id = reference[StreamPrefix.Length..];
+        if (id.Length != 36 || !Guid.TryParseExact(id, "D", out _) || id.Any(char.IsAsciiLetterUpper)) return null;
+        return StreamPath(sessionDirectory, id);
+    }
+
+    /// <summary>
+    /// Opens <paramref name="length"/> bytes of a stream file from <paramref name="offset"/> (a command's range). A file
+    /// shorter than the range gives what it has (the hash check then says the bytes differ).
+    /// </summary>
+    public static Stream OpenStreamRange(string streamPath, long offset, long length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        var file = new FileStream(streamPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024);
+        try
+        {
+            file.Seek(offset, SeekOrigin.Begin);
+            return new RangeStream(file, length);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>True when the blob file is zstd-compressed (its name ends in <c>.zst</c>).</summary>
     public static bool IsCompressed(string blobPath) => blobPath.EndsWith(CompressedSuffix, StringComparison.Ordinal);
 
@@ -615,6 +661,23 @@ internal static class BlobStore
                     throw new BlobLengthExceededException(blobPath, limit);
                 return 0;
             }
+            int read = Inner.Read(buffer[..(int)Math.Min(buffer.Length, left)]);
+            _position += read;
+            return read;
+        }
+    }
+
+    /// <summary>At most <paramref name="length"/> bytes of the inner stream from where it stands.</summary>
+    private sealed class RangeStream(Stream inner, long length) : ReadOnlyWrapperStream(inner)
+    {
+        private long _position;
+
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+
+        public override int Read(Span<byte> buffer)
+        {
+            long left = length - _position;
+            if (left <= 0 || buffer.IsEmpty) return 0;
             int read = Inner.Read(buffer[..(int)Math.Min(buffer.Length, left)]);
             _position += read;
             return read;

@@ -20,6 +20,11 @@ namespace ContextForge.SessionLogging.Capture;
 /// <see cref="PipelineChunkBytes"/> on a bounded queue (<see cref="PipelineChunks"/> chunks, 1 MiB) and a worker thread redacts, hashes, keeps and spills them, so reading
 /// and showing the output overlap with that work (the spill is a store-only frame: no compression here); everything but
 /// <see cref="ReceivedLength"/> is read after <see cref="Complete"/>, which drains the queue.
+/// With <see cref="UseStreamFile"/> (<c>cfsession shell</c>), every stored byte goes to one raw stream file as it is
+/// processed (no blob), and ranges of it (<see cref="BeginRange"/>, <see cref="EndRange"/>: a command's output) are
+/// measured in place, in stream order: the offset and length in the stored stream, the SHA-256 of the range's stored
+/// bytes, its first bytes and its redactions. A range boundary ends the line being redacted, as the end of a separate
+/// capture would.
 /// </summary>
 internal sealed class CapturedOutput : IDisposable
 {
@@ -45,7 +50,17 @@ internal sealed class CapturedOutput : IDisposable
     /// <summary>The size of a chunk handed to the worker.</summary>
     internal const int PipelineChunkBytes = 64 * 1024;
 
-    private BlockingCollection<(byte[] Buffer, int Length)>? _queue;
+    private BlockingCollection<(byte[]? Buffer, int Length, Action? Marker)>? _queue;
+    private string? _streamPath;
+    private FileStream? _streamFile;
+    private IncrementalHash? _rangeHash;
+    private byte[]? _rangeHead;
+    private int _rangeHeadLength;
+    private long _rangeStart = -1;
+    private RedactionTally? _rangeTallyBefore;
+
+    /// <summary>The first bytes of a range kept for its sample.</summary>
+    internal const int RangeHeadBytes = 4096;
     private byte[]? _chunk; // the producer's chunk being filled
     private int _chunkLength;
     private Thread? _worker;
@@ -79,6 +94,85 @@ internal sealed class CapturedOutput : IDisposable
     /// <summary>A write to the spill file failed; the hash and length are still exact, the bytes beyond the head are lost.</summary>
     public string? SpillError { get; private set; }
 
+    /// <summary>
+    /// Stores the stream in the raw file <paramref name="path"/> (created when the first byte is stored) instead of a
+    /// blob. Call before the first <see cref="Write"/>.
+    /// </summary>
+    internal void UseStreamFile(string path)
+    {
+        if (ReceivedLength > 0 || _completed) throw new InvalidOperationException("The stream file is chosen before the first write.");
+        _streamPath = path;
+    }
+
+    /// <summary>The raw stream file (<see cref="UseStreamFile"/>), if this capture stores one.</summary>
+    internal string? StreamFilePath => _streamPath;
+
+    /// <summary>
+    /// A range of the stored stream starts at this point of the stream (after everything written so far). At most one
+    /// range is open; a range begun while one is open ends that one first (its result is lost).
+    /// </summary>
+    internal void BeginRange() => Enqueue(BeginRangeNow);
+
+    /// <summary>
+    /// The open range ends at this point of the stream; <paramref name="ended"/> is called with it once every byte
+    /// before this point is stored and in the stream file (on the capture's worker, or on the caller's thread when
+    /// the capture is not pipelined). With no open range, an empty range at this point.
+    /// </summary>
+    internal void EndRange(Action<CapturedRange> ended) => Enqueue(() => ended(EndRangeNow()));
+
+    /// <summary>
+    /// Runs <paramref name="action"/> once everything written so far is stored (on the capture's worker, in stream
+    /// order with the range boundaries, or on the caller's thread when the capture is not pipelined).
+    /// </summary>
+    internal void AfterStored(Action action) => Enqueue(action);
+
+    private void Enqueue(Action marker)
+    {
+        if (_completed) throw new InvalidOperationException("The capture is complete.");
+        if (_queue is null)
+        {
+            marker();
+            return;
+        }
+        HandOff();
+        _queue.Add((null, 0, marker));
+    }
+
+    private void BeginRangeNow()
+    {
+        if (_rangeStart >= 0) EndRangeNow();
+        _redactor?.Flush(_store); // the range starts on a fresh line for redaction
+        _rangeStart = Length;
+        _rangeHash ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        _rangeHead ??= new byte[RangeHeadBytes];
+        _rangeHeadLength = 0;
+        if (_redactor is not null) _rangeTallyBefore = _redactor.Tally.Copy();
+    }
+
+    private CapturedRange EndRangeNow()
+    {
+        if (_rangeStart < 0) BeginRangeNow();
+        _redactor?.Flush(_store);
+        FlushStreamFile();
+        var range = new CapturedRange(_rangeStart, Length - _rangeStart, Convert.ToHexStringLower(_rangeHash!.GetHashAndReset()),
+            _rangeHead.AsSpan(0, _rangeHeadLength).ToArray(), _redactor is null ? null : _redactor.Tally.Since(_rangeTallyBefore!), SpillError, Truncated);
+        _rangeStart = -1;
+        return range;
+    }
+
+    private void FlushStreamFile()
+    {
+        if (_streamFile is null || SpillError is not null) return;
+        try
+        {
+            _streamFile.Flush(flushToDisk: false); // in the OS: readable at once, and it survives our death
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            SpillError = ex.Message;
+        }
+    }
+
     public void Write(ReadOnlySpan<byte> bytes)
     {
         if (bytes.IsEmpty) return;
@@ -109,7 +203,7 @@ internal sealed class CapturedOutput : IDisposable
     public void StartPipeline()
     {
         if (_queue is not null || _completed) return;
-        _queue = new BlockingCollection<(byte[] Buffer, int Length)>(PipelineChunks);
+        _queue = new BlockingCollection<(byte[]? Buffer, int Length, Action? Marker)>(PipelineChunks);
         _worker = new Thread(Drain) { IsBackground = true, Name = $"cfsession capture {StreamName}" };
         _worker.Start();
     }
@@ -131,7 +225,7 @@ internal sealed class CapturedOutput : IDisposable
     private void HandOff()
     {
         if (_chunk is null || _chunkLength == 0) return;
-        _queue!.Add((_chunk, _chunkLength)); // blocks while the queue is full
+        _queue!.Add((_chunk, _chunkLength, null)); // blocks while the queue is full
         _chunk = null;
         _chunkLength = 0;
     }
@@ -144,11 +238,12 @@ internal sealed class CapturedOutput : IDisposable
 
     private void Drain()
     {
-        foreach (var (buffer, length) in _queue!.GetConsumingEnumerable())
+        foreach (var (buffer, length, marker) in _queue!.GetConsumingEnumerable())
         {
             try
             {
-                if (_workerError is null) Process(buffer.AsSpan(0, length));
+                if (marker is not null) marker(); // a range boundary runs even after an error: its reader waits for it
+                else if (_workerError is null) Process(buffer.AsSpan(0, length));
             }
             catch (Exception ex)
             {
@@ -157,7 +252,7 @@ internal sealed class CapturedOutput : IDisposable
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
             }
         }
     }
@@ -190,6 +285,27 @@ internal sealed class CapturedOutput : IDisposable
         }
         _hash.AppendData(bytes);
         Length += bytes.Length;
+        if (_rangeStart >= 0)
+        {
+            _rangeHash!.AppendData(bytes);
+            int toRangeHead = Math.Min(bytes.Length, RangeHeadBytes - _rangeHeadLength);
+            if (toRangeHead > 0)
+            {
+                bytes[..toRangeHead].CopyTo(_rangeHead.AsSpan(_rangeHeadLength));
+                _rangeHeadLength += toRangeHead;
+            }
+        }
+        if (_streamPath is not null)
+        {
+            StoreInStreamFile(bytes);
+            int toHeadOnly = Math.Min(bytes.Length, _head.Length - _headLength);
+            if (toHeadOnly > 0)
+            {
+                bytes[..toHeadOnly].CopyTo(_head.AsSpan(_headLength));
+                _headLength += toHeadOnly;
+            }
+            return;
+        }
         int toHead = Math.Min(bytes.Length, _head.Length - _headLength);
         if (toHead > 0)
         {
@@ -220,6 +336,26 @@ internal sealed class CapturedOutput : IDisposable
         }
     }
 
+    private void StoreInStreamFile(ReadOnlySpan<byte> bytes)
+    {
+        if (SpillError is not null) return;
+        try
+        {
+            if (_streamFile is null)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(_streamPath)!);
+                var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.Read | FileShare.Delete, BufferSize = 256 * 1024 };
+                if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite; // 0600, as blobs
+                _streamFile = new FileStream(_streamPath!, options);
+            }
+            _streamFile.Write(bytes);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            SpillError = ex.Message;
+        }
+    }
+
     /// <summary>Finishes the stream and returns its SHA-256 as lowercase hex.</summary>
     public string Complete()
     {
@@ -230,6 +366,7 @@ internal sealed class CapturedOutput : IDisposable
             _completed = true;
             _digest = _hash.GetHashAndReset();
             try { _spill?.Finish(); } catch (IOException ex) { SpillError ??= ex.Message; }
+            CloseStreamFile(flushToDisk: true);
             DisposeSpill();
         }
         return Convert.ToHexStringLower(_digest!);
@@ -283,9 +420,38 @@ internal sealed class CapturedOutput : IDisposable
         }
     }
 
+    private void CloseStreamFile(bool flushToDisk)
+    {
+        if (_streamFile is null) return;
+        try
+        {
+            if (SpillError is null) _streamFile.Flush(flushToDisk);
+            _streamFile.Dispose();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            SpillError ??= ex.Message;
+        }
+        _streamFile = null;
+    }
+
     public void Dispose()
     {
         DiscardSpill();
+        CloseStreamFile(flushToDisk: false); // the stream file is kept: the commands' ranges are in it
         _hash.Dispose();
+        _rangeHash?.Dispose();
     }
 }
+
+/// <summary>
+/// A range of a stored stream (<see cref="CapturedOutput.EndRange"/>): a command's output inside a shell's stream.
+/// </summary>
+/// <param name="Offset">Where it starts in the stored (redacted) stream.</param>
+/// <param name="Length">Its stored bytes.</param>
+/// <param name="HashHex">The SHA-256 of those bytes, lowercase hex.</param>
+/// <param name="Head">Its first bytes (at most <see cref="CapturedOutput.RangeHeadBytes"/>), for the sample.</param>
+/// <param name="Redactions">What redaction replaced inside it; null when the stream is not redacted.</param>
+/// <param name="StoreError">Why the stream file could not be written, if it could not.</param>
+/// <param name="Truncated">The stream had reached its cap: the range lacks what came after it.</param>
+internal sealed record CapturedRange(long Offset, long Length, string HashHex, byte[] Head, RedactionTally? Redactions, string? StoreError, bool Truncated);

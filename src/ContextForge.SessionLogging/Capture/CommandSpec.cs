@@ -65,11 +65,17 @@ internal interface ICommandRunner
 }
 
 /// <summary>
-/// Sees a pty stream chunk by chunk, in order, on the thread that reads it, after the chunk was captured and shown.
+/// Sees a pty stream chunk by chunk, in order, on the thread that reads it, after the chunk was shown, and stores it
+/// in the capture itself (<c>cfsession shell</c> cuts the stored stream into its commands' ranges there).
 /// Must not throw, and should return quickly (it delays the next read).
 /// </summary>
 internal interface IPtyStreamObserver
 {
-    /// <summary>The next chunk, exactly as read.</summary>
-    void Observe(ReadOnlySpan<byte> data);
+    /// <summary>The next chunk, exactly as read, for <paramref name="capture"/> (every byte, in order).</summary>
+    void Observe(ReadOnlySpan<byte> data, CapturedOutput capture);
+
+    /// <summary>
+    /// The pty's window size: once before the child starts, then after each change (SIGWINCH, on the signal's thread).
+    /// </summary>
+    void WindowSize(int columns, int rows);
 }

@@ -16,6 +16,16 @@ internal static class OutputStore
     {
         string hex = output.Complete();
         long? received = output.Truncated ? output.ReceivedLength : null;
+        if (output.StreamFilePath is { } streamFile)
+        {
+            // A shell's whole stream: it stays in its raw stream file, which its commands' ranges point into.
+            return new OutputStorage(output.Length, HashPrefix + hex, null, null,
+                output.SpillError is { } streamError ? $"output could not be stored: {streamError}" : null, output.Truncated, received)
+            {
+                StreamReference = output.SpillError is null ? BlobStore.StreamReference(Path.GetFileName(streamFile)) : null,
+                StreamOffset = output.SpillError is null ? 0 : null,
+            };
+        }
         string? inline = output.TryGetInlineText();
         if (inline is not null) return new OutputStorage(output.Length, HashPrefix + hex, inline, null, null, output.Truncated, received);
         try
@@ -28,6 +38,25 @@ internal static class OutputStore
             output.DiscardSpill();
             return new OutputStorage(output.Length, HashPrefix + hex, null, null, $"output could not be stored: {ex.Message}", output.Truncated, received);
         }
+    }
+
+    /// <summary>
+    /// A command's output as a range of its shell's stream file (<paramref name="streamReference"/>): its length and
+    /// hash are those of the range's stored bytes.
+    /// </summary>
+    public static OutputStorage Range(CapturedRange range, string streamReference) =>
+        new(range.Length, HashPrefix + range.HashHex, null, null, range.StoreError is { } error ? $"output could not be stored: {error}" : null, range.Truncated && range.Length == 0, null)
+        {
+            StreamReference = range.StoreError is null ? streamReference : null,
+            StreamOffset = range.StoreError is null ? range.Offset : null,
+        };
+
+    /// <summary>The event sample of a range: its first 500 characters, ANSI stripped and line endings normalised.</summary>
+    public static string Sample(CapturedRange range)
+    {
+        string text = System.Text.Encoding.UTF8.GetString(range.Head);
+        string plain = AnsiText.ToPlain(text.Length > 4096 ? text[..4096] : text);
+        return plain.Length > SampleLength ? plain[..SampleLength] : plain;
     }
 
     /// <summary>The event sample: the first 500 characters, ANSI stripped and line endings normalised.</summary>

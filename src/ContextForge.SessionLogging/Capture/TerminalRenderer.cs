@@ -26,7 +26,7 @@ namespace ContextForge.SessionLogging.Capture;
 /// </summary>
 internal static class TerminalRenderer
 {
-    /// <summary>The screen height cursor addressing (CUP) and erase-display are relative to.</summary>
+    /// <summary>The screen height cursor addressing (CUP) and erase-display are relative to, when the recording kept none.</summary>
     public const int ScreenRows = 24;
 
     private const int TabWidth = 8;
@@ -36,17 +36,27 @@ internal static class TerminalRenderer
     /// <summary>The text the screen showed for <paramref name="bytes"/> (UTF-8, invalid sequences as U+FFFD).</summary>
     public static string Render(ReadOnlySpan<byte> bytes) => Render(Encoding.UTF8.GetString(bytes));
 
+    /// <summary>
+    /// The text a screen of <paramref name="rows"/> rows showed for <paramref name="bytes"/> (the recorded height: a
+    /// program that redraws a taller screen from its top, as top does, then overwrites its previous frame).
+    /// </summary>
+    public static string Render(ReadOnlySpan<byte> bytes, int rows) => Render(Encoding.UTF8.GetString(bytes), rows);
+
     /// <summary>The text the screen showed for <paramref name="text"/> (already decoded).</summary>
-    public static string Render(string text)
+    public static string Render(string text) => Render(text, ScreenRows);
+
+    /// <summary>The text a screen of <paramref name="rows"/> rows showed for <paramref name="text"/> (already decoded).</summary>
+    public static string Render(string text, int rows)
     {
         if (string.IsNullOrEmpty(text)) return string.Empty;
-        var terminal = new Terminal();
+        var terminal = new Terminal(Math.Clamp(rows, 1, 1000));
         terminal.Feed(text);
         return terminal.Text();
     }
 
-    private sealed class Screen
+    private sealed class Screen(int rows)
     {
+        public readonly int Rows = rows;
         public readonly List<List<string?>> Lines = [[]];
         public int Row;
         public int Column;
@@ -68,7 +78,7 @@ internal static class TerminalRenderer
             Row = Math.Max(0, row);
             Column = Math.Clamp(column, 0, MaxColumns);
             while (Lines.Count <= Row) Lines.Add([]);
-            if (Row >= Top + ScreenRows) Top = Row - ScreenRows + 1;
+            if (Row >= Top + Rows) Top = Row - Rows + 1;
         }
 
         public void NewLine() => MoveTo(Row + 1, 0);
@@ -76,7 +86,14 @@ internal static class TerminalRenderer
 
     private sealed class Terminal
     {
-        private Screen _main = new();
+        private readonly int _rows;
+        private Screen _main;
+
+        public Terminal(int rows)
+        {
+            _rows = rows;
+            _main = new Screen(rows);
+        }
         private Screen? _alternate;
         private Screen S => _alternate ?? _main;
 
@@ -250,15 +267,15 @@ internal static class TerminalRenderer
             switch (final)
             {
                 case 'A': s.MoveTo(Math.Max(s.Top, s.Row - n), s.Column); break;
-                case 'B': case 'e': s.MoveTo(Math.Min(s.Top + ScreenRows - 1, s.Row + n), s.Column); break;
+                case 'B': case 'e': s.MoveTo(Math.Min(s.Top + s.Rows - 1, s.Row + n), s.Column); break;
                 case 'C': case 'a': s.MoveTo(s.Row, s.Column + n); break;
                 case 'D': s.MoveTo(s.Row, s.Column - n); break;
-                case 'E': s.MoveTo(Math.Min(s.Top + ScreenRows - 1, s.Row + n), 0); break;
+                case 'E': s.MoveTo(Math.Min(s.Top + s.Rows - 1, s.Row + n), 0); break;
                 case 'F': s.MoveTo(Math.Max(s.Top, s.Row - n), 0); break;
                 case 'G': case '`': s.MoveTo(s.Row, n - 1); break;
-                case 'd': s.MoveTo(s.Top + Math.Min(n, ScreenRows) - 1, s.Column); break;
+                case 'd': s.MoveTo(s.Top + Math.Min(n, s.Rows) - 1, s.Column); break;
                 case 'H': case 'f':
-                    s.MoveTo(s.Top + Math.Min(n, ScreenRows) - 1, (count > 1 ? Math.Max(1, p[1]) : 1) - 1);
+                    s.MoveTo(s.Top + Math.Min(n, s.Rows) - 1, (count > 1 ? Math.Max(1, p[1]) : 1) - 1);
                     break;
                 case 'K': EraseInLine(s, p[0]); break;
                 case 'J': EraseInDisplay(s, p[0]); break;
@@ -318,7 +335,7 @@ internal static class TerminalRenderer
                 if (set && _alternate is null)
                 {
                     if (mode is "1049") _main.Saved = (_main.Row, _main.Column);
-                    _alternate = new Screen { Alternate = true };
+                    _alternate = new Screen(_rows) { Alternate = true };
                 }
                 else if (!set && _alternate is not null)
                 {

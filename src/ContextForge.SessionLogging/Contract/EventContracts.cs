@@ -72,7 +72,7 @@ internal static class EventContracts
         ],
         [F.OperationId, F.OperationName, F.OperationKind, F.CorrelationId, F.TraceId, F.SpanId, F.ParentSpanId, F.ParentOperationId,
          F.LinkedOperationId, F.StartTime, F.EndTime, F.DurationMs, F.Command, F.Arguments, F.Cwd, F.ExitCode, F.Signal, F.CaptureMode, F.Error,
-         F.OutputLength, F.IntegrityHash, F.Output, F.OutputBlob, F.OutputBlob + "_error", F.OutputTruncated, F.OutputReceivedLength,
+         F.OutputLength, F.IntegrityHash, F.Output, F.OutputBlob, F.OutputStream, F.OutputOffset, F.OutputBlob + "_error", F.OutputTruncated, F.OutputReceivedLength,
          F.StderrLength, F.StderrHash, F.Stderr, F.StderrBlob, F.StderrBlob + "_error", F.StderrTruncated, F.StderrReceivedLength,
          F.OutputSample, F.Provenance, F.EtwCorrelation],
         OperationCaptured.Read);

@@ -27,6 +27,8 @@ internal static class JournalFields
     public const string OutputLength = "output_length";
     public const string Output = "output";
     public const string OutputBlob = "output_blob";
+    public const string OutputStream = "output_stream";
+    public const string OutputOffset = "output_offset";
     public const string OutputSample = "output_sample";
     public const string OutputPlain = "output_plain";
     public const string IntegrityHash = "integrity_hash";

@@ -9,12 +9,17 @@ namespace ContextForge.SessionLogging.Journal;
 /// <summary>
 /// One stored output of a captured operation (its stdout, pty or console output, or its stderr) and where its exact
 /// bytes live: inline in the journal line or in a blob (<see cref="BlobStore"/>: zstd <c>.zst</c> or raw). Not a
-/// stream itself: <see cref="OpenRead"/> opens one.
+/// stream itself: <see cref="OpenRead"/> opens one. A <c>cfsession shell</c> command's output is a range of its
+/// shell's raw stream file (<c>output_stream</c>, <c>output_offset</c>, <c>output_length</c>): read from there.
 /// </summary>
 public sealed class StoredOutput
 {
-    internal StoredOutput(string name, string? inline, string? blobPath, string? hash, long? length, string? rejectedBlobReference = null)
+    internal StoredOutput(string name, string? inline, string? blobPath, string? hash, long? length, string? rejectedBlobReference = null,
+        string? streamPath = null, long streamOffset = 0, string? streamReference = null)
     {
+        StreamPath = streamPath;
+        StreamOffset = streamOffset;
+        StreamReference = streamReference;
         Name = name;
         Inline = inline;
         BlobPath = blobPath;
@@ -32,6 +37,22 @@ public sealed class StoredOutput
     /// <summary>The blob file, when stored as a blob.</summary>
     internal string? BlobPath { get; }
 
+    /// <summary>The shell's stream file this output is a range of, when it is one.</summary>
+    internal string? StreamPath { get; }
+
+    /// <summary>Where the range starts in <see cref="StreamPath"/>.</summary>
+    internal long StreamOffset { get; }
+
+    /// <summary>The journal's stream reference (<c>streams/&lt;operation id&gt;</c>), when the output is a range of one.</summary>
+    internal string? StreamReference { get; }
+
+    /// <summary>
+    /// True when this is the whole stream of a shell whose commands are ranges of it (the record's own stream): its
+    /// bytes are searched through its commands, not as a whole.
+    /// </summary>
+    internal bool IsWholeShellStream(string? operationId) =>
+        StreamReference is not null && StreamOffset == 0 && operationId is not null && StreamReference == Capture.BlobStore.StreamReference(operationId);
+
     /// <summary>The recorded <c>sha256:</c> hash, when one is recorded.</summary>
     public string? Hash { get; }
 
@@ -45,7 +66,7 @@ public sealed class StoredOutput
     public string? RejectedBlobReference { get; }
 
     /// <summary>True when the bytes are stored: inline, or a blob file that exists.</summary>
-    public bool Exists => Inline is not null || (BlobPath is not null && File.Exists(BlobPath));
+    public bool Exists => Inline is not null || (BlobPath is not null && File.Exists(BlobPath)) || (StreamPath is not null && File.Exists(StreamPath));
 
     /// <summary>
     /// The exact captured bytes, in memory (for small outputs and tests; <c>show --output</c> streams with
@@ -66,23 +87,24 @@ public sealed class StoredOutput
     /// </summary>
     public Stream OpenRead() => Inline is not null ? new MemoryStream(Encoding.UTF8.GetBytes(Inline), writable: false)
         : BlobPath is not null ? (Length is { } length and >= 0 ? BlobStore.OpenPath(BlobPath, length) : BlobStore.OpenPath(BlobPath))
+        : StreamPath is not null && Length is > 0 ? BlobStore.OpenStreamRange(StreamPath, StreamOffset, Length.Value)
         : new MemoryStream([], writable: false);
 
     /// <summary>
     /// The stored output as indexed text (the one seam from stored bytes to searchable text): at most
     /// <paramref name="maxBytes"/> bytes decoded leniently and rendered as the screen showed them (<see cref="TerminalRenderer"/>).
     /// </summary>
-    internal string ReadPlainPrefix(int maxBytes)
+    internal string ReadPlainPrefix(int maxBytes, int screenRows = TerminalRenderer.ScreenRows)
     {
-        if (Inline is not null) return TerminalRenderer.Render(Inline.Length > maxBytes ? Inline[..maxBytes] : Inline);
-        if (BlobPath is null || !File.Exists(BlobPath)) return string.Empty;
+        if (Inline is not null) return TerminalRenderer.Render(Inline.Length > maxBytes ? Inline[..maxBytes] : Inline, screenRows);
+        if (!Exists || (BlobPath is null && StreamPath is null)) return string.Empty;
         try
         {
-            using var input = BlobStore.OpenPath(BlobPath);
+            using var input = BlobPath is not null ? BlobStore.OpenPath(BlobPath) : OpenRead();
             // Bounded by maxBytes whatever the recorded length says (a tampered length never sizes an allocation).
             byte[] buffer = new byte[(int)Math.Clamp(Length ?? maxBytes, 0, maxBytes)];
             int read = input.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-            return TerminalRenderer.Render(buffer.AsSpan(0, read));
+            return TerminalRenderer.Render(buffer.AsSpan(0, read), screenRows);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -107,7 +129,16 @@ public sealed class StoredOutput
             string? hash = fields[hashField] is JsonValue h && h.TryGetValue(out string? hs) ? hs : null;
             long? length = fields[lengthField] is JsonValue l && l.TryGetValue(out long ll) ? ll : null;
             string? rejected = fields.ContainsKey(blobField) && blobPath is null ? fields[blobField]?.ToJsonString() ?? "null" : null;
-            list.Add(new StoredOutput(inlineField, inline, blobPath, hash, length, rejected));
+            string? streamPath = null;
+            long streamOffset = 0;
+            string? stream = null;
+            if (inlineField == JournalFields.Output && inline is null && blob is null && fields[JournalFields.OutputStream] is JsonValue sr && sr.TryGetValue(out stream))
+            {
+                streamPath = BlobStore.ResolveStreamPath(sessionDirectory, stream);
+                streamOffset = fields[JournalFields.OutputOffset] is JsonValue so && so.TryGetValue(out long o) && o >= 0 ? o : 0;
+                if (streamPath is null) rejected = fields[JournalFields.OutputStream]?.ToJsonString() ?? "null";
+            }
+            list.Add(new StoredOutput(inlineField, inline, blobPath, hash, length, rejected, streamPath, streamOffset, streamPath is null ? null : stream));
         }
     }
 

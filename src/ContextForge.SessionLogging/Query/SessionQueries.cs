@@ -273,9 +273,12 @@ public sealed class SessionQueries : IDisposable
         if (StoredOutput.IndexedSegmentPath(index.Data, hit.File) is not { } segment) return result;
         var fields = StoredOutput.ReadLineFields(segment, hit.LineOffset, hit.LineLength);
         if (fields is null) return result;
-        foreach (var stream in StoredOutput.Of(fields, index.Data.SessionDirectory(hit.SessionId)))
+        string sessionDirectory = index.Data.SessionDirectory(hit.SessionId);
+        int rows = SearchableText.ScreenRowsOf(sessionDirectory, hit.OperationId);
+        foreach (var stream in StoredOutput.Of(fields, sessionDirectory))
         {
-            string text = SearchableText.Of(stream);
+            if (stream.IsWholeShellStream(hit.OperationId)) continue; // searched through its commands (SearchableText)
+            string text = SearchableText.Of(stream, rows);
             string[] lines = (text.EndsWith('\n') ? text[..^1] : text).Split('\n');
             for (int i = 0; i < lines.Length && result.Count < max; i++)
             {

@@ -353,6 +353,11 @@ internal static class OperationRecordFields
         f[primary ? JournalFields.IntegrityHash : JournalFields.StderrHash] = s.Hash;
         if (s.Inline is not null) f[primary ? JournalFields.Output : JournalFields.Stderr] = s.Inline;
         else if (s.Blob is not null) f[primary ? JournalFields.OutputBlob : JournalFields.StderrBlob] = s.Blob;
+        else if (primary && s.StreamReference is not null)
+        {
+            f[JournalFields.OutputStream] = s.StreamReference;
+            f[JournalFields.OutputOffset] = s.StreamOffset ?? 0;
+        }
         else if (s.BlobError is not null)
         {
             f[(primary ? JournalFields.OutputBlob : JournalFields.StderrBlob) + "_error"] = s.BlobError;
@@ -377,6 +382,10 @@ internal static class OperationRecordFields
             e.GetString(blobField),
             e.GetString(blobField + "_error"),
             FieldReader.Boolean(e.Fields[primary ? JournalFields.OutputTruncated : JournalFields.StderrTruncated]) ?? false,
-            e.GetInt64(primary ? JournalFields.OutputReceivedLength : JournalFields.StderrReceivedLength));
+            e.GetInt64(primary ? JournalFields.OutputReceivedLength : JournalFields.StderrReceivedLength))
+        {
+            StreamReference = primary ? e.GetString(JournalFields.OutputStream) : null,
+            StreamOffset = primary ? e.GetInt64(JournalFields.OutputOffset) : null,
+        };
     }
 }

@@ -152,4 +152,14 @@ public sealed record EventField(string Name, string Json)
 /// <param name="BlobError">Why the blob could not be written, when it could not.</param>
 /// <param name="Truncated">True when the stream passed the configured cap and its tail was not stored.</param>
 /// <param name="ReceivedLength">The bytes received from the child, when truncated.</param>
-public sealed record OutputStorage(long Length, string Hash, string? Inline, string? Blob, string? BlobError, bool Truncated = false, long? ReceivedLength = null);
+public sealed record OutputStorage(long Length, string Hash, string? Inline, string? Blob, string? BlobError, bool Truncated = false, long? ReceivedLength = null)
+{
+    /// <summary>
+    /// The raw stream file the bytes are a range of (<c>streams/&lt;operation id&gt;</c>: a <c>cfsession shell</c>'s
+    /// stream), when stored so; the range is <see cref="StreamOffset"/> and <see cref="Length"/>.
+    /// </summary>
+    public string? StreamReference { get; init; }
+
+    /// <summary>Where the bytes start in <see cref="StreamReference"/>.</summary>
+    public long? StreamOffset { get; init; }
+}

@@ -37,6 +37,28 @@ internal sealed class RedactionTally
         _byPattern[pattern] = _byPattern.GetValueOrDefault(pattern) + 1;
     }
 
+    /// <summary>A copy of the counts so far.</summary>
+    public RedactionTally Copy()
+    {
+        var copy = new RedactionTally();
+        copy.AddAll(this);
+        return copy;
+    }
+
+    /// <summary>What was counted after <paramref name="earlier"/> (a <see cref="Copy"/> of this tally) was taken.</summary>
+    public RedactionTally Since(RedactionTally earlier)
+    {
+        var since = new RedactionTally { UnredactedLongLines = UnredactedLongLines - earlier.UnredactedLongLines };
+        foreach (var (id, n) in _byPattern)
+        {
+            int added = n - earlier._byPattern.GetValueOrDefault(id);
+            if (added <= 0) continue;
+            since.Count += added;
+            since._byPattern[id] = added;
+        }
+        return since;
+    }
+
     /// <summary>Adds every count of <paramref name="other"/> (the streams of one run into one total).</summary>
     public void AddAll(RedactionTally other)
     {

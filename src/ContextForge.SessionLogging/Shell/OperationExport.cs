@@ -20,7 +20,7 @@ internal sealed record ExportedStream(DateTimeOffset Start, StoredOutput Output,
 /// </summary>
 internal static class OperationExport
 {
-    /// <summary>The terminal size written in the header: the recording does not keep the window size.</summary>
+    /// <summary>The terminal size written in the header when the recording kept none (a <c>run</c>, an older recording).</summary>
     public const int Width = 80, Height = 24;
 
     /// <summary>The streams of one operation (by id or unique prefix) or of a whole session, found in the journals; null when none matches.</summary>
@@ -70,12 +70,15 @@ internal static class OperationExport
     public static void WriteAsciicast(IReadOnlyList<ExportedStream> streams, Stream destination, string? title)
     {
         var first = streams.Count > 0 ? streams.Min(s => s.Start) : DateTimeOffset.UtcNow;
+        // The header has the size the first recorded stream started with; later sizes are "r" events.
+        var initial = streams.Select(s => StreamTiming.ReadSizes(s.TimingPath)).FirstOrDefault(s => s.Count > 0) is { } sizes ? sizes[0] : ((double At, int Columns, int Rows)?)null;
+        (int Columns, int Rows) current = initial is { } i ? (i.Columns, i.Rows) : (Width, Height);
         using (var header = new Utf8JsonWriter(destination))
         {
             header.WriteStartObject();
             header.WriteNumber("version", 2);
-            header.WriteNumber("width", Width);
-            header.WriteNumber("height", Height);
+            header.WriteNumber("width", current.Columns);
+            header.WriteNumber("height", current.Rows);
             header.WriteNumber("timestamp", first.ToUnixTimeSeconds());
             if (title is not null) header.WriteString("title", title);
             header.WriteEndObject();
@@ -84,19 +87,32 @@ internal static class OperationExport
         foreach (var stream in streams)
         {
             double offset = Math.Max(0, (stream.Start - first).TotalSeconds);
+            var resizes = new Queue<(double At, int Columns, int Rows)>(StreamTiming.ReadSizes(stream.TimingPath));
             foreach (var (at, text) in Events(stream))
             {
-                using (var line = new Utf8JsonWriter(destination))
+                while (resizes.TryPeek(out var size) && size.At <= at)
                 {
-                    line.WriteStartArray();
-                    line.WriteNumberValue(Math.Round(offset + at, 6));
-                    line.WriteStringValue("o");
-                    line.WriteStringValue(text);
-                    line.WriteEndArray();
+                    resizes.Dequeue();
+                    if ((size.Columns, size.Rows) == current) continue;
+                    current = (size.Columns, size.Rows);
+                    WriteEvent(destination, offset + size.At, "r", string.Create(CultureInfo.InvariantCulture, $"{size.Columns}x{size.Rows}"));
                 }
-                destination.WriteByte((byte)'\n');
+                WriteEvent(destination, offset + at, "o", text);
             }
         }
+    }
+
+    private static void WriteEvent(Stream destination, double at, string kind, string data)
+    {
+        using (var line = new Utf8JsonWriter(destination))
+        {
+            line.WriteStartArray();
+            line.WriteNumberValue(Math.Round(at, 6));
+            line.WriteStringValue(kind);
+            line.WriteStringValue(data);
+            line.WriteEndArray();
+        }
+        destination.WriteByte((byte)'\n');
     }
 
     /// <summary>Writes the text the screen showed, one stream after another.</summary>
@@ -107,7 +123,8 @@ internal static class OperationExport
             using var input = stream.Output.OpenRead();
             using var bytes = new MemoryStream();
             input.CopyTo(bytes);
-            string text = TerminalRenderer.Render(bytes.GetBuffer().AsSpan(0, (int)bytes.Length));
+            int rows = StreamTiming.FirstSize(stream.TimingPath)?.Rows ?? TerminalRenderer.ScreenRows;
+            string text = TerminalRenderer.Render(bytes.GetBuffer().AsSpan(0, (int)bytes.Length), rows);
             destination.Write(text);
             if (text.Length > 0 && !text.EndsWith('\n')) destination.Write('\n');
         }

@@ -5,7 +5,8 @@ namespace ContextForge.SessionLogging.Shell;
 
 /// <summary>
 /// Runs an interactive shell on a pty with the <c>run</c> runner (<see cref="PtyCommandRunner"/>), its stream seen by
-/// a <see cref="ShellRecorder"/>: the whole stream is the shell's operation, each command its own. The shell's
+/// a <see cref="ShellRecorder"/>: the whole stream is the shell's operation (stored once, in its raw stream file), each
+/// command a range of it. The shell's
 /// operation id (which <c>CommandRecorder</c> passes in <c>CFSESSION_PARENT_ID</c>) is the parent of the commands.
 /// The shell's operation records the shell as the user asked for it; what runs is <paramref name="launch"/> (the
 /// same shell with the integration's arguments and environment).
@@ -24,7 +25,7 @@ internal sealed class ShellCommandRunner(ShellRecorder recorder, ShellLaunch lau
     public async Task<CommandOutcome> RunAsync(CommandSpec command, CapturedOutput primary, CapturedOutput stderr, CancellationToken cancellationToken)
     {
         if (command.Environment.TryGetValue(SessionEnvironment.ParentOperationId, out string? shellOperation) && shellOperation is not null)
-            recorder.Attach(shellOperation);
+            recorder.Attach(shellOperation, primary);
         int exitCode = 127;
         try
         {

@@ -17,7 +17,13 @@ namespace ContextForge.SessionLogging.Shell;
 /// </summary>
 /// <param name="Kind">'A', 'B', 'C', 'D', 'E', 'R' or '7'.</param>
 /// <param name="Parameters">What follows the kind (and its ';'), e.g. the exit status of D; empty when none.</param>
-internal readonly record struct ShellMark(char Kind, string Parameters);
+/// <param name="End">Where the mark's bytes end in the stream fed so far (the offset just after its terminator).</param>
+/// <param name="Length">The mark's bytes (from its ESC to its terminator).</param>
+internal readonly record struct ShellMark(char Kind, string Parameters, long End = 0, int Length = 0)
+{
+    /// <summary>Where the mark's bytes start in the stream.</summary>
+    public long Start => End - Length;
+}
 
 /// <summary>Receives a pty stream split by <see cref="ShellMarkParser"/>: the bytes that are not marks, and the marks.</summary>
 internal interface IShellMarkSink
@@ -45,8 +51,28 @@ internal sealed class ShellMarkParser(IShellMarkSink sink)
 
     private readonly ArrayBufferWriter<byte> _pending = new(256); // an escape sequence not yet known to be a mark
     private State _state;
+    private long _fed; // bytes fed before the current chunk
+
+    /// <summary>Bytes of the stream held as a possible mark (its start is <see cref="Fed"/> minus this).</summary>
+    public int PendingLength => _pending.WrittenCount;
+
+    /// <summary>Bytes fed so far.</summary>
+    public long Fed => _fed;
 
     public void Feed(ReadOnlySpan<byte> data)
+    {
+        long chunkStart = _fed;
+        try
+        {
+            FeedChunk(data, chunkStart);
+        }
+        finally
+        {
+            _fed = chunkStart + data.Length;
+        }
+    }
+
+    private void FeedChunk(ReadOnlySpan<byte> data, long chunkStart)
     {
         int i = 0, textStart = 0;
         while (i < data.Length)
@@ -104,7 +130,7 @@ internal sealed class ShellMarkParser(IShellMarkSink sink)
                         {
                             Pend(Bel);
                             i++;
-                            Complete(1);
+                            Complete(1, chunkStart + i);
                             textStart = i;
                         }
                         else
@@ -121,7 +147,7 @@ internal sealed class ShellMarkParser(IShellMarkSink sink)
                     {
                         Pend((byte)'\\');
                         i++;
-                        Complete(2);
+                        Complete(2, chunkStart + i);
                         textStart = i;
                     }
                     else
@@ -153,14 +179,14 @@ internal sealed class ShellMarkParser(IShellMarkSink sink)
         _state = State.Text;
     }
 
-    private void Complete(int terminatorLength)
+    private void Complete(int terminatorLength, long end)
     {
         var whole = _pending.WrittenSpan;
         var payload = whole[2..^terminatorLength];
         _state = State.Text;
         if (TryReadMark(payload, out var mark, out bool keepAsText))
         {
-            sink.Mark(mark);
+            sink.Mark(mark with { End = end, Length = whole.Length });
             if (keepAsText) sink.Text(whole);
         }
         else

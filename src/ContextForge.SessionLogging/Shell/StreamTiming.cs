@@ -8,17 +8,27 @@ namespace ContextForge.SessionLogging.Shell;
 /// The timing of a recorded stream, kept for replay in <c>&lt;session&gt;/timing/&lt;operation-id&gt;.timing</c> in the
 /// format of <c>script --log-timing</c> (<c>scriptreplay</c>): one line per chunk read from the pty, "seconds since the
 /// previous chunk (or the start)" and "bytes", separated by a space. The byte counts are of the stream as received
-/// (before redaction). Writing never fails the recording: on an I/O error the timing is dropped and
-/// <see cref="Error"/> says why.
+/// (before redaction). The terminal's size is kept too, on lines of their own: <c>r SECONDS COLUMNS ROWS</c>, SECONDS
+/// counted from the start of the stream (not from the previous line; the chunk lines' delays are unchanged), written
+/// at the start (the size the stream began with) and after each resize. A reader of the chunk lines alone skips
+/// them (their first field is not a number), so older readers and <c>scriptreplay</c>-style parsers keep working.
+/// Writing never fails the recording: on an I/O error the timing is dropped and <see cref="Error"/> says why.
+/// Thread-safe: chunks come from the pty's reader, sizes from the SIGWINCH handler.
 /// </summary>
 internal sealed class StreamTiming : IDisposable
 {
     private readonly string _path;
     private StreamWriter? _writer;
-    private long _last = Stopwatch.GetTimestamp();
+    private readonly long _start = Stopwatch.GetTimestamp();
+    private long _last;
     private bool _failed;
+    private readonly Lock _lock = new();
 
-    public StreamTiming(string path) => _path = path;
+    public StreamTiming(string path)
+    {
+        _path = path;
+        _last = _start;
+    }
 
     /// <summary>The timing file of an operation.</summary>
     public static string PathFor(string sessionDirectory, string operationId) => Path.Combine(sessionDirectory, "timing", operationId + ".timing");
@@ -29,10 +39,34 @@ internal sealed class StreamTiming : IDisposable
     /// <summary>Notes a chunk of <paramref name="length"/> bytes read now.</summary>
     public void Add(int length)
     {
-        if (_failed || length <= 0) return;
-        long now = Stopwatch.GetTimestamp();
-        double delay = Stopwatch.GetElapsedTime(_last, now).TotalSeconds;
-        _last = now;
+        if (length <= 0) return;
+        lock (_lock)
+        {
+            if (_failed) return;
+            long now = Stopwatch.GetTimestamp();
+            double delay = Stopwatch.GetElapsedTime(_last, now).TotalSeconds;
+            _last = now;
+            WriteLine(delay.ToString("0.000000", CultureInfo.InvariantCulture) + " " + length.ToString(CultureInfo.InvariantCulture));
+        }
+    }
+
+    /// <summary>Notes the terminal's size now (<c>r SECONDS COLUMNS ROWS</c>).</summary>
+    public void AddSize(int columns, int rows)
+    {
+        if (columns <= 0 || rows <= 0) return;
+        lock (_lock)
+        {
+            if (_failed) return;
+            double at = Stopwatch.GetElapsedTime(_start).TotalSeconds;
+            WriteLine(string.Create(CultureInfo.InvariantCulture, $"{SizeMark} {at:0.000000} {columns} {rows}"));
+        }
+    }
+
+    /// <summary>The first field of a size line.</summary>
+    public const string SizeMark = "r";
+
+    private void WriteLine(string line)
+    {
         try
         {
             if (_writer is null)
@@ -40,9 +74,7 @@ internal sealed class StreamTiming : IDisposable
                 Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
                 _writer = new StreamWriter(new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read, 4096), new UTF8Encoding(false));
             }
-            _writer.Write(delay.ToString("0.000000", CultureInfo.InvariantCulture));
-            _writer.Write(' ');
-            _writer.Write(length.ToString(CultureInfo.InvariantCulture));
+            _writer.Write(line);
             _writer.Write('\n');
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -59,7 +91,60 @@ internal sealed class StreamTiming : IDisposable
         _writer = null;
     }
 
-    public void Dispose() => DisposeWriter();
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _failed = true; // a late size (SIGWINCH) after the end writes nothing
+            DisposeWriter();
+        }
+    }
+
+    /// <summary>
+    /// The size a recorded stream started with (its first size line, written before any chunk), reading only the
+    /// file's first lines; null when there is none (a <c>run</c>, an older recording).
+    /// </summary>
+    public static (int Columns, int Rows)? FirstSize(string path)
+    {
+        try
+        {
+            if (!File.Exists(path)) return null;
+            using var reader = new StreamReader(path, new UTF8Encoding(false));
+            for (int i = 0; i < 4 && reader.ReadLine() is { } line; i++)
+            {
+                string[] parts = line.Split(' ');
+                if (parts.Length == 4 && parts[0] == SizeMark
+                    && int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out int columns) && columns > 0
+                    && int.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out int rows) && rows > 0)
+                {
+                    return (columns, rows);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+        return null;
+    }
+
+    /// <summary>The sizes of a timing file: (seconds from the stream's start, columns, rows), in order; empty when none.</summary>
+    public static IReadOnlyList<(double At, int Columns, int Rows)> ReadSizes(string path)
+    {
+        var sizes = new List<(double, int, int)>();
+        if (!File.Exists(path)) return sizes;
+        foreach (string line in File.ReadLines(path))
+        {
+            string[] parts = line.Split(' ');
+            if (parts.Length == 4 && parts[0] == SizeMark
+                && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double at)
+                && int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out int columns) && columns > 0
+                && int.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out int rows) && rows > 0)
+            {
+                sizes.Add((Math.Max(0, at), columns, rows));
+            }
+        }
+        return sizes;
+    }
 
     /// <summary>Reads a timing file: (seconds since the previous chunk, bytes) per chunk; empty when there is none.</summary>
     public static IReadOnlyList<(double Delay, long Length)> Read(string path)

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using ContextForge.SessionLogging.Capture;
 using ContextForge.SessionLogging.Events;
 using ContextForge.SessionLogging.Journal;
+using ContextForge.SessionLogging.Shell;
 using ContextForge.SessionLogging.Tests.Support;
 
 namespace ContextForge.SessionLogging.Tests.Shell;
@@ -83,10 +84,14 @@ public sealed class ShellEndToEndTests : IDisposable
         return (shell, commands);
     }
 
-    private static void AssertCommand(SessionEvent e, string commandLine, string output, int exitCode, string cwd)
+    /// <summary>The exact stored output of a capture (inline, a blob, or a range of the shell's stream file), as UTF-8.</summary>
+    private string OutputOf(SessionEvent e) =>
+        System.Text.Encoding.UTF8.GetString(StoredOutput.Of(e.Fields, Path.Combine(Home, "sessions", e.SessionId)).FirstOrDefault()?.ReadBytes() ?? []);
+
+    private void AssertCommand(SessionEvent e, string commandLine, string output, int exitCode, string cwd)
     {
         Assert.Equal(commandLine, e.GetString(JournalFields.OperationName));
-        Assert.Equal(output, e.GetString(JournalFields.Output));
+        Assert.Equal(output, OutputOf(e));
         Assert.Equal(exitCode, e.GetInt64(JournalFields.ExitCode));
         Assert.Equal(cwd, e.GetString(JournalFields.Cwd));
         Assert.Equal("pty", e.GetString(JournalFields.CaptureMode));
@@ -138,20 +143,20 @@ public sealed class ShellEndToEndTests : IDisposable
         AssertCommand(commands[3], "true", "", 0, sub);
         Assert.Equal("sleep 30", commands[4].GetString(JournalFields.OperationName));
         Assert.Equal(130, commands[4].GetInt64(JournalFields.ExitCode));
-        Assert.Equal("^C", TerminalRenderer.Render(commands[4].GetString(JournalFields.Output)!).Trim());
+        Assert.Equal("^C", TerminalRenderer.Render(OutputOf(commands[4])).Trim());
         Assert.Equal("vim -u NONE -N notes.txt", commands[5].GetString(JournalFields.OperationName));
         Assert.Equal(0, commands[5].GetInt64(JournalFields.ExitCode));
         Assert.Equal("hello from vim\n", await File.ReadAllTextAsync(Path.Combine(sub, "notes.txt")));
-        Assert.Contains("\u001b[?1049h", commands[5].GetString(JournalFields.Output), StringComparison.Ordinal);
-        Assert.Equal(string.Empty, TerminalRenderer.Render(commands[5].GetString(JournalFields.Output)!).Trim()); // not the redraw
+        Assert.Contains("\u001b[?1049h", OutputOf(commands[5]), StringComparison.Ordinal);
+        Assert.Equal(string.Empty, TerminalRenderer.Render(OutputOf(commands[5])).Trim()); // not the redraw
         AssertCommand(commands[6], "stty size", "20 80\r\n", 0, sub);
         AssertCommand(commands[7], "exit 3", "exit\r\n", 3, sub);
         // The prompt and the typed input are in the shell's whole stream, not in any command's output.
         Assert.Equal(3, shell.GetInt64(JournalFields.ExitCode));
         Assert.Equal("bash", shell.GetString(JournalFields.OperationName));
-        string whole = TerminalRenderer.Render(shell.GetString(JournalFields.Output) ?? string.Empty);
+        string whole = TerminalRenderer.Render(OutputOf(shell));
         Assert.Contains("in$ echo hello\nhello\n", whole, StringComparison.Ordinal);
-        Assert.DoesNotContain(commands, c => (c.GetString(JournalFields.Output) ?? "").Contains(InnerPrompt, StringComparison.Ordinal));
+        Assert.DoesNotContain(commands, c => OutputOf(c).Contains(InnerPrompt, StringComparison.Ordinal));
         // Each command's timing is kept for replay.
         string sessionDir = Path.Combine(Home, "sessions", shell.SessionId);
         Assert.True(File.Exists(Path.Combine(sessionDir, "timing", commands[0].GetString(JournalFields.OperationId) + ".timing")));
@@ -172,13 +177,24 @@ public sealed class ShellEndToEndTests : IDisposable
         var run = Assert.Single(Captures(), e => e.GetString(JournalFields.OperationName) == "echo inner");
         Assert.Equal(run.GetString(JournalFields.OperationId), shellCommand.GetString(JournalFields.LinkedOperationId));
         Assert.Equal(shellCommand.GetString(JournalFields.OperationId), run.GetString(JournalFields.ParentOperationId));
-        Assert.Equal("inner\r\n", run.GetString(JournalFields.Output));
+        Assert.Equal("inner\r\n", OutputOf(run));
         Assert.Equal(0, shellCommand.GetInt64(JournalFields.OutputLength));
         Assert.Equal(shellCommand.SessionId, run.SessionId);
     }
 
+    /// <summary>Types <c>sleep 30</c>, waits until it runs, interrupts it with Ctrl-C and waits for the next prompt.</summary>
+    private async Task InterruptSleepAsync(TmuxSession tmux)
+    {
+        int before = Prompts(tmux.Capture());
+        tmux.TypeLine("sleep 30");
+        await tmux.WaitUntilAsync(() => Events().Any(e => e.Name == SessionEventNames.OperationStarted && e.GetString(JournalFields.OperationName) == "sleep 30"), "sleep has started");
+        await Task.Delay(200);
+        tmux.Press("C-c");
+        await WaitForPromptAsync(tmux, before + 1);
+    }
+
     [TmuxFact]
-    public async Task Zsh_commands_are_recorded_with_their_output_exit_code_and_cwd()
+    public async Task Zsh_commands_typed_and_interrupted_are_recorded_with_their_output_exit_code_and_cwd()
     {
         using var tmux = await StartShellAsync("zsh");
         string sub = Path.Combine(Work, "sub");
@@ -186,19 +202,24 @@ public sealed class ShellEndToEndTests : IDisposable
         await TypeCommandAsync(tmux, "echo hello");
         await TypeCommandAsync(tmux, "cd sub");
         await TypeCommandAsync(tmux, "ls missing-file");
+        await InterruptSleepAsync(tmux);
         await ExitShellAsync(tmux, 4);
 
         var (shell, commands) = ShellAndCommands();
-        Assert.Equal(4, commands.Count);
+        Assert.Equal(5, commands.Count);
         AssertCommand(commands[0], "echo hello", "hello\r\n", 0, Work);
         AssertCommand(commands[1], "cd sub", "", 0, Work);
         AssertCommand(commands[2], "ls missing-file", "ls: cannot access 'missing-file': No such file or directory\r\n", 2, sub);
-        Assert.Equal("exit 4", commands[3].GetString(JournalFields.OperationName));
+        // Ctrl-C: 130, and the shell survives (the next command runs in it, in the cwd after cd).
+        Assert.Equal("sleep 30", commands[3].GetString(JournalFields.OperationName));
+        Assert.Equal(130, commands[3].GetInt64(JournalFields.ExitCode));
+        Assert.Equal(sub, commands[3].GetString(JournalFields.Cwd));
+        Assert.Equal("exit 4", commands[4].GetString(JournalFields.OperationName));
         Assert.Equal(4, shell.GetInt64(JournalFields.ExitCode));
     }
 
     [TmuxFact]
-    public async Task Fish_commands_are_recorded_with_their_output_exit_code_and_cwd()
+    public async Task Fish_commands_typed_and_interrupted_are_recorded_with_their_output_exit_code_and_cwd()
     {
         using var tmux = await StartShellAsync("fish");
         string sub = Path.Combine(Work, "sub");
@@ -206,20 +227,26 @@ public sealed class ShellEndToEndTests : IDisposable
         await TypeCommandAsync(tmux, "echo hello");
         await TypeCommandAsync(tmux, "cd sub");
         await TypeCommandAsync(tmux, "ls missing-file");
+        await InterruptSleepAsync(tmux);
         await ExitShellAsync(tmux, 5);
 
         var (shell, commands) = ShellAndCommands();
-        Assert.Equal(4, commands.Count);
+        Assert.Equal(5, commands.Count);
         // fish itself writes a title and resets attributes after the command starts: the screen text is exact.
         Assert.Equal("echo hello", commands[0].GetString(JournalFields.OperationName));
-        Assert.Equal("hello\n", TerminalRenderer.Render(commands[0].GetString(JournalFields.Output)!));
-        Assert.EndsWith("hello\r\n", commands[0].GetString(JournalFields.Output), StringComparison.Ordinal);
+        Assert.Equal("hello\n", TerminalRenderer.Render(OutputOf(commands[0])));
+        Assert.EndsWith("hello\r\n", OutputOf(commands[0]), StringComparison.Ordinal);
         Assert.Equal(0, commands[0].GetInt64(JournalFields.ExitCode));
         Assert.Equal(Work, commands[0].GetString(JournalFields.Cwd));
         Assert.Equal(Work, commands[1].GetString(JournalFields.Cwd));
-        Assert.Equal("ls: cannot access 'missing-file': No such file or directory\n", TerminalRenderer.Render(commands[2].GetString(JournalFields.Output)!));
+        Assert.Equal("ls: cannot access 'missing-file': No such file or directory\n", TerminalRenderer.Render(OutputOf(commands[2])));
         Assert.Equal(2, commands[2].GetInt64(JournalFields.ExitCode));
         Assert.Equal(sub, commands[2].GetString(JournalFields.Cwd));
+        // Ctrl-C: 130, and the shell survives (the next command runs in it, in the cwd after cd).
+        Assert.Equal("sleep 30", commands[3].GetString(JournalFields.OperationName));
+        Assert.Equal(130, commands[3].GetInt64(JournalFields.ExitCode));
+        Assert.Equal(sub, commands[3].GetString(JournalFields.Cwd));
+        Assert.Equal("exit 5", commands[4].GetString(JournalFields.OperationName));
         Assert.Equal(5, shell.GetInt64(JournalFields.ExitCode));
     }
 
@@ -240,10 +267,12 @@ public sealed class ShellEndToEndTests : IDisposable
     }
 
     [TmuxFact]
-    public async Task Asciicast_export_of_a_shell_plays_in_asciinema_with_the_recorded_timing_and_text_export_is_what_the_screen_showed()
+    public async Task Asciicast_export_of_a_shell_plays_in_asciinema_with_the_recorded_timing_and_size_and_text_export_is_what_the_screen_showed()
     {
         using var tmux = await StartShellAsync("bash");
         await TypeCommandAsync(tmux, "echo first");
+        tmux.Resize(80, 20);
+        await tmux.WaitUntilInnerTerminalSizeAsync(80, 20);
         await Task.Delay(1200);
         await TypeCommandAsync(tmux, "printf '10%%\\rsecond\\n'");
         await ExitShellAsync(tmux, 0);
@@ -254,11 +283,22 @@ public sealed class ShellEndToEndTests : IDisposable
         Assert.Equal(0, export.ExitCode);
         string[] lines = await File.ReadAllLinesAsync(cast);
         using (var header = System.Text.Json.JsonDocument.Parse(lines[0]))
+        {
             Assert.Equal(2, header.RootElement.GetProperty("version").GetInt32());
-        var events = lines[1..].Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).Select(e => (At: e[0].GetDouble(), Kind: e[1].GetString(), Text: e[2].GetString()!)).ToList();
-        Assert.All(events, e => Assert.Equal("o", e.Kind));
-        Assert.Equal(events.Select(e => e.At).Order(), events.Select(e => e.At)); // in recorded order
-        Assert.Equal(shell.GetString(JournalFields.Output), string.Concat(events.Select(e => e.Text)));
+            // The size the shell started with (the tmux window), not a fixed 80x24.
+            Assert.Equal(100, header.RootElement.GetProperty("width").GetInt32());
+            Assert.Equal(30, header.RootElement.GetProperty("height").GetInt32());
+        }
+        var all = lines[1..].Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).Select(e => (At: e[0].GetDouble(), Kind: e[1].GetString(), Text: e[2].GetString()!)).ToList();
+        Assert.Equal(all.Select(e => e.At).Order(), all.Select(e => e.At)); // in recorded order
+        // The resize is an "r" event, after "first" and before "second".
+        var resize = Assert.Single(all, e => e.Kind == "r");
+        Assert.Equal("80x20", resize.Text);
+        var events = all.Where(e => e.Kind == "o").ToList();
+        Assert.Equal(all.Count - 1, events.Count);
+        Assert.True(events.First(e => e.Text.Contains("first\r\n", StringComparison.Ordinal)).At <= resize.At);
+        Assert.True(resize.At <= events.First(e => e.Text.Contains("second\r\n", StringComparison.Ordinal)).At);
+        Assert.Equal(OutputOf(shell), string.Concat(events.Select(e => e.Text)));
         double first = events.First(e => e.Text.Contains("first\r\n", StringComparison.Ordinal)).At;
         double second = events.First(e => e.Text.Contains("second\r\n", StringComparison.Ordinal)).At;
         Assert.True(second - first >= 1.2, $"the recorded pause between the commands is kept: {second - first:0.000} s");
@@ -266,7 +306,7 @@ public sealed class ShellEndToEndTests : IDisposable
         // The real asciinema plays it, in the terminal (it reads keys from /dev/tty).
         string played = _dir.Combine("played.txt");
         Assert.Equal(0, await tmux.RunToPromptAsync($"asciinema cat '{cast}' > '{played}'"));
-        Assert.Equal(TerminalRenderer.Render(shell.GetString(JournalFields.Output)!), TerminalRenderer.Render(await File.ReadAllTextAsync(played)));
+        Assert.Equal(TerminalRenderer.Render(OutputOf(shell)), TerminalRenderer.Render(await File.ReadAllTextAsync(played)));
 
         var text = await CfSessionProcess.RunAsync(Home, ["export", commands[1].GetString(JournalFields.OperationId)!, "--format", "text"], workingDirectory: _dir.Path);
         Assert.Equal(0, text.ExitCode);
@@ -274,5 +314,135 @@ public sealed class ShellEndToEndTests : IDisposable
         var missing = await CfSessionProcess.RunAsync(Home, ["export", "ffffffff-0000"], workingDirectory: _dir.Path);
         Assert.Equal(66, missing.ExitCode);
         Assert.Equal("cfsession: no operation or session 'ffffffff-0000': 'cfsession sessions' and 'cfsession show' list them\n", missing.Stderr);
+    }
+
+    [TmuxFact]
+    public async Task Each_command_is_a_byte_range_of_the_shell_stream_stored_once_shown_raw_validated_and_found_once_by_search()
+    {
+        using var tmux = await StartShellAsync("bash");
+        await TypeCommandAsync(tmux, "echo needle-one");
+        await TypeCommandAsync(tmux, "printf 'a\\rneedle-two\\n'");
+        await ExitShellAsync(tmux, 0);
+        var (shell, commands) = ShellAndCommands();
+        string shellId = shell.GetString(JournalFields.OperationId)!;
+        string streamFile = Path.Combine(Home, "sessions", shell.SessionId, "streams", shellId);
+
+        // One copy of the bytes: the shell's raw stream file; each command names its range and hashes its bytes.
+        Assert.Equal("streams/" + shellId, shell.GetString(JournalFields.OutputStream));
+        Assert.Equal(0, shell.GetInt64(JournalFields.OutputOffset));
+        byte[] stream = await File.ReadAllBytesAsync(streamFile);
+        Assert.Equal(stream.Length, shell.GetInt64(JournalFields.OutputLength));
+        Assert.False(Directory.Exists(Path.Combine(Home, "sessions", shell.SessionId, "blobs")) && Directory.EnumerateFiles(Path.Combine(Home, "sessions", shell.SessionId, "blobs")).Any());
+        foreach (var (command, expected) in commands.Zip(["needle-one\r\n", "a\rneedle-two\r\n", "exit\r\n"]))
+        {
+            Assert.Equal("streams/" + shellId, command.GetString(JournalFields.OutputStream));
+            Assert.False(command.Fields.ContainsKey(JournalFields.Output));
+            long offset = command.GetInt64(JournalFields.OutputOffset)!.Value;
+            long length = command.GetInt64(JournalFields.OutputLength)!.Value;
+            byte[] range = stream.AsSpan((int)offset, (int)length).ToArray();
+            Assert.Equal(expected, System.Text.Encoding.UTF8.GetString(range));
+            Assert.Equal("sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(range)), command.GetString(JournalFields.IntegrityHash));
+        }
+
+        // show --output --raw gives the exact bytes of the range; validate checks every range's hash.
+        var raw = await CfSessionProcess.RunAsync(Home, ["show", shell.SessionId, "--output", commands[1].GetString(JournalFields.OperationId)!, "--raw"], workingDirectory: _dir.Path);
+        Assert.Equal(0, raw.ExitCode);
+        Assert.Equal("a\rneedle-two\r\n", raw.StdoutText);
+        var valid = await CfSessionProcess.RunAsync(Home, ["validate"], workingDirectory: _dir.Path);
+        Assert.True(valid.ExitCode == 0, valid.StdoutText + valid.Stderr);
+
+        // A search finds the command once: the shell's whole stream holds the same bytes but is not searched as a whole.
+        var found = await CfSessionProcess.RunAsync(Home, ["search", "needle-two", "--json"], workingDirectory: _dir.Path);
+        Assert.Equal(0, found.ExitCode);
+        using var json = System.Text.Json.JsonDocument.Parse(found.Stdout);
+        var result = Assert.Single(json.RootElement.GetProperty("results").EnumerateArray());
+        Assert.Equal(commands[1].GetString(JournalFields.OperationId), result.GetProperty("operation_id").GetString());
+        Assert.Equal("needle-two", Assert.Single(result.GetProperty("matches").EnumerateArray()).GetProperty("text").GetString());
+
+        // A tampered range no longer matches its hash: validate says so.
+        string segment = Directory.EnumerateFiles(Path.Combine(Home, "sessions", shell.SessionId), "*.jsonl").Single(f => File.ReadAllText(f).Contains(commands[0].GetString(JournalFields.OperationId)!, StringComparison.Ordinal));
+        stream[(int)commands[0].GetInt64(JournalFields.OutputOffset)!.Value] = (byte)'N';
+        await File.WriteAllBytesAsync(streamFile, stream);
+        var invalid = await CfSessionProcess.RunAsync(Home, ["validate"], workingDirectory: _dir.Path);
+        Assert.NotEqual(0, invalid.ExitCode);
+        Assert.Contains("capture_hash_mismatch", invalid.StdoutText + invalid.Stderr, StringComparison.Ordinal);
+        Assert.True(File.Exists(segment));
+    }
+
+    [TmuxFact]
+    public async Task Bash_job_control_pagers_multi_line_commands_heredocs_background_jobs_and_silent_commands_are_each_recorded_once()
+    {
+        using var tmux = await StartShellAsync("bash");
+        // Ctrl-Z, then fg: one operation for the command, with its real exit status once it finishes.
+        int before = Prompts(tmux.Capture());
+        tmux.TypeLine("sh -c 'sleep 2; echo woke; exit 7'");
+        await tmux.WaitUntilAsync(() => Events().Any(e => e.Name == SessionEventNames.OperationStarted && e.GetString(JournalFields.OperationName) == "sh -c 'sleep 2; echo woke; exit 7'"), "sh has started");
+        await Task.Delay(300);
+        tmux.Press("C-z");
+        await WaitForPromptAsync(tmux, before + 1);
+        await TypeCommandAsync(tmux, "fg");
+        // less on the alternate screen, quit with q.
+        await File.WriteAllTextAsync(Path.Combine(Work, "pager.txt"), string.Join('\n', Enumerable.Range(1, 100).Select(i => $"pager line {i}")) + "\n");
+        before = Prompts(tmux.Capture());
+        tmux.TypeLine("less pager.txt");
+        await tmux.WaitForScreenAsync(s => s.Contains("pager line 20", StringComparison.Ordinal), "less's screen");
+        tmux.Type("q");
+        await WaitForPromptAsync(tmux, before + 1);
+        // top, quit with q.
+        before = Prompts(tmux.Capture());
+        tmux.TypeLine("top -d 0.5");
+        await tmux.WaitForScreenAsync(s => s.Contains("PID", StringComparison.Ordinal) && s.Contains("load average", StringComparison.Ordinal), "top's screen");
+        await Task.Delay(1500); // a few redraws
+        tmux.Type("q");
+        await WaitForPromptAsync(tmux, before + 1);
+        // A multi-line command and a heredoc.
+        await TypeCommandAsync(tmux, "for i in 1 2; do\necho loop $i\ndone");
+        await TypeCommandAsync(tmux, "cat <<EOF\nheredoc text\nEOF");
+        // A background job, then wait; and a command with no output.
+        await TypeCommandAsync(tmux, "sleep 1 &");
+        await TypeCommandAsync(tmux, "wait");
+        await TypeCommandAsync(tmux, "true");
+        await ExitShellAsync(tmux, 3);
+
+        var (shell, commands) = ShellAndCommands();
+        Assert.Equal(3, shell.GetInt64(JournalFields.ExitCode));
+        string[] names = [.. commands.Select(c => c.GetString(JournalFields.OperationName)!)];
+        Assert.Equal(["sh -c 'sleep 2; echo woke; exit 7'", "fg", "less pager.txt", "top -d 0.5", "for i in 1 2; do echo loop $i; done", "cat <<EOF\nheredoc text\nEOF", "sleep 1 &", "wait", "true", "exit 3"], names);
+        // Stopped by Ctrl-Z: 148 (128 + SIGTSTP), and bash says so; fg then runs it to its end: the rest of its output
+        // and its real exit status are fg's.
+        Assert.Equal(148, commands[0].GetInt64(JournalFields.ExitCode));
+        Assert.Matches(new Regex(@"^\^Z\n\[1\]\+ +Stopped +sh -c 'sleep 2; echo woke; exit 7'\n$"), TerminalRenderer.Render(OutputOf(commands[0])));
+        Assert.Equal(7, commands[1].GetInt64(JournalFields.ExitCode));
+        Assert.Equal("sh -c 'sleep 2; echo woke; exit 7'\nwoke\n", TerminalRenderer.Render(OutputOf(commands[1])));
+        // The pagers: one operation each, on the alternate screen, whose searchable text is not the redraw.
+        Assert.Contains("\u001b[?1049h", OutputOf(commands[2]), StringComparison.Ordinal);
+        Assert.Equal(string.Empty, TerminalRenderer.Render(OutputOf(commands[2])).Trim());
+        Assert.Equal(0, commands[2].GetInt64(JournalFields.ExitCode));
+        // top (procps) redraws in place on the main screen, from the top of a screen of the recorded height (30 rows
+        // here): its searchable text is its last screen, not every redraw.
+        string sessionDir = Path.Combine(Home, "sessions", shell.SessionId);
+        Assert.Equal((100, 30), StreamTiming.FirstSize(StreamTiming.PathFor(sessionDir, commands[3].GetString(JournalFields.OperationId)!)));
+        string topRaw = OutputOf(commands[3]), topText = TerminalRenderer.Render(topRaw, 30);
+        Assert.True(Regex.Count(topRaw, "load average") >= 2, "top redrew its screen");
+        Assert.Equal(1, Regex.Count(topText, "load average"));
+        Assert.True(topText.Split('\n').Length <= 31, topText);
+        Assert.Equal(0, commands[3].GetInt64(JournalFields.ExitCode));
+        // bash keeps a multi-line command as one history line (cmdhist): that is the command line recorded.
+        AssertCommand(commands[4], "for i in 1 2; do echo loop $i; done", "loop 1\r\nloop 2\r\n", 0, Work);
+        AssertCommand(commands[5], "cat <<EOF\nheredoc text\nEOF", "heredoc text\r\n", 0, Work);
+        Assert.Matches(new Regex(@"^\[1\] \d+\r\n$"), OutputOf(commands[6]));
+        Assert.Equal(0, commands[6].GetInt64(JournalFields.ExitCode));
+        Assert.Equal(0, commands[7].GetInt64(JournalFields.ExitCode));
+        AssertCommand(commands[8], "true", "", 0, Work);
+        Assert.Equal(0, commands[8].GetInt64(JournalFields.OutputLength));
+        var found = await CfSessionProcess.RunAsync(Home, ["search", "load average", "--json"], workingDirectory: _dir.Path);
+        using (var json = System.Text.Json.JsonDocument.Parse(found.Stdout))
+        {
+            var hit = Assert.Single(json.RootElement.GetProperty("results").EnumerateArray());
+            Assert.Equal(commands[3].GetString(JournalFields.OperationId), hit.GetProperty("operation_id").GetString());
+            Assert.Single(hit.GetProperty("matches").EnumerateArray());
+        }
+        // Each recorded once.
+        Assert.Equal(commands.Count, commands.Select(c => c.GetString(JournalFields.OperationId)).Distinct().Count());
     }
 }

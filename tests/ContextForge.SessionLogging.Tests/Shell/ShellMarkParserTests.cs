@@ -41,7 +41,17 @@ public sealed class ShellMarkParserTests
         new ShellMarkParser(sink).Feed(Encoding.UTF8.GetBytes(Stream));
         Assert.Equal(
             [new('7', "file://host/home/me"), new('A', ""), new('B', ""), new('E', "0d3c2f1e-1111-4222-8333-444455556666;echo hi"), new('C', ""), new ShellMark('D', "0")],
-            sink.Marks);
+            sink.Marks.Select(m => m with { End = 0, Length = 0 }));
+        // Each mark knows where its bytes are in the stream (the recorder cuts the stored stream there).
+        byte[] stream = Encoding.UTF8.GetBytes(Stream);
+        foreach (var mark in sink.Marks)
+        {
+            string bytes = Encoding.UTF8.GetString(stream.AsSpan((int)mark.Start, mark.Length));
+            Assert.StartsWith("\x1b]", bytes, StringComparison.Ordinal);
+            Assert.EndsWith("\a", bytes, StringComparison.Ordinal);
+            Assert.Contains(mark.Kind == '7' ? "7;" + mark.Parameters : ";" + mark.Kind, bytes, StringComparison.Ordinal);
+        }
+        Assert.Equal(stream.Length, sink.Marks[^1].End);
         Assert.Equal(ExpectedText, sink.AllText.ToString());
         // The prompt's text comes between A and B, the command's output between C and D.
         Assert.Contains("M(A:)T($ )M(B:)", sink.Events.ToString(), StringComparison.Ordinal);

@@ -84,8 +84,9 @@ internal sealed unsafe class OutputPump
                                 displaying = false;
                             }
                         }
-                        _capture.Write(data);
-                        _observer?.Observe(data); // after the display: the user sees the output first
+                        // After the display: the user sees the output first.
+                        if (_observer is null) _capture.Write(data);
+                        else _observer.Observe(data, _capture);
                         if (_child.HasExited) quietSince = Stopwatch.GetTimestamp();
                         continue;
                     }

@@ -91,7 +91,11 @@ internal sealed class PtyCommandRunner : ICommandRunner
             var size = terminalFd >= 0 ? LibC.GetWindowSize(terminalFd) : null;
             if (size is null && InitialWindowSize is { } initial)
                 size = new LibC.WinSize { Rows = initial.Rows, Columns = initial.Columns };
-            if (size is { } ws) LibC.SetWindowSize(master, ws);
+            if (size is { } ws)
+            {
+                LibC.SetWindowSize(master, ws);
+                StreamObserver?.WindowSize(ws.Columns, ws.Rows);
+            }
             byte eofChar = 4;
             if (LibC.tcgetattr(master, ptyTermios) == 0 && ptyTermios[LibC.TermiosCcOffset + LibC.VEOF] != 0)
                 eofChar = ptyTermios[LibC.TermiosCcOffset + LibC.VEOF];
@@ -130,9 +134,14 @@ internal sealed class PtyCommandRunner : ICommandRunner
             if (terminalFd >= 0 && OperatingSystem.IsLinux())
             {
                 int m = master;
+                var observer = StreamObserver;
                 signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGWINCH, _ =>
                 {
-                    if (LibC.GetWindowSize(terminalFd) is { } now) LibC.SetWindowSize(m, now); // the kernel signals the child
+                    if (LibC.GetWindowSize(terminalFd) is { } now)
+                    {
+                        LibC.SetWindowSize(m, now); // the kernel signals the child
+                        observer?.WindowSize(now.Columns, now.Rows);
+                    }
                 }));
             }
             if (rawApplied && OperatingSystem.IsLinux())
