@@ -3,7 +3,7 @@
 # `cfsession shell` in a private tmux server (a real pty: the commands run in bash, their output and timing are
 # recorded as a person's would be), writes its report, and has headless Chromium (the apt build that
 # scripts/install-deps.sh pins) take a screenshot with the failed operation opened by its #op- deep link.
-# Uses artifacts/bin/cfsession when scripts/install.sh has built it, else the JIT build.
+# Uses $CFSESSION_BIN if set, else artifacts/bin/cfsession when scripts/install.sh has built it, else the JIT build.
 # Usage: bash scripts/report-screenshot.sh [output.png]   (default docs/report-screenshot.png)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,8 +15,11 @@ work=$(mktemp -d)
 sock="cf-shot-$$"
 cleanup() { tmux -L "$sock" kill-server 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-mkdir -p "$work/bin" "$work/home" "$work/project"
-if [ -x artifacts/bin/cfsession ]; then
+mkdir -p "$work/bin" "$work/home" "$work/project" "$work/user"
+printf "PS1='\$ '\n" > "$work/user/.bashrc"
+if [ -n "${CFSESSION_BIN:-}" ]; then
+  ln -s "$(readlink -f "$CFSESSION_BIN")" "$work/bin/cfsession"
+elif [ -x artifacts/bin/cfsession ]; then
   ln -s "$PWD/artifacts/bin/cfsession" "$work/bin/cfsession"
 else
   dotnet build src/ContextForge.SessionLogging.Cli -c Release --nologo -v quiet >/dev/null
@@ -39,10 +42,9 @@ printf '\033[41;97m FAIL \033[0m 5 passed, 1 failed (\033]8;;https://example.com
 exit 1
 SH
 tmux -L "$sock" -f /dev/null new-session -d -x 110 -y 30 -s shot \
-  "cd '$work/project' && PATH='$work/bin':\$PATH CFSESSION_HOME='$CFSESSION_HOME' PS1='\$ ' cfsession shell --name 'build and test' -- bash --norc --noprofile"
+  "cd '$work/project' && PATH='$work/bin':\$PATH CFSESSION_HOME='$CFSESSION_HOME' HOME='$work/user' cfsession shell --name 'build and test' -- bash"
 type_line() { tmux -L "$sock" send-keys -t shot -l "$1"; tmux -L "$sock" send-keys -t shot Enter; sleep "${2:-1}"; }
-sleep 3
-type_line "export PS1='\$ '" 1
+sleep 5
 type_line "sh progress.sh" 3
 type_line "ls -l --color=always /usr/share/doc | head -4" 1
 type_line "sh test.sh" 2
