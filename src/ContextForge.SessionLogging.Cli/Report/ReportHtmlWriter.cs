@@ -23,7 +23,7 @@ internal static class ReportHtmlWriter
     public const int ChunkSize = 200;
 
     /// <summary>Failed operations linked from the header; the rest are counted (the "only failures" filter shows them all).</summary>
-    public const int FailureLinks = 100;
+    public const int FailureLinks = 20;
 
     public static string Write(SessionReport report)
     {

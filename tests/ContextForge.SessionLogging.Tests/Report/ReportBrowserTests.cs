@@ -192,6 +192,7 @@ public sealed class ReportBrowserTests : IDisposable
         await browser.Page.Locator($"nav.failures a[href='#op-{ids[970]}']").ClickAsync();
 
         Assert.Equal(["op-" + ids[777]], visible);
+        Assert.Equal(11, await browser.Page.Locator("nav.failures a").CountAsync());
         await Assertions.Expect(browser.Page.Locator($"#op-{ids[970]}")).ToHaveClassAsync("op fail open");
         await Assertions.Expect(browser.Page.Locator($"#op-{ids[970]} pre.out")).ToBeInViewportAsync();
         browser.AssertQuietAndOffline(file);
