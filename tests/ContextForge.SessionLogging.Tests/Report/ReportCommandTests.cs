@@ -182,6 +182,21 @@ public sealed partial class ReportCommandTests : IDisposable
     }
 
     [Fact]
+    public void The_header_links_the_first_20_failures_and_counts_the_rest()
+    {
+        var start = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        var operations = Enumerable.Range(0, 30).Select(i => new ReportOperation(Guid.NewGuid().ToString(), $"false {i}", null, start.AddSeconds(i), i * 1000, 10, 1,
+            OperationOutcome.Failed, [], null)).ToList();
+        var session = new ReportSession(Guid.NewGuid().ToString(), "failing", "interactive", "ended", start, 30_000, 30, operations, []);
+
+        string html = ReportHtmlWriter.Write(new SessionReport("test", start, [session], ReportLimits.Default, 0));
+
+        string nav = Regex.Match(html, "<nav class=\"failures\">(.*?)</nav>", RegexOptions.Singleline).Groups[1].Value;
+        Assert.Equal(operations.Take(20).Select(o => "#op-" + o.Id), Regex.Matches(nav, "href=\"([^\"]*)\"").Select(m => m.Groups[1].Value));
+        Assert.EndsWith("<span class=\"muted\">and 10 more (only failures shows them all)</span>", nav, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_capture_with_recorded_timing_is_replayable_from_data_and_one_without_is_static()
     {
         string id = await InProcessCli.StartAsync(_dir.Path);
