@@ -42,7 +42,18 @@ internal sealed record ReportOperation(
     long? ExitCode,
     OperationOutcome Outcome,
     IReadOnlyList<ReportOutput> Outputs,
-    OperationTiming? Timing);
+    OperationTiming? Timing,
+    ReplayCast? Replay = null);
+
+/// <summary>
+/// A pty capture made replayable: its shown output split at the recorded chunk boundaries, each chunk's text at the
+/// seconds since the operation started (asciicast v2 "o" events), on a terminal of <paramref name="Columns"/> x
+/// <paramref name="Rows"/>.
+/// </summary>
+internal sealed record ReplayCast(int Columns, int Rows, IReadOnlyList<(double Time, string Text)> Events)
+{
+    public double DurationSeconds => Events.Count == 0 ? 0 : Events[^1].Time;
+}
 
 /// <summary>
 /// One output stream (<c>output</c> or <c>stderr</c>): the first <see cref="ReportLimits.OutputBytesPerOperation"/>

@@ -47,16 +47,19 @@ internal sealed class SessionReportBuilder(SessionQueries queries, IOperationTim
                 ? e.OperationStatus == "interrupted" ? OperationOutcome.Interrupted : OperationOutcome.Running
                 : e.Event == SessionEventNames.TerminalCaptureFailed || exit is not 0 ? OperationOutcome.Failed : OperationOutcome.Succeeded;
             double? offset = start is { } st ? Math.Max(0, (e.Timestamp - st).TotalMilliseconds - (duration ?? 0)) : null;
-            var outputs = e.Event == SessionEventNames.OperationStarted ? [] : Outputs(id, operationId);
+            var recorded = timing.Find(sessionDirectory, operationId);
+            ReplayCast? replay = null;
+            var outputs = e.Event == SessionEventNames.OperationStarted ? [] : Outputs(id, operationId, recorded, out replay);
             operations.Add(new ReportOperation(operationId, Text(e.Fields, JournalFields.OperationName) ?? Text(e.Fields, JournalFields.Command) ?? "",
-                Text(e.Fields, JournalFields.Cwd), e.Timestamp, offset, duration, exit, outcome, outputs, timing.Find(sessionDirectory, operationId)));
+                Text(e.Fields, JournalFields.Cwd), e.Timestamp, offset, duration, exit, outcome, outputs, recorded, replay));
         }
         return new ReportSession(id, timeline.SessionName, timeline.SessionType, timeline.Status, start, timeline.DurationMs,
             operations.Count(o => o.Outcome == OperationOutcome.Failed), operations, achievements);
     }
 
-    private List<ReportOutput> Outputs(string sessionId, string operationId)
+    private List<ReportOutput> Outputs(string sessionId, string operationId, OperationTiming? timing, out ReplayCast? replay)
     {
+        replay = null;
         var result = new List<ReportOutput>();
         OperationOutput? found;
         try
@@ -108,7 +111,9 @@ internal sealed class SessionReportBuilder(SessionQueries queries, IOperationTim
             // Cut before a partial UTF-8 sequence so the cut itself adds no U+FFFD.
             if (cut) while (shown > 0 && (bytes[shown] & 0xC0) == 0x80 && limits.OutputBytesPerOperation - shown < 4) shown--;
             _budgetLeft -= shown;
-            result.Add(new ReportOutput(stream.Name, AnsiHtml.Decode(bytes.AsSpan(0, shown)), Math.Max(total, bytes.Length), cut, null));
+            // The timing is of the pty stream (stdout and stderr together, recorded as "output").
+            if (timing is not null && stream.Name == JournalFields.Output) replay = ReplayCastBuilder.Build(bytes.AsSpan(0, shown), timing);
+            result.Add(new ReportOutput(stream.Name, StyledOutput.Decode(bytes.AsSpan(0, shown)), Math.Max(total, bytes.Length), cut, null));
         }
         return result;
     }

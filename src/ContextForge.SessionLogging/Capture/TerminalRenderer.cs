@@ -20,7 +20,8 @@ namespace ContextForge.SessionLogging.Capture;
 /// program leaves it, as the terminal does: the searchable text of such a command is what stays on the main screen;
 /// a stream that ends on the alternate screen keeps that screen's final state;</item>
 /// <item>colours and other attributes (SGR), OSC, DCS, APC, PM and SOS strings, modes and other controls show
-/// nothing.</item>
+/// nothing; <see cref="RenderStyled"/> keeps SGR attributes and OSC 8 link targets with each cell (the HTML report
+/// uses it, so the report and the index share one terminal model).</item>
 /// </list>
 /// Each line loses its trailing blanks; lines end with <c>\n</c>.
 /// </summary>
@@ -49,22 +50,45 @@ internal static class TerminalRenderer
     public static string Render(string text, int rows)
     {
         if (string.IsNullOrEmpty(text)) return string.Empty;
-        var terminal = new Terminal(Math.Clamp(rows, 1, 1000));
+        var terminal = new Terminal(Math.Clamp(rows, 1, 1000), wrap: false);
         terminal.Feed(text);
         return terminal.Text();
+    }
+
+    /// <summary>
+    /// The screen <paramref name="text"/> left, as runs of text with one style each (newlines are in the text, with the
+    /// default style). Unlike <see cref="Render(string)"/>, a line longer than <see cref="WrapColumns"/> columns wraps
+    /// (soft: the runs carry no newline there, so a long line's text comes out whole) instead of being cut.
+    /// </summary>
+    public static IReadOnlyList<StyledRun> RenderStyled(string text)
+    {
+        if (string.IsNullOrEmpty(text)) return [];
+        var terminal = new Terminal(ScreenRows, wrap: true);
+        terminal.Feed(text);
+        return terminal.Runs();
+    }
+
+    /// <summary>The width at which <see cref="RenderStyled"/> wraps a line (the widest a cursor may go).</summary>
+    public const int WrapColumns = MaxColumns;
+
+    // A cell: its glyph (null blank, "" the right half of a wide character) and its style's index in the terminal's table.
+    private readonly record struct Cell(string? Glyph, int Style)
+    {
+        public static readonly Cell Blank = new(null, 0);
     }
 
     private sealed class Screen(int rows)
     {
         public readonly int Rows = rows;
-        public readonly List<List<string?>> Lines = [[]];
+        public readonly List<List<Cell>> Lines = [[]];
+        public readonly HashSet<int> SoftWrapped = []; // rows that continue on the next row (wrapped, not ended)
         public int Row;
         public int Column;
         public int Top; // the first line of the visible screen; the ones above scrolled off
         public bool Alternate; // no scrollback: clearing it erases
         public (int Row, int Column) Saved;
 
-        public List<string?> Line
+        public List<Cell> Line
         {
             get
             {
@@ -87,15 +111,76 @@ internal static class TerminalRenderer
     private sealed class Terminal
     {
         private readonly int _rows;
+        private readonly bool _wrap;
         private Screen _main;
 
-        public Terminal(int rows)
+        public Terminal(int rows, bool wrap)
         {
             _rows = rows;
+            _wrap = wrap;
             _main = new Screen(rows);
         }
         private Screen? _alternate;
         private Screen S => _alternate ?? _main;
+
+        // Styles in use: index 0 is the default; cells hold an index, so a line costs no more than before.
+        private readonly List<TerminalStyle> _styles = [TerminalStyle.Default];
+        private readonly Dictionary<TerminalStyle, int> _styleIndex = new() { [TerminalStyle.Default] = 0 };
+        private TerminalStyle _style = TerminalStyle.Default;
+        private int _current;
+
+        private void SetStyle(TerminalStyle style)
+        {
+            _style = style;
+            if (!_styleIndex.TryGetValue(style, out _current))
+            {
+                _current = _styles.Count;
+                _styles.Add(style);
+                _styleIndex[style] = _current;
+            }
+        }
+
+        public List<StyledRun> Runs()
+        {
+            var runs = new List<StyledRun>();
+            var text = new StringBuilder();
+            int style = 0;
+            void Flush()
+            {
+                if (text.Length > 0) runs.Add(new StyledRun(text.ToString(), _styles[style]));
+                text.Clear();
+            }
+            void Add(string s, int cellStyle)
+            {
+                if (cellStyle != style) { Flush(); style = cellStyle; }
+                text.Append(s);
+            }
+            void Screen(Screen screen)
+            {
+                for (int i = 0; i < screen.Lines.Count; i++)
+                {
+                    var line = screen.Lines[i];
+                    bool soft = screen.SoftWrapped.Contains(i) && i + 1 < screen.Lines.Count;
+                    int end = line.Count;
+                    if (!soft) while (end > 0 && line[end - 1].Glyph is null) end--;
+                    for (int c = 0; c < end; c++)
+                    {
+                        var cell = line[c];
+                        if (cell.Glyph is null) Add(" ", 0);
+                        else if (cell.Glyph.Length > 0) Add(cell.Glyph, cell.Style);
+                    }
+                    if (!soft && i + 1 < screen.Lines.Count) Add("\n", 0);
+                }
+            }
+            Screen(_main);
+            if (_alternate is not null)
+            {
+                Add("\n", 0);
+                Screen(_alternate);
+            }
+            Flush();
+            return runs;
+        }
 
         public string Text()
         {
@@ -116,10 +201,10 @@ internal static class TerminalRenderer
             {
                 if (i > 0) text.Append('\n');
                 int start = text.Length;
-                foreach (string? cell in screen.Lines[i])
+                foreach (var cell in screen.Lines[i])
                 {
-                    if (cell is null) text.Append(' ');
-                    else text.Append(cell);
+                    if (cell.Glyph is null) text.Append(' ');
+                    else text.Append(cell.Glyph);
                 }
                 int end = text.Length;
                 while (end > start && text[end - 1] == ' ') end--;
@@ -182,22 +267,29 @@ internal static class TerminalRenderer
             {
                 // A combining mark (or another zero-width character) joins the cell before the cursor.
                 int prev = Math.Min(s.Column, line.Count) - 1;
-                while (prev >= 0 && string.IsNullOrEmpty(line[prev])) prev--;
-                if (prev >= 0 && width == 0) line[prev] += glyph;
+                while (prev >= 0 && string.IsNullOrEmpty(line[prev].Glyph)) prev--;
+                if (prev >= 0 && width == 0) line[prev] = line[prev] with { Glyph = line[prev].Glyph + glyph };
                 return;
             }
-            if (s.Column >= MaxColumns) return;
-            Put(line, s.Column, glyph);
-            if (width == 2) Put(line, s.Column + 1, string.Empty); // the right half of a wide character
+            if (!_wrap && s.Column >= MaxColumns) return;
+            if (_wrap && s.Column + width > MaxColumns)
+            {
+                // As a terminal this wide would: the line continues on the next row (a soft wrap, no newline).
+                s.SoftWrapped.Add(s.Row);
+                s.NewLine();
+                line = s.Line;
+            }
+            Put(line, s.Column, new Cell(glyph, _current));
+            if (width == 2) Put(line, s.Column + 1, new Cell(string.Empty, _current)); // the right half of a wide character
             s.Column += width;
         }
 
         // Writes one cell; overwriting half of a wide character blanks its other half.
-        private static void Put(List<string?> line, int column, string cell)
+        private static void Put(List<Cell> line, int column, Cell cell)
         {
-            while (line.Count <= column) line.Add(null);
-            if (line[column] is { Length: 0 } && column > 0) line[column - 1] = null; // was a right half
-            else if (line[column] is { Length: > 0 } && column + 1 < line.Count && line[column + 1] is { Length: 0 }) line[column + 1] = null; // was a left half
+            while (line.Count <= column) line.Add(Cell.Blank);
+            if (line[column].Glyph is { Length: 0 } && column > 0) line[column - 1] = Cell.Blank; // was a right half
+            else if (line[column].Glyph is { Length: > 0 } && column + 1 < line.Count && line[column + 1].Glyph is { Length: 0 }) line[column + 1] = Cell.Blank; // was a left half
             line[column] = cell;
         }
 
@@ -209,7 +301,8 @@ internal static class TerminalRenderer
             switch (c)
             {
                 case '[': return Csi(text, i + 1);
-                case ']': case 'P': case 'X': case '^': case '_': return SkipString(text, i + 1);
+                case ']': return Osc(text, i + 1);
+                case 'P': case 'X': case '^': case '_': return SkipString(text, i + 1);
                 case '(': case ')': case '*': case '+': case '-': case '.': case '/': case '#': case '%': case ' ':
                     return Math.Min(text.Length, i + 2); // a charset designation or similar: one more byte
                 case '7': s.Saved = (s.Row, s.Column); return i + 1;
@@ -224,9 +317,28 @@ internal static class TerminalRenderer
 
         private void Reset()
         {
-            // RIS: the screen is cleared (what scrolled off stays, like ED 2).
+            // RIS: the screen is cleared (what scrolled off stays, like ED 2), attributes and link reset.
             _alternate = null;
             ClearScreen(_main);
+            SetStyle(TerminalStyle.Default);
+        }
+
+        // OSC: only 8 (hyperlink) changes what is drawn: the target is kept with the cells (the report decides which it links).
+        private int Osc(string text, int i)
+        {
+            int end = SkipString(text, i);
+            if (end - i >= 2 && text[i] == '8' && text[i + 1] == ';')
+            {
+                int bodyEnd = end;
+                if (bodyEnd > i && text[bodyEnd - 1] is '\x07' or '\x9C') bodyEnd--;
+                else if (bodyEnd - i >= 2 && text[bodyEnd - 1] == '\\' && text[bodyEnd - 2] == '\x1B') bodyEnd -= 2;
+                else if (bodyEnd > i && text[bodyEnd - 1] == '\x1B') bodyEnd--;
+                else if (bodyEnd == text.Length) return end; // unterminated: nothing
+                int semi = text.IndexOf(';', i + 2, bodyEnd - i - 2);
+                string uri = semi < 0 ? "" : text[(semi + 1)..bodyEnd];
+                SetStyle(_style with { Link = uri.Length == 0 ? null : uri });
+            }
+            return end;
         }
 
         // OSC, DCS, SOS, PM, APC: up to BEL or ST (ESC \).
@@ -255,6 +367,11 @@ internal static class TerminalRenderer
             var parameters = text.AsSpan(start, parametersEnd - start);
             bool isPrivate = parameters.Length > 0 && parameters[0] is '?' or '>' or '<' or '=';
             if (parametersEnd != i) return i + 1; // intermediates: nothing this model draws
+            if (final == 'm' && !isPrivate)
+            {
+                SetStyle(TerminalStyle.Apply(_style, parameters));
+                return i + 1;
+            }
             if (isPrivate)
             {
                 if (parameters[0] == '?' && final is 'h' or 'l') PrivateMode(parameters[1..], final == 'h');
@@ -289,7 +406,7 @@ internal static class TerminalRenderer
                 case '@':
                 {
                     var line = s.Line;
-                    if (s.Column < line.Count) line.InsertRange(s.Column, Enumerable.Repeat<string?>(null, Math.Min(n, MaxColumns)));
+                    if (s.Column < line.Count) line.InsertRange(s.Column, Enumerable.Repeat(Cell.Blank, Math.Min(n, MaxColumns)));
                     if (line.Count > MaxColumns) line.RemoveRange(MaxColumns, line.Count - MaxColumns);
                     break;
                 }
@@ -390,18 +507,18 @@ internal static class TerminalRenderer
             s.MoveTo(s.Top + rowOnScreen, s.Column);
         }
 
-        private static void Blank(List<string?> line, int from, int to)
+        private static void Blank(List<Cell> line, int from, int to)
         {
             to = Math.Min(to, line.Count);
-            if (from > 0 && from < line.Count && line[from] is { Length: 0 }) line[from - 1] = null;
-            for (int c = Math.Max(0, from); c < to; c++) line[c] = null;
-            if (to < line.Count && to > 0 && line[to] is { Length: 0 }) line[to] = null;
+            if (from > 0 && from < line.Count && line[from].Glyph is { Length: 0 }) line[from - 1] = Cell.Blank;
+            for (int c = Math.Max(0, from); c < to; c++) line[c] = Cell.Blank;
+            if (to < line.Count && to > 0 && line[to].Glyph is { Length: 0 }) line[to] = Cell.Blank;
         }
 
         // Erasing from a wide character's right half blanks its left half too.
-        private static void Unsplit(List<string?> line, int column)
+        private static void Unsplit(List<Cell> line, int column)
         {
-            if (column > 0 && column < line.Count && line[column] is { Length: 0 }) line[column - 1] = null;
+            if (column > 0 && column < line.Count && line[column].Glyph is { Length: 0 }) line[column - 1] = Cell.Blank;
         }
 
         private static readonly string[] Ascii = Enumerable.Range(0, 128).Select(c => ((char)c).ToString()).ToArray();

@@ -103,4 +103,38 @@ public sealed class TerminalRendererTests
 
     [Fact]
     public void Empty_input_is_empty_text() => Assert.Equal(string.Empty, TerminalRenderer.Render(ReadOnlySpan<byte>.Empty));
+
+    [Fact]
+    public void Styled_render_keeps_sgr_attributes_colours_and_the_link_with_each_cell()
+    {
+        var runs = TerminalRenderer.RenderStyled("\x1b[1;31mred\x1b[22m \x1b[38;5;208m256\x1b[0m \x1b[48;2;1;2;3mrgb\x1b[0m \x1b]8;;https://example.com\x1b\\site\x1b]8;;\x1b\\");
+
+        Assert.Equal(
+        [
+            new StyledRun("red", new TerminalStyle(1, TerminalStyle.DefaultColour, TerminalAttributes.Bold, null)),
+            new StyledRun(" ", new TerminalStyle(1, TerminalStyle.DefaultColour, TerminalAttributes.None, null)),
+            new StyledRun("256", new TerminalStyle(208, TerminalStyle.DefaultColour, TerminalAttributes.None, null)),
+            new StyledRun(" ", TerminalStyle.Default),
+            new StyledRun("rgb", new TerminalStyle(TerminalStyle.DefaultColour, TerminalStyle.TrueColour | 0x010203, TerminalAttributes.None, null)),
+            new StyledRun(" ", TerminalStyle.Default),
+            new StyledRun("site", TerminalStyle.Default with { Link = "https://example.com" }),
+        ], runs);
+    }
+
+    [Fact]
+    public void Styled_render_of_a_redrawn_progress_line_keeps_only_the_last_frame_and_its_colours()
+    {
+        var runs = TerminalRenderer.RenderStyled("\x1b[33m 10%\x1b[0m working\r\x1b[K\x1b[32m100%\x1b[0m done\r\n");
+
+        Assert.Equal([new StyledRun("100%", TerminalStyle.Default with { Foreground = 2 }), new StyledRun(" done\n", TerminalStyle.Default)], runs);
+    }
+
+    [Fact]
+    public void Styled_render_wraps_a_line_past_the_widest_column_softly_and_plain_render_still_cuts_it()
+    {
+        string line = new('x', TerminalRenderer.WrapColumns + 10);
+
+        Assert.Equal(line, string.Concat(TerminalRenderer.RenderStyled(line).Select(r => r.Text)));
+        Assert.Equal(new string('x', TerminalRenderer.WrapColumns), Render(line));
+    }
 }

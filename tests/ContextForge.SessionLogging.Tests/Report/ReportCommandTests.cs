@@ -31,8 +31,8 @@ public sealed partial class ReportCommandTests : IDisposable
         Assert.Equal(0, (await Cli(id, "run", "--", "sh", "-c", "head -c 1048576 /dev/zero | tr '\\0' a; echo")).ExitCode);
         Assert.Equal(0, (await Cli(id, "achievement", "tests_passed", "<b>green</b>", "-e", "passed:=42")).ExitCode);
         Assert.Equal(0, (await Cli(id, "end")).ExitCode);
-        string html = await ReportAsync(id);
-        string failed = FailedOperation().Match(html).Groups[1].Value;
+        var data = ReportPageData.Parse(await ReportAsync(id));
+        string failed = data.OperationIds.Single(o => data.Row(o)[2].GetString() == "fail");
         return (id, failed);
     }
 
@@ -44,27 +44,30 @@ public sealed partial class ReportCommandTests : IDisposable
         return File.ReadAllText(file);
     }
 
-    [GeneratedRegex("<li class=\"op fail\" id=\"op-([0-9a-f-]{36})\">")]
-    private static partial Regex FailedOperation();
-
     [GeneratedRegex("<script>(.*?)</script>", RegexOptions.Singleline)]
     private static partial Regex InlineScripts();
 
     [Fact]
-    public async Task Hostile_output_and_names_are_escaped_and_the_page_has_exactly_one_script_and_one_style()
+    public async Task Hostile_output_is_data_never_markup_and_the_page_has_exactly_one_script_and_one_style()
     {
-        var (id, _) = await RecordHostileSessionAsync();
+        var (id, failed) = await RecordHostileSessionAsync();
         string html = File.ReadAllText(_dir.Combine("report.html"));
+        var data = ReportPageData.Parse(html);
 
         Assert.Single(InlineScripts().Matches(html));
         Assert.Single(Regex.Matches(html, "<style>"));
         Assert.DoesNotContain("<img", html);
+        Assert.DoesNotContain("<script>document", html);
+        Assert.DoesNotContain("</pre>", html);
         Assert.DoesNotContain("href=\"javascript", html, StringComparison.OrdinalIgnoreCase);
-        Assert.Contains("&lt;/pre&gt;&lt;img src=x onerror=&quot;document.documentElement.setAttribute(&#39;data-pwned&#39;,&#39;img&#39;)&quot;&gt;", html);
-        Assert.Contains("&lt;script&gt;document.documentElement.setAttribute(&#39;data-pwned&#39;,&#39;script&#39;)&lt;/script&gt;", html);
-        Assert.Contains("click me", html);
-        Assert.Contains("bad utf8: \uFFFD\uFFFD end", html);
-        Assert.Contains("<span class=\"c-fg-1 b\">red</span>", html);
+        // The session name is markup (escaped); outputs and command lines are JSON text.
+        Assert.Contains("<h2>&lt;script&gt;document.documentElement.setAttribute(&#39;data-pwned&#39;,&#39;name&#39;)&lt;/script&gt;</h2>", html);
+        Assert.Equal(
+            "<script>document.documentElement.setAttribute('data-pwned','script')</script>\n" +
+            "</pre><img src=x onerror=\"document.documentElement.setAttribute('data-pwned','img')\">\n" +
+            "click me\nbad utf8: \uFFFD\uFFFD end\n", data.Text(failed));
+        Assert.DoesNotContain(data.Runs(failed), r => r.Link is not null);
+        Assert.Contains(data.OperationIds, o => data.Runs(o).Contains(("red", "c-fg-1 b", null)));
         Assert.Contains("<strong>ACH-" + id[..8] + "-001</strong> <span class=\"muted\">tests_passed</span> &lt;b&gt;green&lt;/b&gt; <code>{&quot;passed&quot;:42}</code>", html);
     }
 
@@ -80,19 +83,19 @@ public sealed partial class ReportCommandTests : IDisposable
         Assert.Equal($"default-src 'none'; script-src '{ReportHtmlWriter.Sha256(script)}'; style-src '{ReportHtmlWriter.Sha256(style)}'; img-src 'none'; base-uri 'none'; form-action 'none'", policy);
         Assert.DoesNotContain("http://", html, StringComparison.Ordinal);
         Assert.DoesNotContain(" style=", html, StringComparison.Ordinal);
+        // No player without a replayable capture, so no WebAssembly either.
+        Assert.DoesNotContain("var AsciinemaPlayer=", html, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task A_1_MiB_output_is_cut_at_256_KiB_and_the_page_gives_its_size_and_the_command_that_shows_it()
     {
         var (id, _) = await RecordHostileSessionAsync();
-        string html = File.ReadAllText(_dir.Combine("report.html"));
+        var data = ReportPageData.Parse(File.ReadAllText(_dir.Combine("report.html")));
 
-        var cut = Regex.Match(html, "<pre class=\"out\" data-out=\"(\\d+)\"></pre><noscript><p class=\"note\">This output \\(1 MiB\\) is shown with JavaScript; &#39;cfsession show " + id[..8] + " --output [0-9a-f]{8}&#39; prints it.</p></noscript>\n<p class=\"note\">Showing the first 256 KiB of 1 MiB \\(1048577 bytes\\); &#39;cfsession show " + id[..8] + " --output ([0-9a-f]{8})&#39; shows all of it.</p>");
-        Assert.True(cut.Success, "no cut note for the 1 MiB output");
-        string outputs = Regex.Match(html, "<script type=\"application/json\" id=\"outputs\">(.*?)</script>", RegexOptions.Singleline).Groups[1].Value;
-        using var deferred = System.Text.Json.JsonDocument.Parse(outputs);
-        Assert.Equal(new string('a', 256 * 1024), deferred.RootElement[int.Parse(cut.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)].GetString());
+        string big = data.OperationIds.Single(o => data.Text(o).StartsWith("aaaa", StringComparison.Ordinal));
+        Assert.Equal(new string('a', 256 * 1024), data.Text(big));
+        Assert.Equal([$"Showing the first 256 KiB of 1 MiB (1048577 bytes); 'cfsession show {id[..8]} --output {big[..8]}' shows all of it."], data.Notes(big));
     }
 
     [Fact]
@@ -102,7 +105,7 @@ public sealed partial class ReportCommandTests : IDisposable
 
         var page = await HeadlessChromium.DumpDomAsync(new Uri(_dir.Combine("report.html")).AbsoluteUri + "#op-" + failed);
 
-        Assert.Matches("<html lang=\"en\" class=\"js\" data-loaded-ms=\"\\d+\">", page.Dom);
+        Assert.Matches("<html lang=\"en\" class=\"js\" data-rendered-ms=\"\\d+\" data-loaded-ms=\"\\d+\">", page.Dom);
         Assert.DoesNotContain("data-pwned=", page.Dom, StringComparison.Ordinal);
         Assert.DoesNotContain("<img", page.Dom, StringComparison.Ordinal);
         Assert.DoesNotContain("href=\"javascript", page.Dom, StringComparison.OrdinalIgnoreCase);
@@ -110,7 +113,8 @@ public sealed partial class ReportCommandTests : IDisposable
         // The deep link opened the failed operation.
         Assert.Contains($"<li class=\"op fail open\" id=\"op-{failed}\"><a class=\"row\" href=\"#op-{failed}\">", page.Dom);
         // A long output is kept out of the page's markup and put in place when its operation opens.
-        string big = Regex.Match(File.ReadAllText(_dir.Combine("report.html")), "id=\"op-([0-9a-f-]{36})\"><a class=\"row\"(?:(?!</li>).)*data-out=", RegexOptions.Singleline).Groups[1].Value;
+        var data = ReportPageData.Parse(File.ReadAllText(_dir.Combine("report.html")));
+        string big = data.OperationIds.Single(o => data.Text(o).StartsWith("aaaa", StringComparison.Ordinal));
         var opened = await HeadlessChromium.DumpDomAsync(new Uri(_dir.Combine("report.html")).AbsoluteUri + "#op-" + big);
         Assert.Contains("<pre class=\"out\">" + new string('a', 1000), opened.Dom);
         Assert.Empty(opened.ConsoleMessages);
@@ -170,14 +174,30 @@ public sealed partial class ReportCommandTests : IDisposable
         var report = new SessionReportBuilder(queries, new TimingFileSource(), new ReportLimits(1024, 2500)).Build([id], "test", DateTimeOffset.UtcNow);
         string html = ReportHtmlWriter.Write(report);
 
+        var data = ReportPageData.Parse(html);
         Assert.Equal(1, report.OperationsWithOutputLeftOut);
         Assert.Contains("The output of 1 operation(s) is left out: the report&#39;s output budget of 2.4 KiB was spent.", html);
-        Assert.Equal(2, Regex.Matches(html, "<pre class=\"out\">x{1024}</pre>").Count);
-        Assert.Contains("left out: the report&#39;s output budget is spent.", html);
+        Assert.Equal([new string('x', 1024), new string('x', 1024), ""], data.OperationIds.Select(data.Text));
+        Assert.Equal($"The output (2.9 KiB) left out: the report's output budget is spent. 'cfsession show {id[..8]} --output {data.OperationIds[2][..8]}' shows it.", Assert.Single(data.Notes(data.OperationIds[2])));
     }
 
     [Fact]
-    public async Task A_capture_with_recorded_timing_says_so_and_one_without_has_no_timing()
+    public void The_header_links_the_first_20_failures_and_counts_the_rest()
+    {
+        var start = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        var operations = Enumerable.Range(0, 30).Select(i => new ReportOperation(Guid.NewGuid().ToString(), $"false {i}", null, start.AddSeconds(i), i * 1000, 10, 1,
+            OperationOutcome.Failed, [], null)).ToList();
+        var session = new ReportSession(Guid.NewGuid().ToString(), "failing", "interactive", "ended", start, 30_000, 30, operations, []);
+
+        string html = ReportHtmlWriter.Write(new SessionReport("test", start, [session], ReportLimits.Default, 0));
+
+        string nav = Regex.Match(html, "<nav class=\"failures\">(.*?)</nav>", RegexOptions.Singleline).Groups[1].Value;
+        Assert.Equal(operations.Take(20).Select(o => "#op-" + o.Id), Regex.Matches(nav, "href=\"([^\"]*)\"").Select(m => m.Groups[1].Value));
+        Assert.EndsWith("<span class=\"muted\">and 10 more (only failures shows them all)</span>", nav, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_capture_with_recorded_timing_is_replayable_from_data_and_one_without_is_static()
     {
         string id = await InProcessCli.StartAsync(_dir.Path);
         await Cli(id, "run", "--", "echo", "timed");
@@ -195,6 +215,17 @@ public sealed partial class ReportCommandTests : IDisposable
         Assert.NotNull(timed);
         Assert.Equal([(0.0001, 3L), (1.25, 3L)], timed.Chunks);
         Assert.Null(report.Sessions[0].Operations[1].Timing);
-        Assert.Contains("pty timing recorded (2 chunks over 1.3 s); replay is not bundled in this build", ReportHtmlWriter.Write(report));
+        string html = ReportHtmlWriter.Write(report);
+        var data = ReportPageData.Parse(html);
+        // "timed\n" split at the recorded 3 bytes, each chunk at its time; the rest after the last chunk.
+        var cast = data.Body(operations[0]).GetProperty("c");
+        Assert.Equal("[[0.0001,\"tim\"],[1.2501,\"ed\\n\"]]", cast.GetProperty("e").GetRawText());
+        Assert.Equal(80, cast.GetProperty("w").GetInt32());
+        Assert.Equal(4, cast.GetProperty("h").GetInt32());
+        Assert.False(data.Body(operations[1]).TryGetProperty("c", out _));
+        // The player is inlined, allowed by hash, with 'wasm-unsafe-eval' (its terminal is WebAssembly compiled from inline bytes).
+        Assert.Equal(2, InlineScripts().Matches(html).Count);
+        Assert.Contains(ReportHtmlWriter.Sha256(PlayerAssets.Script), html);
+        Assert.Contains("'wasm-unsafe-eval'; style-src", html);
     }
 }
