@@ -26,6 +26,12 @@ internal sealed class IndexedLineReader(HistoryIndex index, SqliteTransaction? t
 
     /// <summary>...and at most this many times the bytes of the lines asked for (lines between them are parsed too).</summary>
     private const int MaxPrefetchOverread = 8;
+
+    /// <summary>
+    /// Segments held open at once, at most: past this the open ones are closed before the next is opened. A reader
+    /// that visits every segment (a full catch-up of 50,000 sessions) would otherwise run out of file descriptors.
+    /// </summary>
+    public const int MaxOpenSegments = 256;
     // Prepared once per reader: a query's rows look up many lines.
     private SqliteCommand? _findWriter, _findEvent;
 
@@ -154,6 +160,7 @@ internal sealed class IndexedLineReader(HistoryIndex index, SqliteTransaction? t
     {
         if (!_handles.TryGetValue(file, out var handle))
         {
+            if (_handles.Count >= MaxOpenSegments) CloseHandles();
             try
             {
                 handle = StoredOutput.IndexedSegmentPath(index.Data, file) is { } path
@@ -185,10 +192,26 @@ internal sealed class IndexedLineReader(HistoryIndex index, SqliteTransaction? t
         return line;
     }
 
-    public void Dispose()
+    /// <summary>
+    /// Closes every segment this reader holds open, and forgets what it learnt of them (Writer lines, start fields):
+    /// the catch-up calls it after each session, so it holds at most one session's segments at a time.
+    /// </summary>
+    public void CloseSegments()
+    {
+        CloseHandles();
+        _contexts.Clear();
+        _prefetched.Clear();
+    }
+
+    private void CloseHandles()
     {
         foreach (var handle in _handles.Values) handle?.Dispose();
         _handles.Clear();
+    }
+
+    public void Dispose()
+    {
+        CloseSegments();
         _findWriter?.Dispose();
         _findEvent?.Dispose();
     }

@@ -114,6 +114,9 @@ internal sealed class JournalIndexer(HistoryIndex index)
             foreach (string sessionId in candidates.Order(StringComparer.Ordinal))
             {
                 if (Directory.Exists(data.SessionDirectory(sessionId))) CatchUpSession(sessionId, now);
+                // One session's segments open at a time: a full catch-up of 50,000 sessions held 50,000 descriptors
+                // open and died at the process's limit (20,000 here, 1,024 by default).
+                _lines.CloseSegments();
             }
         }
 
