@@ -5,17 +5,20 @@
 # ${CFSESSION_BENCH_DIR:-/tmp/cfsession-history-bench}/SIZE), times:
 #   sessions                 the 50 newest sessions
 #   history                  the 50 newest events
+#   history -l 100           the 100 newest events (every row's fields read back from its journal line)
 #   search zyzzogeton        the generator's rare word (one output in a thousand)
+#   inspect                  the newest session's inspection document (with 5 other sessions as context)
 #   history after a run      `cfsession history -l 1` right after a `cfsession run` joined a session (hyperfine
 #                            --prepare): the catch-up reads one change-log record, never lists the session directories
 # and, with strace, whether that catch-up opened the sessions directory itself (a listing: it should not) and how many
 # directories it opened (the sessions re-examined: those active in the last hour).
-# Writes benchmarks/results/history-commands.md. Usage: benchmarks/run-history-commands.sh DATA_DIR...
+# Writes benchmarks/results/history-commands.md (OUT=FILE for another). CF=BINARY times another cfsession (a build
+# of an earlier commit, for a before/after in the same run). Usage: benchmarks/run-history-commands.sh DATA_DIR...
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cf="$(pwd)/artifacts/bin/cfsession"
+cf="${CF:-$(pwd)/artifacts/bin/cfsession}"
 [ -x "$cf" ] || bash scripts/install.sh
-out="benchmarks/results/history-commands.md"
+out="${OUT:-benchmarks/results/history-commands.md}"
 runs="${RUNS:-20}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -37,7 +40,7 @@ median() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"
 {
   echo "# History commands as processes (NativeAOT)"
   echo
-  echo "- command: \`bash benchmarks/run-history-commands.sh $*\`"
+  echo "- command: \`bash benchmarks/run-history-commands.sh $*\`; binary: $cf ($("$cf" --version))"
   echo "- date: $(date -u +%Y-%m-%dT%H:%MZ); cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs) x $(nproc); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- wall: hyperfine $runs runs after 3 warm-ups each, ms: median | min | max. The machine is shared with other builds:"
   echo "  wall medians are upper bounds. cpu: user + system time of the process (getrusage), median of $runs runs, ms."
@@ -51,7 +54,8 @@ for dir in "$@"; do
   "$cf" sessions >/dev/null # catch the index up first: the commands below measure a caught-up index
   hyperfine -N -w 3 -r "$runs" --export-json "$work/true.json" "true" >/dev/null
   echo "| $dir | $n | \`true\` (process start baseline) | $(median "$work/true.json") | $(cpu true) |" >> "$out.tmp"
-  for c in "sessions" "history" "search zyzzogeton"; do
+  newest=$("$cf" sessions --limit 1 | cut -f1)
+  for c in "sessions" "history" "history -l 100" "search zyzzogeton" "inspect $newest"; do
     hyperfine -N -w 3 -r "$runs" --export-json "$work/c.json" "$cf $c" >/dev/null
     # shellcheck disable=SC2086
     echo "| $dir | $n | \`$c\` | $(median "$work/c.json") | $(cpu "$cf" $c) |" >> "$out.tmp"

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.RegularExpressions;
 using ContextForge.SessionLogging.Journal;
 using ContextForge.SessionLogging.Sessions;
@@ -357,8 +356,10 @@ internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnectio
         long consumed = logLength;
         if (!list)
         {
-            (consumed, bool damaged) = ReadChangeLog(log, record.ChangeLogOffset, logLength, files);
-            list = damaged;
+            var records = JournalChangeLog.ReadRecords(log, record.ChangeLogOffset, logLength);
+            files.UnionWith(records.Segments);
+            consumed = records.Consumed;
+            list = records.Problem is not null;
         }
         if (list)
         {
@@ -379,35 +380,5 @@ internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnectio
             if (!segment.Ended) files.Add(segment.File);
         }
         return (files, consumed);
-    }
-
-    /// <summary>The change log's complete records between two offsets; damaged when a record is not a segment name.</summary>
-    private static (long Consumed, bool Damaged) ReadChangeLog(string path, long from, long to, HashSet<string> files)
-    {
-        if (to == from) return (from, false);
-        try
-        {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
-            stream.Seek(from, SeekOrigin.Begin);
-            byte[] buffer = new byte[to - from];
-            int read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-            int start = 0;
-            while (true)
-            {
-                int newline = Array.IndexOf(buffer, (byte)'\n', start, read - start);
-                if (newline < 0) break;
-                string record = Encoding.UTF8.GetString(buffer, start, newline - start);
-                if (record.Length < 38 || record[36] != '/' || !DataDirectory.IsValidSessionId(record[..36])
-                    || !record.EndsWith(JournalReader.SegmentExtension, StringComparison.Ordinal) || record.IndexOf('/', 37) >= 0)
-                    return (from, true);
-                files.Add(record);
-                start = newline + 1;
-            }
-            return (from + start, false);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return (from, true);
-        }
     }
 }

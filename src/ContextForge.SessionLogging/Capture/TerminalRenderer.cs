@@ -50,9 +50,49 @@ internal static class TerminalRenderer
     public static string Render(string text, int rows)
     {
         if (string.IsNullOrEmpty(text)) return string.Empty;
+        return IsPlainAscii(text) ? TrimLineEnds(text) : RenderOnModel(text, rows);
+    }
+
+    /// <summary>Renders on the terminal model, whatever the text holds (what <see cref="Render(string, int)"/> does for anything not plain).</summary>
+    internal static string RenderOnModel(string text, int rows = ScreenRows)
+    {
+        if (string.IsNullOrEmpty(text)) return string.Empty;
         var terminal = new Terminal(Math.Clamp(rows, 1, 1000), wrap: false);
         terminal.Feed(text);
         return terminal.Text();
+    }
+
+    /// <summary>
+    /// Printable ASCII and LF only, no line past <see cref="MaxColumns"/>: the model would write each character in
+    /// the next cell and start a line at each LF, so the screen is the text itself with each line's trailing blanks
+    /// dropped. Most command output is such text; the index renders every capture it reads, so it skips the model.
+    /// </summary>
+    private static bool IsPlainAscii(string text)
+    {
+        int lineLength = 0;
+        foreach (char c in text)
+        {
+            if (c == '\n') lineLength = 0;
+            else if (c is < ' ' or > '~' || ++lineLength > MaxColumns) return false;
+        }
+        return true;
+    }
+
+    private static string TrimLineEnds(string text)
+    {
+        if (!text.Contains(" \n", StringComparison.Ordinal) && !text.EndsWith(' ')) return text;
+        var result = new StringBuilder(text.Length);
+        int start = 0;
+        while (start <= text.Length)
+        {
+            int newline = text.IndexOf('\n', start);
+            int end = newline < 0 ? text.Length : newline;
+            result.Append(text.AsSpan(start, end - start).TrimEnd(' '));
+            if (newline < 0) break;
+            result.Append('\n');
+            start = newline + 1;
+        }
+        return result.ToString();
     }
 
     /// <summary>

@@ -143,7 +143,8 @@ internal sealed class HistoryIndex : IDisposable
     {
         using (var tx = Connection.BeginTransaction(deferred: false))
         {
-            Execute("DELETE FROM events; DELETE FROM output_fts; DELETE FROM writers; DELETE FROM sessions; DELETE FROM segments; DELETE FROM meta;", tx);
+            // 'delete-all' empties the contentless search index at once (a DELETE would remove its rows one by one).
+            Execute("DELETE FROM events; INSERT INTO output_fts (output_fts) VALUES ('delete-all'); DELETE FROM writers; DELETE FROM sessions; DELETE FROM segments; DELETE FROM meta;", tx);
             tx.Commit();
         }
         var result = CatchUp(full: true);

@@ -216,6 +216,7 @@ internal static class HistoryQuery
                 rows.Add((r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt32(6), r.GetInt64(7), r.GetString(8), r.GetInt32(9), r.GetInt64(10)));
         }
         using var lines = new IndexedLineReader(index, cmd.Transaction);
+        lines.Prefetch(rows.Select(x => (x.File, x.Offset, x.Length)));
         var list = new List<IndexedEvent>(rows.Count);
         foreach (var x in rows)
         {

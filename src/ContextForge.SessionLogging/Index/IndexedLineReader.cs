@@ -19,12 +19,69 @@ internal sealed class IndexedLineReader(HistoryIndex index, SqliteTransaction? t
 {
     private readonly Dictionary<string, SegmentContext> _contexts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SafeFileHandle?> _handles = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string File, long Offset), SessionEvent?> _prefetched = [];
+
+    /// <summary>A segment's lines are read ahead in one read when the span they cover is at most this many bytes...</summary>
+    private const int MaxPrefetchSpan = 8 << 20;
+
+    /// <summary>...and at most this many times the bytes of the lines asked for (lines between them are parsed too).</summary>
+    private const int MaxPrefetchOverread = 8;
+
+    /// <summary>
+    /// Segments held open at once, at most: past this the open ones are closed before the next is opened. A reader
+    /// that visits every segment (a full catch-up of 50,000 sessions) would otherwise run out of file descriptors.
+    /// </summary>
+    public const int MaxOpenSegments = 256;
     // Prepared once per reader: a query's rows look up many lines.
     private SqliteCommand? _findWriter, _findEvent;
+
+    /// <summary>
+    /// Reads the lines a query's rows locate ahead, per segment: one read of the span from its first to its last
+    /// line, parsed in offset order with the segment's context, so the Writer and OperationStarted lines that events
+    /// in the span refer to are taken from the span, not looked up and read one by one. A segment whose lines lie
+    /// too far apart is left to <see cref="Event"/>'s one read per line.
+    /// </summary>
+    public void Prefetch(IEnumerable<(string File, long Offset, int Length)> lines)
+    {
+        foreach (var segment in lines.GroupBy(l => l.File, StringComparer.Ordinal))
+        {
+            var wanted = new Dictionary<long, int>();
+            foreach (var (_, offset, length) in segment)
+            {
+                if (length >= 0 && length <= InputLimits.MaxJournalLineBytes && !_prefetched.ContainsKey((segment.Key, offset))) wanted[offset] = length;
+            }
+            if (wanted.Count < 2) continue;
+            long from = wanted.Keys.Min(), to = wanted.Max(w => w.Key + w.Value);
+            long asked = wanted.Values.Sum(l => (long)l + 1);
+            if (to - from > MaxPrefetchSpan || to - from > asked * MaxPrefetchOverread) continue;
+            if (Range(segment.Key, from, (int)(to - from)) is not { } span) continue;
+            var context = Context(segment.Key);
+            int position = 0;
+            while (position < span.Length)
+            {
+                int newline = Array.IndexOf(span, (byte)'\n', position);
+                int end = newline < 0 ? span.Length : newline;
+                long offset = from + position;
+                SessionEvent? e = null;
+                try
+                {
+                    e = JournalReader.ParseLine(span.AsSpan(position, end - position), context).Event;
+                }
+                catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or ArgumentException)
+                {
+                    e = null;
+                }
+                // A line of another length than the row says (the segment was replaced) is left to Event: the next catch-up re-indexes it.
+                if (wanted.TryGetValue(offset, out int length) && length == end - position) _prefetched[(segment.Key, offset)] = e;
+                position = end + 1;
+            }
+        }
+    }
 
     /// <summary>The event on the line at <paramref name="offset"/> of segment <paramref name="file"/> (<c>&lt;session&gt;/&lt;segment&gt;.jsonl</c>).</summary>
     public SessionEvent? Event(string file, long offset, int length)
     {
+        if (_prefetched.Remove((file, offset), out var ahead)) return ahead;
         try
         {
             return Line(file, offset, length) is { } line ? JournalReader.ParseLine(line, Context(file)).Event : null;
@@ -95,10 +152,15 @@ internal sealed class IndexedLineReader(HistoryIndex index, SqliteTransaction? t
         return context;
     }
 
-    private byte[]? Line(string file, long offset, int length)
+    private byte[]? Line(string file, long offset, int length) =>
+        length < 0 || length > InputLimits.MaxJournalLineBytes ? null : Range(file, offset, length);
+
+    /// <summary>The <paramref name="length"/> bytes at <paramref name="offset"/> of a segment (each segment opened once per reader); null when they cannot all be read.</summary>
+    private byte[]? Range(string file, long offset, int length)
     {
         if (!_handles.TryGetValue(file, out var handle))
         {
+            if (_handles.Count >= MaxOpenSegments) CloseHandles();
             try
             {
                 handle = StoredOutput.IndexedSegmentPath(index.Data, file) is { } path
@@ -111,7 +173,7 @@ internal sealed class IndexedLineReader(HistoryIndex index, SqliteTransaction? t
             }
             _handles[file] = handle;
         }
-        if (handle is null || length < 0 || length > InputLimits.MaxJournalLineBytes) return null;
+        if (handle is null || length < 0) return null;
         byte[] line = new byte[length];
         try
         {
@@ -130,10 +192,26 @@ internal sealed class IndexedLineReader(HistoryIndex index, SqliteTransaction? t
         return line;
     }
 
-    public void Dispose()
+    /// <summary>
+    /// Closes every segment this reader holds open, and forgets what it learnt of them (Writer lines, start fields):
+    /// the catch-up calls it after each session, so it holds at most one session's segments at a time.
+    /// </summary>
+    public void CloseSegments()
+    {
+        CloseHandles();
+        _contexts.Clear();
+        _prefetched.Clear();
+    }
+
+    private void CloseHandles()
     {
         foreach (var handle in _handles.Values) handle?.Dispose();
         _handles.Clear();
+    }
+
+    public void Dispose()
+    {
+        CloseSegments();
         _findWriter?.Dispose();
         _findEvent?.Dispose();
     }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.IO.Enumeration;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ContextForge.SessionLogging.Events;
@@ -65,7 +64,9 @@ internal sealed class JournalIndexer(HistoryIndex index)
         else if (!list && logOffset is null) list = true; // an index from before the change log: list once
         else if (!list)
         {
-            (logConsumed, _result.ChangeLogProblem) = ReadChangeLog(data.ChangeLogPath, logOffset!.Value, logLength, logged);
+            var records = JournalChangeLog.ReadRecords(data.ChangeLogPath, logOffset!.Value, logLength);
+            logged.UnionWith(records.SessionIds);
+            (logConsumed, _result.ChangeLogProblem) = (records.Consumed, records.Problem);
             // A damaged log, or sessions created or removed without a record (an older cfsession, a removal by hand).
             list = _result.ChangeLogProblem is not null || rootChanged && logged.Count == 0;
         }
@@ -94,6 +95,12 @@ internal sealed class JournalIndexer(HistoryIndex index)
             candidates = unsettled.ToList();
         }
 
+        // A bulk load (a rebuild, the first catch-up of a new or migrated index, thousands of new sessions) gets a
+        // page cache that holds the b-trees it inserts into at random (events_ts and the rest), and a search index that
+        // buffers terms in memory and writes them in a few large segments, merged once at the end (below).
+        bool bulk = candidates.Count >= BulkLoadSessions;
+        if (bulk) BeginBulkLoad(tx);
+
         using (_insertEvent = index.Command("""
             INSERT OR IGNORE INTO events (segment, seq, line, line_offset, line_length, ts, name, level, keywords,
                 operation_id, operation_name, cwd, host, exit_code, failed, duration_ms, achievement_id, achievement_type)
@@ -107,12 +114,16 @@ internal sealed class JournalIndexer(HistoryIndex index)
             foreach (string sessionId in candidates.Order(StringComparer.Ordinal))
             {
                 if (Directory.Exists(data.SessionDirectory(sessionId))) CatchUpSession(sessionId, now);
+                // One session's segments open at a time: a full catch-up of 50,000 sessions held 50,000 descriptors
+                // open and died at the process's limit (20,000 here, 1,024 by default).
+                _lines.CloseSegments();
             }
         }
 
         // After a bulk load (a rebuild, the first catch-up of a new or migrated index) the search index is merged into
         // one b-tree: FTS5 otherwise keeps the many small segments it wrote, each repeating the terms it holds.
         if (_result.EventsAdded >= BulkLoadEvents) index.Execute("INSERT INTO output_fts (output_fts) VALUES ('optimize');", tx);
+        if (bulk) EndBulkLoad(tx);
 
         using (var meta = index.Command("INSERT INTO meta (key, value) VALUES ($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value", tx))
         {
@@ -128,39 +139,40 @@ internal sealed class JournalIndexer(HistoryIndex index)
         return _result;
     }
 
+    /// <summary>A catch-up that examines this many sessions is a bulk load (<see cref="BeginBulkLoad"/>).</summary>
+    public const int BulkLoadSessions = 200;
+
+    /// <summary>The page cache of a bulk load, KiB (SQLite's default is 2 MiB): the event b-trees of 1M operations fit.</summary>
+    private const int BulkCacheKiB = 256 * 1024;
+
+    /// <summary>The search index's in-memory term buffer during a bulk load, bytes (FTS5's default is 1 MiB).</summary>
+    private const int BulkFtsHashBytes = 64 << 20;
+
+    /// <summary>FTS5's defaults, restored after a bulk load (the settings are stored in the index).</summary>
+    private const int DefaultFtsHashBytes = 1 << 20, DefaultFtsAutomerge = 4;
+
     /// <summary>
-    /// The sessions the change log names between <paramref name="from"/> and <paramref name="to"/> (complete lines
-    /// only: a record being appended is read next time). Returns how far it read, and why it cannot be trusted (a
-    /// record that is not <c>&lt;session-id&gt;/&lt;segment&gt;.jsonl</c>, a log shorter than last time), if so.
+    /// Bulk-load settings, inside the catch-up's transaction: a large page cache for this connection, and a search
+    /// index that flushes its terms every 64 MiB instead of every 1 MiB and does not merge its segments while loading
+    /// (the 'optimize' at the end merges them once, instead of the incremental merges rewriting them again and again).
     /// </summary>
-    private static (long Consumed, string? Problem) ReadChangeLog(string path, long from, long to, HashSet<string> sessions)
+    private void BeginBulkLoad(SqliteTransaction tx)
     {
-        if (to < from) return (to, $"{JournalChangeLog.FileName} is shorter ({to} bytes) than when last read ({from} bytes): replaced or truncated");
-        if (to == from) return (from, null);
-        try
-        {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
-            stream.Seek(from, SeekOrigin.Begin);
-            byte[] buffer = new byte[to - from];
-            int read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-            int start = 0;
-            while (true)
-            {
-                int newline = Array.IndexOf(buffer, (byte)'\n', start, read - start);
-                if (newline < 0) break;
-                string record = Encoding.UTF8.GetString(buffer, start, newline - start);
-                int slash = record.IndexOf('/', StringComparison.Ordinal);
-                if (slash != 36 || !DataDirectory.IsValidSessionId(record[..36]) || !record.EndsWith(JournalReader.SegmentExtension, StringComparison.Ordinal))
-                    return (from + start, $"{JournalChangeLog.FileName} at byte {from + start} holds no segment record: damaged");
-                sessions.Add(record[..36]);
-                start = newline + 1;
-            }
-            return (from + start, null);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return (from, $"{JournalChangeLog.FileName} cannot be read: {ex.Message}");
-        }
+        index.Execute(string.Create(CultureInfo.InvariantCulture, $"PRAGMA cache_size = -{BulkCacheKiB};"), tx);
+        index.Execute(string.Create(CultureInfo.InvariantCulture, $"""
+            INSERT INTO output_fts (output_fts, rank) VALUES ('hashsize', {BulkFtsHashBytes});
+            INSERT INTO output_fts (output_fts, rank) VALUES ('automerge', 0);
+            """), tx);
+    }
+
+    /// <summary>FTS5's own settings back (in the same transaction), and the default page cache.</summary>
+    private void EndBulkLoad(SqliteTransaction tx)
+    {
+        index.Execute(string.Create(CultureInfo.InvariantCulture, $"""
+            INSERT INTO output_fts (output_fts, rank) VALUES ('hashsize', {DefaultFtsHashBytes});
+            INSERT INTO output_fts (output_fts, rank) VALUES ('automerge', {DefaultFtsAutomerge});
+            """), tx);
+        index.Execute("PRAGMA cache_size = -2000;", tx);
     }
 
     private static HashSet<string> Ids(HistoryIndex index, string sql, SqliteTransaction tx) =>

@@ -4,8 +4,30 @@ using ContextForge.SessionLogging.Capture;
 namespace ContextForge.SessionLogging.Tests.Capture;
 
 /// <summary>The terminal-semantics pass: bytes as a program wrote them in, the text the screen showed out.</summary>
-public sealed class TerminalRendererTests
+public sealed class TerminalRendererTests(Xunit.Abstractions.ITestOutputHelper output)
 {
+    [Fact]
+    public void Plain_ascii_text_renders_as_the_terminal_model_renders_it()
+    {
+        // The shortcut for printable ASCII and LF (what the index renders most) against the model, on random text with
+        // trailing blanks, empty lines and lines at and past the model's 4096 columns.
+        var random = new Random(Support.TestSeed.Next(output));
+        for (int round = 0; round < 300; round++)
+        {
+            var text = new StringBuilder();
+            int lines = random.Next(0, 8);
+            for (int l = 0; l < lines; l++)
+            {
+                int length = random.Next(4) switch { 0 => 0, 1 => random.Next(1, 80), 2 => random.Next(4090, 4100), _ => random.Next(1, 300) };
+                for (int c = 0; c < length; c++) text.Append(random.Next(5) == 0 ? ' ' : (char)random.Next(' ', '~' + 1));
+                if (l < lines - 1 || random.Next(2) == 0) text.Append('\n');
+            }
+            string s = text.ToString();
+            Assert.Equal(TerminalRenderer.RenderOnModel(s), TerminalRenderer.Render(s));
+        }
+        Assert.Equal("a\n\n  b\n", TerminalRenderer.Render("a  \n \n  b \n"));
+    }
+
     private static string Render(string text) => TerminalRenderer.Render(Encoding.UTF8.GetBytes(text));
 
     [Fact]

@@ -133,17 +133,33 @@ public sealed partial class GoldenOutputTests
     }
 
     /// <summary>
-    /// The text view's EventPipe probe paragraph names this process's diagnostic socket (its pid), and the terminal
-    /// wraps it where the pid's digits put it: it describes the machine running the test, not the history.
+    /// The EventPipe probe describes the machine and process running the test, not the history: whether this process
+    /// has a diagnostic endpoint (none when diagnostics are off, or when <c>$TMPDIR</c> is too long for a socket path)
+    /// and its path, which holds the pid. The text view's paragraph is masked whole, from "EventPipe:" to the next
+    /// section rule, however the terminal wrapped it (the pid's digits move the wrap); the JSON's availability and
+    /// detail, and the availability in the view for programs, likewise.
     /// </summary>
-    private static string MaskProbe(string text) => ProbeLine().Replace(ProbeParagraph().Replace(text, "EventPipe: <probe>\n"), "\netw\t<probe>\t");
+    private static string MaskProbe(string text)
+    {
+        text = ProbeParagraph().Replace(text, "EventPipe: <probe>\n");
+        text = ProbeLine().Replace(text, "\netw\t<probe>\t");
+        text = ProbeAvailable().Replace(text, "\"etw_available\": <probe>");
+        return ProbeDetail().Replace(text, "\"probe_detail\": \"<probe>\"");
+    }
+
+    /// <summary>The text view's paragraph: its first line, then every line up to the next <c>── </c> rule.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex("(?<=\n)(?:EventPipe|ETW): [^\n]*(?:\n(?!── )[^\n]*)*?\n(?=── )")]
+    private static partial System.Text.RegularExpressions.Regex ProbeParagraph();
 
     /// <summary>The same probe in the view for programs: <c>etw MECHANISM available|unavailable ...</c>.</summary>
     [System.Text.RegularExpressions.GeneratedRegex("\netw\t[^\t\n]*\t[^\t\n]*\t")]
     private static partial System.Text.RegularExpressions.Regex ProbeLine();
 
-    [System.Text.RegularExpressions.GeneratedRegex("EventPipe: available \\(diagnostic endpoint [^\\n]*(\\n[^\\n─]*)*?\\n(?=── )")]
-    private static partial System.Text.RegularExpressions.Regex ProbeParagraph();
+    [System.Text.RegularExpressions.GeneratedRegex("\"etw_available\": (?:true|false)")]
+    private static partial System.Text.RegularExpressions.Regex ProbeAvailable();
+
+    [System.Text.RegularExpressions.GeneratedRegex("\"probe_detail\": \"(?:[^\"\\\\]|\\\\.)*\"")]
+    private static partial System.Text.RegularExpressions.Regex ProbeDetail();
 
     [System.Text.RegularExpressions.GeneratedRegex("\"generated_at\": \"[^\"]*\"")]
     private static partial System.Text.RegularExpressions.Regex GeneratedAt();
