@@ -1,9 +1,12 @@
-using System.Globalization;
+using ContextForge.SessionLogging.Shell;
 
 namespace ContextForge.SessionLogging.Cli.Report;
 
-/// <summary>A pty capture's recorded timing: per chunk read, the seconds since the previous chunk and its bytes.</summary>
-internal sealed record OperationTiming(IReadOnlyList<(double Delay, long Length)> Chunks)
+/// <summary>
+/// A pty capture's recorded timing: per chunk read, the seconds since the previous chunk and its bytes; and the
+/// terminal size the stream started with, when the recorder kept one (null for older recordings).
+/// </summary>
+internal sealed record OperationTiming(IReadOnlyList<(double Delay, long Length)> Chunks, (int Columns, int Rows)? Size = null)
 {
     public double TotalSeconds => Chunks.Sum(c => c.Delay);
 }
@@ -25,26 +28,16 @@ internal sealed class TimingFileSource : IOperationTimingSource
     {
         // An operation id is a GUID; anything else never names a file.
         if (!Guid.TryParse(operationId, out _)) return null;
-        string path = Path.Combine(sessionDirectory, "timing", operationId + ".timing");
-        if (!File.Exists(path)) return null;
-        var chunks = new List<(double, long)>();
+        string path = StreamTiming.PathFor(sessionDirectory, operationId);
         try
         {
-            foreach (string line in File.ReadLines(path))
-            {
-                int space = line.IndexOf(' ', StringComparison.Ordinal);
-                if (space <= 0) continue;
-                if (double.TryParse(line.AsSpan(0, space), NumberStyles.Float, CultureInfo.InvariantCulture, out double delay)
-                    && long.TryParse(line.AsSpan(space + 1), NumberStyles.None, CultureInfo.InvariantCulture, out long length) && length > 0)
-                {
-                    chunks.Add((Math.Max(0, delay), length));
-                }
-            }
+            // The recorder's own reader: chunk lines, with the size lines ("r SECONDS COLUMNS ROWS") read apart.
+            var chunks = StreamTiming.Read(path);
+            return chunks.Count == 0 ? null : new OperationTiming(chunks, StreamTiming.FirstSize(path));
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return null;
         }
-        return chunks.Count == 0 ? null : new OperationTiming(chunks);
     }
 }

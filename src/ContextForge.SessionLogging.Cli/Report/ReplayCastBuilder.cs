@@ -32,7 +32,9 @@ internal static class ReplayCastBuilder
         Add(output[at..], flush: true);
         if (events.Count == 0) return null;
         string screen = StyledOutput.Decode(output);
-        var (columns, rows) = Size(screen);
+        var (columns, rows) = timing.Size is { } recorded
+            ? (Math.Clamp(recorded.Columns, 1, 1000), Math.Clamp(recorded.Rows, 1, 1000))
+            : Size(screen);
         return new ReplayCast(columns, rows, events);
 
         void Add(ReadOnlySpan<byte> bytes, bool flush)
@@ -44,7 +46,7 @@ internal static class ReplayCastBuilder
     }
 
     /// <summary>
-    /// The terminal size the replay uses (the recorder keeps none): as wide as the widest line the screen kept (80 to
+    /// The terminal size the replay uses when the recording kept none (older recordings): as wide as the widest line the screen kept (80 to
     /// 240 columns); as tall as its lines (4 to 24), or 24 when the program used the alternate screen (a full-screen program).
     /// </summary>
     private static (int Columns, int Rows) Size(string text)

@@ -228,4 +228,29 @@ public sealed partial class ReportCommandTests : IDisposable
         Assert.Contains(ReportHtmlWriter.Sha256(PlayerAssets.Script), html);
         Assert.Contains("'wasm-unsafe-eval'; style-src", html);
     }
+
+    [Fact]
+    public async Task A_replay_uses_the_terminal_size_the_recorder_kept_and_skips_its_size_lines()
+    {
+        string id = await InProcessCli.StartAsync(_dir.Path);
+        await Cli(id, "run", "--", "echo", "sized");
+        await Cli(id, "end");
+        using var queries = ContextForge.SessionLogging.Query.SessionQueries.Open(_dir.Path);
+        string operation = queries.Timeline(id).Events.First(e => e.OperationId is not null).OperationId!;
+        string timing = Path.Combine(queries.Data.SessionDirectory(id), "timing", operation + ".timing");
+        Directory.CreateDirectory(Path.GetDirectoryName(timing)!);
+        // The shell recorder's format: the start size, chunks, then a resize.
+        File.WriteAllText(timing, "r 0.000000 132 40\n0.000100 2\n0.500000 4\nr 0.600000 100 30\n");
+
+        var report = new SessionReportBuilder(queries, new TimingFileSource(), ReportLimits.Default).Build([id], "test", DateTimeOffset.UtcNow);
+
+        var timed = report.Sessions[0].Operations[0].Timing;
+        Assert.NotNull(timed);
+        Assert.Equal([(0.0001, 2L), (0.5, 4L)], timed.Chunks);
+        Assert.Equal((132, 40), timed.Size);
+        var cast = ReportPageData.Parse(ReportHtmlWriter.Write(report)).Body(operation).GetProperty("c");
+        Assert.Equal("[[0.0001,\"si\"],[0.5001,\"zed\\n\"]]", cast.GetProperty("e").GetRawText());
+        Assert.Equal(132, cast.GetProperty("w").GetInt32());
+        Assert.Equal(40, cast.GetProperty("h").GetInt32());
+    }
 }
