@@ -33,6 +33,10 @@ internal static class TerminalRenderer
     private const int TabWidth = 8;
     private const int MaxParameter = 10_000;  // larger cursor moves are clamped: a hostile stream cannot allocate
     private const int MaxColumns = 4096;      // a cursor never moves right beyond this column
+    // Blank cells a stream may make the model allocate by moving the cursor right and printing ("\e[4000C" then one
+    // character, per line): past this many (64 MiB of cells), the rest of the stream is not rendered. Ordinary output
+    // pads a few cells per line; a hostile one could otherwise take gigabytes from the index or the report.
+    private const long MaxPaddingCells = 4_000_000;
 
     /// <summary>The text the screen showed for <paramref name="bytes"/> (UTF-8, invalid sequences as U+FFFD).</summary>
     public static string Render(ReadOnlySpan<byte> bytes) => Render(Encoding.UTF8.GetString(bytes));
@@ -152,6 +156,7 @@ internal static class TerminalRenderer
     {
         private readonly int _rows;
         private readonly bool _wrap;
+        private long _padding; // blank cells allocated by cursor jumps so far (bounded by MaxPaddingCells)
         private Screen _main;
 
         public Terminal(int rows, bool wrap)
@@ -255,7 +260,7 @@ internal static class TerminalRenderer
         public void Feed(string text)
         {
             int i = 0;
-            while (i < text.Length)
+            while (i < text.Length && _padding <= MaxPaddingCells)
             {
                 char c = text[i];
                 if (c == '\x1B')
@@ -324,9 +329,11 @@ internal static class TerminalRenderer
             s.Column += width;
         }
 
-        // Writes one cell; overwriting half of a wide character blanks its other half.
-        private static void Put(List<Cell> line, int column, Cell cell)
+        // Writes one cell; overwriting half of a wide character blanks its other half. Blank cells a cursor jump leaves
+        // are counted against the padding budget.
+        private void Put(List<Cell> line, int column, Cell cell)
         {
+            if (line.Count < column) _padding += column - line.Count;
             while (line.Count <= column) line.Add(Cell.Blank);
             if (line[column].Glyph is { Length: 0 } && column > 0) line[column - 1] = Cell.Blank; // was a right half
             else if (line[column].Glyph is { Length: > 0 } && column + 1 < line.Count && line[column + 1].Glyph is { Length: 0 }) line[column + 1] = Cell.Blank; // was a left half

@@ -159,4 +159,19 @@ public sealed class TerminalRendererTests(Xunit.Abstractions.ITestOutputHelper o
         Assert.Equal(line, string.Concat(TerminalRenderer.RenderStyled(line).Select(r => r.Text)));
         Assert.Equal(new string('x', TerminalRenderer.WrapColumns), Render(line));
     }
+
+    [Fact]
+    public void A_stream_that_jumps_the_cursor_right_on_every_line_stops_rendering_at_the_padding_budget_instead_of_taking_gigabytes()
+    {
+        // 30,000 lines of "move 4000 columns right, print x": 270 KB of output, 120M blank cells if rendered whole.
+        string hostile = string.Concat(Enumerable.Repeat("\e[4000Cx\n", 30_000));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+
+        string[] lines = TerminalRenderer.Render(hostile).Split('\n');
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(1001, lines.Length); // 1,000 lines reach the 4M-cell budget; the line that passes it is the last
+        Assert.All(lines, line => Assert.Equal(new string(' ', 4000) + "x", line));
+        Assert.True(allocated < 512L * 1024 * 1024, $"rendering allocated {allocated:N0} bytes");
+    }
 }
