@@ -32,8 +32,7 @@ internal static class HistoryCommand
         command.SetAction(parse =>
         {
             var filter = filters.Read(parse, DateTimeOffset.UtcNow);
-            var manager = team.Manager(context, parse);
-            using var queries = SessionQueries.Open(manager.Data, parse.GetValue(rescan));
+            using var queries = team.Queries(context, parse, parse.GetValue(rescan));
             var history = queries.History(filter);
             if (parse.GetValue(groupBy) is not null)
             {
