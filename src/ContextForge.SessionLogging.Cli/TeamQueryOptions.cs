@@ -7,10 +7,9 @@ namespace ContextForge.SessionLogging.Cli;
 
 /// <summary>
 /// <c>--team</c> (and <c>--team-store URL</c>, <c>--host</c>, <c>--user</c>) on the read commands: the command answers
-/// from the team store instead of the local journals, through the same query API. <see cref="Queries"/> (sessions,
-/// history, search, show) gives <see cref="SessionQueries"/> over PostgreSQL itself (<see cref="TeamHistoryStore"/>:
-/// one SQL query per answer, as the login, restricted to the host and user asked for). <see cref="Manager"/> (inspect,
-/// validate, which read whole journals) brings the team store into a local replica first (<see cref="TeamStoreReplica"/>).
+/// from the team store instead of the local journals, through the same query API: <see cref="Queries"/> gives
+/// <see cref="SessionQueries"/> over PostgreSQL itself (<see cref="TeamHistoryStore"/>: SQL queries as the login, so
+/// row-level security applies, restricted to the host and user asked for).
 /// </summary>
 internal sealed class TeamQueryOptions
 {
@@ -40,15 +39,6 @@ internal sealed class TeamQueryOptions
     {
         if (Team(context, parse) is not var (address, local, host, user)) return SessionQueries.Open(context.CreateManager().Data, rescan);
         return SessionQueries.Open(new TeamHistoryStore(new TeamStoreConnection(address), local, host, user));
-    }
-
-    /// <summary>The session manager over the local data directory, or (with --team) over the team store's refreshed replica.</summary>
-    public SessionManager Manager(CliContext context, ParseResult parse)
-    {
-        if (Team(context, parse) is not var (address, local, host, user)) return context.CreateManager();
-        using var store = new TeamStoreConnection(address);
-        var (replica, _) = TeamStoreReplica.RefreshAsync(store, local, host, user).GetAwaiter().GetResult();
-        return context.CreateManager(dataDirectory: replica.Root);
     }
 
     /// <summary>With --team: the store, the local data directory and the --host/--user restriction (checked); null without.</summary>

@@ -49,7 +49,13 @@ internal sealed class TeamHistoryStore : IHistoryStore
     public string Description => "the team store at " + _store.Address.Describe();
 
     /// <summary>The blob cache: <c>&lt;data&gt;/team-cache/blobs/&lt;session&gt;/blobs/&lt;name&gt;</c>, so a capture's <c>blobs/</c> reference resolves as in a session directory.</summary>
-    private string BlobCache => Path.Combine(Data.Root, TeamStoreReplica.DirectoryName, "blobs");
+    private string BlobCache => Path.Combine(Data.Root, CacheDirectoryName, "blobs");
+
+    /// <summary>Under the data directory: what the team store's answers fetch to disk (derived data, safe to delete).</summary>
+    public const string CacheDirectoryName = "team-cache";
+
+    /// <summary>This instance's rebuilt journals (inspect, validate), removed when it is disposed.</summary>
+    private string? _journals;
 
     public void CatchUp(bool full) => Run(connection => 0);
 
@@ -199,10 +205,88 @@ internal sealed class TeamHistoryStore : IHistoryStore
         };
     });
 
+    public IReadOnlyList<IndexedEvent> IncompleteOperations(string sessionId) => Run(connection =>
+    {
+        if (!Guid.TryParseExact(sessionId, "D", out var id)) return (IReadOnlyList<IndexedEvent>)[];
+        using var cmd = new NpgsqlCommand { Connection = connection };
+        var sql = new StringBuilder($"SELECT {EventColumns} FROM journal_lines l WHERE l.session_id = ").Append(Param(cmd, id));
+        sql.Append($" AND l.event = 'OperationStarted' AND l.fields IS NOT NULL AND {NoCapture}");
+        Restrict(sql, cmd, "l.host", "l.user_name", array: false);
+        sql.Append(" ORDER BY l.ts_ticks, (l.segment || '.jsonl') COLLATE \"C\", l.seq");
+        cmd.CommandText = sql.ToString();
+        return ReadEvents(cmd);
+    });
+
+    public IReadOnlyList<string> SessionIds() => Run(connection =>
+    {
+        using var cmd = new NpgsqlCommand { Connection = connection };
+        var sql = new StringBuilder("SELECT DISTINCT s.session_id::text FROM journal_sessions s WHERE true");
+        Restrict(sql, cmd, "s.hosts", "s.users", array: true);
+        cmd.CommandText = sql.ToString();
+        var ids = new List<string>();
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) ids.Add(r.GetString(0));
+        return (IReadOnlyList<string>)ids;
+    });
+
+    /// <summary>
+    /// The session's segments rebuilt from its rows (one index range of the primary key: only this session's lines,
+    /// in seq order, byte for byte) and the blobs they refer to, in a directory of this instance's own.
+    /// </summary>
+    public string SessionJournals(string sessionId) => Run(connection =>
+    {
+        _journals ??= Path.Combine(Data.Root, CacheDirectoryName, "journals-" + Guid.NewGuid().ToString("N"));
+        string directory = Path.Combine(_journals, DataDirectory.IsValidSessionId(sessionId) ? sessionId : "none");
+        if (Directory.Exists(directory)) return directory;
+        FileSecurity.CreatePrivateDirectory(directory);
+        if (!Guid.TryParseExact(sessionId, "D", out var id)) return directory;
+        using var cmd = new NpgsqlCommand { Connection = connection };
+        var sql = new StringBuilder("SELECT l.segment, l.line FROM journal_lines l WHERE l.session_id = ").Append(Param(cmd, id));
+        Restrict(sql, cmd, "l.host", "l.user_name", array: false);
+        sql.Append(" ORDER BY l.segment, l.seq");
+        cmd.CommandText = sql.ToString();
+        var blobs = new HashSet<string>(StringComparer.Ordinal);
+        using (var r = cmd.ExecuteReader(System.Data.CommandBehavior.SequentialAccess))
+        {
+            string? current = null;
+            FileStream? output = null;
+            try
+            {
+                while (r.Read())
+                {
+                    string segment = r.GetString(0);
+                    byte[] line = r.GetFieldValue<byte[]>(1);
+                    if (segment.Length == 0 || segment.Contains('/', StringComparison.Ordinal) || segment.Contains('\\', StringComparison.Ordinal) || segment is "." or "..")
+                        continue; // a row that names no segment file: never a path
+                    if (segment != current)
+                    {
+                        output?.Dispose();
+                        current = segment;
+                        output = FileSecurity.CreateNewPrivateFile(Path.Combine(directory, segment + JournalReader.SegmentExtension));
+                    }
+                    output!.Write(line);
+                    output.WriteByte((byte)'\n');
+                    if (PushedLine.Read(line) is { Blobs.Count: > 0 } parsed) blobs.UnionWith(parsed.Blobs);
+                }
+            }
+            finally
+            {
+                output?.Dispose();
+            }
+        }
+        if (blobs.Count > 0) FetchBlobs(connection, directory, [.. blobs]);
+        return directory;
+    });
+
     public void Dispose()
     {
         _connection?.Dispose();
         _store.Dispose();
+        if (_journals is not null)
+        {
+            try { Directory.Delete(_journals, recursive: true); }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
+        }
     }
 
     /// <summary>Runs one answer on the store's connection (opened, and the schema checked, on first use); failures come out translated.</summary>

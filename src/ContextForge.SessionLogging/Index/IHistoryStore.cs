@@ -54,6 +54,18 @@ internal interface IHistoryStore : IDisposable
     /// <summary>The full id of the one session whose id starts with <paramref name="idOrPrefix"/>.</summary>
     /// <exception cref="SessionNotFoundException">None, or more than one.</exception>
     string ResolveSessionId(string idOrPrefix);
+
+    /// <summary>A session's operations that started and have no capture (yet), oldest first.</summary>
+    IReadOnlyList<IndexedEvent> IncompleteOperations(string sessionId);
+
+    /// <summary>Every session id there is (validate without a session), in no particular order.</summary>
+    IReadOnlyList<string> SessionIds();
+
+    /// <summary>
+    /// A directory holding the session's journal segments and blobs, byte for byte, for what reads whole journals
+    /// (inspect's journal problems, validate's hash chains and capture hashes).
+    /// </summary>
+    string SessionJournals(string sessionId);
 }
 
 /// <summary>A capture's fields, inline output included, and the directory whose <c>blobs/</c> holds its stored outputs.</summary>
@@ -96,6 +108,13 @@ internal sealed class LocalHistoryStore(HistoryIndex index) : IHistoryStore
             ? new RecordedOutput(fields, index.Data.SessionDirectory(capture.SessionId))
             : null;
     }
+
+    public IReadOnlyList<IndexedEvent> IncompleteOperations(string sessionId) =>
+        JournalIndexer.IncompleteOperations(index, sessionId).Select(o => o.Started).ToList();
+
+    public IReadOnlyList<string> SessionIds() => index.Data.EnumerateSessionIds().ToList();
+
+    public string SessionJournals(string sessionId) => index.Data.SessionDirectory(sessionId);
 
     public string ResolveSessionId(string idOrPrefix) =>
         new SessionManager(new SessionLoggingOptions { DataDirectory = index.Data.Root, Redact = false }).ResolveSessionId(idOrPrefix);

@@ -100,7 +100,7 @@ public sealed class SessionQueries : IDisposable
     public InspectionDocument Inspect(string sessionId, DateTimeOffset? now = null)
     {
         ArgumentNullException.ThrowIfNull(sessionId);
-        return InspectionDocument.Build(LocalIndex(), sessionId, now ?? DateTimeOffset.UtcNow);
+        return InspectionDocument.Build(CaughtUp(), sessionId, now ?? DateTimeOffset.UtcNow);
     }
 
     /// <summary>The events matching <paramref name="filter"/>, newest first.</summary>
@@ -218,8 +218,8 @@ public sealed class SessionQueries : IDisposable
     /// <param name="sessionId">One full session id, or null for every session in the data directory.</param>
     public ValidationReport Validate(string? sessionId = null)
     {
-        var index = LocalIndex(full: true);
-        IReadOnlyList<string> ids = sessionId is not null ? [sessionId] : index.Data.EnumerateSessionIds().Order(StringComparer.Ordinal).ToList();
+        var index = CaughtUp(full: true);
+        IReadOnlyList<string> ids = sessionId is not null ? [sessionId] : index.SessionIds().Order(StringComparer.Ordinal).ToList();
         return new ValidationReport(ids.Count, SessionValidator.Validate(index, ids));
     }
 
@@ -275,11 +275,11 @@ public sealed class SessionQueries : IDisposable
         return _store;
     }
 
-    /// <summary>The local index (inspect, validate and prune read the journals beside it), caught up unless told not to.</summary>
-    private HistoryIndex LocalIndex(bool full = false, bool catchUp = true)
+    /// <summary>The local index (prune removes sessions from it and from the data directory together).</summary>
+    private HistoryIndex LocalIndex(bool catchUp = true)
     {
-        var local = _store as LocalHistoryStore ?? throw new NotSupportedException("inspect, validate and prune read the local journals: the team store answers sessions, history, search and show");
-        if (catchUp) CaughtUp(full);
+        var local = _store as LocalHistoryStore ?? throw new NotSupportedException("prune removes local sessions: the team store keeps whole months (docs/team-store.md)");
+        if (catchUp) CaughtUp();
         return local.Index;
     }
 

@@ -50,10 +50,10 @@ internal static class SessionValidator
 {
     public static readonly string[] ProvenanceKeys = ["host", "user", "pid", "tool_version", "cwd"];
 
-    public static IReadOnlyList<ValidationFinding> Validate(HistoryIndex index, IReadOnlyList<string> sessionIds)
+    public static IReadOnlyList<ValidationFinding> Validate(IHistoryStore index, IReadOnlyList<string> sessionIds)
     {
         var findings = new List<ValidationFinding>();
-        var all = HistoryQuery.Sessions(index, 0);
+        var all = index.Sessions(0);
         var parents = all.ToDictionary(s => s.SessionId, s => s.ParentSessionId, StringComparer.Ordinal);
         var status = all.ToDictionary(s => s.SessionId, s => s, StringComparer.Ordinal);
         foreach (string id in sessionIds)
@@ -64,9 +64,9 @@ internal static class SessionValidator
         return findings;
     }
 
-    private static void ValidateSession(HistoryIndex index, string id, IndexedSession? row, List<ValidationFinding> findings)
+    private static void ValidateSession(IHistoryStore index, string id, IndexedSession? row, List<ValidationFinding> findings)
     {
-        string dir = index.Data.SessionDirectory(id);
+        string dir = index.SessionJournals(id);
         var journal = JournalReader.ReadSession(dir);
         string Rel(string path) => id + "/" + Path.GetFileName(path);
         foreach (var p in journal.Problems)
@@ -81,7 +81,7 @@ internal static class SessionValidator
             };
             findings.Add(new("error", kind, id, Rel(p.Path), p.Line, p.Message));
         }
-        var lines = HistoryQuery.SessionEvents(index, id).ToDictionary(e => (Path.GetFileNameWithoutExtension(e.File), e.Sequence), e => e.Line);
+        var lines = index.SessionEvents(id).ToDictionary(e => (Path.GetFileNameWithoutExtension(e.File), e.Sequence), e => e.Line);
         long? LineOf(SessionEvent e) => lines.TryGetValue((e.Segment, e.Sequence), out long l) ? l : null;
         string FileOf(SessionEvent e) => id + "/" + e.Segment + JournalReader.SegmentExtension;
         void Add(string severity, string kind, SessionEvent? e, string message) =>
@@ -114,9 +114,8 @@ internal static class SessionValidator
             else
                 Add("warning", "abandoned", events[^1], $"no SessionEnd, no process that wrote it is running and nothing was recorded for over {JournalIndexer.AbandonedAfter.TotalHours:0.#} h: flagged abandoned (its events are kept)");
         }
-        foreach (var incomplete in JournalIndexer.IncompleteOperations(index, id).Where(o => o.State == WriterState.Dead))
+        foreach (var started in index.IncompleteOperations(id).Where(e => ProcessLiveness.Check(e.Fields[JournalFields.Provenance]) == WriterState.Dead))
         {
-            var started = incomplete.Started;
             string operation = started.OperationId ?? "?";
             findings.Add(new("warning", "interrupted_operation", id, started.File, started.Line,
                 $"operation {operation} ({Truncate(started.Fields[JournalFields.OperationName]?.GetValue<string>() ?? "")}) started at {started.Fields[JournalFields.StartTime]?.GetValue<string>()} and has no capture; the process running it ({Writer(started)}) is gone: interrupted, exit code unknown"));
