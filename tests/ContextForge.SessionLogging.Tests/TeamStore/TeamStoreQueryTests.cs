@@ -79,6 +79,28 @@ public sealed class TeamStoreQueryTests : IDisposable
     }
 
     [PostgresFact]
+    public async Task Lines_without_query_columns_are_left_out_until_sync_full_fills_them_without_touching_their_bytes()
+    {
+        var data = new DataDirectory(_temp.Combine("home"));
+        TeamStoreSyncTests.WriteHistory(data, seed: 25, sessions: 2);
+        string db = await TeamStoreSyncTests.MigratedDatabase(data.Root);
+        Assert.Equal(0, (await Cli(data.Root, db, "sync")).ExitCode);
+        var local = await Cli(data.Root, db, "history", "--limit", "0", "--json");
+        var before = TeamStoreSyncTests.SegmentsOnServer(db);
+        // As a line pushed by schema 1 stands: no query columns, no session row.
+        PostgresServer.Execute(db, "UPDATE journal_lines SET ts_ticks = NULL, line_number = NULL, level = NULL, keywords = NULL, operation_id = NULL, fields = NULL, writer_provenance = NULL; DELETE FROM journal_sessions");
+
+        var empty = await Cli(data.Root, db, "history", "--team", "--limit", "0", "--json");
+        Assert.Contains("\"count\": 0", empty.Stdout);
+        var full = await TeamStoreSyncTests.Cli(data.Root, PostgresServer.Uri(db), "sync", "--full");
+        Assert.True(full.ExitCode == 0, full.Stderr);
+
+        Assert.Equal(local.Stdout, (await Cli(data.Root, db, "history", "--team", "--limit", "0", "--json")).Stdout);
+        Assert.Equal(before, TeamStoreSyncTests.SegmentsOnServer(db));
+        Assert.Equal(2, PostgresServer.Count(db, "SELECT count(*) FROM journal_sessions"));
+    }
+
+    [PostgresFact]
     public async Task Show_output_of_a_blob_replays_the_same_bytes_from_the_team_store()
     {
         var data = new DataDirectory(_temp.Combine("home"));
