@@ -115,4 +115,41 @@ out=benchmarks/results/team-store.md
   echo "Each time is a whole process (NativeAOT start, connection and TLS-less login on loopback, the query, JSON or"
   echo "table output). A --team answer is SQL on PostgreSQL as the login (row-level security applies): no local copy."
 } > "$out"
+
+# 3. Optional (CFSESSION_BENCH_COPIES=K): the server's rows copied K more times in SQL (a direct generator: each copy
+#    gets new session ids, md5 of the id and the copy number), so PostgreSQL holds (K+1)× the operations; the --team
+#    queries again. The local side is not copied (its index at that size is measured by benchmarks/run-history.sh).
+copies="${CFSESSION_BENCH_COPIES:-0}"
+if [ "$copies" -gt 0 ]; then
+  cols="team, host, user_name, segment, seq, ts, event, operation_name, search_text, line, ts_ticks, line_number, level, keywords, operation_id, cwd, exit_code, failed, achievement_type, activity_id, start_ticks, fields, writer_provenance"
+  scols="team, hosts, users, name, type, start_host, start_fields, end_fields, start_ticks, end_ticks, first_ticks, last_ticks, operation_count, failed_operation_count, achievement_count, last_exit_code, activity_id, incomplete_operation_count"
+  t0=$(now)
+  psql -d team -c "INSERT INTO journal_lines (session_id, $cols) SELECT md5(session_id::text || k)::uuid, $cols FROM journal_lines, generate_series(1, $copies) k" >/dev/null
+  psql -d team -c "INSERT INTO journal_sessions (session_id, $scols) SELECT md5(session_id::text || k)::uuid, $scols FROM journal_sessions, generate_series(1, $copies) k" >/dev/null
+  psql -d team -c "VACUUM ANALYZE" >/dev/null
+  t1=$(now); copy_ms=$(ms "$t0" "$t1")
+  scaled_lines=$(psql -d team -c "SELECT count(*) FROM journal_lines")
+  scaled_bytes=$(psql -d team -c "SELECT coalesce((SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits WHERE inhparent = 'journal_lines'::regclass), 0) + pg_total_relation_size('journal_blobs') + pg_total_relation_size('journal_sessions')")
+  declare -A scaled_ms
+  load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+  for q in "${queries[@]}"; do
+    # shellcheck disable=SC2086
+    scaled_ms[$q]=$(best $q --team --team-store "$url")
+  done
+  load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+  {
+    echo
+    echo "## $(( ops * (copies + 1) )) operations on PostgreSQL ($ops pushed by sync, copied $copies more times in SQL)"
+    echo
+    echo "The server's rows copied $copies times by \`INSERT … SELECT\` with new session ids ($copy_ms ms, then VACUUM ANALYZE):"
+    echo "$scaled_lines lines, $scaled_bytes bytes. Load average $load_before before, $load_after after. The local column is"
+    echo "the $ops-operation local index of the run above (the local side was not copied): the ratio is against it."
+    echo
+    echo "| query | local SQLite, $ops ops (ms) | --team PostgreSQL, $(( ops * (copies + 1) )) ops (ms) | --team at $ops ops (ms) | growth ×$(( copies + 1 )) data |"
+    echo "|---|---:|---:|---:|---:|"
+    for q in "${queries[@]}"; do
+      echo "| \`${q/$newest/ID}\` | ${local_ms[$q]} | ${scaled_ms[$q]} | ${team_ms[$q]} | $(awk "BEGIN {printf \"%.2f\", ${scaled_ms[$q]} / ${team_ms[$q]}}")× |"
+    done
+  } >> "$out"
+fi
 cat "$out"

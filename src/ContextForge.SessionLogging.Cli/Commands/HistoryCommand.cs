@@ -143,7 +143,7 @@ internal sealed class HistoryFilterOptions(int defaultLimit)
     private readonly Option<string?> _achievementType = new("--achievement-type") { Description = "Only achievements of this type" };
     private readonly Option<int> _limit = new("--limit", "-l") { Description = $"At most this many results (default {defaultLimit}; 0: all)", DefaultValueFactory = _ => defaultLimit };
 
-    /// <summary>The <c>--host</c> option (the team store's replica is restricted to it too).</summary>
+    /// <summary>The <c>--host</c> option (with --team it restricts the team store's answers too).</summary>
     public Option<string?> Host => _host;
 
     public void AddTo(Command command)
