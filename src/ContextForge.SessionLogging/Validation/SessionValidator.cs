@@ -50,16 +50,28 @@ internal static class SessionValidator
 {
     public static readonly string[] ProvenanceKeys = ["host", "user", "pid", "tool_version", "cwd"];
 
+    /// <summary>Up to this many sessions, their rows (and their ancestors') are read one by one; more, every row at once.</summary>
+    private const int FewSessions = 16;
+
     public static IReadOnlyList<ValidationFinding> Validate(IHistoryStore index, IReadOnlyList<string> sessionIds)
     {
         var findings = new List<ValidationFinding>();
-        var all = index.Sessions(0);
-        var parents = all.ToDictionary(s => s.SessionId, s => s.ParentSessionId, StringComparer.Ordinal);
-        var status = all.ToDictionary(s => s.SessionId, s => s, StringComparer.Ordinal);
+        // One session (validate ID) reads its row and its ancestors' only: listing every session costs seconds at 1M operations.
+        bool all = sessionIds.Count > FewSessions;
+        var rows = new Dictionary<string, IndexedSession?>(StringComparer.Ordinal);
+        if (all)
+        {
+            foreach (var s in index.Sessions(0)) rows[s.SessionId] = s;
+        }
+        IndexedSession? Row(string id)
+        {
+            if (rows.TryGetValue(id, out var row)) return row;
+            return all ? null : rows[id] = index.Sessions(1, only: [id]).FirstOrDefault();
+        }
         foreach (string id in sessionIds)
         {
-            ValidateSession(index, id, status.GetValueOrDefault(id), findings);
-            ValidateParents(id, parents, findings);
+            ValidateSession(index, id, Row(id), findings);
+            ValidateParents(id, Row, findings);
         }
         return findings;
     }
@@ -180,18 +192,18 @@ internal static class SessionValidator
 
     private static string Truncate(string s) => s.Length <= 80 ? s : s[..80] + "...";
 
-    private static void ValidateParents(string id, Dictionary<string, string?> parents, List<ValidationFinding> findings)
+    private static void ValidateParents(string id, Func<string, IndexedSession?> row, List<ValidationFinding> findings)
     {
         var seen = new List<string> { id };
         string current = id;
-        while (parents.TryGetValue(current, out string? parent) && parent is not null)
+        while (row(current) is { ParentSessionId: { } parent })
         {
             if (parent == id || seen.Contains(parent))
             {
                 findings.Add(new("error", "parent_cycle", id, null, null, $"parent links form a cycle: {string.Join(" -> ", seen.Append(parent).Select(s => s[..8]))}"));
                 return;
             }
-            if (!parents.ContainsKey(parent))
+            if (row(parent) is null)
             {
                 if (current == id) findings.Add(new("warning", "unknown_parent", id, null, null, $"parent session {parent} is not in this data directory"));
                 return;
