@@ -148,7 +148,7 @@ public sealed class TeamStoreQueryTests : IDisposable
         Assert.Equal(onLaptop.Select(s => s.Id).Order(), byUser.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
         Assert.Equal("", (await Cli(laptop.Root, db, "sessions", "--team", "--user", "nobody")).Stdout);
 
-        // A new run on the CI host, pushed: the next team query sees it (the replica fetched only the new lines).
+        // A new run on the CI host, pushed: the next team query sees it (the answer is SQL on the server: nothing to refresh).
         new HistoryGenerator(ci, seed: 33).WriteRun(onCi[0].Id, ActivityOf(onCi[0].Id), "ci-runner-3", new OperationSpec("make deploy", 0, "deployed\n", "/srv"), Now, 7);
         Assert.Equal(0, (await Cli(ci.Root, db, "sync")).ExitCode);
         var deploy = await Cli(laptop.Root, db, "history", "--team", "-c", "make deploy", "--format", "{session}");
