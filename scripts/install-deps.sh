@@ -24,6 +24,15 @@ if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
   apt-get install -y -qq --no-install-recommends "postgresql-15=${POSTGRESQL_VERSION}" "postgresql-client-15=${POSTGRESQL_VERSION}" >/dev/null
 fi
 
+# openssl makes the throwaway CA and server certificates of the team-store TLS test (TeamStoreTlsTests).
+OPENSSL_VERSION="3.0.22-1~deb12u2"
+if ! command -v openssl >/dev/null 2>&1; then
+  echo "install-deps: installing openssl=${OPENSSL_VERSION} from apt"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "openssl=${OPENSSL_VERSION}" >/dev/null
+fi
+
 # GNU time measures peak RSS in scripts/overload-test.sh (run by scripts/test.sh as --ci).
 TIME_VERSION="1.9-0.2"
 if [ ! -x /usr/bin/time ]; then

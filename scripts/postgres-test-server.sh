@@ -8,6 +8,10 @@
 # The cluster runs as the `postgres` user when this script runs as root (CI runs as root; postgres refuses to run as
 # root), else as the calling user. Authentication is `trust`, on loopback and the socket only: a test server, never
 # one to keep. The superuser is `postgres`. Needs postgresql-15 (scripts/install-deps.sh installs it, pinned).
+#
+# TLS (the sslmode test): with POSTGRES_TEST_SSL_CERT and POSTGRES_TEST_SSL_KEY naming PEM files, they are copied into
+# DIR (the key 0600, owned by the cluster's user), the server starts with ssl=on, and loopback TCP accepts TLS
+# connections only (hostssl): a connection without TLS is refused.
 set -euo pipefail
 
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
@@ -37,10 +41,20 @@ case "$command" in
     if [ "$(id -u)" = "0" ]; then chown postgres: "$dir"; chmod 0700 "$dir"; fi
     as_owner "$PG_BIN/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || {
       echo "postgres-test-server: initdb failed:" >&2; tail -5 "$dir/initdb.log" >&2; exit 69; }
+    ssl_options=""
+    if [ -n "${POSTGRES_TEST_SSL_CERT:-}" ] && [ -n "${POSTGRES_TEST_SSL_KEY:-}" ]; then
+      cp "$POSTGRES_TEST_SSL_CERT" "$dir/server.crt"
+      cp "$POSTGRES_TEST_SSL_KEY" "$dir/server.key"
+      chmod 0600 "$dir/server.key"
+      if [ "$(id -u)" = "0" ]; then chown postgres: "$dir/server.crt" "$dir/server.key"; fi
+      printf 'local all all trust\nhostssl all all 127.0.0.1/32 trust\n' >"$dir/pg_hba.conf"
+      if [ "$(id -u)" = "0" ]; then chown postgres: "$dir/pg_hba.conf"; fi
+      ssl_options="-c ssl=on -c ssl_cert_file=$dir/server.crt -c ssl_key_file=$dir/server.key -c hba_file=$dir/pg_hba.conf"
+    fi
     # Small and fast: no fsync (a throwaway cluster: the OS cache survives an immediate stop, so commits do too; a
     # synchronous_commit=off would lose them, and the restart test would see it), a socket in DIR only, loopback only.
     as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=100" \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=100 $ssl_options" \
       start >/dev/null || { echo "postgres-test-server: pg_ctl start failed:" >&2; tail -5 "$dir/server.log" >&2; exit 69; }
     echo "$port"
     ;;

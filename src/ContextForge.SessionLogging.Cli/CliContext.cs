@@ -104,6 +104,15 @@ internal sealed class CliContext
             ?? throw new SessionNotFoundException("", $"no sessions recorded in {manager.Data.Root} yet: try 'cfsession run -- echo hello'");
     }
 
+    /// <summary>The session a read command names: the argument, else the current session, else the newest session, in the backend queried.</summary>
+    public string ResolveSession(Query.SessionQueries queries, string? argument)
+    {
+        string? given = !string.IsNullOrWhiteSpace(argument) ? argument : GetEnvironment(Capture.SessionEnvironment.SessionId) is { Length: > 0 } current ? current : null;
+        if (given is not null) return queries.ResolveSessionId(given);
+        return queries.Sessions(1).Sessions.FirstOrDefault()?.SessionId
+            ?? throw new SessionNotFoundException("", $"no sessions recorded in {queries.Source} yet: try 'cfsession run -- echo hello'");
+    }
+
     /// <summary>The argument, else the current session (CFSESSION_ID); null when neither is given.</summary>
     public string? CurrentSession(SessionManager manager, string? argument)
     {

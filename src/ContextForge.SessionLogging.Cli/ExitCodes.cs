@@ -25,7 +25,7 @@ internal enum ExitCodes
     TeamStoreUnavailable = 75,
     /// <summary>The team store refused the login or the rows (not a member of the team's role) (EX_NOPERM).</summary>
     TeamStoreNotPermitted = 77,
-    /// <summary>No team store is configured, its schema needs <c>sync --migrate</c>, or its address file is readable by others (EX_CONFIG).</summary>
+    /// <summary>No team store is configured, its schema needs <c>sync --migrate</c>, its address file is readable by others, or its TLS certificate does not verify (EX_CONFIG).</summary>
     TeamStoreConfiguration = 78,
     /// <summary>The command exists but could not be executed (shell convention).</summary>
     CommandNotExecutable = 126,

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ContextForge.SessionLogging.Query;
 using ContextForge.SessionLogging.Sessions;
 using ContextForge.SessionLogging.TeamStore;
 
@@ -6,9 +7,9 @@ namespace ContextForge.SessionLogging.Cli;
 
 /// <summary>
 /// <c>--team</c> (and <c>--team-store URL</c>, <c>--host</c>, <c>--user</c>) on the read commands: the command answers
-/// from the team store instead of the local journals, through the same query code. The team store is brought into a
-/// local replica first (<see cref="TeamStoreReplica"/>: only the new lines, only the rows the login may see, only the
-/// host and user asked for), then the command runs on it exactly as on a local data directory.
+/// from the team store instead of the local journals, through the same query API: <see cref="Queries"/> gives
+/// <see cref="SessionQueries"/> over PostgreSQL itself (<see cref="TeamHistoryStore"/>: SQL queries as the login, so
+/// row-level security applies, restricted to the host and user asked for).
 /// </summary>
 internal sealed class TeamQueryOptions
 {
@@ -33,17 +34,24 @@ internal sealed class TeamQueryOptions
         if (_ownsHost) command.Options.Add(_host);
     }
 
-    /// <summary>The session manager over the local data directory, or (with --team) over the team store's refreshed replica.</summary>
-    public SessionManager Manager(CliContext context, ParseResult parse)
+    /// <summary>The query API over the local data directory, or (with --team) over the team store's PostgreSQL tables.</summary>
+    public SessionQueries Queries(CliContext context, ParseResult parse, bool rescan = false)
+    {
+        if (Team(context, parse) is not var (address, local, host, user)) return SessionQueries.Open(context.CreateManager().Data, rescan);
+        return SessionQueries.Open(new TeamHistoryStore(new TeamStoreConnection(address), local, host, user));
+    }
+
+    /// <summary>With --team: the store, the local data directory and the --host/--user restriction (checked); null without.</summary>
+    private (TeamStoreAddress Address, DataDirectory Local, string? Host, string? User)? Team(CliContext context, ParseResult parse)
     {
         bool team = parse.GetValue(_team) || parse.GetValue(_store) is not null;
         string? host = parse.GetValue(_host), user = parse.GetValue(_user);
-        var local = context.CreateManager();
         if (!team)
         {
             if (user is not null || (_ownsHost && host is not null)) throw new CliUsageException("--user and --host filter the team store: add --team");
-            return local;
+            return null;
         }
+        var local = context.CreateManager();
         CliLimits.Text(host, InputLimits.MaxFilterTextChars, "--host");
         CliLimits.Text(user, InputLimits.MaxFilterTextChars, "--user");
         foreach (var (value, name) in new[] { (host, "--host"), (user, "--user") })
@@ -51,9 +59,6 @@ internal sealed class TeamQueryOptions
             // PostgreSQL text cannot hold NUL (and the store keeps none): refused here, not as a server error.
             if (value is not null && value.Contains('\0', StringComparison.Ordinal)) throw new CliUsageException($"{name} holds a NUL character, which no host or user name has");
         }
-        var address = TeamStoreOptions.Address(context, local.Data, parse.GetValue(_store), "--team-store");
-        using var store = new TeamStoreConnection(address);
-        var (replica, _) = TeamStoreReplica.RefreshAsync(store, local.Data, host, user).GetAwaiter().GetResult();
-        return context.CreateManager(dataDirectory: replica.Root);
+        return (TeamStoreOptions.Address(context, local.Data, parse.GetValue(_store), "--team-store"), local.Data, host, user);
     }
 }

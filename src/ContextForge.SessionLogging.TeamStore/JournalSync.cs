@@ -49,7 +49,18 @@ internal sealed record PendingSummary(int Segments, int Sessions, long Bytes, St
 /// </summary>
 internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnection store, SyncOptions options)
 {
-    private const string LineColumns = "team, host, user_name, session_id, segment, seq, ts, event, operation_name, search_text, line";
+    private const string LineColumns = "team, host, user_name, session_id, segment, seq, ts, event, operation_name, search_text, line, "
+        + "ts_ticks, line_number, level, keywords, operation_id, cwd, exit_code, failed, achievement_type, activity_id, start_ticks, fields, writer_provenance";
+
+    /// <summary>The query columns a line pushed again fills when it lacks them (it was pushed before schema 2).</summary>
+    private const string FillQueryColumns = """
+        ON CONFLICT (session_id, segment, seq, ts) DO UPDATE SET operation_name = excluded.operation_name, search_text = excluded.search_text,
+            ts_ticks = excluded.ts_ticks, line_number = excluded.line_number, level = excluded.level, keywords = excluded.keywords,
+            operation_id = excluded.operation_id, cwd = excluded.cwd, exit_code = excluded.exit_code, failed = excluded.failed,
+            achievement_type = excluded.achievement_type, activity_id = excluded.activity_id, start_ticks = excluded.start_ticks,
+            fields = excluded.fields, writer_provenance = excluded.writer_provenance
+        WHERE journal_lines.ts_ticks IS NULL
+        """;
     private readonly HashSet<DateOnly> _ensuredMonths = [];
 
     /// <summary>A team name: lowercase letters, digits and underscores, at most 48 (it names the role cfsession_team_&lt;team&gt;).</summary>
@@ -119,7 +130,9 @@ internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnectio
         }
         await using (var staging = new NpgsqlCommand("""
             CREATE TEMP TABLE IF NOT EXISTS cfsession_staging_lines (team text, host text, user_name text, session_id uuid, segment text,
-                seq bigint, ts timestamptz, event text, operation_name text, search_text text, line bytea) ON COMMIT DELETE ROWS;
+                seq bigint, ts timestamptz, event text, operation_name text, search_text text, line bytea,
+                ts_ticks bigint, line_number bigint, level integer, keywords bigint, operation_id text, cwd text, exit_code bigint, failed boolean,
+                achievement_type text, activity_id uuid, start_ticks bigint, fields json, writer_provenance json) ON COMMIT DELETE ROWS;
             CREATE TEMP TABLE IF NOT EXISTS cfsession_staging_blobs (team text, name text, content bytea) ON COMMIT DELETE ROWS;
             """, connection))
         {
@@ -172,6 +185,7 @@ internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnectio
                 var (host, user) = previous is not null ? (previous.Host, previous.User) : Identity(stream);
                 long offset = previous?.Offset ?? 0, lines = previous?.Lines ?? 0;
                 bool ended = previous?.Ended ?? false;
+                var context = QueryColumns.ContextAt(stream, segment, offset);
                 stream.Seek(offset, SeekOrigin.Begin);
                 foreach (var (line, complete, oversized) in JournalReader.ReadLines(stream, InputLimits.MaxJournalLineBytes))
                 {
@@ -188,8 +202,9 @@ internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnectio
                         if (line.Length > 0 && PushedLine.Read(line.Span) is { } parsed)
                         {
                             byte[] bytes = line.ToArray();
-                            batch.Rows.Add(new Row(sessionId, segment, host, user, parsed, bytes));
-                            batch.Bytes += bytes.Length;
+                            var columns = QueryColumns.Of(line.Span, lines, parsed.Timestamp, context, sessionDirectory);
+                            batch.Rows.Add(new Row(sessionId, segment, host, user, parsed, bytes, columns));
+                            batch.Bytes += bytes.Length + (columns.Fields?.Length ?? 0) + (columns.SearchText?.Length ?? 0);
                             ended |= parsed.Event == "SessionEnd";
                             foreach (string blob in parsed.Blobs)
                             {
@@ -214,7 +229,7 @@ internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnectio
         return new SyncResult(sent, inserted, blobs, blobBytes, segmentsRead, unreadable, batches, started.Elapsed);
     }
 
-    private sealed record Row(string SessionId, string Segment, string Host, string User, PushedLine Line, byte[] Bytes);
+    private sealed record Row(string SessionId, string Segment, string Host, string User, PushedLine Line, byte[] Bytes, QueryColumns Columns);
 
     private sealed class Batch
     {
@@ -271,6 +286,7 @@ internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnectio
         long inserted = options.Method == SyncMethod.Copy
             ? await CopyLinesAsync(connection, tx, batch.Rows, cancellationToken).ConfigureAwait(false)
             : await InsertLinesAsync(connection, tx, batch.Rows, cancellationToken).ConfigureAwait(false);
+        await TeamSessionRows.RecomputeAsync(connection, tx, options.Team, batch.Rows.Select(r => Guid.Parse(r.SessionId)).Distinct().ToArray(), cancellationToken).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return (inserted, blobsSent, blobBytes);
     }
@@ -290,13 +306,27 @@ internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnectio
                 await importer.WriteAsync(row.Line.Seq, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
                 await importer.WriteAsync(row.Line.Timestamp, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
                 await importer.WriteAsync(row.Line.Event, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                await WriteNullable(importer, row.Line.OperationName, cancellationToken).ConfigureAwait(false);
-                await WriteNullable(importer, row.Line.SearchText, cancellationToken).ConfigureAwait(false);
+                await WriteNullable(importer, row.Columns.OperationName ?? row.Line.OperationName, cancellationToken).ConfigureAwait(false);
+                await WriteNullable(importer, row.Columns.Fields is null ? row.Line.SearchText : row.Columns.SearchText, cancellationToken).ConfigureAwait(false);
                 await importer.WriteAsync(row.Bytes, NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
+                var c = row.Columns;
+                await importer.WriteAsync(c.TsTicks, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(c.LineNumber, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+                await WriteNullable(importer, c.Level, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
+                await WriteNullable(importer, c.Keywords, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+                await WriteNullable(importer, c.OperationId, cancellationToken).ConfigureAwait(false);
+                await WriteNullable(importer, c.Cwd, cancellationToken).ConfigureAwait(false);
+                await WriteNullable(importer, c.ExitCode, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+                await WriteNullable(importer, c.Failed, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
+                await WriteNullable(importer, c.AchievementType, cancellationToken).ConfigureAwait(false);
+                await WriteNullable(importer, c.ActivityId, NpgsqlDbType.Uuid, cancellationToken).ConfigureAwait(false);
+                await WriteNullable(importer, c.StartTicks, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+                await WriteNullable(importer, c.Fields, NpgsqlDbType.Json, cancellationToken).ConfigureAwait(false);
+                await WriteNullable(importer, c.WriterProvenance, NpgsqlDbType.Json, cancellationToken).ConfigureAwait(false);
             }
             await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
-        await using var move = new NpgsqlCommand($"INSERT INTO journal_lines ({LineColumns}) SELECT {LineColumns} FROM cfsession_staging_lines ON CONFLICT DO NOTHING", connection, tx);
+        await using var move = new NpgsqlCommand($"INSERT INTO journal_lines ({LineColumns}) SELECT {LineColumns} FROM cfsession_staging_lines {FillQueryColumns}", connection, tx);
         return await move.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -306,13 +336,26 @@ internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnectio
         else await importer.WriteAsync(value, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
     }
 
+    private static async Task WriteNullable(NpgsqlBinaryImporter importer, string? value, NpgsqlDbType type, CancellationToken cancellationToken)
+    {
+        if (value is null) await importer.WriteNullAsync(cancellationToken).ConfigureAwait(false);
+        else await importer.WriteAsync(value, type, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task WriteNullable<T>(NpgsqlBinaryImporter importer, T? value, NpgsqlDbType type, CancellationToken cancellationToken)
+        where T : struct
+    {
+        if (value is { } v) await importer.WriteAsync(v, type, cancellationToken).ConfigureAwait(false);
+        else await importer.WriteNullAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The baseline the benchmark compares COPY against: one parameterised INSERT per line, sent as one batch.</summary>
     private async Task<long> InsertLinesAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<Row> rows, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection, tx);
         foreach (var row in rows)
         {
-            var cmd = new NpgsqlBatchCommand($"INSERT INTO journal_lines ({LineColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING");
+            var cmd = new NpgsqlBatchCommand($"INSERT INTO journal_lines ({LineColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) {FillQueryColumns}");
             cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = options.Team });
             cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = row.Host });
             cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = row.User });
@@ -321,13 +364,29 @@ internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnectio
             cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = row.Line.Seq });
             cmd.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = row.Line.Timestamp, NpgsqlDbType = NpgsqlDbType.TimestampTz });
             cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = row.Line.Event });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)row.Line.OperationName ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)row.Line.SearchText ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+            var c = row.Columns;
+            cmd.Parameters.Add(Nullable(c.OperationName ?? row.Line.OperationName, NpgsqlDbType.Text));
+            cmd.Parameters.Add(Nullable(c.Fields is null ? row.Line.SearchText : c.SearchText, NpgsqlDbType.Text));
             cmd.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = row.Bytes });
+            cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = c.TsTicks });
+            cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = c.LineNumber });
+            cmd.Parameters.Add(Nullable(c.Level, NpgsqlDbType.Integer));
+            cmd.Parameters.Add(Nullable(c.Keywords, NpgsqlDbType.Bigint));
+            cmd.Parameters.Add(Nullable(c.OperationId, NpgsqlDbType.Text));
+            cmd.Parameters.Add(Nullable(c.Cwd, NpgsqlDbType.Text));
+            cmd.Parameters.Add(Nullable(c.ExitCode, NpgsqlDbType.Bigint));
+            cmd.Parameters.Add(Nullable(c.Failed, NpgsqlDbType.Boolean));
+            cmd.Parameters.Add(Nullable(c.AchievementType, NpgsqlDbType.Text));
+            cmd.Parameters.Add(Nullable(c.ActivityId, NpgsqlDbType.Uuid));
+            cmd.Parameters.Add(Nullable(c.StartTicks, NpgsqlDbType.Bigint));
+            cmd.Parameters.Add(Nullable(c.Fields, NpgsqlDbType.Json));
+            cmd.Parameters.Add(Nullable(c.WriterProvenance, NpgsqlDbType.Json));
             batch.BatchCommands.Add(cmd);
         }
         return await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    private static NpgsqlParameter Nullable(object? value, NpgsqlDbType type) => new() { Value = value ?? DBNull.Value, NpgsqlDbType = type };
 
     /// <summary>host and user of a segment: from its first line's provenance (a Writer line, or a format-1 event).</summary>
     private static (string Host, string User) Identity(FileStream stream)

@@ -87,6 +87,20 @@ internal sealed class TeamStoreAddress
             string key = Uri.UnescapeDataString(eq < 0 ? pair : pair[..eq]).Replace('_', ' ');
             string value = eq < 0 ? "" : Uri.UnescapeDataString(pair[(eq + 1)..]);
             if (key.Equals("connect timeout", StringComparison.OrdinalIgnoreCase)) key = "Timeout";
+            // libpq's TLS settings, as Npgsql names them (sslmode's values: disable, allow, prefer, require, verify-ca, verify-full).
+            if (key.Equals("sslmode", StringComparison.OrdinalIgnoreCase))
+            {
+                key = "SSL Mode";
+                value = value.Replace("-", "", StringComparison.Ordinal);
+            }
+            key = key.ToLowerInvariant() switch
+            {
+                "sslrootcert" => "Root Certificate",
+                "sslcert" => "SSL Certificate",
+                "sslkey" => "SSL Key",
+                "sslpassword" => "SSL Password",
+                _ => key,
+            };
             builder[key] = value; // an unknown key throws ArgumentException
         }
         return builder;

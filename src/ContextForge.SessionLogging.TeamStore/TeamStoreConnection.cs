@@ -17,6 +17,8 @@ internal sealed class TeamStoreConnection : IDisposable
         Address = address;
         var builder = new NpgsqlSlimDataSourceBuilder(address.Builder.ConnectionString);
         builder.EnableArrays();
+        // sslmode and the certificate settings work only with transport security in the slim builder.
+        builder.EnableTransportSecurity();
         builder.ConnectionStringBuilder.ApplicationName ??= "cfsession";
         // A server that does not answer is reported within seconds, never waited on for long.
         if (!address.Builder.ContainsKey("Timeout") || address.Builder.Timeout == 15) builder.ConnectionStringBuilder.Timeout = 5;
@@ -126,6 +128,12 @@ internal sealed class TeamStoreConnection : IDisposable
                 return new TeamStoreConfigurationException($"the team store at {Address.Describe()}: {OneLine(pg.MessageText)}");
             case PostgresException:
                 return null;
+            case NpgsqlException or IOException when Chain(ex).OfType<System.Security.Authentication.AuthenticationException>().FirstOrDefault() is { } tls:
+                // Not "try again later": the server's certificate does not verify (sslmode verify-ca/verify-full and
+                // sslrootcert), or TLS could not be agreed. A setting to fix, or a server that is not the one named.
+                return new TeamStoreConfigurationException($"the team store at {Address.Describe()} failed TLS verification (sslmode={SslMode()}): {OneLine(Innermost(tls).Message)}");
+            case NpgsqlException when ex.Message.Contains("SSL", StringComparison.Ordinal) && !Chain(ex).Any(e => e is SocketException or TimeoutException):
+                return new TeamStoreConfigurationException($"the team store at {Address.Describe()} and this cfsession do not agree on TLS (sslmode={SslMode()}): {OneLine(ex.Message)}");
             case NpgsqlException or SocketException or IOException or TimeoutException:
                 string reason = ex.InnerException is SocketException se ? se.Message : ex.InnerException?.Message ?? ex.Message;
                 return new TeamStoreUnavailableException($"cannot reach the team store at {Address.Describe()}: {OneLine(reason)}", ex);
@@ -135,6 +143,20 @@ internal sealed class TeamStoreConnection : IDisposable
     }
 
     private static string OneLine(string text) => text.ReplaceLineEndings(" ");
+
+    private string SslMode() => Address.Builder.SslMode.ToString().ToLowerInvariant() switch
+    {
+        "verifyfull" => "verify-full",
+        "verifyca" => "verify-ca",
+        var mode => mode,
+    };
+
+    private static IEnumerable<Exception> Chain(Exception ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException) yield return e;
+    }
+
+    private static Exception Innermost(Exception ex) => Chain(ex).Last();
 
     public void Dispose() => _source.Dispose();
 }

@@ -115,5 +115,63 @@ internal static class TeamStoreMigrations
             REVOKE EXECUTE ON FUNCTION cfsession_ensure_month(date) FROM PUBLIC;
             REVOKE EXECUTE ON FUNCTION cfsession_drop_months_before(date) FROM PUBLIC;
             """),
+        (2, "query columns and session rows: the team store answers --team queries itself", """
+            -- What the query API filters, sorts and shows, derived by sync from each line (with its segment's Writer
+            -- and OperationStarted lines, as the local index derives it) and written in the same COPY as the line.
+            -- Lines pushed before this migration have them null until 'cfsession sync --full' sends them again.
+            ALTER TABLE journal_lines
+                ADD COLUMN ts_ticks bigint,             -- 100 ns ticks since the Unix epoch: the journal's full precision (ts keeps microseconds)
+                ADD COLUMN line_number bigint,          -- the 1-based line in its segment
+                ADD COLUMN level integer,
+                ADD COLUMN keywords bigint,
+                ADD COLUMN operation_id text,
+                ADD COLUMN cwd text,
+                ADD COLUMN exit_code bigint,
+                ADD COLUMN failed boolean,
+                ADD COLUMN achievement_type text,
+                ADD COLUMN activity_id uuid,
+                ADD COLUMN start_ticks bigint,          -- a SessionStart's start_time
+                ADD COLUMN fields json,                 -- the event's fields without inline output, key order kept (json, not jsonb); null for a Writer line
+                ADD COLUMN writer_provenance json;      -- a Writer line's provenance (merged with its base)
+            CREATE INDEX journal_lines_ticks ON journal_lines (ts_ticks DESC) WHERE fields IS NOT NULL;
+            CREATE INDEX journal_lines_session_operation ON journal_lines (session_id, operation_id) WHERE operation_id IS NOT NULL;
+            CREATE INDEX journal_lines_operation_prefix ON journal_lines (operation_id text_pattern_ops) WHERE operation_id IS NOT NULL;
+
+            -- One row per session and team, recomputed by sync from the session's lines in the transaction that adds
+            -- them (serialised per session by an advisory lock): what 'sessions' lists without reading the lines.
+            CREATE TABLE journal_sessions (
+                team text NOT NULL,
+                session_id uuid NOT NULL,
+                hosts text[] NOT NULL,
+                users text[] NOT NULL,
+                name text NOT NULL,
+                type text NOT NULL,
+                start_host text,
+                start_fields json,
+                end_fields json,
+                start_ticks bigint,
+                end_ticks bigint,
+                first_ticks bigint,
+                last_ticks bigint,
+                operation_count bigint NOT NULL,
+                failed_operation_count bigint NOT NULL,
+                achievement_count bigint NOT NULL,
+                last_exit_code bigint,
+                activity_id uuid,
+                incomplete_operation_count bigint NOT NULL,
+                PRIMARY KEY (team, session_id)
+            );
+            CREATE INDEX journal_sessions_start ON journal_sessions (start_ticks DESC NULLS LAST, session_id);
+            CREATE INDEX journal_sessions_id ON journal_sessions (session_id);
+            ALTER TABLE journal_sessions ENABLE ROW LEVEL SECURITY;
+            CREATE POLICY team_rows ON journal_sessions
+                USING ((SELECT cfsession_is_admin()) OR team = ANY ((SELECT cfsession_visible_teams())::text[]))
+                WITH CHECK (team = ANY ((SELECT cfsession_visible_teams())::text[]));
+            GRANT SELECT, INSERT, UPDATE ON journal_sessions TO cfsession_member;
+            -- A line pushed again after this migration fills the query columns it lacked: UPDATE of those columns only,
+            -- never of the line's bytes, team, host or user.
+            GRANT UPDATE (ts_ticks, line_number, level, keywords, operation_id, operation_name, cwd, exit_code, failed, achievement_type,
+                activity_id, start_ticks, fields, writer_provenance, search_text) ON journal_lines TO cfsession_member;
+            """),
     ];
 }

@@ -32,8 +32,7 @@ internal static class HistoryCommand
         command.SetAction(parse =>
         {
             var filter = filters.Read(parse, DateTimeOffset.UtcNow);
-            var manager = team.Manager(context, parse);
-            using var queries = SessionQueries.Open(manager.Data, parse.GetValue(rescan));
+            using var queries = team.Queries(context, parse, parse.GetValue(rescan));
             var history = queries.History(filter);
             if (parse.GetValue(groupBy) is not null)
             {
@@ -144,7 +143,7 @@ internal sealed class HistoryFilterOptions(int defaultLimit)
     private readonly Option<string?> _achievementType = new("--achievement-type") { Description = "Only achievements of this type" };
     private readonly Option<int> _limit = new("--limit", "-l") { Description = $"At most this many results (default {defaultLimit}; 0: all)", DefaultValueFactory = _ => defaultLimit };
 
-    /// <summary>The <c>--host</c> option (the team store's replica is restricted to it too).</summary>
+    /// <summary>The <c>--host</c> option (with --team it restricts the team store's answers too).</summary>
     public Option<string?> Host => _host;
 
     public void AddTo(Command command)

@@ -18,9 +18,8 @@ internal static class InspectCommand
         team.AddTo(command);
         command.SetAction(parse =>
         {
-            var manager = team.Manager(context, parse);
-            string id = context.ResolveSession(manager, parse.GetValue(session));
-            using var queries = SessionQueries.Open(manager.Data);
+            using var queries = team.Queries(context, parse);
+            string id = context.ResolveSession(queries, parse.GetValue(session));
             var document = queries.Inspect(id);
             if (parse.GetValue(json))
                 context.WriteRaw(document.ToJson() + Environment.NewLine);

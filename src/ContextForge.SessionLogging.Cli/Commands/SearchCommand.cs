@@ -38,8 +38,7 @@ internal static class SearchCommand
             int around = parse.GetValue(contextLines), max = parse.GetValue(maxMatches);
             if (around < 0 || max < 1) throw new CliUsageException("--context must be 0 or more and --max-matches 1 or more");
             var filter = filters.Read(parse, DateTimeOffset.UtcNow);
-            var manager = team.Manager(context, parse);
-            using var queries = SessionQueries.Open(manager.Data);
+            using var queries = team.Queries(context, parse);
             var found = queries.Search(query, filter, around, max);
             if (parse.GetValue(json))
             {

@@ -19,8 +19,7 @@ internal static class SessionsCommand
         {
             int max = parse.GetValue(limit);
             if (max < 0) throw new CliUsageException("--limit must be 0 or more");
-            var manager = team.Manager(context, parse);
-            using var queries = SessionQueries.Open(manager.Data);
+            using var queries = team.Queries(context, parse);
             var sessions = queries.Sessions(max);
             if (parse.GetValue(json))
             {
@@ -30,7 +29,7 @@ internal static class SessionsCommand
             var list = sessions.Sessions;
             if (list.Count == 0)
             {
-                context.Notice($"no sessions recorded in {manager.Data.Root} yet: try 'cfsession run -- echo hello'");
+                context.Notice($"no sessions recorded in {queries.Source} yet: try 'cfsession run -- echo hello'");
                 return (int)ExitCodes.Success;
             }
             var table = Listing();

@@ -31,9 +31,8 @@ internal static class ShowCommand
         team.AddTo(command);
         command.SetAction(parse =>
         {
-            var manager = team.Manager(context, parse);
-            string id = context.ResolveSession(manager, parse.GetValue(session));
-            using var queries = SessionQueries.Open(manager.Data);
+            using var queries = team.Queries(context, parse);
+            string id = context.ResolveSession(queries, parse.GetValue(session));
             if (parse.GetValue(plain) && parse.GetValue(raw)) throw new CliUsageException("--plain and --raw exclude each other");
             var mode = parse.GetValue(raw) ? ReplayMode.Raw : parse.GetValue(plain) ? ReplayMode.Plain : ReplayMode.Visible;
             if (parse.GetValue(output) is { } operation) return Replay(context, queries, id, operation, mode);

@@ -21,10 +21,9 @@ internal static class ValidateCommand
         team.AddTo(command);
         command.SetAction(parse =>
         {
-            var manager = team.Manager(context, parse);
             if (parse.GetValue(all) && parse.GetValue(session) is not null) throw new CliUsageException("give a SESSION or --all, not both");
-            string? one = parse.GetValue(all) ? null : context.ResolveSession(manager, parse.GetValue(session));
-            using var queries = SessionQueries.Open(manager.Data);
+            using var queries = team.Queries(context, parse);
+            string? one = parse.GetValue(all) ? null : context.ResolveSession(queries, parse.GetValue(session));
             var report = queries.Validate(one);
             var findings = report.Findings;
             int errors = report.Errors;

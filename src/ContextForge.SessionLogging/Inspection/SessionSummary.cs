@@ -65,6 +65,10 @@ internal sealed class SessionSummary
     public static SessionSummary Read(DataDirectory data, string sessionId) =>
         new(sessionId, JournalReader.ReadSession(data.SessionDirectory(sessionId)));
 
+    /// <summary>The session <paramref name="sessionId"/> read from the journals in <paramref name="sessionDirectory"/>.</summary>
+    internal static SessionSummary ReadDirectory(string sessionId, string sessionDirectory) =>
+        new(sessionId, JournalReader.ReadSession(sessionDirectory));
+
     /// <summary>Every session in the data directory, newest start first.</summary>
     public static IReadOnlyList<SessionSummary> ReadAll(DataDirectory data) =>
         data.EnumerateSessionIds()

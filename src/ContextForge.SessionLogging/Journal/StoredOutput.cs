@@ -165,19 +165,35 @@ public sealed class StoredOutput
             fs.Seek(offset, SeekOrigin.Begin);
             byte[] line = new byte[length];
             if (fs.ReadAtLeast(line, length, throwOnEndOfStream: false) != length) return null;
+            return LineFields(line, Path.GetFileName(Path.GetDirectoryName(segmentPath))!);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The fields of one journal line (inline output included), its derivable fields put back; null when it is not a
+    /// JSON object. <paramref name="sessionId"/> is the session of its segment (a format-2 line may leave it out).
+    /// </summary>
+    internal static JsonObject? LineFields(ReadOnlySpan<byte> line, string sessionId)
+    {
+        try
+        {
             if (JsonNode.Parse(line) is not JsonObject obj) return null;
             // Format 2 leaves an empty stream's hash (and other derivable fields) out: put them back.
             // The session id is left out of a line whose Writer line holds it: it is the segment's directory name then.
             if (obj[JournalLine.Derived] is JsonValue d && d.TryGetValue(out int derived) && obj[JournalLine.Event] is JsonValue n && n.TryGetValue(out string? name)
                 && obj[JournalLine.Timestamp] is JsonValue tv && tv.TryGetValue(out string? ts))
             {
-                string sessionId = obj[JournalLine.SessionId] is JsonValue sv && sv.TryGetValue(out string? inLine) ? inLine : Path.GetFileName(Path.GetDirectoryName(segmentPath))!;
+                string id = obj[JournalLine.SessionId] is JsonValue sv && sv.TryGetValue(out string? inLine) ? inLine : sessionId;
                 var activity = obj[JournalLine.ActivityId] is JsonValue av && av.TryGetValue(out string? a) && Guid.TryParse(a, out var g) ? g : Guid.Empty;
-                JournalCompaction.Restore(name, obj, sessionId, activity, ts, derived & JournalCompaction.LineLocalBits);
+                JournalCompaction.Restore(name, obj, id, activity, ts, derived & JournalCompaction.LineLocalBits);
             }
             return obj;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
+        catch (JsonException)
         {
             return null;
         }

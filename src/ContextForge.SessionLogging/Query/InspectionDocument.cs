@@ -72,13 +72,15 @@ public sealed class InspectionDocument
         return [.. totals.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal)];
     }
 
-    internal static InspectionDocument Build(HistoryIndex index, string sessionId, DateTimeOffset now)
+    internal static InspectionDocument Build(IHistoryStore index, string sessionId, DateTimeOffset now)
     {
-        var summary = SessionSummary.Read(index.Data, sessionId);
-        var others = HistoryQuery.Sessions(index, CrossSessionCount, exceptSessionId: sessionId).Select(s => HistoryQuery.Summary(index, s)).ToList();
-        long historical = HistoryQuery.CountSessionsSince(index, now - HistoricalWindow, sessionId);
-        var row = HistoryQuery.Session(index, sessionId);
-        var incomplete = JournalIndexer.IncompleteOperations(index, sessionId);
+        var summary = SessionSummary.ReadDirectory(sessionId, index.SessionJournals(sessionId));
+        var others = index.Sessions(CrossSessionCount, exceptSessionId: sessionId)
+            .Select(s => SessionSummary.FromEvents(s.SessionId, index.SessionEvents(s.SessionId).Select(e => e.ToSessionEvent(s.ActivityId)).ToList()).WithIndexedStatus(s.Status))
+            .ToList();
+        long historical = index.CountSessionsSince(now - HistoricalWindow, sessionId);
+        var row = index.Sessions(1, only: [sessionId]).FirstOrDefault();
+        var incomplete = index.IncompleteOperations(sessionId).Select(e => new JournalIndexer.IncompleteOperation(e, ProcessLiveness.Check(e.Fields[JournalFields.Provenance]))).ToList();
         var probe = EtwProbe.Probe();
         var start = summary.Start;
         return new InspectionDocument

@@ -14,24 +14,29 @@ namespace ContextForge.SessionLogging.Query;
 /// <c>cfsession ... --json</c> prints.
 /// </summary>
 /// <remarks>
-/// It owns the SQLite history index (<c>index.sqlite</c>) it opens, and catches it up with the journals before the
-/// first answer (only what was written since the last catch-up is read). Not thread-safe: one instance per caller.
+/// Its rows come from an <see cref="IHistoryStore"/>: the SQLite history index (<c>index.sqlite</c>) it opens and
+/// catches up with the journals before the first answer (only what was written since the last catch-up is read), or
+/// the team store's PostgreSQL tables (<c>--team</c>), which answer sessions, history, search and show with the same
+/// documents. Not thread-safe: one instance per caller.
 /// </remarks>
 public sealed class SessionQueries : IDisposable
 {
     /// <summary>The version of every document's shape.</summary>
     public const int SchemaVersion = 1;
 
-    private readonly HistoryIndex _index;
+    private readonly IHistoryStore _store;
     private readonly bool _rescan;
     private bool _caughtUp;
     private bool _fullyCaughtUp;
 
-    private SessionQueries(HistoryIndex index, bool rescan)
+    private SessionQueries(IHistoryStore store, bool rescan)
     {
-        _index = index;
+        _store = store;
         _rescan = rescan;
     }
+
+    /// <summary>Opens the queries over another backend (the team store); the queries own it.</summary>
+    internal static SessionQueries Open(IHistoryStore store) => new(store, rescan: false);
 
     /// <summary>Opens the queries over the data directory at <paramref name="dataDirectory"/> (creating its index if needed).</summary>
     /// <param name="dataDirectory">The data directory's root (what <c>CFSESSION_HOME</c> names).</param>
@@ -47,11 +52,17 @@ public sealed class SessionQueries : IDisposable
     public static SessionQueries Open(DataDirectory data, bool rescan)
     {
         ArgumentNullException.ThrowIfNull(data);
-        return new SessionQueries(HistoryIndex.Open(data), rescan);
+        return new SessionQueries(new LocalHistoryStore(HistoryIndex.Open(data)), rescan);
     }
 
     /// <summary>The data directory queried.</summary>
-    public DataDirectory Data => _index.Data;
+    public DataDirectory Data => _store.Data;
+
+    /// <summary>What the answers come from: the data directory's path, or the team store as <c>host:port/database</c>.</summary>
+    internal string Source => _store.Description;
+
+    /// <summary>The full id of the one session whose id starts with <paramref name="idOrPrefix"/> (in the backend queried).</summary>
+    internal string ResolveSessionId(string idOrPrefix) => _store.ResolveSessionId(idOrPrefix);
 
     /// <summary>Recorded sessions, newest start first.</summary>
     /// <param name="limit">At most this many; 0 for all.</param>
@@ -67,7 +78,7 @@ public sealed class SessionQueries : IDisposable
     {
         ArgumentNullException.ThrowIfNull(filter);
         var index = CaughtUp();
-        return new SessionList(HistoryQuery.Sessions(index, filter.Limit, filter: filter).Select(s => new SessionListItem
+        return new SessionList(index.Sessions(filter.Limit, filter: filter).Select(s => new SessionListItem
         {
             SessionId = s.SessionId,
             SessionName = s.Name,
@@ -97,7 +108,7 @@ public sealed class SessionQueries : IDisposable
     public HistoryDocument History(HistoryFilter filter)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        return new HistoryDocument(HistoryQuery.Events(CaughtUp(), filter).Select(e => new EventDocument(e)).ToList());
+        return new HistoryDocument(CaughtUp().Events(filter).Select(e => new EventDocument(e)).ToList());
     }
 
     /// <summary>
@@ -112,9 +123,9 @@ public sealed class SessionQueries : IDisposable
         var sessions = new List<GroupedSession>();
         foreach (var group in history.Events.GroupBy(e => e.SessionId))
         {
-            var session = HistoryQuery.Session(index, group.Key);
+            var session = index.Sessions(1, only: [group.Key]).FirstOrDefault();
             var activity = session?.ActivityId ?? Guid.Empty;
-            var all = HistoryQuery.SessionEvents(index, group.Key);
+            var all = index.SessionEvents(group.Key);
             var matching = group.Select(e => (e.File, e.Sequence)).ToHashSet();
             var chosen = all.Where(e => e.Name is SessionEventNames.SessionStart or SessionEventNames.SessionEnd || matching.Contains((e.File, e.Sequence)))
                 .Select(e => e.ToSessionEvent(activity)).ToList();
@@ -137,7 +148,7 @@ public sealed class SessionQueries : IDisposable
         var terms = SearchTerms(text);
         if (terms.Count == 0) throw new ArgumentException("give at least one word to find", nameof(text));
         var index = CaughtUp();
-        var results = HistoryQuery.Search(index, text, filter)
+        var results = index.Search(text, filter)
             .Select(hit => new SearchResult(new EventDocument(hit), Matches(index, hit, terms, contextLines, maxMatches))).ToList();
         return new SearchDocument(text, terms, results);
     }
@@ -152,8 +163,8 @@ public sealed class SessionQueries : IDisposable
     {
         ArgumentNullException.ThrowIfNull(sessionId);
         var index = CaughtUp();
-        var row = HistoryQuery.Session(index, sessionId);
-        var all = HistoryQuery.SessionEvents(index, sessionId);
+        var row = index.Sessions(1, only: [sessionId]).FirstOrDefault();
+        var all = index.SessionEvents(sessionId);
         var captured = all.Where(e => e.Name is SessionEventNames.TerminalCapture or SessionEventNames.TerminalCaptureFailed).Select(e => e.OperationId).ToHashSet(StringComparer.Ordinal);
         return new SessionTimeline
         {
@@ -182,15 +193,12 @@ public sealed class SessionQueries : IDisposable
         ArgumentNullException.ThrowIfNull(sessionId);
         ArgumentNullException.ThrowIfNull(operation);
         var index = CaughtUp();
-        var found = HistoryQuery.FindOperation(index, sessionId, operation);
+        var found = index.FindOperation(sessionId, operation);
         if (found.Count == 0) return null;
         if (found.Count > 1) throw new AmbiguousOperationException(operation);
         var hit = found[0];
-        string segment = StoredOutput.IndexedSegmentPath(index.Data, hit.File)
-            ?? throw new IOException($"the index names '{PrintableText.Escape(hit.File)}', which is not a journal segment of the data directory; run 'cfsession reindex'");
-        var fields = StoredOutput.ReadLineFields(segment, hit.LineOffset, hit.LineLength)
-            ?? throw new IOException($"cannot read {hit.File} line {hit.Line}");
-        return new OperationOutput(sessionId, hit.OperationId ?? "", hit.File, hit.Line, StoredOutput.Of(fields, index.Data.SessionDirectory(sessionId)), new EventDocument(hit).ToJsonObject());
+        var output = index.Output(hit) ?? throw new IOException($"cannot read {hit.File} line {hit.Line}");
+        return new OperationOutput(sessionId, hit.OperationId ?? "", hit.File, hit.Line, output.Streams, new EventDocument(hit).ToJsonObject());
     }
 
     /// <summary>Where an operation's recorded output is stored, found in any session; null when no session has such an operation.</summary>
@@ -200,7 +208,7 @@ public sealed class SessionQueries : IDisposable
     public OperationOutput? FindOperationOutput(string operation)
     {
         ArgumentNullException.ThrowIfNull(operation);
-        var found = HistoryQuery.FindOperationAnywhere(CaughtUp(), operation);
+        var found = CaughtUp().FindOperationAnywhere(operation);
         if (found.Count == 0) return null;
         if (found.Count > 1) throw new AmbiguousOperationException(operation);
         return FindOperationOutput(found[0].SessionId, found[0].OperationId ?? operation);
@@ -211,7 +219,7 @@ public sealed class SessionQueries : IDisposable
     public ValidationReport Validate(string? sessionId = null)
     {
         var index = CaughtUp(full: true);
-        IReadOnlyList<string> ids = sessionId is not null ? [sessionId] : index.Data.EnumerateSessionIds().Order(StringComparer.Ordinal).ToList();
+        IReadOnlyList<string> ids = sessionId is not null ? [sessionId] : index.SessionIds().Order(StringComparer.Ordinal).ToList();
         return new ValidationReport(ids.Count, SessionValidator.Validate(index, ids));
     }
 
@@ -226,9 +234,10 @@ public sealed class SessionQueries : IDisposable
         if (rules.OlderThan is null && rules.MaxBytes is null && rules.KeepLast is null)
             throw new ArgumentException("prune needs an age, a size or a count", nameof(rules));
         ArgumentOutOfRangeException.ThrowIfNegative(rules.KeepLast ?? 0);
-        var plan = SessionPruner.Plan(_index, rules.OlderThan, rules.MaxBytes, rules.KeepLast, rules.Force, DateTimeOffset.UtcNow);
+        var local = LocalIndex(catchUp: false);
+        var plan = SessionPruner.Plan(local, rules.OlderThan, rules.MaxBytes, rules.KeepLast, rules.Force, DateTimeOffset.UtcNow);
         _caughtUp = _fullyCaughtUp = true;
-        if (!rules.DryRun) SessionPruner.Remove(_index, plan.Remove);
+        if (!rules.DryRun) SessionPruner.Remove(local, plan.Remove);
         return new PruneReport
         {
             DryRun = rules.DryRun,
@@ -239,8 +248,8 @@ public sealed class SessionQueries : IDisposable
         };
     }
 
-    /// <summary>Closes the index.</summary>
-    public void Dispose() => _index.Dispose();
+    /// <summary>Closes the index (or the team store's connections).</summary>
+    public void Dispose() => _store.Dispose();
 
     private static PrunedSession Pruned(PruneCandidate c) => new()
     {
@@ -253,29 +262,37 @@ public sealed class SessionQueries : IDisposable
         Reason = c.Reason,
     };
 
-    /// <summary>The index, caught up once (in full when asked, or when opened to rescan).</summary>
-    private HistoryIndex CaughtUp(bool full = false)
+    /// <summary>The rows, caught up once (in full when asked, or when opened to rescan).</summary>
+    private IHistoryStore CaughtUp(bool full = false)
     {
         full |= _rescan;
         if (full ? !_fullyCaughtUp : !_caughtUp)
         {
-            _index.CatchUp(full);
+            _store.CatchUp(full);
             _caughtUp = true;
             _fullyCaughtUp |= full;
         }
-        return _index;
+        return _store;
+    }
+
+    /// <summary>The local index (prune removes sessions from it and from the data directory together).</summary>
+    private HistoryIndex LocalIndex(bool catchUp = true)
+    {
+        var local = _store as LocalHistoryStore ?? throw new NotSupportedException("prune removes local sessions: the team store keeps whole months (docs/team-store.md)");
+        if (catchUp) CaughtUp();
+        return local.Index;
     }
 
     /// <summary>Re-reads the hit's output (journal line or blob), plain, and finds the lines holding any term.</summary>
-    private static List<LineMatch> Matches(HistoryIndex index, IndexedEvent hit, IReadOnlyList<string> terms, int around, int max)
+    private static List<LineMatch> Matches(IHistoryStore index, IndexedEvent hit, IReadOnlyList<string> terms, int around, int max)
     {
         var result = new List<LineMatch>();
-        if (StoredOutput.IndexedSegmentPath(index.Data, hit.File) is not { } segment) return result;
-        var fields = StoredOutput.ReadLineFields(segment, hit.LineOffset, hit.LineLength);
-        if (fields is null) return result;
-        string sessionDirectory = index.Data.SessionDirectory(hit.SessionId);
-        int rows = SearchableText.ScreenRowsOf(sessionDirectory, hit.OperationId);
-        foreach (var stream in StoredOutput.Of(fields, sessionDirectory))
+        RecordedOutput? output;
+        try { output = index.Output(hit); }
+        catch (IOException) { return result; }
+        if (output is null) return result;
+        int rows = SearchableText.ScreenRowsOf(output.SessionDirectory, hit.OperationId);
+        foreach (var stream in output.Streams)
         {
             if (stream.IsWholeShellStream(hit.OperationId)) continue; // searched through its commands (SearchableText)
             string text = SearchableText.Of(stream, rows);

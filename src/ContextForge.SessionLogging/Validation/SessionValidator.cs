@@ -50,23 +50,35 @@ internal static class SessionValidator
 {
     public static readonly string[] ProvenanceKeys = ["host", "user", "pid", "tool_version", "cwd"];
 
-    public static IReadOnlyList<ValidationFinding> Validate(HistoryIndex index, IReadOnlyList<string> sessionIds)
+    /// <summary>Up to this many sessions, their rows (and their ancestors') are read one by one; more, every row at once.</summary>
+    private const int FewSessions = 16;
+
+    public static IReadOnlyList<ValidationFinding> Validate(IHistoryStore index, IReadOnlyList<string> sessionIds)
     {
         var findings = new List<ValidationFinding>();
-        var all = HistoryQuery.Sessions(index, 0);
-        var parents = all.ToDictionary(s => s.SessionId, s => s.ParentSessionId, StringComparer.Ordinal);
-        var status = all.ToDictionary(s => s.SessionId, s => s, StringComparer.Ordinal);
+        // One session (validate ID) reads its row and its ancestors' only: listing every session costs seconds at 1M operations.
+        bool all = sessionIds.Count > FewSessions;
+        var rows = new Dictionary<string, IndexedSession?>(StringComparer.Ordinal);
+        if (all)
+        {
+            foreach (var s in index.Sessions(0)) rows[s.SessionId] = s;
+        }
+        IndexedSession? Row(string id)
+        {
+            if (rows.TryGetValue(id, out var row)) return row;
+            return all ? null : rows[id] = index.Sessions(1, only: [id]).FirstOrDefault();
+        }
         foreach (string id in sessionIds)
         {
-            ValidateSession(index, id, status.GetValueOrDefault(id), findings);
-            ValidateParents(id, parents, findings);
+            ValidateSession(index, id, Row(id), findings);
+            ValidateParents(id, Row, findings);
         }
         return findings;
     }
 
-    private static void ValidateSession(HistoryIndex index, string id, IndexedSession? row, List<ValidationFinding> findings)
+    private static void ValidateSession(IHistoryStore index, string id, IndexedSession? row, List<ValidationFinding> findings)
     {
-        string dir = index.Data.SessionDirectory(id);
+        string dir = index.SessionJournals(id);
         var journal = JournalReader.ReadSession(dir);
         string Rel(string path) => id + "/" + Path.GetFileName(path);
         foreach (var p in journal.Problems)
@@ -81,7 +93,7 @@ internal static class SessionValidator
             };
             findings.Add(new("error", kind, id, Rel(p.Path), p.Line, p.Message));
         }
-        var lines = HistoryQuery.SessionEvents(index, id).ToDictionary(e => (Path.GetFileNameWithoutExtension(e.File), e.Sequence), e => e.Line);
+        var lines = index.SessionEvents(id).ToDictionary(e => (Path.GetFileNameWithoutExtension(e.File), e.Sequence), e => e.Line);
         long? LineOf(SessionEvent e) => lines.TryGetValue((e.Segment, e.Sequence), out long l) ? l : null;
         string FileOf(SessionEvent e) => id + "/" + e.Segment + JournalReader.SegmentExtension;
         void Add(string severity, string kind, SessionEvent? e, string message) =>
@@ -114,9 +126,8 @@ internal static class SessionValidator
             else
                 Add("warning", "abandoned", events[^1], $"no SessionEnd, no process that wrote it is running and nothing was recorded for over {JournalIndexer.AbandonedAfter.TotalHours:0.#} h: flagged abandoned (its events are kept)");
         }
-        foreach (var incomplete in JournalIndexer.IncompleteOperations(index, id).Where(o => o.State == WriterState.Dead))
+        foreach (var started in index.IncompleteOperations(id).Where(e => ProcessLiveness.Check(e.Fields[JournalFields.Provenance]) == WriterState.Dead))
         {
-            var started = incomplete.Started;
             string operation = started.OperationId ?? "?";
             findings.Add(new("warning", "interrupted_operation", id, started.File, started.Line,
                 $"operation {operation} ({Truncate(started.Fields[JournalFields.OperationName]?.GetValue<string>() ?? "")}) started at {started.Fields[JournalFields.StartTime]?.GetValue<string>()} and has no capture; the process running it ({Writer(started)}) is gone: interrupted, exit code unknown"));
@@ -181,18 +192,18 @@ internal static class SessionValidator
 
     private static string Truncate(string s) => s.Length <= 80 ? s : s[..80] + "...";
 
-    private static void ValidateParents(string id, Dictionary<string, string?> parents, List<ValidationFinding> findings)
+    private static void ValidateParents(string id, Func<string, IndexedSession?> row, List<ValidationFinding> findings)
     {
         var seen = new List<string> { id };
         string current = id;
-        while (parents.TryGetValue(current, out string? parent) && parent is not null)
+        while (row(current) is { ParentSessionId: { } parent })
         {
             if (parent == id || seen.Contains(parent))
             {
                 findings.Add(new("error", "parent_cycle", id, null, null, $"parent links form a cycle: {string.Join(" -> ", seen.Append(parent).Select(s => s[..8]))}"));
                 return;
             }
-            if (!parents.ContainsKey(parent))
+            if (row(parent) is null)
             {
                 if (current == id) findings.Add(new("warning", "unknown_parent", id, null, null, $"parent session {parent} is not in this data directory"));
                 return;

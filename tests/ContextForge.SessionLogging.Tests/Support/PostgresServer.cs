@@ -77,10 +77,26 @@ internal static class PostgresServer
         return (port, dir);
     }
 
-    private static (int ExitCode, string Output) Script(params string[] args)
+    /// <summary>
+    /// Starts a second throwaway cluster in <paramref name="dir"/> with the script's environment <paramref name="environment"/>
+    /// (POSTGRES_TEST_SSL_CERT and _KEY: TLS only); returns its port. <see cref="StopCluster"/> removes it.
+    /// </summary>
+    public static int StartCluster(string dir, IReadOnlyDictionary<string, string> environment)
+    {
+        var (code, output) = Script(environment, "start", dir);
+        if (code != 0 || !int.TryParse(output.Trim(), out int port)) throw new InvalidOperationException($"postgres-test-server.sh start failed (exit {code}): {output.Trim()}");
+        return port;
+    }
+
+    public static void StopCluster(string dir) => Script("stop", dir);
+
+    private static (int ExitCode, string Output) Script(params string[] args) => Script(new Dictionary<string, string>(), args);
+
+    private static (int ExitCode, string Output) Script(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         string script = Path.Combine(RepositoryRoot(), "scripts", "postgres-test-server.sh");
         var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (key, value) in environment) psi.Environment[key] = value;
         psi.ArgumentList.Add(script);
         foreach (string a in args) psi.ArgumentList.Add(a);
         try

@@ -28,28 +28,76 @@ public sealed class TeamStoreQueryTests : IDisposable
         string db = await TeamStoreSyncTests.MigratedDatabase(data.Root);
         Assert.Equal(0, (await Cli(data.Root, db, "sync")).ExitCode);
         string id = sessions[1].Id;
-        string operation = sessions[1].OperationIds[2]; // the 64 KiB output: a blob
 
         string[][] commands =
         [
             ["sessions", "--limit", "0", "--json"],
+            ["sessions", "--limit", "3", "--json"],
             ["history", "--limit", "0", "--json"],
+            ["history", "--limit", "7", "--json"],
             ["history", "-k", "session,terminal,achievement", "--failed", "--json"],
+            ["history", "-k", "session", "--limit", "0", "--json"],
+            ["history", "-c", "dotnet", "--cwd", "/home/dev/api", "--json"],
+            ["history", "-c", "^cat", "--json"],
+            ["history", "--exit-code", "1", "--limit", "0", "--json"],
+            ["history", "--name", "session 1", "--json"],
+            ["history", "--type", "command", "--limit", "0", "--json"],
+            ["history", "-s", id[..8], "--limit", "0", "--json"],
+            ["history", "--since", "30d", "--limit", "0", "--json"],
+            ["history", "--achievement-type", "build_succeeded", "--json"],
+            ["history", "--host", HistoryGenerator.Host, "--limit", "5", "--json"],
             ["history", "--group-by", "correlation", "--json"],
+            ["history", "--group-by", "correlation", "--failed", "--limit", "0", "--json"],
             ["search", "big", "log", "--json"],
+            ["search", "expected", "--failed", "--json"],
+            ["search", "line", "-s", id[..8], "--context", "0", "--max-matches", "1", "--json"],
             ["search", "zyzzogeton", "--json"],
             ["show", id, "--json"],
+            ["show", id[..8], "--json"],
+            ["show", "--json"],
             ["inspect", id, "--json"],
+            ["inspect", "--json"],
+            ["validate", id, "--json"],
             ["validate", "--all", "--json"],
         ];
-        foreach (var args in commands)
+        var local = new List<InProcessCli.Result>();
+        foreach (var args in commands) local.Add(await Cli(data.Root, db, args));
+
+        // The local journals and index go: every --team answer below comes from PostgreSQL alone.
+        Directory.Delete(data.SessionsDirectory, recursive: true);
+        foreach (string file in Directory.EnumerateFiles(data.Root, "index.sqlite*")) File.Delete(file);
+        for (int i = 0; i < commands.Length; i++)
         {
-            var local = await Cli(data.Root, db, args);
+            var args = commands[i];
             var team = await Cli(data.Root, db, [.. args, "--team"]);
-            Assert.True(local.ExitCode == team.ExitCode, $"{string.Join(' ', args)}: exit {local.ExitCode} locally, {team.ExitCode} from the team store: {team.Stderr}");
-            Assert.True(local.Stdout.Length > 2, $"{string.Join(' ', args)} printed nothing: {local.Stderr}");
-            Assert.Equal(Normalize(local.Stdout), Normalize(team.Stdout));
+            Assert.True(local[i].ExitCode == team.ExitCode, $"{string.Join(' ', args)}: exit {local[i].ExitCode} locally, {team.ExitCode} from the team store: {team.Stderr}");
+            Assert.True(local[i].Stdout.Length > 2, $"{string.Join(' ', args)} printed nothing: {local[i].Stderr}");
+            Assert.True(Normalize(local[i].Stdout) == Normalize(team.Stdout), $"{string.Join(' ', args)}: the team store answered differently");
         }
+        Assert.False(Directory.Exists(data.SessionsDirectory), "a --team query wrote local journals");
+        Assert.Empty(Directory.EnumerateDirectories(Path.Combine(data.Root, TeamHistoryStore.CacheDirectoryName), "journals-*"));
+    }
+
+    [PostgresFact]
+    public async Task Lines_without_query_columns_are_left_out_until_sync_full_fills_them_without_touching_their_bytes()
+    {
+        var data = new DataDirectory(_temp.Combine("home"));
+        TeamStoreSyncTests.WriteHistory(data, seed: 25, sessions: 2);
+        string db = await TeamStoreSyncTests.MigratedDatabase(data.Root);
+        Assert.Equal(0, (await Cli(data.Root, db, "sync")).ExitCode);
+        var local = await Cli(data.Root, db, "history", "--limit", "0", "--json");
+        var before = TeamStoreSyncTests.SegmentsOnServer(db);
+        // As a line pushed by schema 1 stands: no query columns, no session row.
+        PostgresServer.Execute(db, "UPDATE journal_lines SET ts_ticks = NULL, line_number = NULL, level = NULL, keywords = NULL, operation_id = NULL, fields = NULL, writer_provenance = NULL; DELETE FROM journal_sessions");
+
+        var empty = await Cli(data.Root, db, "history", "--team", "--limit", "0", "--json");
+        Assert.Contains("\"count\": 0", empty.Stdout);
+        var full = await TeamStoreSyncTests.Cli(data.Root, PostgresServer.Uri(db), "sync", "--full");
+        Assert.True(full.ExitCode == 0, full.Stderr);
+
+        Assert.Equal(local.Stdout, (await Cli(data.Root, db, "history", "--team", "--limit", "0", "--json")).Stdout);
+        Assert.Equal(before, TeamStoreSyncTests.SegmentsOnServer(db));
+        Assert.Equal(2, PostgresServer.Count(db, "SELECT count(*) FROM journal_sessions"));
     }
 
     [PostgresFact]
@@ -100,7 +148,7 @@ public sealed class TeamStoreQueryTests : IDisposable
         Assert.Equal(onLaptop.Select(s => s.Id).Order(), byUser.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
         Assert.Equal("", (await Cli(laptop.Root, db, "sessions", "--team", "--user", "nobody")).Stdout);
 
-        // A new run on the CI host, pushed: the next team query sees it (the replica fetched only the new lines).
+        // A new run on the CI host, pushed: the next team query sees it (the answer is SQL on the server: nothing to refresh).
         new HistoryGenerator(ci, seed: 33).WriteRun(onCi[0].Id, ActivityOf(onCi[0].Id), "ci-runner-3", new OperationSpec("make deploy", 0, "deployed\n", "/srv"), Now, 7);
         Assert.Equal(0, (await Cli(ci.Root, db, "sync")).ExitCode);
         var deploy = await Cli(laptop.Root, db, "history", "--team", "-c", "make deploy", "--format", "{session}");
@@ -111,7 +159,7 @@ public sealed class TeamStoreQueryTests : IDisposable
     public async Task Hostile_filter_values_are_parameters_never_sql()
     {
         var data = new DataDirectory(_temp.Combine("home"));
-        TeamStoreSyncTests.WriteHistory(data, seed: 41, sessions: 1);
+        var sessions = TeamStoreSyncTests.WriteHistory(data, seed: 41, sessions: 1);
         string db = await TeamStoreSyncTests.MigratedDatabase(data.Root);
         Assert.Equal(0, (await Cli(data.Root, db, "sync")).ExitCode);
         long lines = PostgresServer.Count(db, "SELECT count(*) FROM journal_lines");
@@ -132,6 +180,34 @@ public sealed class TeamStoreQueryTests : IDisposable
             }
         }
         Assert.Equal(lines, PostgresServer.Count(db, "SELECT count(*) FROM journal_lines"));
+
+        // Every filter of every command: the team store's answer is the local one (the value matched as text, never run).
+        foreach (string value in values.Take(seeds.Length + 8))
+        {
+            string[][] commands =
+            [
+                ["history", "-c", value, "--json"],
+                ["history", "--name", value, "--json"],
+                ["history", "--type", value, "--json"],
+                ["history", "-s", value, "--json"],
+                ["history", "--achievement-type", value, "--json"],
+                ["history", "--cwd", "/" + value, "--json"],
+                ["search", value, "--json"],
+                ["show", value, "--json"],
+                ["show", sessions[0].Id, "--output", value, "--json"],
+            ];
+            foreach (var args in commands)
+            {
+                var local = await Cli(data.Root, db, args);
+                var team = await Cli(data.Root, db, [.. args, "--team"]);
+                string shown = string.Join(' ', args);
+                Assert.True(local.ExitCode == team.ExitCode, $"{shown}: exit {local.ExitCode} locally, {team.ExitCode} from the team store: {team.Stderr}");
+                Assert.True(local.Stdout == team.Stdout, $"{shown}: the team store answered differently");
+                Assert.DoesNotContain("internal error", team.Stderr, StringComparison.OrdinalIgnoreCase);
+            }
+        }
+        Assert.Equal(lines, PostgresServer.Count(db, "SELECT count(*) FROM journal_lines"));
+        Assert.Equal(1, PostgresServer.Count(db, "SELECT count(*) FROM journal_sessions"));
         var nul = await Cli(data.Root, db, "sessions", "--team", "--host", "a\0b");
         Assert.Equal(64, nul.ExitCode);
         Assert.Equal("cfsession: --host holds a NUL character, which no host or user name has\n", nul.Stderr.ReplaceLineEndings("\n"));

@@ -28,8 +28,8 @@ public sealed class TeamStoreRowSecurityTests : IDisposable
         string alice = "alice_" + suffix, bob = "bob_" + suffix, carol = "carol_" + suffix;
         var redHome = new DataDirectory(_temp.Combine("red"));
         var blueHome = new DataDirectory(_temp.Combine("blue"));
-        TeamStoreSyncTests.WriteHistory(redHome, seed: 11, host: "red-laptop", sessions: 2);
-        TeamStoreSyncTests.WriteHistory(blueHome, seed: 12, host: "blue-ci", sessions: 1);
+        var redSessions = TeamStoreSyncTests.WriteHistory(redHome, seed: 11, host: "red-laptop", sessions: 2);
+        var blueSessions = TeamStoreSyncTests.WriteHistory(blueHome, seed: 12, host: "blue-ci", sessions: 1);
         string db = await TeamStoreSyncTests.MigratedDatabase(_temp.Combine("owner"));
         // The roles as docs/team-store.md sets them up: a group role per team, a login per person, one admin.
         PostgresServer.Execute(db, $"""
@@ -54,6 +54,20 @@ public sealed class TeamStoreRowSecurityTests : IDisposable
         Assert.Equal([[blue, "blue-ci", blueLines], [red, "red-laptop", redLines]], PostgresServer.Query(db, Teams, carol));
         Assert.Equal([[(long)2]], PostgresServer.Query(db, "SELECT count(*) FROM journal_blobs", alice));
         Assert.Equal([[(long)1]], PostgresServer.Query(db, "SELECT count(*) FROM journal_blobs", bob));
+        // --team queries run as the login: each answer holds only the rows its teams may see.
+        async Task<string[]> TeamSessions(string login, params string[] args) =>
+            (await InProcessCli.RunAsync(redHome.Root, new Dictionary<string, string?> { [TeamStoreAddress.EnvironmentVariable] = PostgresServer.Uri(db, login) },
+                ["sessions", "--team", "--limit", "0", "--format", "{session}", .. args])).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal).ToArray();
+        string[] Ids(params IEnumerable<ContextForge.SessionLogging.Benchmarks.HistoryGenerator.WrittenSession>[] lists) => lists.SelectMany(l => l).Select(s => s.Id).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(Ids(redSessions), await TeamSessions(alice));
+        Assert.Equal(Ids(blueSessions), await TeamSessions(bob));
+        Assert.Equal(Ids(redSessions, blueSessions), await TeamSessions(carol));
+        Assert.Empty(await TeamSessions(alice, "--host", "blue-ci"));
+        var crossTeam = await InProcessCli.RunAsync(redHome.Root, new Dictionary<string, string?> { [TeamStoreAddress.EnvironmentVariable] = PostgresServer.Uri(db, alice) },
+            "show", blueSessions[0].Id, "--team", "--json");
+        Assert.Equal(66, crossTeam.ExitCode);
+        Assert.Equal([[(long)2]], PostgresServer.Query(db, "SELECT count(*) FROM journal_sessions", alice));
+
         // Not around the policy either: a partition is not granted to anyone.
         var direct = Assert.Throws<Npgsql.PostgresException>(() => PostgresServer.Query(db, $"SELECT count(*) FROM journal_lines_{DateTime.UtcNow:yyyy_MM}", alice));
         Assert.Equal("42501", direct.SqlState);

@@ -39,7 +39,7 @@ public sealed class SessionValidatorTests : IDisposable
     {
         using var index = HistoryIndex.Open(_data);
         index.CatchUp(full: true);
-        return SessionValidator.Validate(index, ids);
+        return SessionValidator.Validate(new LocalHistoryStore(index), ids);
     }
 
     private static void ReplaceLine(string path, int lineNumber, Func<string, string> change)
