@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using ContextForge.SessionLogging.Capture;
 using ContextForge.SessionLogging.Journal;
 
 namespace ContextForge.SessionLogging.Index;
@@ -31,4 +32,10 @@ internal static class SearchableText
     /// matching lines from (so a hit's line numbers count lines of this text).
     /// </summary>
     public static string Of(StoredOutput stream) => stream.ReadPlainPrefix(IndexedBytesPerStream);
+
+    /// <summary>
+    /// The lines of <see cref="Of(StoredOutput)"/> (split at <c>\n</c>, a final newline ending the last line), read and
+    /// rendered only as far as the caller reads them: what <c>search</c> shows matching lines from.
+    /// </summary>
+    public static IEnumerable<string> LinesOf(StoredOutput stream) => TerminalRenderer.Lines(stream.ReadPrefixPieces(IndexedBytesPerStream));
 }

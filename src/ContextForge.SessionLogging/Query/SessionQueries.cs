@@ -137,8 +137,10 @@ public sealed class SessionQueries : IDisposable
         var terms = SearchTerms(text);
         if (terms.Count == 0) throw new ArgumentException("give at least one word to find", nameof(text));
         var index = CaughtUp();
+        var data = index.Data;
+        // Ranked and cut to the page by the index alone; a result's output is read when its matches are first asked for.
         var results = HistoryQuery.Search(index, text, filter)
-            .Select(hit => new SearchResult(new EventDocument(hit), Matches(index, hit, terms, contextLines, maxMatches))).ToList();
+            .Select(hit => new SearchResult(new EventDocument(hit), () => Matches(data, hit, terms, contextLines, maxMatches))).ToList();
         return new SearchDocument(text, terms, results);
     }
 
@@ -266,22 +268,35 @@ public sealed class SessionQueries : IDisposable
         return _index;
     }
 
-    /// <summary>Re-reads the hit's output (journal line or blob), plain, and finds the lines holding any term.</summary>
-    private static List<LineMatch> Matches(HistoryIndex index, IndexedEvent hit, IReadOnlyList<string> terms, int around, int max)
+    /// <summary>
+    /// Re-reads the hit's output (journal line or blob) as the index's text (<see cref="SearchableText.LinesOf"/>) and
+    /// finds the lines holding any term, with their context; it stops reading once the last match's context is read.
+    /// </summary>
+    private static List<LineMatch> Matches(DataDirectory data, IndexedEvent hit, IReadOnlyList<string> terms, int around, int max)
     {
         var result = new List<LineMatch>();
-        if (StoredOutput.IndexedSegmentPath(index.Data, hit.File) is not { } segment) return result;
+        if (StoredOutput.IndexedSegmentPath(data, hit.File) is not { } segment) return result;
         var fields = StoredOutput.ReadLineFields(segment, hit.LineOffset, hit.LineLength);
         if (fields is null) return result;
-        foreach (var stream in StoredOutput.Of(fields, index.Data.SessionDirectory(hit.SessionId)))
+        foreach (var stream in StoredOutput.Of(fields, data.SessionDirectory(hit.SessionId)))
         {
-            string text = SearchableText.Of(stream);
-            string[] lines = (text.EndsWith('\n') ? text[..^1] : text).Split('\n');
-            for (int i = 0; i < lines.Length && result.Count < max; i++)
+            var before = new Queue<string>(around + 1);
+            var open = new List<(long Number, string Text, string[] Before, List<string> After)>();
+            long number = 0;
+            foreach (string line in SearchableText.LinesOf(stream))
             {
-                if (!terms.Any(t => lines[i].Contains(t, StringComparison.OrdinalIgnoreCase))) continue;
-                result.Add(new LineMatch(stream.Name, i + 1, lines[i], lines[Math.Max(0, i - around)..i], lines[(i + 1)..Math.Min(lines.Length, i + 1 + around)]));
+                number++;
+                foreach (var m in open)
+                {
+                    if (m.After.Count < around) m.After.Add(line);
+                }
+                if (result.Count + open.Count < max && terms.Any(t => line.Contains(t, StringComparison.OrdinalIgnoreCase)))
+                    open.Add((number, line, before.ToArray(), new List<string>(around)));
+                before.Enqueue(line);
+                if (before.Count > around) before.Dequeue();
+                if (result.Count + open.Count >= max && open.TrueForAll(m => m.After.Count >= around)) break;
             }
+            result.AddRange(open.Select(m => new LineMatch(stream.Name, m.Number, m.Text, m.Before, m.After)));
             if (result.Count >= max) break;
         }
         return result;

@@ -123,6 +123,55 @@ public sealed partial class SessionQueriesTests : IDisposable
     }
 
     [Fact]
+    public void Search_matches_in_a_large_blob_output_and_its_stderr_are_those_of_the_whole_indexed_text()
+    {
+        // A 200 KiB output (a blob, read in pieces) with coloured, redrawn lines and matches early, late and in stderr.
+        var output = new StringBuilder();
+        for (int i = 0; i < 4000; i++)
+        {
+            output.Append(i % 997 == 3 ? $"\u001b[31mwarning\u001b[0m at step {i}\r\n" : $"step {i} progress 50%\rstep {i} done with some padding text\r\n");
+        }
+        string stderr = "first\nwarning: from stderr\nlast\n";
+        Session("big", Now.AddHours(-1), new OperationSpec("build", 1, output.ToString(), "/", stderr));
+        using var queries = SessionQueries.Open(_data);
+
+        foreach (var (around, max) in new[] { (2, 3), (0, 1), (5, 20) })
+        {
+            var result = Assert.Single(queries.Search("warning", new HistoryFilter(), around, max).Results);
+            // What the matches were before the lazy reader: every line of each stream's whole render, scanned in order.
+            var expected = new List<(string, long, string, string[], string[])>();
+            foreach (var (name, text) in new[] { ("output", output.ToString()), ("stderr", stderr) })
+            {
+                string rendered = ContextForge.SessionLogging.Capture.TerminalRenderer.Render(text);
+                string[] lines = (rendered.EndsWith('\n') ? rendered[..^1] : rendered).Split('\n');
+                for (int i = 0; i < lines.Length && expected.Count < max; i++)
+                {
+                    if (lines[i].Contains("warning", StringComparison.OrdinalIgnoreCase))
+                        expected.Add((name, i + 1, lines[i], lines[Math.Max(0, i - around)..i], lines[(i + 1)..Math.Min(lines.Length, i + 1 + around)]));
+                }
+            }
+            Assert.Equal(expected, result.Matches.Select(m => (m.StreamName, m.LineNumber, m.Text, m.Before.ToArray(), m.After.ToArray())));
+        }
+    }
+
+    [Fact]
+    public void Search_reads_an_output_only_when_its_matches_are_asked_for()
+    {
+        string big = string.Concat(Enumerable.Range(0, 2000).Select(i => $"line {i} of a long build log with the needle word\n"));
+        var older = Session("older", Now.AddHours(-2), new OperationSpec("build one", 0, big, "/"));
+        Session("newer", Now.AddHours(-1), new OperationSpec("build two", 0, big, "/"));
+        using var queries = SessionQueries.Open(_data);
+
+        var found = queries.Search("needle", new HistoryFilter());
+        // The older hit's blob goes away after the search ranked it, before its matches are read.
+        foreach (string blob in Directory.GetFiles(Path.Combine(_data.SessionDirectory(older.Id), "blobs"))) File.Delete(blob);
+
+        Assert.Equal(["build two", "build one"], found.Results.Select(r => r.Operation.Fields[JournalFields.OperationName]!.GetValue<string>()));
+        Assert.Equal(3, found.Results[0].Matches.Count);
+        Assert.Empty(found.Results[1].Matches);
+    }
+
+    [Fact]
     public void Timeline_lists_the_session_events_oldest_first_with_its_counts()
     {
         var s = Session("timeline", Now.AddHours(-1), new OperationSpec("one", 0, "", "/"), new OperationSpec("two", 4, "", "/"));
