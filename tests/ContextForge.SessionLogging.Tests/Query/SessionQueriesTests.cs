@@ -155,6 +155,33 @@ public sealed partial class SessionQueriesTests : IDisposable
     }
 
     [Fact]
+    public void Search_pages_of_a_common_word_and_a_rare_one_are_the_newest_matching_operations_in_history_order()
+    {
+        // 'common' in every other output (ranked by walking the events newest first), 'rare' in three (sorted): both
+        // pages must be exactly the matching operations in history's order, with any filter and offset.
+        for (int s = 0; s < 6; s++)
+        {
+            var ops = Enumerable.Range(0, 40).Select(i => s * 40 + i)
+                .Select(n => new OperationSpec($"op {n}", n % 3 == 0 ? 1 : 0, (n % 2 == 0 ? "a common line\n" : "other text\n") + (n % 97 == 5 ? "a rare line\n" : ""), "/")).ToArray();
+            Session($"s{s}", Now.AddHours(-10 + s), ops);
+        }
+        using var queries = SessionQueries.Open(_data);
+        var all = queries.History(new HistoryFilter { Keywords = SessionKeywords.Terminal, Limit = 0 }).Events
+            .Select(e => e.Fields[JournalFields.OperationName]!.GetValue<string>()).ToList();
+        int N(string name) => int.Parse(name[3..], System.Globalization.CultureInfo.InvariantCulture);
+
+        foreach (var (word, holds) in new (string, Func<int, bool>)[] { ("common", n => n % 2 == 0), ("rare", n => n % 97 == 5) })
+        {
+            foreach (var (limit, offset, failed) in new[] { (5, 0, false), (7, 11, false), (4, 2, true), (1, 0, true) })
+            {
+                var expected = all.Where(name => holds(N(name)) && (!failed || N(name) % 3 == 0)).Skip(offset).Take(limit);
+                var found = queries.Search(word, new HistoryFilter { Limit = limit, Offset = offset, Failed = failed });
+                Assert.Equal(expected, found.Results.Select(r => r.Operation.Fields[JournalFields.OperationName]!.GetValue<string>()));
+            }
+        }
+    }
+
+    [Fact]
     public void Search_reads_an_output_only_when_its_matches_are_asked_for()
     {
         string big = string.Concat(Enumerable.Range(0, 2000).Select(i => $"line {i} of a long build log with the needle word\n"));
