@@ -8,6 +8,7 @@ size="${1:-100000}"
 binary="${2:-artifacts/bin/cfsession}"
 [ -x "$binary" ] || { echo "no NativeAOT binary at $binary: run scripts/install.sh first" >&2; exit 1; }
 dotnet build benchmarks/ContextForge.SessionLogging.Benchmarks -c Release --nologo -v quiet
+load_before="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 out="benchmarks/results/agents-$((size / 1000))k.md"
 dotnet benchmarks/ContextForge.SessionLogging.Benchmarks/bin/Release/net10.0/ContextForge.SessionLogging.Benchmarks.dll agents "$size" "$binary" "$out.tmp" "${CFSESSION_BENCH_DIR:-${TMPDIR:-/tmp}/cfsession-agents-bench}"
 {
@@ -15,7 +16,8 @@ dotnet benchmarks/ContextForge.SessionLogging.Benchmarks/bin/Release/net10.0/Con
   echo
   echo "Targets (issue 17): search_output and list_sessions answer in at most 50 ms at the client on a 100k-operation"
   echo "history; a hook call adds at most 20 ms. The machine was shared with other engineers' builds and tests while this ran:"
-  echo "medians are noisy, best-of-N is the figure compared. Command: \`bash benchmarks/run-agents.sh $size $binary\`."
+  echo "medians are noisy, best-of-N is the figure compared. Load average (1, 5, 15 min) before the history was generated: $load_before;"
+  echo "after the timing: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown). Command: \`bash benchmarks/run-agents.sh $size $binary\`."
   echo
   cat "$out.tmp"
 } > "$out"

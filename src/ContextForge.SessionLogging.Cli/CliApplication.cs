@@ -55,6 +55,10 @@ internal static class CliApplication
         {
             return context.Fail(ExitCodes.Usage, ex.Message);
         }
+        catch (CliConfigurationException ex)
+        {
+            return context.Fail(ExitCodes.Configuration, ex.Message);
+        }
         catch (TeamStore.TeamStoreUnavailableException ex)
         {
             return context.Fail(ExitCodes.TeamStoreUnavailable, ex.Message);
@@ -65,7 +69,7 @@ internal static class CliApplication
         }
         catch (Exception ex) when (ex is TeamStore.TeamStoreConfigurationException or TeamStore.TeamStoreSchemaException)
         {
-            return context.Fail(ExitCodes.TeamStoreConfiguration, ex.Message);
+            return context.Fail(ExitCodes.Configuration, ex.Message);
         }
         catch (Microsoft.Data.Sqlite.SqliteException ex) when (ex.SqliteErrorCode is 8 or 10 or 13 or 14)
         {
@@ -129,3 +133,6 @@ internal static class CliApplication
 
 /// <summary>A command-line mistake the user can fix; reported in one line with exit code 64.</summary>
 internal sealed class CliUsageException(string message) : Exception(message);
+
+/// <summary>A configuration cfsession refuses (a token file readable by others, a port it cannot bind); reported in one line with exit code 78.</summary>
+internal sealed class CliConfigurationException(string message) : Exception(message);

@@ -25,8 +25,12 @@ internal enum ExitCodes
     TeamStoreUnavailable = 75,
     /// <summary>The team store refused the login or the rows (not a member of the team's role) (EX_NOPERM).</summary>
     TeamStoreNotPermitted = 77,
-    /// <summary>No team store is configured, its schema needs <c>sync --migrate</c>, its address file is readable by others, or its TLS certificate does not verify (EX_CONFIG).</summary>
-    TeamStoreConfiguration = 78,
+    /// <summary>
+    /// A configuration cfsession refuses (EX_CONFIG): no team store configured, its schema needs <c>sync --migrate</c>,
+    /// its address file is readable by others, or its TLS certificate does not verify; <c>mcp --http</c>'s token file
+    /// missing, empty or readable by others, or its port cannot be bound.
+    /// </summary>
+    Configuration = 78,
     /// <summary>The command exists but could not be executed (shell convention).</summary>
     CommandNotExecutable = 126,
     /// <summary>The command was not found (shell convention).</summary>

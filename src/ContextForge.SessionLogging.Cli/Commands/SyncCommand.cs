@@ -66,7 +66,7 @@ internal static class SyncCommand
                 {
                     TeamStoreUnavailableException => ExitCodes.TeamStoreUnavailable,
                     TeamStorePermissionException => ExitCodes.TeamStoreNotPermitted,
-                    _ => ExitCodes.TeamStoreConfiguration,
+                    _ => ExitCodes.Configuration,
                 };
                 string message = ex.Message;
                 if (ex is TeamStorePermissionException) message += $" (the login must be a member of the role cfsession_team_{TeamStoreOptions.Team(context, parse.GetValue(team))}: docs/team-store.md)";

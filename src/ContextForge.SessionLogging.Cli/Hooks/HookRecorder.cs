@@ -7,9 +7,12 @@ using ContextForge.SessionLogging.Sessions;
 namespace ContextForge.SessionLogging.Cli.Hooks;
 
 /// <summary>
-/// Records what an agent's hook reports. Each agent session is tied to one cfsession session whose id is derived from
-/// the agent's name and session id (<see cref="SessionIdFor"/>), so no mapping file is kept and a hook call that comes
-/// before SessionStart (or without it) still finds its session: it is opened on first use.
+/// Records what an agent's hook reports. Each agent session is tied to a chain of cfsession sessions whose ids are
+/// derived from the agent's name, its session id and the link's number (<see cref="SessionIdFor"/>), so no mapping
+/// file is kept and a hook call that comes before SessionStart (or without it) still finds its session: it is opened
+/// on first use. An agent session resumed after its SessionEnd (<c>claude --resume</c>) continues in the next link of
+/// the chain, a new session whose <c>parent_session_id</c> is the ended one: an ended session never gets events after
+/// its SessionEnd, and its end, duration and counts stay true.
 /// </summary>
 internal sealed class HookRecorder(CliContext context, SessionManager manager)
 {
@@ -29,7 +32,8 @@ internal sealed class HookRecorder(CliContext context, SessionManager manager)
                 using (Open(agent, report.AgentSessionId)) { }
                 return;
             case AgentSessionEnded:
-                if (report.AgentSessionId is { } ended && TargetOf(agent, ended) is { } id && manager.ReadSessionStart(id) is not null) manager.End(id);
+                if (report.AgentSessionId is { } ended && ended.Length is > 0 and <= MaxAgentSessionIdChars
+                    && Current(agent, ended) is { Exists: true } current) manager.End(current.Id);
                 return;
             case AgentToolCall call:
                 using (var session = Open(agent, report.AgentSessionId))
@@ -64,32 +68,57 @@ internal sealed class HookRecorder(CliContext context, SessionManager manager)
     private Session Open(string agent, string? agentSessionId)
     {
         if (agentSessionId is null && context.CurrentSession(manager, null) is { } current) return manager.Join(current);
-        string label = agentSessionId ?? Unattributed;
-        string id = TargetOf(agent, label) ?? SessionIdFor(agent, Unattributed);
-        if (manager.ReadSessionStart(id) is null)
+        string label = agentSessionId is { Length: > 0 and <= MaxAgentSessionIdChars } ? agentSessionId : Unattributed;
+        var link = Current(agent, label);
+        if (!link.Exists)
         {
-            using var gate = Lock(id);
+            using var gate = Lock(link.Id);
             // Another call of the same agent session may have opened it while this one waited.
-            if (manager.ReadSessionStart(id) is null)
+            if (manager.ReadSessionStart(link.Id) is null)
             {
-                using var started = manager.Start($"{agent} {Events.PrintableText.Escape(label)}", agent, methodology: null, parentSessionId: null, detached: true, sessionId: id);
+                string name = $"{agent} {Events.PrintableText.Escape(label)}" + (link.Number > 0 ? $" (resumed {link.Number})" : "");
+                using var started = manager.Start(name, agent, methodology: null, parentSessionId: link.Previous, detached: true, sessionId: link.Id);
                 started.Detach();
             }
         }
-        return manager.Join(id);
+        return manager.Join(link.Id);
     }
 
-    /// <summary>The cfsession session of an agent session; null for an id no agent would send (over 256 characters).</summary>
-    private static string? TargetOf(string agent, string agentSessionId) =>
-        agentSessionId.Length is > 0 and <= 256 ? SessionIdFor(agent, agentSessionId) : null;
+    /// <summary>Agent session ids longer than this are not an agent's (they go to the unattributed session).</summary>
+    private const int MaxAgentSessionIdChars = 256;
+
+    /// <summary>One link of an agent session's chain: its session id, its number (0 first), the ended link before it, and whether it was opened.</summary>
+    private readonly record struct ChainLink(string Id, int Number, string? Previous, bool Exists);
 
     /// <summary>
-    /// The cfsession session id of an agent session: a UUID (version 8, RFC 9562) made of the SHA-256 of the agent's
-    /// name and its session id, the same on every call, distinct across agents.
+    /// The link an agent session records into now: the first of its chain that is not ended, opened or not yet (a
+    /// chain is one link unless the agent session was resumed after its SessionEnd). Each link costs a read of its
+    /// journal's first line and tail.
     /// </summary>
-    internal static string SessionIdFor(string agent, string agentSessionId)
+    private ChainLink Current(string agent, string label)
     {
-        byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes($"cfsession-hook\0{agent}\0{agentSessionId}"));
+        string? previous = null;
+        for (int number = 0; ; number++)
+        {
+            string id = SessionIdFor(agent, label, number);
+            if (manager.ReadSessionStart(id) is null) return new(id, number, previous, Exists: false);
+            if (!manager.HasEnded(id) || number >= MaxResumes) return new(id, number, previous, Exists: true);
+            previous = id;
+        }
+    }
+
+    /// <summary>Resumes of one agent session after its end that open a new session; past this many, the last one is written to.</summary>
+    private const int MaxResumes = 1000;
+
+    /// <summary>
+    /// The cfsession session id of an agent session (of link <paramref name="number"/> of its chain): a UUID (version
+    /// 8, RFC 9562) made of the SHA-256 of the agent's name and its session id (and the link's number after the
+    /// first), the same on every call, distinct across agents.
+    /// </summary>
+    internal static string SessionIdFor(string agent, string agentSessionId, int number = 0)
+    {
+        string key = number == 0 ? $"cfsession-hook\0{agent}\0{agentSessionId}" : $"cfsession-hook\0{agent}\0{agentSessionId}\0resumed\0{number}";
+        byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes(key));
         hash[6] = (byte)((hash[6] & 0x0F) | 0x80);
         hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
         return new Guid(hash.AsSpan(0, 16), bigEndian: true).ToString("D");

@@ -10,7 +10,7 @@ using ModelContextProtocol.Server;
 namespace ContextForge.SessionLogging.Cli.Mcp;
 
 /// <summary>
-/// <c>cfsession mcp</c>: an MCP server over stdio, a thin host over the query API (<see cref="SessionQueries"/>) and
+/// <c>cfsession mcp</c>: an MCP server over stdio (or Streamable HTTP, <see cref="McpHttpHost"/>), a thin host over the query API (<see cref="SessionQueries"/>) and
 /// the recording commands. Tools and resources are registered explicitly (handlers, hand-written JSON schemas), with
 /// no reflection, so the NativeAOT build serves them exactly as the JIT build does.
 /// </summary>
@@ -35,6 +35,9 @@ internal sealed class McpSessionServer : IDisposable
         _writes = new WriteSessions(context, _manager);
         _tools = new ReadTools(context, _manager).Tools().Concat(new WriteTools(_manager, _writes, allowRun).Tools()).ToDictionary(t => t.Name, StringComparer.Ordinal);
     }
+
+    /// <summary>The data directory served.</summary>
+    public string DataRoot => _manager.Data.Root;
 
     /// <summary>The tools, in the order <c>tools/list</c> gives them.</summary>
     public IReadOnlyCollection<McpTool> Tools => _tools.Values;

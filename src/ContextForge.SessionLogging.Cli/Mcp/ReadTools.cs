@@ -1,9 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
-using ContextForge.SessionLogging.Capture;
 using ContextForge.SessionLogging.Cli.Commands;
-using ContextForge.SessionLogging.Journal;
 using ContextForge.SessionLogging.Query;
 using ContextForge.SessionLogging.Sessions;
 
@@ -124,9 +122,9 @@ internal sealed class ReadTools(CliContext context, SessionManager manager)
         var filter = new SessionFilter
         {
             Since = a.String("since") is { } since ? DateTimeOffset.UtcNow - Quantities.Duration(since, "since") : null,
-            Name = Limited(a, "name"),
-            Type = Limited(a, "type"),
-            Host = Limited(a, "host"),
+            Name = a.Text("name", InputLimits.MaxFilterTextChars),
+            Type = a.Text("type", InputLimits.MaxFilterTextChars),
+            Host = a.Text("host", InputLimits.MaxFilterTextChars),
             Failed = a.Boolean("failed"),
             Limit = limit + 1,
             Offset = offset,
@@ -152,8 +150,7 @@ internal sealed class ReadTools(CliContext context, SessionManager manager)
 
     private string SearchOutput(ToolArguments a)
     {
-        string text = a.RequiredString("query");
-        CliLimits.Text(text, InputLimits.MaxFilterTextChars, "query");
+        string text = a.RequiredText("query", InputLimits.MaxFilterTextChars);
         int limit = a.Integer("limit", 10, 1, ResultBounds.MaxItems);
         var filter = FilterInput(a) with { Limit = limit + 1 };
         using var queries = Open();
@@ -169,9 +166,9 @@ internal sealed class ReadTools(CliContext context, SessionManager manager)
     private string History(ToolArguments a)
     {
         int limit = a.Integer("limit", 20, 1, ResultBounds.MaxItems);
-        var input = FilterInput(a) with { Limit = limit + 1, DaysBack = a.Integer("days_back") is { } d ? (int)Math.Clamp(d, int.MinValue, int.MaxValue) : null, Keywords = a.String("keywords"), AchievementType = Limited(a, "achievement_type") };
+        var input = FilterInput(a) with { Limit = limit + 1, DaysBack = a.Integer("days_back") is { } d ? (int)Math.Clamp(d, int.MinValue, int.MaxValue) : null, Keywords = a.String("keywords"), AchievementType = a.Text("achievement_type", InputLimits.MaxFilterTextChars) };
         string? groupBy = a.String("group_by");
-        if (groupBy is not null and not "correlation") throw new ToolInputException($"history: group_by must be 'correlation', not '{Events.PrintableText.Escape(groupBy)}'");
+        if (groupBy is not null and not "correlation") throw a.Fail($"group_by must be 'correlation', not {ToolArguments.Quote(groupBy)}");
         using var queries = Open();
         var history = queries.History(input.ToFilter(DateTimeOffset.UtcNow, name => name));
         bool more = history.Events.Count > limit;
@@ -195,35 +192,21 @@ internal sealed class ReadTools(CliContext context, SessionManager manager)
     private string GetOperation(ToolArguments a)
     {
         string operation = a.RequiredString("operation_id");
-        if (operation.Length > 64) throw new ToolInputException($"get_operation: '{Events.PrintableText.Escape(operation[..40])}...' is not an operation id");
+        if (operation.Length > 64) throw a.Fail($"{ToolArguments.Quote(operation)} is not an operation id");
         string stream = a.String("stream") ?? "output";
-        if (stream is not ("output" or "stderr")) throw new ToolInputException($"get_operation: stream must be 'output' or 'stderr', not '{Events.PrintableText.Escape(stream)}'");
+        if (stream is not ("output" or "stderr")) throw a.Fail($"stream must be 'output' or 'stderr', not {ToolArguments.Quote(stream)}");
         long start = a.Integer("start_line", 1, 1, int.MaxValue);
         int maxLines = a.Integer("max_lines", ResultBounds.MaxLines, 1, ResultBounds.MaxLines);
         bool raw = a.Boolean("raw");
         string? session = a.String("session_id") is { } s ? manager.ResolveSessionId(s) : null;
         using var queries = Open();
         var found = (session is null ? queries.FindOperationOutput(operation) : queries.FindOperationOutput(session, operation))
-            ?? throw new ToolInputException($"get_operation: no recorded operation '{Events.PrintableText.Escape(operation)}'{(session is null ? "" : " in session " + session)}; find ids with history or search_output");
+            ?? throw a.Fail($"no recorded operation {ToolArguments.Quote(operation)}{(session is null ? "" : " in session " + session)}; find ids with history or search_output");
         var output = found.Outputs.FirstOrDefault(o => o.Name == stream)
-            ?? throw new ToolInputException($"get_operation: operation {found.OperationId} has no {stream} recorded apart{(stream == "stderr" ? " (a pty run records one stream: use stream=output)" : "")}");
+            ?? throw a.Fail($"operation {found.OperationId} has no {stream} recorded apart{(stream == "stderr" ? " (a pty run records one stream: use stream=output)" : "")}");
         var text = new StringBuilder();
         text.Append(OperationHeader(found)).Append('\n');
-        using var reader = new StreamReader(output.OpenRead(), new UTF8Encoding(false, false), detectEncodingFromByteOrderMarks: false);
-        var page = LinePager.Read(reader, start, maxLines, ResultBounds.MaxBytes - 2048, raw ? RawLine : PlainLine);
-        string range = page.Lines.Count == 0 ? "no lines" : $"lines {page.FirstLine}-{page.LastLine}{(page.TotalLines is { } total ? $" of {total}" : "")}";
-        text.Append(CultureInfo.InvariantCulture, $"{stream} ({(raw ? "raw, as recorded" : "plain text")}; {output.Length ?? 0} bytes): {range}\n");
-        foreach (string line in page.Lines) text.Append(line).Append('\n');
-        if (page.More)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"[cut at line {page.LastLine}] ").Append(ResultBounds.NextPage("get_operation", new JsonObject
-            {
-                ["operation_id"] = found.OperationId,
-                ["stream"] = stream,
-                ["start_line"] = page.LastLine + 1,
-                ["raw"] = raw ? true : null,
-            }.Where(p => p.Value is not null).Aggregate(new JsonObject(), (o, p) => { o[p.Key] = p.Value!.DeepClone(); return o; }))).Append('\n');
-        }
+        OutputPage.Append(text, output, found.OperationId, start, maxLines, ResultBounds.MaxBytes - 2048, raw);
         return text.ToString();
     }
 
@@ -251,11 +234,6 @@ internal sealed class ReadTools(CliContext context, SessionManager manager)
         o["streams"] = streams;
         return o.ToJsonString(ResultBounds.Compact);
     }
-
-    /// <summary>Plain: escape sequences removed, every other control character made visible (so hostile output cannot act on a terminal or hide text).</summary>
-    internal static string PlainLine(string line) => TerminalText.Visible(AnsiText.ToPlain(line.EndsWith('\r') ? line[..^1] : line));
-
-    private static string RawLine(string line) => line;
 
     /// <summary>A page of a text document's lines, with the arguments for the next page when cut.</summary>
     private static string LinesOf(string document, long start, int maxLines, string tool, JsonObject arguments)
@@ -297,6 +275,4 @@ internal sealed class ReadTools(CliContext context, SessionManager manager)
         ExitCode = a.Integer("exit_code"),
         Offset = a.Integer("offset", 0, 0, int.MaxValue),
     };
-
-    private static string? Limited(ToolArguments a, string name) => CliLimits.Text(a.String(name), InputLimits.MaxFilterTextChars, name);
 }

@@ -6,7 +6,11 @@ namespace ContextForge.SessionLogging.Cli.Mcp;
 /// <summary>A tool call the caller can fix (a wrong type, an unknown id, a page past the end): an MCP tool error, never a crash.</summary>
 internal sealed class ToolInputException(string message) : Exception(message);
 
-/// <summary>Reads a tool call's arguments by name and JSON type; a missing required one, an unknown one or a wrong type is a <see cref="ToolInputException"/>.</summary>
+/// <summary>
+/// Reads a tool call's arguments by name and JSON type, and builds its errors: a missing required argument, an
+/// unknown one, a wrong type, a value out of range or too long is a <see cref="ToolInputException"/> that names the
+/// tool (<see cref="Fail"/>). The one argument reader of every tool, read or write.
+/// </summary>
 internal sealed class ToolArguments
 {
     private readonly IDictionary<string, JsonElement> _arguments;
@@ -38,7 +42,19 @@ internal sealed class ToolArguments
     }
 
     public string RequiredString(string name) =>
-        String(name) is { Length: > 0 } s ? s : throw new ToolInputException($"{Tool}: '{name}' is required (a non-empty string)");
+        String(name) is { Length: > 0 } s ? s : throw Fail($"'{name}' is required (a non-empty string)");
+
+    /// <summary>A string of at most <paramref name="maxChars"/> characters, or null when absent.</summary>
+    public string? Text(string name, int maxChars) => CliLimits.Text(String(name), maxChars, name);
+
+    /// <summary>A required non-empty string of at most <paramref name="maxChars"/> characters.</summary>
+    public string RequiredText(string name, int maxChars) => CliLimits.Text(RequiredString(name), maxChars, name)!;
+
+    /// <summary>The error of this call: one line, prefixed with the tool's name.</summary>
+    public ToolInputException Fail(string message) => new($"{Tool}: {message}");
+
+    /// <summary>A value as an error message shows it: quoted, printable, cut to 64 characters.</summary>
+    public static string Quote(string value) => "'" + Escape(value) + "'";
 
     public bool Boolean(string name, bool fallback = false)
     {
@@ -63,7 +79,7 @@ internal sealed class ToolArguments
     {
         long? n = Integer(name);
         if (n is null) return fallback;
-        if (n < min || n > max) throw new ToolInputException($"{Tool}: '{name}' is {n}; it must be from {min} to {max}");
+        if (n < min || n > max) throw Fail($"'{name}' is {n}; it must be from {min} to {max}");
         return (int)n;
     }
 
@@ -75,8 +91,7 @@ internal sealed class ToolArguments
         return v.EnumerateObject().Select(p => new KeyValuePair<string, JsonElement>(p.Name, p.Value.Clone())).ToList();
     }
 
-    private ToolInputException WrongType(string name, string expected, JsonElement got) =>
-        new($"{Tool}: '{name}' must be {expected}, not {Describe(got)}");
+    private ToolInputException WrongType(string name, string expected, JsonElement got) => Fail($"'{name}' must be {expected}, not {Describe(got)}");
 
     private static string Describe(JsonElement v) => v.ValueKind switch
     {

@@ -26,6 +26,28 @@ internal sealed class WriteSessions(CliContext context, SessionManager manager) 
         }
     }
 
+    /// <summary>
+    /// Runs one write in the session it goes to (checked writable first), and lets a joined session go after it: the
+    /// one way every write tool records.
+    /// </summary>
+    public async ValueTask<T> WriteAsync<T>(string? sessionId, Func<Session, ValueTask<T>> write)
+    {
+        if (manager.Data.CheckWritable() is { } problem) throw new IOException($"cannot write to {manager.Data.Root}: {problem}");
+        var (session, disposeAfter) = For(sessionId);
+        try
+        {
+            return await write(session).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (disposeAfter) session.Dispose();
+        }
+    }
+
+    /// <summary><see cref="WriteAsync{T}"/> for a write that does not wait.</summary>
+    public T Write<T>(string? sessionId, Func<Session, T> write) =>
+        WriteAsync(sessionId, session => ValueTask.FromResult(write(session))).AsTask().GetAwaiter().GetResult();
+
     /// <summary>Ends the server's own session, if a write opened it.</summary>
     public void Dispose()
     {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -59,14 +58,10 @@ internal sealed class WriteTools(SessionManager manager, WriteSessions sessions,
 
     private string LogAchievement(ToolArguments a)
     {
-        string type = a.RequiredString("achievement_type");
-        string description = a.RequiredString("description");
-        CliLimits.Text(type, InputLimits.MaxSessionLabelChars, "achievement_type");
-        CliLimits.Text(description, InputLimits.MaxDescriptionChars, "description");
-        var evidence = AchievementCommand.ParseEvidence(Entries(a.Object("evidence")), "evidence");
-        CheckWritable();
-        var (session, disposeAfter) = sessions.For(a.String("session_id"));
-        try
+        string type = a.RequiredText("achievement_type", InputLimits.MaxSessionLabelChars);
+        string description = a.RequiredText("description", InputLimits.MaxDescriptionChars);
+        var evidence = AchievementCommand.ParseEvidence(Entries(a, a.Object("evidence")), "evidence");
+        return sessions.Write(a.String("session_id"), session =>
         {
             var record = session.LogAchievement(type, description, evidence);
             if (session.SinkStatistics.FirstOrDefault(s => s.Name == "journal") is { Dropped: > 0 } dropped)
@@ -80,43 +75,30 @@ internal sealed class WriteTools(SessionManager manager, WriteSessions sessions,
                 ["timestamp"] = SessionManager.FormatTime(record.Timestamp),
                 ["evidence"] = new JsonObject(record.Evidence.Select(kv => KeyValuePair.Create(kv.Key, JsonNode.Parse(kv.Value.GetRawText())))),
             }.ToJsonString(ResultBounds.Compact) + "\n";
-        }
-        finally
-        {
-            if (disposeAfter) session.Dispose();
-        }
+        });
     }
 
     private string RecordMilestone(ToolArguments a)
     {
         string milestone = MilestoneCommand.CheckName(a.RequiredString("name"));
-        var data = AchievementCommand.ParseEvidence(Entries(a.Object("data")), "data");
-        CheckWritable();
-        var (session, disposeAfter) = sessions.For(a.String("session_id"));
-        try
+        var data = AchievementCommand.ParseEvidence(Entries(a, a.Object("data")), "data");
+        return sessions.Write(a.String("session_id"), session =>
         {
             if (!MilestoneCommand.Record(manager, session, milestone, data))
                 throw new ToolInputException(MilestoneCommand.AlreadyReached(manager, milestone, session.Id));
             return new JsonObject { ["milestone"] = milestone, ["session_id"] = session.Id }.ToJsonString(ResultBounds.Compact) + "\n";
-        }
-        finally
-        {
-            if (disposeAfter) session.Dispose();
-        }
+        });
     }
 
     private async ValueTask<string> RunCommandAsync(ToolArguments a, CancellationToken cancellationToken)
     {
         if (!allowRun) throw new ToolInputException("run_command is disabled: the server was started without --allow-run");
-        string commandLine = a.RequiredString("command");
-        CliLimits.Text(commandLine, InputLimits.MaxFilterTextChars, "command");
+        string commandLine = a.RequiredText("command", InputLimits.MaxFilterTextChars);
         string cwd = a.String("cwd") is { } dir ? Path.GetFullPath(dir) : CurrentProvenance.SafeCwd();
-        if (!Directory.Exists(cwd)) throw new ToolInputException($"run_command: cwd '{Events.PrintableText.Escape(cwd)}' is not a directory");
+        if (!Directory.Exists(cwd)) throw a.Fail($"cwd {ToolArguments.Quote(cwd)} is not a directory");
         int timeout = a.Integer("timeout_seconds", 600, 1, 3600);
         int maxLines = a.Integer("max_lines", ResultBounds.MaxLines, 1, ResultBounds.MaxLines);
-        CheckWritable();
-        var (session, disposeAfter) = sessions.For(a.String("session_id"));
-        try
+        return await sessions.WriteAsync(a.String("session_id"), async session =>
         {
             using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeoutSource.CancelAfter(TimeSpan.FromSeconds(timeout));
@@ -136,30 +118,14 @@ internal sealed class WriteTools(SessionManager manager, WriteSessions sessions,
                 ["error"] = result.StartError,
             }.ToJsonString(ResultBounds.Compact)).Append('\n');
             foreach (var output in outputs)
-            {
-                using var reader = new StreamReader(output.OpenRead(), new UTF8Encoding(false, false), detectEncodingFromByteOrderMarks: false);
-                var page = LinePager.Read(reader, 1, maxLines, (ResultBounds.MaxBytes - 2048) / Math.Max(1, outputs.Count), ReadTools.PlainLine);
-                text.Append(CultureInfo.InvariantCulture, $"{output.Name} ({output.Length ?? 0} bytes, plain text): {(page.Lines.Count == 0 ? "empty" : $"lines 1-{page.LastLine}{(page.TotalLines is { } t ? $" of {t}" : "")}")}\n");
-                foreach (string line in page.Lines) text.Append(line).Append('\n');
-                if (page.More)
-                    text.Append("[cut] ").Append(ResultBounds.NextPage("get_operation", new JsonObject { ["operation_id"] = result.Record.OperationId, ["stream"] = output.Name, ["start_line"] = page.LastLine + 1 })).Append('\n');
-            }
+                OutputPage.Append(text, output, result.Record.OperationId, 1, maxLines, (ResultBounds.MaxBytes - 2048) / Math.Max(1, outputs.Count), raw: false);
             return text.ToString();
-        }
-        finally
-        {
-            if (disposeAfter) session.Dispose();
-        }
-    }
-
-    private void CheckWritable()
-    {
-        if (manager.Data.CheckWritable() is { } problem) throw new IOException($"cannot write to {manager.Data.Root}: {problem}");
+        }).ConfigureAwait(false);
     }
 
     /// <summary>An evidence object as the CLI's entries (<c>key=text</c> for a string, <c>key:=JSON</c> otherwise), so both are checked by one parser.</summary>
-    private static IEnumerable<string> Entries(IReadOnlyList<KeyValuePair<string, JsonElement>> values) =>
+    private static IEnumerable<string> Entries(ToolArguments a, IReadOnlyList<KeyValuePair<string, JsonElement>> values) =>
         values.Select(p => p.Key.Contains('=', StringComparison.Ordinal) || p.Key.EndsWith(':')
-                ? throw new ToolInputException($"malformed key '{Events.PrintableText.Escape(p.Key)}': a key may hold letters, digits, '_', '-' and '.'")
+                ? throw a.Fail($"malformed key {ToolArguments.Quote(p.Key)}: a key may hold letters, digits, '_', '-' and '.'")
                 : p.Value.ValueKind == JsonValueKind.String ? $"{p.Key}={p.Value.GetString()}" : $"{p.Key}:={p.Value.GetRawText()}");
 }

@@ -15,7 +15,8 @@ namespace ContextForge.SessionLogging.Capture;
 /// <item>erase in line (EL 0/1/2), erase in display (ED 0/1/2; ED 2 and 3 clear the screen, the lines that scrolled
 /// off stay), erase/delete/insert characters (ECH, DCH, ICH), cursor moves (CUU, CUD, CUF, CUB, CNL, CPL, CHA,
 /// VPA, CUP/HVP, RI, IND, NEL, save/restore), relative to a screen of <see cref="ScreenRows"/> rows whose top
-/// follows the output; lines are never wrapped (the width is unknown, so a logical line stays one line);</item>
+/// follows the output (a saved cursor is a place on the screen, as a terminal keeps it: restoring it never reaches a
+/// line that scrolled off); lines are never wrapped (the width is unknown, so a logical line stays one line);</item>
 /// <item>the alternate screen (private modes 47, 1047, 1049: vim, less, top) is drawn apart and dropped when the
 /// program leaves it, as the terminal does: the searchable text of such a command is what stays on the main screen;
 /// a stream that ends on the alternate screen keeps that screen's final state;</item>
@@ -23,7 +24,8 @@ namespace ContextForge.SessionLogging.Capture;
 /// nothing; <see cref="RenderStyled"/> keeps SGR attributes and OSC 8 link targets with each cell (the HTML report
 /// uses it, so the report and the index share one terminal model).</item>
 /// </list>
-/// Each line loses its trailing blanks; lines end with <c>\n</c>.
+/// Each line loses its trailing blanks; lines end with <c>\n</c>. <see cref="Lines"/> gives the same lines from a stream
+/// read in pieces, each as soon as nothing later in the stream can change it, so a reader can stop early.
 /// </summary>
 internal static class TerminalRenderer
 {
@@ -62,7 +64,7 @@ internal static class TerminalRenderer
     {
         if (string.IsNullOrEmpty(text)) return string.Empty;
         var terminal = new Terminal(Math.Clamp(rows, 1, 1000), wrap: false);
-        terminal.Feed(text);
+        terminal.Feed(text, final: true);
         return terminal.Text();
     }
 
@@ -100,6 +102,30 @@ internal static class TerminalRenderer
     }
 
     /// <summary>
+    /// The lines of <see cref="Render(string, int)"/> over the concatenation of <paramref name="pieces"/> (a final empty
+    /// line after the last newline left out), each given once no later piece can change it: a line is final when
+    /// it and a non-empty line at or below it have scrolled off the screen. Reading stops when the caller does.
+    /// </summary>
+    public static IEnumerable<string> Lines(IEnumerable<string> pieces, int rows = ScreenRows)
+    {
+        var terminal = new Terminal(Math.Clamp(rows, 1, 1000), wrap: false);
+        string pending = string.Empty;
+        int given = 0;
+        foreach (string piece in pieces)
+        {
+            string text = pending.Length == 0 ? piece : pending + piece;
+            int used = terminal.Feed(text, final: false);
+            pending = text[used..];
+            for (int final = terminal.FinalLines(); given < final; given++) yield return terminal.MainLine(given);
+        }
+        terminal.Feed(pending, final: true);
+        var rest = terminal.LinesFrom(given);
+        int count = rest.Count;
+        if (given + count > 1 && count > 0 && rest[count - 1].Length == 0) count--; // the text ends with a newline
+        for (int i = 0; i < count; i++) yield return rest[i];
+    }
+
+    /// <summary>
     /// The screen <paramref name="text"/> left, as runs of text with one style each (newlines are in the text, with the
     /// default style). Unlike <see cref="Render(string)"/>, a line longer than <see cref="WrapColumns"/> columns wraps
     /// (soft: the runs carry no newline there, so a long line's text comes out whole) instead of being cut.
@@ -108,7 +134,7 @@ internal static class TerminalRenderer
     {
         if (string.IsNullOrEmpty(text)) return [];
         var terminal = new Terminal(ScreenRows, wrap: true);
-        terminal.Feed(text);
+        terminal.Feed(text, final: true);
         return terminal.Runs();
     }
 
@@ -130,7 +156,7 @@ internal static class TerminalRenderer
         public int Column;
         public int Top; // the first line of the visible screen; the ones above scrolled off
         public bool Alternate; // no scrollback: clearing it erases
-        public (int Row, int Column) Saved;
+        private (int Row, int Column) _saved; // the row on the screen (from its top), as a terminal saves it
 
         public List<Cell> Line
         {
@@ -150,6 +176,10 @@ internal static class TerminalRenderer
         }
 
         public void NewLine() => MoveTo(Row + 1, 0);
+
+        public void SaveCursor() => _saved = (Row - Top, Column);
+
+        public void RestoreCursor() => MoveTo(Top + _saved.Row, _saved.Column);
     }
 
     private sealed class Terminal
@@ -227,6 +257,37 @@ internal static class TerminalRenderer
             return runs;
         }
 
+        /// <summary>
+        /// How many lines of the main screen no later input can change: the cursor never goes above the screen's top,
+        /// and the top only moves up (a cleared screen) to just below the last line that holds anything.
+        /// </summary>
+        public int FinalLines()
+        {
+            for (int r = Math.Min(_main.Top, _main.Lines.Count) - 1; r >= 0; r--)
+            {
+                if (_main.Lines[r].Count > 0) return r + 1;
+            }
+            return 0;
+        }
+
+        public string MainLine(int row) => LineText(_main.Lines[row]);
+
+        /// <summary>The lines of <see cref="Text"/> from main-screen line <paramref name="row"/> on.</summary>
+        public List<string> LinesFrom(int row)
+        {
+            var lines = new List<string>();
+            for (int r = row; r < _main.Lines.Count; r++) lines.Add(LineText(_main.Lines[r]));
+            if (_alternate is not null) lines.AddRange(_alternate.Lines.Select(LineText));
+            return lines;
+        }
+
+        private static string LineText(List<Cell> cells)
+        {
+            var text = new StringBuilder();
+            Append(text, cells);
+            return text.ToString();
+        }
+
         public string Text()
         {
             var text = new StringBuilder();
@@ -245,26 +306,39 @@ internal static class TerminalRenderer
             for (int i = 0; i < screen.Lines.Count; i++)
             {
                 if (i > 0) text.Append('\n');
-                int start = text.Length;
-                foreach (var cell in screen.Lines[i])
-                {
-                    if (cell.Glyph is null) text.Append(' ');
-                    else text.Append(cell.Glyph);
-                }
-                int end = text.Length;
-                while (end > start && text[end - 1] == ' ') end--;
-                text.Length = end;
+                Append(text, screen.Lines[i]);
             }
         }
 
-        public void Feed(string text)
+        // One line's cells, without its trailing blanks.
+        private static void Append(StringBuilder text, List<Cell> cells)
+        {
+            int start = text.Length;
+            foreach (var cell in cells)
+            {
+                if (cell.Glyph is null) text.Append(' ');
+                else text.Append(cell.Glyph);
+            }
+            int end = text.Length;
+            while (end > start && text[end - 1] == ' ') end--;
+            text.Length = end;
+        }
+
+        /// <summary>
+        /// Draws <paramref name="text"/>; returns how much of it was used. Unless <paramref name="final"/>, an escape
+        /// sequence or surrogate pair cut at the end is left for the next piece (drawn as a whole, as in one piece).
+        /// Past the padding budget the rest is used up without being drawn.
+        /// </summary>
+        public int Feed(string text, bool final)
         {
             int i = 0;
-            while (i < text.Length && _padding <= MaxPaddingCells)
+            while (i < text.Length)
             {
+                if (_padding > MaxPaddingCells) return text.Length;
                 char c = text[i];
                 if (c == '\x1B')
                 {
+                    if (!final && IsCut(text, i)) return i;
                     i = Escape(text, i + 1);
                     continue;
                 }
@@ -279,13 +353,41 @@ internal static class TerminalRenderer
                     i++; // C1 controls (as characters) show nothing
                     continue;
                 }
-                if (Rune.DecodeFromUtf16(text.AsSpan(i), out Rune rune, out int used) != System.Buffers.OperationStatus.Done)
+                var status = Rune.DecodeFromUtf16(text.AsSpan(i), out Rune rune, out int used);
+                if (status == System.Buffers.OperationStatus.NeedMoreData && !final) return i;
+                if (status != System.Buffers.OperationStatus.Done)
                 {
                     rune = Rune.ReplacementChar;
                     used = 1;
                 }
                 Print(rune);
                 i += used;
+            }
+            return i;
+        }
+
+        /// <summary>True when the escape sequence at <paramref name="esc"/> is not complete in <paramref name="text"/> (the parse below would run off its end).</summary>
+        private static bool IsCut(string text, int esc)
+        {
+            int i = esc + 1;
+            if (i >= text.Length) return true;
+            switch (text[i])
+            {
+                case '[':
+                    i++;
+                    while (i < text.Length && text[i] is >= ' ' and <= '?') i++;
+                    return i >= text.Length;
+                case ']': case 'P': case 'X': case '^': case '_':
+                    for (i++; i < text.Length; i++)
+                    {
+                        if (text[i] is '\x07' or '\x9C') return false;
+                        if (text[i] == '\x1B') return i + 1 >= text.Length;
+                    }
+                    return true;
+                case '(': case ')': case '*': case '+': case '-': case '.': case '/': case '#': case '%': case ' ':
+                    return i + 1 >= text.Length;
+                default:
+                    return false;
             }
         }
 
@@ -352,8 +454,8 @@ internal static class TerminalRenderer
                 case 'P': case 'X': case '^': case '_': return SkipString(text, i + 1);
                 case '(': case ')': case '*': case '+': case '-': case '.': case '/': case '#': case '%': case ' ':
                     return Math.Min(text.Length, i + 2); // a charset designation or similar: one more byte
-                case '7': s.Saved = (s.Row, s.Column); return i + 1;
-                case '8': s.MoveTo(s.Saved.Row, s.Saved.Column); return i + 1;
+                case '7': s.SaveCursor(); return i + 1;
+                case '8': s.RestoreCursor(); return i + 1;
                 case 'D': s.MoveTo(s.Row + 1, s.Column); return i + 1;
                 case 'E': s.NewLine(); return i + 1;
                 case 'M': s.MoveTo(Math.Max(s.Top, s.Row - 1), s.Column); return i + 1;
@@ -457,8 +559,8 @@ internal static class TerminalRenderer
                     if (line.Count > MaxColumns) line.RemoveRange(MaxColumns, line.Count - MaxColumns);
                     break;
                 }
-                case 's': s.Saved = (s.Row, s.Column); break;
-                case 'u': s.MoveTo(s.Saved.Row, s.Saved.Column); break;
+                case 's': s.SaveCursor(); break;
+                case 'u': s.RestoreCursor(); break;
             }
             return i + 1;
         }
@@ -498,13 +600,13 @@ internal static class TerminalRenderer
                 if (mode is not ("47" or "1047" or "1049")) continue;
                 if (set && _alternate is null)
                 {
-                    if (mode is "1049") _main.Saved = (_main.Row, _main.Column);
+                    if (mode is "1049") _main.SaveCursor();
                     _alternate = new Screen(_rows) { Alternate = true };
                 }
                 else if (!set && _alternate is not null)
                 {
                     _alternate = null;
-                    if (mode is "1049") _main.MoveTo(_main.Saved.Row, _main.Saved.Column);
+                    if (mode is "1049") _main.RestoreCursor();
                 }
             }
         }

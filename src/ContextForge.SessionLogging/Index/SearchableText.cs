@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using ContextForge.SessionLogging.Capture;
 using ContextForge.SessionLogging.Journal;
 
 namespace ContextForge.SessionLogging.Index;
@@ -38,6 +39,13 @@ internal static class SearchableText
     /// matching lines from (so a hit's line numbers count lines of this text).
     /// </summary>
     public static string Of(StoredOutput stream, int screenRows) => stream.ReadPlainPrefix(IndexedBytesPerStream, screenRows);
+
+    /// <summary>
+    /// The lines of <see cref="Of(StoredOutput, int)"/> (split at <c>\n</c>, a final newline ending the last line), read
+    /// and rendered only as far as the caller reads them: what <c>search</c> shows matching lines from.
+    /// </summary>
+    public static IEnumerable<string> LinesOf(StoredOutput stream, int screenRows) =>
+        TerminalRenderer.Lines(stream.ReadPrefixPieces(IndexedBytesPerStream), screenRows);
 
     /// <summary>
     /// The height of the screen an operation's output was drawn on: the size its timing recorded when it started

@@ -81,6 +81,64 @@ public static class JournalReader
     }
 
     /// <summary>
+    /// True when a segment of the session has a SessionEnd among its last <paramref name="tailBytes"/> bytes: the
+    /// session has ended (SessionEnd is followed at most by the few short lines of the milestones it reached). Reads
+    /// only the tails, so asking costs the same however long the session is (a hook asks it on every call).
+    /// </summary>
+    internal static bool HasSessionEndNearTail(string sessionDirectory, int tailBytes = 64 * 1024)
+    {
+        if (!Directory.Exists(sessionDirectory)) return false;
+        byte[] tail = new byte[tailBytes];
+        foreach (string segment in Directory.EnumerateFiles(sessionDirectory, "*" + SegmentExtension))
+        {
+            int read;
+            long from;
+            try
+            {
+                using var handle = File.OpenHandle(segment, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                long length = RandomAccess.GetLength(handle);
+                from = Math.Max(0, length - tailBytes);
+                read = RandomAccess.Read(handle, tail.AsSpan(0, (int)(length - from)), from);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+            // Whole lines only: the first (possibly cut) line of the tail is skipped unless the tail is the whole file.
+            var text = tail.AsSpan(0, read);
+            int start = from > 0 ? text.IndexOf((byte)'\n') + 1 : 0;
+            while (start < read)
+            {
+                int end = text[start..].IndexOf((byte)'\n');
+                if (end < 0) break; // a torn last line
+                if (EventNameOf(text.Slice(start, end)) == SessionEventNames.SessionEnd) return true;
+                start += end + 1;
+            }
+        }
+        return false;
+
+        static string? EventNameOf(ReadOnlySpan<byte> line)
+        {
+            var reader = new Utf8JsonReader(line);
+            try
+            {
+                if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    bool isEvent = reader.ValueTextEquals("event"u8);
+                    if (!reader.Read()) return null;
+                    if (isEvent) return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    reader.Skip();
+                }
+            }
+            catch (JsonException)
+            {
+            }
+            return null;
+        }
+    }
+
+    /// <summary>
     /// The session's SessionStart, read without reading the rest of the journal: each segment (in name order, as
     /// <see cref="ReadSession"/> reads them) only up to its first SessionStart, which in a shared segment is its
     /// second line. Joining a session (every <c>run</c> and hook call that joins one) so costs the same however long

@@ -112,6 +112,67 @@ public sealed class StoredOutput
         }
     }
 
+    /// <summary>
+    /// The same text as <see cref="ReadPlainPrefix"/> before it is rendered, in pieces read as they are asked for, so a
+    /// reader that stops early reads no further. The blob stops at a read error (the lines before it stay).
+    /// </summary>
+    internal IEnumerable<string> ReadPrefixPieces(int maxBytes)
+    {
+        const int PieceChars = 16 * 1024;
+        if (Inline is not null)
+        {
+            int end = Math.Min(Inline.Length, maxBytes);
+            for (int at = 0; at < end; at += PieceChars) yield return Inline.Substring(at, Math.Min(PieceChars, end - at));
+            yield break;
+        }
+        if (!Exists || (BlobPath is null && StreamPath is null)) yield break;
+        Stream? input = Open(this);
+        if (input is null) yield break;
+        using (input)
+        {
+            // Bounded by maxBytes whatever the recorded length says, as ReadPlainPrefix reads it.
+            int left = (int)Math.Clamp(Length ?? maxBytes, 0, maxBytes);
+            var decoder = Encoding.UTF8.GetDecoder();
+            byte[] bytes = new byte[Math.Min(left, 64 * 1024)];
+            char[] chars = new char[Encoding.UTF8.GetMaxCharCount(bytes.Length) + 2];
+            while (left > 0)
+            {
+                int read = ReadSome(input, bytes.AsSpan(0, Math.Min(left, bytes.Length)));
+                if (read <= 0) break;
+                left -= read;
+                int n = decoder.GetChars(bytes, 0, read, chars, 0, flush: left == 0);
+                yield return new string(chars, 0, n);
+            }
+            int rest = decoder.GetChars([], 0, 0, chars, 0, flush: true);
+            if (rest > 0) yield return new string(chars, 0, rest);
+        }
+
+        // A blob is read as ReadPlainPrefix reads it; a shell command's output is its range of the shell's stream.
+        static Stream? Open(StoredOutput output)
+        {
+            try
+            {
+                return output.BlobPath is not null ? BlobStore.OpenPath(output.BlobPath) : output.OpenRead();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+
+        static int ReadSome(Stream input, Span<byte> buffer)
+        {
+            try
+            {
+                return input.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return -1; // unreadable from here on: not searchable further ('cfsession validate' reports it)
+            }
+        }
+    }
+
     /// <summary>The streams of a capture event: primary output first, then stderr when recorded.</summary>
     internal static IReadOnlyList<StoredOutput> Of(JsonObject fields, string sessionDirectory)
     {

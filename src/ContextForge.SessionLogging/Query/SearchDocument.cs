@@ -37,17 +37,19 @@ public sealed class SearchDocument
 [JsonConverter(typeof(JsonObjectDocumentConverter<SearchResult>))]
 public sealed class SearchResult : IJsonObjectDocument
 {
-    internal SearchResult(EventDocument operation, IReadOnlyList<LineMatch> matches)
+    private readonly Lazy<IReadOnlyList<LineMatch>> _matches;
+
+    internal SearchResult(EventDocument operation, Func<IReadOnlyList<LineMatch>> matches)
     {
         Operation = operation;
-        Matches = matches;
+        _matches = new Lazy<IReadOnlyList<LineMatch>>(matches);
     }
 
     /// <summary>The operation's capture event.</summary>
     public EventDocument Operation { get; }
 
-    /// <summary>Its matching lines, with context.</summary>
-    public IReadOnlyList<LineMatch> Matches { get; }
+    /// <summary>Its matching lines, with context (its output is read the first time they are asked for, not before).</summary>
+    public IReadOnlyList<LineMatch> Matches => _matches.Value;
 
     JsonObject IJsonObjectDocument.ToJsonObject()
     {

@@ -148,8 +148,9 @@ public sealed class SessionQueries : IDisposable
         var terms = SearchTerms(text);
         if (terms.Count == 0) throw new ArgumentException("give at least one word to find", nameof(text));
         var index = CaughtUp();
+        // Ranked and cut to the page by the store alone; a result's output is read when its matches are first asked for.
         var results = index.Search(text, filter)
-            .Select(hit => new SearchResult(new EventDocument(hit), Matches(index, hit, terms, contextLines, maxMatches))).ToList();
+            .Select(hit => new SearchResult(new EventDocument(hit), () => Matches(index, hit, terms, contextLines, maxMatches))).ToList();
         return new SearchDocument(text, terms, results);
     }
 
@@ -283,7 +284,10 @@ public sealed class SessionQueries : IDisposable
         return local.Index;
     }
 
-    /// <summary>Re-reads the hit's output (journal line or blob), plain, and finds the lines holding any term.</summary>
+    /// <summary>
+    /// Re-reads the hit's output (journal line or blob) as the index's text (<see cref="SearchableText.LinesOf"/>) and
+    /// finds the lines holding any term, with their context; it stops reading once the last match's context is read.
+    /// </summary>
     private static List<LineMatch> Matches(IHistoryStore index, IndexedEvent hit, IReadOnlyList<string> terms, int around, int max)
     {
         var result = new List<LineMatch>();
@@ -295,13 +299,23 @@ public sealed class SessionQueries : IDisposable
         foreach (var stream in output.Streams)
         {
             if (stream.IsWholeShellStream(hit.OperationId)) continue; // searched through its commands (SearchableText)
-            string text = SearchableText.Of(stream, rows);
-            string[] lines = (text.EndsWith('\n') ? text[..^1] : text).Split('\n');
-            for (int i = 0; i < lines.Length && result.Count < max; i++)
+            var before = new Queue<string>(around + 1);
+            var open = new List<(long Number, string Text, string[] Before, List<string> After)>();
+            long number = 0;
+            foreach (string line in SearchableText.LinesOf(stream, rows))
             {
-                if (!terms.Any(t => lines[i].Contains(t, StringComparison.OrdinalIgnoreCase))) continue;
-                result.Add(new LineMatch(stream.Name, i + 1, lines[i], lines[Math.Max(0, i - around)..i], lines[(i + 1)..Math.Min(lines.Length, i + 1 + around)]));
+                number++;
+                foreach (var m in open)
+                {
+                    if (m.After.Count < around) m.After.Add(line);
+                }
+                if (result.Count + open.Count < max && terms.Any(t => line.Contains(t, StringComparison.OrdinalIgnoreCase)))
+                    open.Add((number, line, before.ToArray(), new List<string>(around)));
+                before.Enqueue(line);
+                if (before.Count > around) before.Dequeue();
+                if (result.Count + open.Count >= max && open.TrueForAll(m => m.After.Count >= around)) break;
             }
+            result.AddRange(open.Select(m => new LineMatch(stream.Name, m.Number, m.Text, m.Before, m.After)));
             if (result.Count >= max) break;
         }
         return result;

@@ -157,6 +157,9 @@ public sealed class SessionManager
         return end.ToRecord() is Records.SessionEnded ended ? (ended.OperationCount, ended.AchievementCount) : (0, 0);
     }
 
+    /// <summary>True when the session has ended (its SessionEnd is journaled), read from its journal's tail only.</summary>
+    internal bool HasEnded(string sessionId) => JournalReader.HasSessionEndNearTail(Data.SessionDirectory(sessionId));
+
     /// <summary>Finds a session by its full id or a unique prefix of it.</summary>
     /// <exception cref="SessionNotFoundException">No session, or more than one, matches.</exception>
     public string ResolveSessionId(string idOrPrefix)

@@ -174,4 +174,80 @@ public sealed class TerminalRendererTests(Xunit.Abstractions.ITestOutputHelper o
         Assert.All(lines, line => Assert.Equal(new string(' ', 4000) + "x", line));
         Assert.True(allocated < 512L * 1024 * 1024, $"rendering allocated {allocated:N0} bytes");
     }
+
+    [Fact]
+    public void Restoring_a_saved_cursor_returns_to_its_place_on_the_screen_not_to_a_line_that_scrolled_off()
+    {
+        // Saved on the screen's first row; 30 lines later that row is line 7 of the output (the screen is 24 rows).
+        var text = new StringBuilder("\u001b7");
+        for (int i = 1; i <= 30; i++) text.Append("line ").Append(i).Append("\r\n");
+        text.Append("\u001b8X");
+        string[] lines = Render(text.ToString()).Split('\n');
+        Assert.Equal("line 1", lines[0]);
+        Assert.Equal("Xine 8", lines[7]);
+    }
+
+    [Fact]
+    public void Restoring_with_nothing_saved_goes_to_the_top_of_the_screen()
+    {
+        var text = new StringBuilder();
+        for (int i = 1; i <= 30; i++) text.Append("line ").Append(i).Append("\r\n");
+        text.Append("\u001b[uX");
+        string[] lines = Render(text.ToString()).Split('\n');
+        Assert.Equal("line 1", lines[0]);
+        Assert.Equal("Xine 8", lines[7]);
+    }
+
+    [Fact]
+    public void Lines_read_in_pieces_are_the_lines_of_the_whole_render()
+    {
+        // Random streams of text, controls and escape sequences (cut anywhere: inside sequences, surrogate pairs),
+        // fed in random pieces: the lines given one by one are the whole render's lines.
+        string[] atoms =
+        [
+            "text", "more words", "é", "日本", "\U0001F600", "\r\n", "\n", "\r", "\b", "\t", "\u001b[K", "\u001b[1K", "\u001b[2K", "\u001b[J", "\u001b[1J",
+            "\u001b[2J", "\u001b[3A", "\u001b[2B", "\u001b[5C", "\u001b[2D", "\u001b[10;3H", "\u001b[H", "\u001b[4d", "\u001b7", "\u001b8", "\u001b[s", "\u001b[u",
+            "\u001bM", "\u001bD", "\u001bE", "\u001bc", "\u001b[?1049h", "\u001b[?1049l", "\u001b[?47h", "\u001b[?47l", "\u001b]0;title\x07", "\u001b]52;c;eA==\u001b\\",
+            "\u001b(B", "\u001b[31m", "\u001b[2P", "\u001b[3@", "\u001b[4X", "\u001bP1$r\u001b\\", "\u0301", "\u001b[", "\u001b",
+        ];
+        var random = new Random(17);
+        for (int run = 0; run < 400; run++)
+        {
+            var text = new StringBuilder();
+            int atomsInRun = random.Next(1, 400);
+            for (int i = 0; i < atomsInRun; i++)
+            {
+                text.Append(atoms[random.Next(atoms.Length)]);
+                if (random.Next(4) == 0) text.Append('\n');
+            }
+            string whole = text.ToString();
+            var pieces = new List<string>();
+            for (int at = 0; at < whole.Length;)
+            {
+                int n = Math.Min(whole.Length - at, random.Next(1, 40));
+                pieces.Add(whole.Substring(at, n));
+                at += n;
+            }
+            string rendered = TerminalRenderer.Render(whole);
+            string[] expected = (rendered.EndsWith('\n') ? rendered[..^1] : rendered).Split('\n');
+            Assert.Equal(expected, TerminalRenderer.Lines(pieces).ToArray());
+        }
+    }
+
+    [Fact]
+    public void Lines_are_given_before_the_stream_ends()
+    {
+        // A reader that takes the first lines stops the rendering: the pieces after are never asked for.
+        int asked = 0;
+        IEnumerable<string> Pieces()
+        {
+            for (int i = 0; i < 1000; i++)
+            {
+                asked++;
+                yield return $"line {i}\r\n";
+            }
+        }
+        Assert.Equal(["line 0", "line 1", "line 2"], TerminalRenderer.Lines(Pieces()).Take(3).ToArray());
+        Assert.InRange(asked, 3, 3 + TerminalRenderer.ScreenRows + 1);
+    }
 }

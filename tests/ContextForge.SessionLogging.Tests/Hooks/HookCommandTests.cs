@@ -69,6 +69,41 @@ public sealed class HookCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_session_resumed_after_its_end_continues_in_a_new_session_linked_to_the_ended_one()
+    {
+        string Bash(string command) => "{" + Common("PostToolUse") + $$$""","tool_name":"Bash","tool_input":{"command":"{{{command}}}"},"tool_response":{"stdout":"{{{command}}} ok\n","stderr":""}}""";
+        await HookAsync("claude-code", $"{{{Common("SessionStart")},\"source\":\"startup\"}}");
+        await HookAsync("claude-code", Bash("make"));
+        await HookAsync("claude-code", $"{{{Common("SessionEnd")},\"reason\":\"exit\"}}");
+        // claude --resume: the same agent session id starts again; a tool call then comes, and it ends again.
+        await HookAsync("claude-code", $"{{{Common("SessionStart")},\"source\":\"resume\"}}");
+        await HookAsync("claude-code", Bash("make test"));
+        await HookAsync("claude-code", $"{{{Common("SessionEnd")},\"reason\":\"exit\"}}");
+        // Resumed again without a SessionStart hook call: the tool call alone opens the third session.
+        await HookAsync("claude-code", Bash("make deploy"));
+        // It ends; a SessionEnd repeated for the ended session opens nothing.
+        await HookAsync("claude-code", $"{{{Common("SessionEnd")},\"reason\":\"exit\"}}");
+        await HookAsync("claude-code", $"{{{Common("SessionEnd")},\"reason\":\"exit\"}}");
+
+        using var queries = SessionQueries.Open(_dir.Path);
+        var sessions = queries.Sessions(0).Sessions.OrderBy(s => s.StartTime, StringComparer.Ordinal).ToList();
+        Assert.Equal(
+            [($"claude-code {_agentSession}", "ended", 1L), ($"claude-code {_agentSession} (resumed 1)", "ended", 1L), ($"claude-code {_agentSession} (resumed 2)", "ended", 1L)],
+            sessions.Select(s => (s.SessionName, s.Status, s.OperationCount)));
+        var timelines = sessions.Select(s => queries.Timeline(s.SessionId)).ToList();
+        // One start, one operation, and nothing after SessionEnd (a tool call that opens a session is stamped when it ran, before the start).
+        Assert.All(timelines, t => Assert.Equal(["SessionEnd", "SessionStart", "TerminalCapture"], t.Events.Select(e => e.Event).Order()));
+        Assert.All(timelines, t => Assert.Equal("SessionEnd", t.Events[^1].Event));
+        Assert.Equal(["make", "make test", "make deploy"], timelines.Select(t => t.Events.Single(e => e.Event == "TerminalCapture").Fields["operation_name"]!.GetValue<string>()));
+        // Each resumed session names the one it continues.
+        var starts = timelines.Select(t => t.Events.Single(e => e.Event == "SessionStart").Fields).ToList();
+        Assert.False(starts[0].ContainsKey("parent_session_id"));
+        Assert.Equal(sessions[0].SessionId, starts[1]["parent_session_id"]!.GetValue<string>());
+        Assert.Equal(sessions[1].SessionId, starts[2]["parent_session_id"]!.GetValue<string>());
+        Assert.All(sessions, s => Assert.True(queries.Validate(s.SessionId).Valid));
+    }
+
+    [Fact]
     public async Task Tool_calls_without_session_start_open_the_session_and_large_output_goes_to_a_blob()
     {
         string big = string.Concat(Enumerable.Range(1, 4000).Select(i => $"line {i}\n"));

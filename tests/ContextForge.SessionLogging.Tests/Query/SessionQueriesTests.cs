@@ -123,6 +123,82 @@ public sealed partial class SessionQueriesTests : IDisposable
     }
 
     [Fact]
+    public void Search_matches_in_a_large_blob_output_and_its_stderr_are_those_of_the_whole_indexed_text()
+    {
+        // A 200 KiB output (a blob, read in pieces) with coloured, redrawn lines and matches early, late and in stderr.
+        var output = new StringBuilder();
+        for (int i = 0; i < 4000; i++)
+        {
+            output.Append(i % 997 == 3 ? $"\u001b[31mwarning\u001b[0m at step {i}\r\n" : $"step {i} progress 50%\rstep {i} done with some padding text\r\n");
+        }
+        string stderr = "first\nwarning: from stderr\nlast\n";
+        Session("big", Now.AddHours(-1), new OperationSpec("build", 1, output.ToString(), "/", stderr));
+        using var queries = SessionQueries.Open(_data);
+
+        foreach (var (around, max) in new[] { (2, 3), (0, 1), (5, 20) })
+        {
+            var result = Assert.Single(queries.Search("warning", new HistoryFilter(), around, max).Results);
+            // What the matches were before the lazy reader: every line of each stream's whole render, scanned in order.
+            var expected = new List<(string, long, string, string[], string[])>();
+            foreach (var (name, text) in new[] { ("output", output.ToString()), ("stderr", stderr) })
+            {
+                string rendered = ContextForge.SessionLogging.Capture.TerminalRenderer.Render(text);
+                string[] lines = (rendered.EndsWith('\n') ? rendered[..^1] : rendered).Split('\n');
+                for (int i = 0; i < lines.Length && expected.Count < max; i++)
+                {
+                    if (lines[i].Contains("warning", StringComparison.OrdinalIgnoreCase))
+                        expected.Add((name, i + 1, lines[i], lines[Math.Max(0, i - around)..i], lines[(i + 1)..Math.Min(lines.Length, i + 1 + around)]));
+                }
+            }
+            Assert.Equal(expected, result.Matches.Select(m => (m.StreamName, m.LineNumber, m.Text, m.Before.ToArray(), m.After.ToArray())));
+        }
+    }
+
+    [Fact]
+    public void Search_pages_of_a_common_word_and_a_rare_one_are_the_newest_matching_operations_in_history_order()
+    {
+        // 'common' in every other output (ranked by walking the events newest first), 'rare' in three (sorted): both
+        // pages must be exactly the matching operations in history's order, with any filter and offset.
+        for (int s = 0; s < 6; s++)
+        {
+            var ops = Enumerable.Range(0, 40).Select(i => s * 40 + i)
+                .Select(n => new OperationSpec($"op {n}", n % 3 == 0 ? 1 : 0, (n % 2 == 0 ? "a common line\n" : "other text\n") + (n % 97 == 5 ? "a rare line\n" : ""), "/")).ToArray();
+            Session($"s{s}", Now.AddHours(-10 + s), ops);
+        }
+        using var queries = SessionQueries.Open(_data);
+        var all = queries.History(new HistoryFilter { Keywords = SessionKeywords.Terminal, Limit = 0 }).Events
+            .Select(e => e.Fields[JournalFields.OperationName]!.GetValue<string>()).ToList();
+        int N(string name) => int.Parse(name[3..], System.Globalization.CultureInfo.InvariantCulture);
+
+        foreach (var (word, holds) in new (string, Func<int, bool>)[] { ("common", n => n % 2 == 0), ("rare", n => n % 97 == 5) })
+        {
+            foreach (var (limit, offset, failed) in new[] { (5, 0, false), (7, 11, false), (4, 2, true), (1, 0, true) })
+            {
+                var expected = all.Where(name => holds(N(name)) && (!failed || N(name) % 3 == 0)).Skip(offset).Take(limit);
+                var found = queries.Search(word, new HistoryFilter { Limit = limit, Offset = offset, Failed = failed });
+                Assert.Equal(expected, found.Results.Select(r => r.Operation.Fields[JournalFields.OperationName]!.GetValue<string>()));
+            }
+        }
+    }
+
+    [Fact]
+    public void Search_reads_an_output_only_when_its_matches_are_asked_for()
+    {
+        string big = string.Concat(Enumerable.Range(0, 2000).Select(i => $"line {i} of a long build log with the needle word\n"));
+        var older = Session("older", Now.AddHours(-2), new OperationSpec("build one", 0, big, "/"));
+        Session("newer", Now.AddHours(-1), new OperationSpec("build two", 0, big, "/"));
+        using var queries = SessionQueries.Open(_data);
+
+        var found = queries.Search("needle", new HistoryFilter());
+        // The older hit's blob goes away after the search ranked it, before its matches are read.
+        foreach (string blob in Directory.GetFiles(Path.Combine(_data.SessionDirectory(older.Id), "blobs"))) File.Delete(blob);
+
+        Assert.Equal(["build two", "build one"], found.Results.Select(r => r.Operation.Fields[JournalFields.OperationName]!.GetValue<string>()));
+        Assert.Equal(3, found.Results[0].Matches.Count);
+        Assert.Empty(found.Results[1].Matches);
+    }
+
+    [Fact]
     public void Timeline_lists_the_session_events_oldest_first_with_its_counts()
     {
         var s = Session("timeline", Now.AddHours(-1), new OperationSpec("one", 0, "", "/"), new OperationSpec("two", 4, "", "/"));
