@@ -210,8 +210,18 @@ internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnectio
                             {
                                 string blobPath = Path.Combine(sessionDirectory, "blobs", blob);
                                 if (batch.Blobs.ContainsKey(blob) || !File.Exists(blobPath)) continue;
-                                batch.Blobs[blob] = blobPath;
+                                batch.Blobs[blob] = new BlobSource(blobPath, 0, -1);
                                 batch.Bytes += new FileInfo(blobPath).Length;
+                            }
+                            // A shell command's output is a range of the shell's stream file: pushed as its own blob.
+                            if (parsed.Range is { } range && !batch.Blobs.ContainsKey(range.Name))
+                            {
+                                string streamPath = Capture.BlobStore.StreamPath(sessionDirectory, range.Stream);
+                                if (File.Exists(streamPath))
+                                {
+                                    batch.Blobs[range.Name] = new BlobSource(streamPath, range.Offset, range.Length);
+                                    batch.Bytes += range.Length;
+                                }
                             }
                         }
                         else if (line.Length > 0)
@@ -229,12 +239,29 @@ internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnectio
         return new SyncResult(sent, inserted, blobs, blobBytes, segmentsRead, unreadable, batches, started.Elapsed);
     }
 
+    /// <summary>Where a pushed blob's bytes are: a whole blob file (<paramref name="Length"/> -1), or a range of a shell's stream file.</summary>
+    private sealed record BlobSource(string Path, long Offset, long Length)
+    {
+        /// <summary>The bytes; null when the file is gone or shorter than the range (not pushed, retried next sync).</summary>
+        public async Task<byte[]?> ReadAsync(CancellationToken cancellationToken)
+        {
+            if (Length < 0) return await File.ReadAllBytesAsync(Path, cancellationToken).ConfigureAwait(false);
+            if (Length > Array.MaxLength) return null;
+            await using var file = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, useAsync: false);
+            if (file.Length < Offset + Length) return null;
+            file.Position = Offset;
+            byte[] bytes = new byte[Length];
+            await file.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
+            return bytes;
+        }
+    }
+
     private sealed record Row(string SessionId, string Segment, string Host, string User, PushedLine Line, byte[] Bytes, QueryColumns Columns);
 
     private sealed class Batch
     {
         public List<Row> Rows { get; } = [];
-        public Dictionary<string, string> Blobs { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, BlobSource> Blobs { get; } = new(StringComparer.Ordinal);
         public Dictionary<string, PushedSegment> Progress { get; } = new(StringComparer.Ordinal);
         public long Bytes { get; set; }
     }
@@ -268,9 +295,10 @@ internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnectio
                 {
                     foreach (string name in missing.Order(StringComparer.Ordinal))
                     {
-                        byte[] content;
-                        try { content = await File.ReadAllBytesAsync(batch.Blobs[name], cancellationToken).ConfigureAwait(false); }
+                        byte[]? content;
+                        try { content = await batch.Blobs[name].ReadAsync(cancellationToken).ConfigureAwait(false); }
                         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { continue; }
+                        if (content is null) continue;
                         await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
                         await importer.WriteAsync(options.Team, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
                         await importer.WriteAsync(name, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);

@@ -179,6 +179,7 @@ internal sealed class TeamHistoryStore : IHistoryStore
             .Select(f => fields[f] is JsonValue v && v.TryGetValue(out string? reference) ? PushedLine.BlobName(reference) : null)
             .OfType<string>().Where(name => !File.Exists(Path.Combine(directory, "blobs", name))).Distinct().ToArray();
         if (wanted.Length > 0) FetchBlobs(connection, directory, wanted);
+        if (RangeOf(fields) is { } range && !File.Exists(RangeMarker(directory, range.Name))) FetchRanges(connection, directory, [range.Name]);
         return new RecordedOutput(fields, directory);
     });
 
@@ -246,6 +247,7 @@ internal sealed class TeamHistoryStore : IHistoryStore
         sql.Append(" ORDER BY l.segment, l.seq");
         cmd.CommandText = sql.ToString();
         var blobs = new HashSet<string>(StringComparer.Ordinal);
+        var ranges = new HashSet<string>(StringComparer.Ordinal);
         using (var r = cmd.ExecuteReader(System.Data.CommandBehavior.SequentialAccess))
         {
             string? current = null;
@@ -266,7 +268,11 @@ internal sealed class TeamHistoryStore : IHistoryStore
                     }
                     output!.Write(line);
                     output.WriteByte((byte)'\n');
-                    if (PushedLine.Read(line) is { Blobs.Count: > 0 } parsed) blobs.UnionWith(parsed.Blobs);
+                    if (PushedLine.Read(line) is { } parsed)
+                    {
+                        blobs.UnionWith(parsed.Blobs);
+                        if (parsed.Range is { } range) ranges.Add(range.Name);
+                    }
                 }
             }
             finally
@@ -275,6 +281,7 @@ internal sealed class TeamHistoryStore : IHistoryStore
             }
         }
         if (blobs.Count > 0) FetchBlobs(connection, directory, [.. blobs]);
+        if (ranges.Count > 0) FetchRanges(connection, directory, [.. ranges]);
         return directory;
     });
 
@@ -332,6 +339,43 @@ internal sealed class TeamHistoryStore : IHistoryStore
             string temp = path + ".tmp-" + Guid.NewGuid().ToString("N");
             using (var file = FileSecurity.CreateNewPrivateFile(temp)) file.Write(content);
             File.Move(temp, path, overwrite: true);
+        }
+    }
+
+    /// <summary>The stream range a capture's fields name (a shell command's output), if any.</summary>
+    private static PushedStreamRange? RangeOf(JsonObject fields) =>
+        fields[JournalFields.OutputStream] is JsonValue s && s.TryGetValue(out string? reference) && PushedLine.StreamName(reference) is { } stream
+        && fields[JournalFields.OutputOffset] is JsonValue o && o.TryGetValue(out long offset) && offset >= 0
+        && fields[JournalFields.OutputLength] is JsonValue l && l.TryGetValue(out long length) && length > 0
+            ? new PushedStreamRange(stream, offset, length) : null;
+
+    // Written after a range's bytes are in place in the cached stream file (which has holes where nothing was fetched).
+    private static string RangeMarker(string directory, string rangeName) => Path.Combine(directory, "streams", rangeName + ".fetched");
+
+    /// <summary>
+    /// Writes each pushed range at its offset of <c>streams/&lt;id&gt;</c> under <paramref name="directory"/>, so the
+    /// capture's <c>output_stream</c> reference reads there as in the session directory it was recorded in.
+    /// </summary>
+    private static void FetchRanges(NpgsqlConnection connection, string directory, string[] names)
+    {
+        using var cmd = new NpgsqlCommand("SELECT DISTINCT ON (name) name, content FROM journal_blobs WHERE name = ANY($1) ORDER BY name", connection);
+        cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = names });
+        using var reader = cmd.ExecuteReader(System.Data.CommandBehavior.SequentialAccess);
+        while (reader.Read())
+        {
+            string name = reader.GetString(0);
+            byte[] content = reader.GetFieldValue<byte[]>(1);
+            if (PushedStreamRange.Parse(name) is not { } range) continue; // never a path
+            string dir = Path.Combine(directory, "streams");
+            FileSecurity.CreatePrivateDirectory(dir);
+            string path = Capture.BlobStore.StreamPath(directory, range.Stream);
+            if (!File.Exists(path)) FileSecurity.CreateNewPrivateFile(path).Dispose();
+            using (var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+            {
+                file.Position = range.Offset;
+                file.Write(content);
+            }
+            File.WriteAllBytes(RangeMarker(directory, name), []);
         }
     }
 

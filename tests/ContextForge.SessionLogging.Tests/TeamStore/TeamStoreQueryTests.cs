@@ -116,6 +116,43 @@ public sealed class TeamStoreQueryTests : IDisposable
         Assert.Equal(local, team);
     }
 
+    [PostgresFact]
+    public async Task A_shell_commands_output_a_range_of_the_shell_stream_is_pushed_by_sync_and_shown_and_validated_from_the_team_store()
+    {
+        // A real `cfsession shell` (bash on a pty, commands typed on its stdin): each command's output is a byte range of
+        // the shell's stream file, which sync must push as well as blobs (before, --team show found nothing).
+        var data = new DataDirectory(_temp.Combine("home"));
+        var shell = await CfSessionProcess.RunAsync(data.Root, ["shell", "--name", "ranges", "--", "bash"],
+            stdin: System.Text.Encoding.UTF8.GetBytes("echo first-range-text\nprintf 'second %s\\n' range-text\nexit 0\n"),
+            environment: new Dictionary<string, string?> { ["CFSESSION_ID"] = null }, timeout: TimeSpan.FromSeconds(60));
+        Assert.True(shell.ExitCode == 0, shell.Stderr);
+        var history = await Cli(data.Root, "unused", "history", "--limit", "0", "--format", "{operation}\t{command}");
+        var commands = history.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('\t')).ToList();
+        Assert.True(commands.Count >= 3, history.Stdout + shell.Stderr);
+        string first = commands.Single(c => c[1] == "echo first-range-text")[0];
+        string second = commands.Single(c => c[1].StartsWith("printf", StringComparison.Ordinal))[0];
+        string session = (await Cli(data.Root, "unused", "sessions", "--format", "{session}")).Stdout.Trim();
+        string db = await TeamStoreSyncTests.MigratedDatabase(data.Root);
+
+        var sync = await Cli(data.Root, db, "sync", "--json");
+        Assert.True(sync.ExitCode == 0, sync.Stderr);
+        Assert.True(PostgresServer.Count(db, "SELECT count(*) FROM journal_blobs WHERE name LIKE '%@%'") >= 2);
+
+        foreach (var (operation, expected) in new[] { (first, "first-range-text\r\n"), (second, "second range-text\r\n") })
+        {
+            string[] args = ["show", session, "--output", operation, "--raw"];
+            byte[] local = await Raw(data.Root, db, args);
+            byte[] team = await Raw(data.Root, db, [.. args, "--team"]);
+            Assert.Equal(expected, System.Text.Encoding.UTF8.GetString(local));
+            Assert.Equal(local, team);
+        }
+        var validate = await Cli(data.Root, db, "validate", session, "--team", "--json");
+        Assert.True(validate.ExitCode == 0, validate.Stdout + validate.Stderr);
+        var search = await Cli(data.Root, db, "search", "text", "--team", "--json");
+        using var found = System.Text.Json.JsonDocument.Parse(search.Stdout);
+        Assert.Equal(new[] { first, second }.Order(), found.RootElement.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("operation_id").GetString()!).Order());
+    }
+
     private static async Task<byte[]> Raw(string home, string db, string[] args)
     {
         var raw = new MemoryStream();
