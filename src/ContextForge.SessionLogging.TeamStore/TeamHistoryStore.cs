@@ -179,7 +179,9 @@ internal sealed class TeamHistoryStore : IHistoryStore
             .Select(f => fields[f] is JsonValue v && v.TryGetValue(out string? reference) ? PushedLine.BlobName(reference) : null)
             .OfType<string>().Where(name => !File.Exists(Path.Combine(directory, "blobs", name))).Distinct().ToArray();
         if (wanted.Length > 0) FetchBlobs(connection, directory, wanted);
-        if (RangeOf(fields) is { } range && !File.Exists(RangeMarker(directory, range.Name))) FetchRanges(connection, directory, [range.Name]);
+        var ranges = StoredOutput.Of(fields, directory).Select(RangeOf).OfType<PushedStreamRange>()
+            .Where(range => !File.Exists(RangeMarker(directory, range.Name))).Select(range => range.Name).ToArray();
+        if (ranges.Length > 0) FetchRanges(connection, directory, ranges);
         return new RecordedOutput(fields, directory);
     });
 
@@ -323,31 +325,30 @@ internal sealed class TeamHistoryStore : IHistoryStore
         }
     }
 
-    private void FetchBlobs(NpgsqlConnection connection, string directory, string[] names)
+    /// <summary>Reads the named rows of <c>journal_blobs</c> the login may see, each handed to <paramref name="store"/>.</summary>
+    private static void ReadBlobs(NpgsqlConnection connection, string[] names, Action<string, byte[]> store)
     {
         using var cmd = new NpgsqlCommand("SELECT DISTINCT ON (name) name, content FROM journal_blobs WHERE name = ANY($1) ORDER BY name", connection);
         cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = names });
         using var reader = cmd.ExecuteReader(System.Data.CommandBehavior.SequentialAccess);
-        while (reader.Read())
-        {
-            string name = reader.GetString(0);
-            byte[] content = reader.GetFieldValue<byte[]>(1);
-            if (PushedLine.BlobName("blobs/" + name) != name) continue; // never a path
-            string dir = Path.Combine(directory, "blobs");
-            FileSecurity.CreatePrivateDirectory(dir);
-            string path = Path.Combine(dir, name);
-            string temp = path + ".tmp-" + Guid.NewGuid().ToString("N");
-            using (var file = FileSecurity.CreateNewPrivateFile(temp)) file.Write(content);
-            File.Move(temp, path, overwrite: true);
-        }
+        while (reader.Read()) store(reader.GetString(0), reader.GetFieldValue<byte[]>(1));
     }
 
-    /// <summary>The stream range a capture's fields name (a shell command's output), if any.</summary>
-    private static PushedStreamRange? RangeOf(JsonObject fields) =>
-        fields[JournalFields.OutputStream] is JsonValue s && s.TryGetValue(out string? reference) && PushedLine.StreamName(reference) is { } stream
-        && fields[JournalFields.OutputOffset] is JsonValue o && o.TryGetValue(out long offset) && offset >= 0
-        && fields[JournalFields.OutputLength] is JsonValue l && l.TryGetValue(out long length) && length > 0
-            ? new PushedStreamRange(stream, offset, length) : null;
+    private static void FetchBlobs(NpgsqlConnection connection, string directory, string[] names) => ReadBlobs(connection, names, (name, content) =>
+    {
+        if (PushedLine.BlobName("blobs/" + name) != name) return; // never a path
+        string dir = Path.Combine(directory, "blobs");
+        FileSecurity.CreatePrivateDirectory(dir);
+        string path = Path.Combine(dir, name);
+        string temp = path + ".tmp-" + Guid.NewGuid().ToString("N");
+        using (var file = FileSecurity.CreateNewPrivateFile(temp)) file.Write(content);
+        File.Move(temp, path, overwrite: true);
+    });
+
+    /// <summary>The range of a shell's stream a stored output is (a shell command's output), if it is one.</summary>
+    private static PushedStreamRange? RangeOf(StoredOutput output) =>
+        PushedLine.StreamName(output.StreamReference) is { } stream && output.Length is { } length and > 0
+            ? new PushedStreamRange(stream, output.StreamOffset, length) : null;
 
     // Written after a range's bytes are in place in the cached stream file (which has holes where nothing was fetched).
     private static string RangeMarker(string directory, string rangeName) => Path.Combine(directory, "streams", rangeName + ".fetched");
@@ -356,28 +357,19 @@ internal sealed class TeamHistoryStore : IHistoryStore
     /// Writes each pushed range at its offset of <c>streams/&lt;id&gt;</c> under <paramref name="directory"/>, so the
     /// capture's <c>output_stream</c> reference reads there as in the session directory it was recorded in.
     /// </summary>
-    private static void FetchRanges(NpgsqlConnection connection, string directory, string[] names)
+    private static void FetchRanges(NpgsqlConnection connection, string directory, string[] names) => ReadBlobs(connection, names, (name, content) =>
     {
-        using var cmd = new NpgsqlCommand("SELECT DISTINCT ON (name) name, content FROM journal_blobs WHERE name = ANY($1) ORDER BY name", connection);
-        cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = names });
-        using var reader = cmd.ExecuteReader(System.Data.CommandBehavior.SequentialAccess);
-        while (reader.Read())
+        if (PushedStreamRange.Parse(name) is not { } range) return; // never a path
+        FileSecurity.CreatePrivateDirectory(Path.Combine(directory, "streams"));
+        string path = Capture.BlobStore.StreamPath(directory, range.Stream);
+        if (!File.Exists(path)) FileSecurity.CreateNewPrivateFile(path).Dispose();
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
         {
-            string name = reader.GetString(0);
-            byte[] content = reader.GetFieldValue<byte[]>(1);
-            if (PushedStreamRange.Parse(name) is not { } range) continue; // never a path
-            string dir = Path.Combine(directory, "streams");
-            FileSecurity.CreatePrivateDirectory(dir);
-            string path = Capture.BlobStore.StreamPath(directory, range.Stream);
-            if (!File.Exists(path)) FileSecurity.CreateNewPrivateFile(path).Dispose();
-            using (var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
-            {
-                file.Position = range.Offset;
-                file.Write(content);
-            }
-            File.WriteAllBytes(RangeMarker(directory, name), []);
+            file.Position = range.Offset;
+            file.Write(content);
         }
-    }
+        File.WriteAllBytes(RangeMarker(directory, name), []);
+    });
 
     private sealed record SessionRow(string SessionId, JsonObject? Start, JsonObject? End, long? StartTicks, long? EndTicks, long? LastTicks, long Operations,
         long Failed, long Achievements, long? LastExitCode, Guid ActivityId, long Incomplete, string? StartHost, string Team);

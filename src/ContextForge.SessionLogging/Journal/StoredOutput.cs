@@ -100,7 +100,7 @@ public sealed class StoredOutput
         if (!Exists || (BlobPath is null && StreamPath is null)) return string.Empty;
         try
         {
-            using var input = BlobPath is not null ? BlobStore.OpenPath(BlobPath) : OpenRead();
+            using var input = OpenPrefix();
             // Bounded by maxBytes whatever the recorded length says (a tampered length never sizes an allocation).
             byte[] buffer = new byte[(int)Math.Clamp(Length ?? maxBytes, 0, maxBytes)];
             int read = input.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
@@ -111,6 +111,12 @@ public sealed class StoredOutput
             return string.Empty; // unreadable blob: not searchable ('cfsession validate' reports it)
         }
     }
+
+    /// <summary>
+    /// The stored bytes as the indexed text reads a prefix of them: a blob without the recorded-length check (only a
+    /// prefix is read), a shell command's output as its range of the shell's stream.
+    /// </summary>
+    private Stream OpenPrefix() => BlobPath is not null ? BlobStore.OpenPath(BlobPath) : OpenRead();
 
     /// <summary>
     /// The same text as <see cref="ReadPlainPrefix"/> before it is rendered, in pieces read as they are asked for, so a
@@ -126,7 +132,7 @@ public sealed class StoredOutput
             yield break;
         }
         if (!Exists || (BlobPath is null && StreamPath is null)) yield break;
-        Stream? input = Open(this);
+        Stream? input = TryOpenPrefix();
         if (input is null) yield break;
         using (input)
         {
@@ -147,12 +153,11 @@ public sealed class StoredOutput
             if (rest > 0) yield return new string(chars, 0, rest);
         }
 
-        // A blob is read as ReadPlainPrefix reads it; a shell command's output is its range of the shell's stream.
-        static Stream? Open(StoredOutput output)
+        Stream? TryOpenPrefix()
         {
             try
             {
-                return output.BlobPath is not null ? BlobStore.OpenPath(output.BlobPath) : output.OpenRead();
+                return OpenPrefix();
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
