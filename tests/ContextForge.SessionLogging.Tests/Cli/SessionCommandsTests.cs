@@ -165,6 +165,19 @@ public sealed class SessionCommandsTests : IDisposable
         Assert.Equal("cfsession: no session 'deadbeef' in this data directory\n", result.Stderr);
     }
 
+    [Theory]
+    [InlineData(new[] { "history", "--limit", "abc" }, "--limit expects a whole number, got 'abc'")]
+    [InlineData(new[] { "sessions", "--limit", "99999999999" }, "--limit expects a whole number, got '99999999999'")]
+    [InlineData(new[] { "mcp", "--http", "notaport" }, "--http expects a whole number, got 'notaport'")]
+    public async Task A_value_that_is_not_a_number_names_the_option_and_what_it_expects_not_a_dotnet_type(string[] args, string expected)
+    {
+        var result = await Cli(null, args);
+
+        Assert.Equal(64, result.ExitCode);
+        Assert.Equal($"cfsession: {expected} (see 'cfsession --help')\n", result.Stderr);
+        Assert.DoesNotContain("System.", result.Stderr);
+    }
+
     [Fact]
     public async Task Unknown_option_is_a_usage_error_with_64()
     {
