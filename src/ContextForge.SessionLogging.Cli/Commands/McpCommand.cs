@@ -19,12 +19,21 @@ internal static class McpCommand
             Description = $"With --http: the file holding the bearer token, readable by you only (mode 0600). Default: <data dir>/{BearerTokenFile.DefaultName}, created with a random token when missing",
             HelpName = "FILE",
         };
-        var command = new Command("mcp", "Serve the recorded history to agents over MCP (stdio, or --http): list_sessions, search_output, get_operation, history, ... (docs/mcp.md)") { allowRun, http, tokenFile };
+        var sessionIdle = new Option<string?>("--session-idle")
+        {
+            Description = "With --http: close an MCP session unused for this long (e.g. 90s, 30m, 2h; default 30m); the client initializes again",
+            HelpName = "DURATION",
+        };
+        var command = new Command("mcp", "Serve the recorded history to agents over MCP (stdio, or --http): list_sessions, search_output, get_operation, history, ... (docs/mcp.md)") { allowRun, http, tokenFile, sessionIdle };
         command.SetAction(async (parse, cancellationToken) =>
         {
             int? port = parse.GetValue(http);
             string? tokenPath = parse.GetValue(tokenFile);
             if (port is null && tokenPath is not null) throw new CliUsageException("mcp: --token-file goes with --http PORT");
+            string? idleText = parse.GetValue(sessionIdle);
+            if (port is null && idleText is not null) throw new CliUsageException("mcp: --session-idle goes with --http PORT");
+            TimeSpan idle = idleText is null ? McpHttpHost.DefaultSessionIdle : Quantities.Duration(idleText, "--session-idle");
+            if (idle <= TimeSpan.Zero) throw new CliUsageException($"mcp: --session-idle {idleText} must be more than 0");
             if (port is < 1 or > 65535) throw new CliUsageException($"mcp: --http {port} is not a port (1-65535)");
             using var server = new McpSessionServer(context, parse.GetValue(allowRun));
             if (port is not { } p)
@@ -33,7 +42,7 @@ internal static class McpCommand
                 return (int)ExitCodes.Success;
             }
             string token = ReadToken(context, server, tokenPath);
-            await using var host = McpHttpHost.Start(server, p, token);
+            await using var host = McpHttpHost.Start(server, p, token, idle);
             context.Notice($"mcp: serving http://127.0.0.1:{p}{McpHttpHost.Path} (Authorization: Bearer <the token in {tokenPath ?? DefaultTokenPath(server)}>); Ctrl-C stops");
             await host.RunAsync(cancellationToken).ConfigureAwait(false);
             return (int)ExitCodes.Success;

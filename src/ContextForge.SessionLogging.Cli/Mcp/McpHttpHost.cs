@@ -18,11 +18,20 @@ namespace ContextForge.SessionLogging.Cli.Mcp;
 /// <c>Mcp-Session-Id</c> header, DELETE ends it. Every request must carry <c>Authorization: Bearer &lt;token&gt;</c>
 /// (401 otherwise, compared in constant time); a request from another address or a web page of another origin is
 /// refused (403). GET (a stream of unsolicited messages) is not offered (405): the server sends none.
+/// A session unused for the idle time (<c>--session-idle</c>, 30 minutes by default) is closed, as is the least
+/// recently used one when <see cref="MaxSessions"/> are open and another client initializes; a request naming a
+/// closed session gets 404, on which MCP clients initialize again.
 /// </summary>
 internal sealed class McpHttpHost : IAsyncDisposable
 {
     /// <summary>The one path served.</summary>
     public const string Path = "/mcp";
+
+    /// <summary>The idle time after which a session is closed when <c>--session-idle</c> is not given.</summary>
+    public static readonly TimeSpan DefaultSessionIdle = TimeSpan.FromMinutes(30);
+
+    /// <summary>At most this many sessions are open at once: a new one closes the least recently used.</summary>
+    public const int MaxSessions = 64;
 
     private static readonly JsonTypeInfo<JsonRpcMessage> s_message = (JsonTypeInfo<JsonRpcMessage>)McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(JsonRpcMessage));
 
@@ -31,17 +40,19 @@ internal sealed class McpHttpHost : IAsyncDisposable
     private readonly HttpListener _listener;
     private readonly ConcurrentDictionary<string, HttpSession> _sessions = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
+    private readonly TimeSpan _sessionIdle;
 
-    private McpHttpHost(McpSessionServer server, string token, HttpListener listener)
+    private McpHttpHost(McpSessionServer server, string token, HttpListener listener, TimeSpan sessionIdle)
     {
         _server = server;
         _tokenHash = BearerTokenFile.Hash(token);
         _listener = listener;
+        _sessionIdle = sessionIdle;
     }
 
     /// <summary>Starts listening on 127.0.0.1:<paramref name="port"/>.</summary>
     /// <exception cref="CliConfigurationException">The port cannot be bound (in use, or not allowed).</exception>
-    public static McpHttpHost Start(McpSessionServer server, int port, string token)
+    public static McpHttpHost Start(McpSessionServer server, int port, string token, TimeSpan sessionIdle)
     {
         var listener = new HttpListener { IgnoreWriteExceptions = true };
         listener.Prefixes.Add($"http://127.0.0.1:{port}/");
@@ -53,14 +64,14 @@ internal sealed class McpHttpHost : IAsyncDisposable
         {
             throw new CliConfigurationException($"mcp --http: cannot listen on 127.0.0.1:{port}: {ex.Message}");
         }
-        return new McpHttpHost(server, token, listener);
+        return new McpHttpHost(server, token, listener, sessionIdle);
     }
 
     /// <summary>Serves until <paramref name="cancellationToken"/> is cancelled (Ctrl-C, SIGTERM).</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         using var stop = cancellationToken.Register(() => _listener.Stop());
-        var running = new List<Task>();
+        var running = new List<Task> { CloseIdleSessionsAsync(_stopping.Token) };
         while (!cancellationToken.IsCancellationRequested)
         {
             HttpListenerContext context;
@@ -152,9 +163,10 @@ internal sealed class McpHttpHost : IAsyncDisposable
         }
         else if (!_sessions.TryGetValue(sessionId, out session))
         {
-            await ErrorAsync(response, HttpStatusCode.NotFound, "Session not found", -32001).ConfigureAwait(false);
+            await ErrorAsync(response, HttpStatusCode.NotFound, "Session not found (closed, idle or never opened): initialize again", -32001).ConfigureAwait(false);
             return;
         }
+        session.Touch();
         // The answer is bounded (16 KB per tool result), so it is gathered before the status line is chosen.
         using var answer = new MemoryStream();
         bool wrote = await session.Transport.HandlePostRequestAsync(message, answer, _stopping.Token).ConfigureAwait(false);
@@ -185,12 +197,46 @@ internal sealed class McpHttpHost : IAsyncDisposable
 
     private HttpSession OpenSession()
     {
+        while (_sessions.Count >= MaxSessions)
+        {
+            var oldest = _sessions.Values.MinBy(s => s.LastUsedTicks);
+            if (oldest is null) break;
+            CloseInBackground(oldest);
+        }
         string id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         var transport = new StreamableHttpServerTransport(null) { SessionId = id };
         var server = McpServer.Create(transport, _server.Options());
         var session = new HttpSession(id, transport, server, server.RunAsync(_stopping.Token));
         _sessions[id] = session;
         return session;
+    }
+
+    /// <summary>Closes the sessions idle for longer than the idle time, checking every tenth of it (at least every second, at most every minute).</summary>
+    private async Task CloseIdleSessionsAsync(CancellationToken cancellationToken)
+    {
+        var every = TimeSpan.FromTicks(Math.Clamp(_sessionIdle.Ticks / 10, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute));
+        using var timer = new PeriodicTimer(every);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                long now = Environment.TickCount64;
+                foreach (var session in _sessions.Values)
+                {
+                    if (TimeSpan.FromMilliseconds(now - session.LastUsedTicks) > _sessionIdle) CloseInBackground(session);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Forgets <paramref name="session"/> at once (its id answers 404 from now on) and disposes of it without waiting.</summary>
+    private void CloseInBackground(HttpSession session)
+    {
+        if (_sessions.TryRemove(new KeyValuePair<string, HttpSession>(session.Id, session)))
+            _ = Task.Run(async () => await session.DisposeAsync().ConfigureAwait(false));
     }
 
     /// <summary>No Origin (not a browser), or a page of this machine: a web page elsewhere cannot reach the server through a browser (DNS rebinding).</summary>
@@ -230,6 +276,13 @@ internal sealed class McpHttpHost : IAsyncDisposable
     /// <summary>One MCP session over HTTP: its transport and the server running on it.</summary>
     private sealed record HttpSession(string Id, StreamableHttpServerTransport Transport, McpServer Server, Task Running) : IAsyncDisposable
     {
+        private long _lastUsedTicks = Environment.TickCount64;
+
+        /// <summary>When a request last named this session (<see cref="Environment.TickCount64"/>, milliseconds).</summary>
+        public long LastUsedTicks => Interlocked.Read(ref _lastUsedTicks);
+
+        public void Touch() => Interlocked.Exchange(ref _lastUsedTicks, Environment.TickCount64);
+
         public async ValueTask DisposeAsync()
         {
             await Server.DisposeAsync().ConfigureAwait(false);

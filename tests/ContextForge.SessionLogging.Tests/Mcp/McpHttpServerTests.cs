@@ -45,11 +45,11 @@ public sealed class McpHttpServerTests : IAsyncLifetime
     }
 
     /// <summary>Starts the server and waits until it accepts connections.</summary>
-    private async Task<(Process Process, int Port)> StartServerAsync()
+    private async Task<(Process Process, int Port)> StartServerAsync(params string[] extra)
     {
         int port = FreePort();
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in new[] { CfSessionProcess.DllPath, "mcp", "--http", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--token-file", _tokenFile }) psi.ArgumentList.Add(a);
+        foreach (string a in new[] { CfSessionProcess.DllPath, "mcp", "--http", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--token-file", _tokenFile }.Concat(extra)) psi.ArgumentList.Add(a);
         psi.Environment["CFSESSION_HOME"] = _dir.Path;
         psi.Environment.Remove("CFSESSION_ID");
         psi.Environment["DOTNET_NOLOGO"] = "1";
@@ -111,6 +111,94 @@ public sealed class McpHttpServerTests : IAsyncLifetime
         {
             await StopAsync(server);
         }
+    }
+
+    private const string InitializeBody = """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"probe","version":"1"}}}""";
+
+    /// <summary>POSTs one JSON-RPC message with the token, in session <paramref name="sessionId"/> when given.</summary>
+    private async Task<HttpResponseMessage> PostAsync(HttpClient http, int port, string body, string? sessionId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{port}/mcp") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Accept.ParseAdd("application/json, text/event-stream");
+        request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + _token);
+        if (sessionId is not null) request.Headers.TryAddWithoutValidation("Mcp-Session-Id", sessionId);
+        return await http.SendAsync(request);
+    }
+
+    private async Task<string> InitializeAsync(HttpClient http, int port)
+    {
+        using var response = await PostAsync(http, port, InitializeBody, null);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return response.Headers.GetValues("Mcp-Session-Id").Single();
+    }
+
+    private const string ListToolsBody = """{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{}}""";
+
+    [Fact]
+    public async Task A_session_idle_longer_than_session_idle_is_closed_and_its_id_gets_404_while_a_new_initialize_works()
+    {
+        var (server, port) = await StartServerAsync("--session-idle", "1s");
+        try
+        {
+            using var http = new HttpClient();
+            string id = await InitializeAsync(http, port);
+            using (var used = await PostAsync(http, port, ListToolsBody, id))
+            {
+                Assert.Equal(HttpStatusCode.OK, used.StatusCode);
+                Assert.Contains("search_output", await used.Content.ReadAsStringAsync());
+            }
+            await Task.Delay(TimeSpan.FromSeconds(3.5));
+            using (var idle = await PostAsync(http, port, ListToolsBody, id))
+            {
+                Assert.Equal(HttpStatusCode.NotFound, idle.StatusCode);
+                Assert.Contains("Session not found (closed, idle or never opened): initialize again", await idle.Content.ReadAsStringAsync());
+            }
+            string again = await InitializeAsync(http, port);
+            Assert.NotEqual(id, again);
+            using var fresh = await PostAsync(http, port, ListToolsBody, again);
+            Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
+            Assert.False(server.HasExited);
+        }
+        finally
+        {
+            await StopAsync(server);
+        }
+    }
+
+    [Fact]
+    public async Task Opening_one_session_more_than_the_limit_closes_the_least_recently_used_one_only()
+    {
+        var (server, port) = await StartServerAsync();
+        try
+        {
+            using var http = new HttpClient();
+            var ids = new List<string>();
+            for (int i = 0; i < 64; i++) ids.Add(await InitializeAsync(http, port));
+            // Session 0 is used again, so session 1 is now the least recently used.
+            using (var touched = await PostAsync(http, port, ListToolsBody, ids[0])) Assert.Equal(HttpStatusCode.OK, touched.StatusCode);
+            ids.Add(await InitializeAsync(http, port));
+            using (var closed = await PostAsync(http, port, ListToolsBody, ids[1])) Assert.Equal(HttpStatusCode.NotFound, closed.StatusCode);
+            foreach (string id in ids.Where((_, i) => i != 1))
+            {
+                using var open = await PostAsync(http, port, ListToolsBody, id);
+                Assert.Equal(HttpStatusCode.OK, open.StatusCode);
+            }
+        }
+        finally
+        {
+            await StopAsync(server);
+        }
+    }
+
+    [Fact]
+    public async Task Session_idle_without_http_or_not_a_duration_is_a_usage_error_with_64()
+    {
+        var alone = await CfSessionProcess.RunAsync(_dir.Path, ["mcp", "--session-idle", "5m"]);
+        Assert.Equal(64, alone.ExitCode);
+        Assert.Equal("cfsession: mcp: --session-idle goes with --http PORT", alone.Stderr.TrimEnd('\n'));
+        var bad = await CfSessionProcess.RunAsync(_dir.Path, ["mcp", "--http", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), "--token-file", _tokenFile, "--session-idle", "soon"]);
+        Assert.Equal(64, bad.ExitCode);
+        Assert.Equal("cfsession: --session-idle 'soon' is not a duration: use a number and s, m, h, d or w (e.g. 2d)", bad.Stderr.TrimEnd('\n'));
     }
 
     [Fact]
