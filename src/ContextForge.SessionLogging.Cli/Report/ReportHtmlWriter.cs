@@ -223,7 +223,9 @@ internal static class ReportHtmlWriter
                 else
                 {
                     json.WriteStartArray("r");
-                    foreach (var run in styles.Render(output.Text))
+                    // The pty stream ("output") is drawn at the height its recorder kept; anything else at the default.
+                    int rows = output.Name == "output" && op.Timing?.Size is { } size ? size.Rows : Capture.TerminalRenderer.ScreenRows;
+                    foreach (var run in styles.Render(output.Text, rows))
                     {
                         if (run.Classes.Length == 0 && run.Link is null)
                         {

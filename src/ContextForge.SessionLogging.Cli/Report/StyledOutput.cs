@@ -22,11 +22,14 @@ internal sealed class StyledOutput
 
     private readonly Dictionary<TerminalStyle, (string Classes, string? Link)> _classes = [];
 
-    /// <summary>The runs <paramref name="text"/> (already decoded; invalid UTF-8 is U+FFFD) shows, adjacent equal styles merged.</summary>
-    public List<OutputRun> Render(string text)
+    /// <summary>
+    /// The runs <paramref name="text"/> (already decoded; invalid UTF-8 is U+FFFD) shows on a screen
+    /// <paramref name="rows"/> high, adjacent equal styles merged.
+    /// </summary>
+    public List<OutputRun> Render(string text, int rows = TerminalRenderer.ScreenRows)
     {
         var runs = new List<OutputRun>();
-        foreach (var run in TerminalRenderer.RenderStyled(text))
+        foreach (var run in TerminalRenderer.RenderStyled(text, rows))
         {
             var (classes, link) = Classes(run.Style);
             if (runs.Count > 0 && runs[^1].Classes == classes && runs[^1].Link == link)

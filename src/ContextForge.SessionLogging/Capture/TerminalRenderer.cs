@@ -128,12 +128,13 @@ internal static class TerminalRenderer
     /// <summary>
     /// The screen <paramref name="text"/> left, as runs of text with one style each (newlines are in the text, with the
     /// default style). Unlike <see cref="Render(string)"/>, a line longer than <see cref="WrapColumns"/> columns wraps
-    /// (soft: the runs carry no newline there, so a long line's text comes out whole) instead of being cut.
+    /// (soft: the runs carry no newline there, so a long line's text comes out whole) instead of being cut. The
+    /// screen is <paramref name="rows"/> high: the height the recorder kept, so cursor addressing lands where it did.
     /// </summary>
-    public static IReadOnlyList<StyledRun> RenderStyled(string text)
+    public static IReadOnlyList<StyledRun> RenderStyled(string text, int rows = ScreenRows)
     {
         if (string.IsNullOrEmpty(text)) return [];
-        var terminal = new Terminal(ScreenRows, wrap: true);
+        var terminal = new Terminal(Math.Clamp(rows, 1, 1000), wrap: true);
         terminal.Feed(text, final: true);
         return terminal.Runs();
     }

@@ -253,4 +253,26 @@ public sealed partial class ReportCommandTests : IDisposable
         Assert.Equal(132, cast.GetProperty("w").GetInt32());
         Assert.Equal(40, cast.GetProperty("h").GetInt32());
     }
+
+    [Fact]
+    public async Task A_full_screen_output_is_drawn_at_the_height_the_recorder_kept_not_at_24_rows()
+    {
+        string id = await InProcessCli.StartAsync(_dir.Path);
+        // 40 lines (the last newline scrolls line 01 off a 40-row screen), then the cursor goes home and the top line
+        // is redrawn, as a full-screen program does. Drawn at 24 rows, "home" would be line 18 instead of line 02.
+        await Cli(id, "run", "--no-pty", "--", "sh", "-c", "for i in $(seq -w 1 40); do printf 'line %s\\n' $i; done; printf '\\033[H\\033[2KTOP'");
+        await Cli(id, "end");
+        using var queries = ContextForge.SessionLogging.Query.SessionQueries.Open(_dir.Path);
+        string operation = queries.Timeline(id).Events.First(e => e.OperationId is not null).OperationId!;
+        string timing = Path.Combine(queries.Data.SessionDirectory(id), "timing", operation + ".timing");
+        Directory.CreateDirectory(Path.GetDirectoryName(timing)!);
+        File.WriteAllText(timing, "r 0.000000 80 40\n0.000100 400\n");
+
+        var report = new SessionReportBuilder(queries, new TimingFileSource(), ReportLimits.Default).Build([id], "test", DateTimeOffset.UtcNow);
+        string text = ReportPageData.Parse(ReportHtmlWriter.Write(report)).Text(operation);
+
+        Assert.StartsWith("line 01\nTOP\nline 03\n", text);
+        Assert.Contains("\nline 18\n", text);
+        Assert.DoesNotContain("line 02", text);
+    }
 }
