@@ -199,7 +199,7 @@ internal sealed class McpHttpHost : IAsyncDisposable
     {
         while (_sessions.Count >= MaxSessions)
         {
-            var oldest = _sessions.Values.MinBy(s => s.LastUsedTicks);
+            var oldest = _sessions.Values.MinBy(s => s.LastUsedOrder);
             if (oldest is null) break;
             CloseInBackground(oldest);
         }
@@ -276,12 +276,21 @@ internal sealed class McpHttpHost : IAsyncDisposable
     /// <summary>One MCP session over HTTP: its transport and the server running on it.</summary>
     private sealed record HttpSession(string Id, StreamableHttpServerTransport Transport, McpServer Server, Task Running) : IAsyncDisposable
     {
+        private static long s_uses;
         private long _lastUsedTicks = Environment.TickCount64;
+        private long _lastUsedOrder = Interlocked.Increment(ref s_uses);
 
-        /// <summary>When a request last named this session (<see cref="Environment.TickCount64"/>, milliseconds).</summary>
+        /// <summary>When a request last named this session (<see cref="Environment.TickCount64"/>, milliseconds): for the idle time.</summary>
         public long LastUsedTicks => Interlocked.Read(ref _lastUsedTicks);
 
-        public void Touch() => Interlocked.Exchange(ref _lastUsedTicks, Environment.TickCount64);
+        /// <summary>The rank of its last use among all sessions' uses (unique, unlike a clock): for least recently used.</summary>
+        public long LastUsedOrder => Interlocked.Read(ref _lastUsedOrder);
+
+        public void Touch()
+        {
+            Interlocked.Exchange(ref _lastUsedTicks, Environment.TickCount64);
+            Interlocked.Exchange(ref _lastUsedOrder, Interlocked.Increment(ref s_uses));
+        }
 
         public async ValueTask DisposeAsync()
         {
