@@ -219,6 +219,29 @@ public sealed class HistoryIndexTests : IDisposable
         Assert.Equal(3L, index.Scalar("SELECT operation_count FROM sessions"));
     }
 
+    [Fact]
+    public void A_catch_up_that_finds_nothing_new_changes_no_row_and_leaves_the_WAL_as_it_was()
+    {
+        // Re-examined on every catch-up: an open session, and one that ended minutes ago (not settled yet).
+        _generator.Write(new SessionSpec("open", "command", Now.AddMinutes(-5), [new OperationSpec("one", 0, "1\n", "/tmp")], [], Ended: false));
+        _generator.Write(new SessionSpec("ended", "command", Now.AddMinutes(-10), [new OperationSpec("two", 0, "2\n", "/tmp")], []));
+        using var index = HistoryIndex.Open(_data);
+        var first = index.CatchUp();
+        Assert.Equal(2, first.SessionsExamined);
+        var again = index.CatchUp();
+        long changesBefore = (long)index.Scalar("SELECT total_changes()")!;
+        long walBefore = new FileInfo(index.PathOnDisk + "-wal").Length;
+
+        var nothing = index.CatchUp();
+
+        // Both sessions were looked at again, yet no row was inserted, updated or deleted: nothing to sync on close.
+        Assert.Equal((2, 2, 0L), (again.SessionsExamined, nothing.SessionsExamined, nothing.EventsAdded));
+        Assert.Equal(changesBefore, (long)index.Scalar("SELECT total_changes()")!);
+        Assert.Equal(walBefore, new FileInfo(index.PathOnDisk + "-wal").Length);
+        Assert.Equal(["open", "ended"], HistoryQuery.Sessions(index, 0).Select(s => s.Name));
+        Assert.Equal(["open", "ended"], HistoryQuery.Sessions(index, 0).Select(s => s.Status));
+    }
+
     /// <summary>A copy of a capture line with a new sequence number, operation id and a chain link to <paramref name="previous"/>.</summary>
     internal static string NextLine(string previous, string template, long seq)
     {
