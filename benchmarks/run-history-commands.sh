@@ -7,7 +7,8 @@
 #   history                  the 50 newest events
 #   history -l 100           the 100 newest events (every row's fields read back from its journal line)
 #   search zyzzogeton        the generator's rare word (one output in a thousand)
-#   inspect                  the newest session's inspection document (with 5 other sessions as context)
+#   inspect                  the newest session's inspection document (with 5 other sessions as context); INSPECT=ID
+#                            inspects that session instead (the same one for two binaries: each run adds a session)
 #   history after a run      `cfsession history -l 1` right after a `cfsession run` joined a session (hyperfine
 #                            --prepare): the catch-up reads one change-log record, never lists the session directories
 # and, with strace, whether that catch-up opened the sessions directory itself (a listing: it should not) and how many
@@ -54,7 +55,7 @@ for dir in "$@"; do
   "$cf" sessions >/dev/null # catch the index up first: the commands below measure a caught-up index
   hyperfine -N -w 3 -r "$runs" --export-json "$work/true.json" "true" >/dev/null
   echo "| $dir | $n | \`true\` (process start baseline) | $(median "$work/true.json") | $(cpu true) |" >> "$out.tmp"
-  newest=$("$cf" sessions --limit 1 | cut -f1)
+  newest=${INSPECT:-$("$cf" sessions --limit 1 | cut -f1)}
   for c in "sessions" "history" "history -l 100" "search zyzzogeton" "inspect $newest"; do
     hyperfine -N -w 3 -r "$runs" --export-json "$work/c.json" "$cf $c" >/dev/null
     # shellcheck disable=SC2086

@@ -10,7 +10,7 @@ internal static class CliApplication
     public static async Task<int> RunAsync(string[] args, CliContext context)
     {
         var verbose = new Option<bool>("--verbose") { Description = "Show details (stack traces) for unexpected errors", Recursive = true };
-        var root = BuildRoot(context, verbose);
+        var root = BuildRoot(context, verbose, InvokedCommand(args));
 
         // No response files: '@word' is a literal argument (a search word, a session name), never a file to read
         // (an '@' argument with a NUL made Parse throw out of RunAsync).
@@ -87,39 +87,41 @@ internal static class CliApplication
         }
     }
 
-    /// <summary>The command tree: every command (docs/cli.md's synopsis lists each one).</summary>
-    internal static RootCommand BuildRoot(CliContext context, Option<bool> verbose)
+    /// <summary>
+    /// Every command, by the name it is invoked by, in the order the help lists them (docs/cli.md's synopsis lists
+    /// each one).
+    /// </summary>
+    private static readonly (string Name, Func<CliContext, Command> Create)[] Commands =
+    [
+        ("run", RunCommand.Create), ("shell", ShellCommand.Create), ("init", InitCommand.Create), ("export", ExportCommand.Create),
+        ("start", StartCommand.Create), ("end", EndCommand.Create), ("achievement", AchievementCommand.Create), ("inspect", InspectCommand.Create),
+        ("sessions", SessionsCommand.Create), ("history", HistoryCommand.Create), ("search", SearchCommand.Create), ("show", ShowCommand.Create),
+        ("report", ReportCommand.Create), ("validate", ValidateCommand.Create), ("prune", PruneCommand.Create), ("reindex", ReindexCommand.Create),
+        ("sync", SyncCommand.Create), ("trace", TraceCommand.Create), ("verify", VerifyCommand.Create), ("etw", EtwCommand.Create),
+        ("bench", BenchCommand.Create), ("milestones", MilestonesCommand.Create), ("milestone", MilestoneCommand.Create), ("mcp", McpCommand.Create),
+        ("hook", HookCommand.Create), ("completion", CompletionCommand.Create), (CompleteCommand.Name, CompleteCommand.Create), (RecompactCommand.Name, RecompactCommand.Create),
+    ];
+
+    /// <summary>The names of every command, in the help's order.</summary>
+    internal static IEnumerable<string> CommandNames => Commands.Select(c => c.Name);
+
+    /// <summary>
+    /// The command the first argument names, when it names one: only that command is built (its options, arguments and
+    /// actions), since the others cannot take part in its parse. Null for anything else (<c>--help</c>,
+    /// <c>--version</c>, a directive, a typo the parser suggests a command for): the whole tree is built.
+    /// </summary>
+    internal static string? InvokedCommand(IReadOnlyList<string> args) =>
+        args.Count > 0 && Array.Exists(Commands, c => c.Name == args[0]) ? args[0] : null;
+
+    /// <summary>The command tree: every command, or only <paramref name="only"/> (a name from <see cref="CommandNames"/>).</summary>
+    internal static RootCommand BuildRoot(CliContext context, Option<bool> verbose, string? only = null)
     {
         var root = new RootCommand("cfsession: record terminal sessions (commands, output, exit codes, achievements) to a JSONL journal and the ContextForge.SessionLogging provider.");
         root.Options.Add(verbose);
-        root.Subcommands.Add(RunCommand.Create(context));
-        root.Subcommands.Add(ShellCommand.Create(context));
-        root.Subcommands.Add(InitCommand.Create(context));
-        root.Subcommands.Add(ExportCommand.Create(context));
-        root.Subcommands.Add(StartCommand.Create(context));
-        root.Subcommands.Add(EndCommand.Create(context));
-        root.Subcommands.Add(AchievementCommand.Create(context));
-        root.Subcommands.Add(InspectCommand.Create(context));
-        root.Subcommands.Add(SessionsCommand.Create(context));
-        root.Subcommands.Add(HistoryCommand.Create(context));
-        root.Subcommands.Add(SearchCommand.Create(context));
-        root.Subcommands.Add(ShowCommand.Create(context));
-        root.Subcommands.Add(ReportCommand.Create(context));
-        root.Subcommands.Add(ValidateCommand.Create(context));
-        root.Subcommands.Add(PruneCommand.Create(context));
-        root.Subcommands.Add(ReindexCommand.Create(context));
-        root.Subcommands.Add(SyncCommand.Create(context));
-        root.Subcommands.Add(TraceCommand.Create(context));
-        root.Subcommands.Add(VerifyCommand.Create(context));
-        root.Subcommands.Add(EtwCommand.Create(context));
-        root.Subcommands.Add(BenchCommand.Create(context));
-        root.Subcommands.Add(MilestonesCommand.Create(context));
-        root.Subcommands.Add(MilestoneCommand.Create(context));
-        root.Subcommands.Add(McpCommand.Create(context));
-        root.Subcommands.Add(HookCommand.Create(context));
-        root.Subcommands.Add(CompletionCommand.Create(context));
-        root.Subcommands.Add(CompleteCommand.Create(context));
-        root.Subcommands.Add(RecompactCommand.Create(context));
+        foreach (var (name, create) in Commands)
+        {
+            if (only is null || only == name) root.Subcommands.Add(create(context));
+        }
         return root;
     }
 

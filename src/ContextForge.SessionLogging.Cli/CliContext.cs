@@ -49,6 +49,13 @@ internal sealed class CliContext
     public string? GetEnvironment(string name) =>
         _environment is not null ? _environment.GetValueOrDefault(name) : Environment.GetEnvironmentVariable(name);
 
+    /// <summary>
+    /// The data directory (<c>CFSESSION_HOME</c>, else the default), without a <see cref="SessionManager"/>: the read
+    /// commands (sessions, history, search, inspect, show) record nothing, so they load no redaction rules.
+    /// </summary>
+    public DataDirectory Data() =>
+        GetEnvironment(DataDirectory.HomeVariable) is { Length: > 0 } home ? new DataDirectory(home) : DataDirectory.Default();
+
     public SessionManager CreateManager(bool redact = true, long? maxOutputBytes = null, string? rulesFile = null, string? dataDirectory = null)
     {
         var manager = new SessionManager(new SessionLoggingOptions

@@ -37,7 +37,7 @@ internal sealed class TeamQueryOptions
     /// <summary>The query API over the local data directory, or (with --team) over the team store's PostgreSQL tables.</summary>
     public SessionQueries Queries(CliContext context, ParseResult parse, bool rescan = false)
     {
-        if (Team(context, parse) is not var (address, local, host, user)) return SessionQueries.Open(context.CreateManager().Data, rescan);
+        if (Team(context, parse) is not var (address, local, host, user)) return SessionQueries.Open(context.Data(), rescan);
         return SessionQueries.Open(new TeamHistoryStore(new TeamStoreConnection(address), local, host, user));
     }
 

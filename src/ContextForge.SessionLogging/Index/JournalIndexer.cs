@@ -125,7 +125,9 @@ internal sealed class JournalIndexer(HistoryIndex index)
         if (_result.EventsAdded >= BulkLoadEvents) index.Execute("INSERT INTO output_fts (output_fts) VALUES ('optimize');", tx);
         if (bulk) EndBulkLoad(tx);
 
-        using (var meta = index.Command("INSERT INTO meta (key, value) VALUES ($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value", tx))
+        // Every write below is skipped when it would store what is already there: a catch-up that found nothing new
+        // commits no page, so the WAL stays empty and closing the index syncs nothing to disk.
+        using (var meta = index.Command("INSERT INTO meta (key, value) VALUES ($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value WHERE value IS NOT excluded.value", tx))
         {
             meta.Parameters.AddWithValue("$k", RootMtimeKey);
             meta.Parameters.AddWithValue("$v", rootMtime.ToString(CultureInfo.InvariantCulture));
@@ -503,6 +505,12 @@ internal sealed class JournalIndexer(HistoryIndex index)
                 status = excluded.status, operation_count = excluded.operation_count, failed_operation_count = excluded.failed_operation_count,
                 achievement_count = excluded.achievement_count, last_exit_code = excluded.last_exit_code, activity_id = excluded.activity_id,
                 dir_mtime = excluded.dir_mtime, settled = excluded.settled, interrupted_operation_count = excluded.interrupted_operation_count
+            WHERE (name, type, methodology, parent_session_id, host, user, start_ts, end_ts, first_ts, last_ts, duration_ms, status,
+                operation_count, failed_operation_count, achievement_count, last_exit_code, activity_id, dir_mtime, settled, interrupted_operation_count)
+                IS NOT (excluded.name, excluded.type, excluded.methodology, excluded.parent_session_id, excluded.host, excluded.user,
+                excluded.start_ts, excluded.end_ts, excluded.first_ts, excluded.last_ts, excluded.duration_ms, excluded.status,
+                excluded.operation_count, excluded.failed_operation_count, excluded.achievement_count, excluded.last_exit_code,
+                excluded.activity_id, excluded.dir_mtime, excluded.settled, excluded.interrupted_operation_count)
             """, _tx);
         var p = upsert.Parameters;
         p.AddWithValue("$s", sessionId);
@@ -531,7 +539,10 @@ internal sealed class JournalIndexer(HistoryIndex index)
 
     private void UpdateSettled(string sessionId, long dirMtime, DateTimeOffset now)
     {
-        using var cmd = index.Command("UPDATE sessions SET dir_mtime = $d, settled = CASE WHEN last_ts < $cutoff THEN 1 ELSE 0 END WHERE session_id = $s", _tx);
+        using var cmd = index.Command("""
+            UPDATE sessions SET dir_mtime = $d, settled = CASE WHEN last_ts < $cutoff THEN 1 ELSE 0 END
+            WHERE session_id = $s AND (dir_mtime IS NOT $d OR settled IS NOT (CASE WHEN last_ts < $cutoff THEN 1 ELSE 0 END))
+            """, _tx);
         cmd.Parameters.AddWithValue("$d", dirMtime);
         cmd.Parameters.AddWithValue("$cutoff", IndexTime.Of(now - SettleAfter));
         cmd.Parameters.AddWithValue("$s", sessionId);

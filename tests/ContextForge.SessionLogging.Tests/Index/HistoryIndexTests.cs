@@ -219,6 +219,29 @@ public sealed class HistoryIndexTests : IDisposable
         Assert.Equal(3L, index.Scalar("SELECT operation_count FROM sessions"));
     }
 
+    [Fact]
+    public void A_catch_up_that_finds_nothing_new_changes_no_row_and_leaves_the_WAL_as_it_was()
+    {
+        // Re-examined on every catch-up: an open session, and one that ended minutes ago (not settled yet).
+        _generator.Write(new SessionSpec("open", "command", Now.AddMinutes(-5), [new OperationSpec("one", 0, "1\n", "/tmp")], [], Ended: false));
+        _generator.Write(new SessionSpec("ended", "command", Now.AddMinutes(-10), [new OperationSpec("two", 0, "2\n", "/tmp")], []));
+        using var index = HistoryIndex.Open(_data);
+        var first = index.CatchUp();
+        Assert.Equal(2, first.SessionsExamined);
+        var again = index.CatchUp();
+        long changesBefore = (long)index.Scalar("SELECT total_changes()")!;
+        long walBefore = new FileInfo(index.PathOnDisk + "-wal").Length;
+
+        var nothing = index.CatchUp();
+
+        // Both sessions were looked at again, yet no row was inserted, updated or deleted: nothing to sync on close.
+        Assert.Equal((2, 2, 0L), (again.SessionsExamined, nothing.SessionsExamined, nothing.EventsAdded));
+        Assert.Equal(changesBefore, (long)index.Scalar("SELECT total_changes()")!);
+        Assert.Equal(walBefore, new FileInfo(index.PathOnDisk + "-wal").Length);
+        Assert.Equal(["open", "ended"], HistoryQuery.Sessions(index, 0).Select(s => s.Name));
+        Assert.Equal(["open", "ended"], HistoryQuery.Sessions(index, 0).Select(s => s.Status));
+    }
+
     /// <summary>A copy of a capture line with a new sequence number, operation id and a chain link to <paramref name="previous"/>.</summary>
     internal static string NextLine(string previous, string template, long seq)
     {
@@ -355,12 +378,45 @@ public sealed class HistoryIndexTests : IDisposable
             cmd.ExecuteNonQuery();
         }
         using var index = HistoryIndex.Open(_data);
-        Assert.Equal(IndexMigrations.CompactVersion, index.SchemaVersion);
+        Assert.Equal(IndexMigrations.All[^1].Version, index.SchemaVersion);
         var result = index.CatchUp();
         Assert.True(result.Listed);
         Assert.Equal(3, result.SessionsExamined);
         Assert.Equal(["git push origin main", "kubectl apply -f deploy.yaml", "dotnet test", "dotnet build", "make"],
             Ops(HistoryQuery.Events(index, new HistoryFilter { Keywords = SessionKeywords.Terminal, Limit = 0 })));
         Assert.Equal(0L, index.Scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'writers_session'")); // the old schema is gone
+    }
+
+    [Fact]
+    public void An_index_of_schema_version_5_gets_the_newest_sessions_index_in_place_and_keeps_its_rows()
+    {
+        WriteKnownHistory();
+        using (var current = OpenCaughtUp())
+        {
+            // As the previous release left it: migrations 1-5, sessions ordered by start_ts alone.
+            current.Execute("DROP INDEX sessions_newest; CREATE INDEX sessions_start ON sessions(start_ts DESC); DELETE FROM migrations WHERE version = 6;");
+            Assert.Equal(5, current.SchemaVersion);
+        }
+        using var index = HistoryIndex.Open(_data);
+        var result = index.CatchUp();
+        string plan = string.Join('\n', PlanOf(index, "SELECT session_id FROM sessions WHERE first_ts IS NOT NULL ORDER BY start_ts DESC, session_id LIMIT 1"));
+
+        Assert.Equal(6, index.SchemaVersion);
+        Assert.Equal((false, 0L), (result.Listed, result.EventsAdded)); // migrated in place: nothing read again
+        Assert.Equal(["deploy prod", "build", "old"], HistoryQuery.Sessions(index, 0).Select(s => s.Name));
+        Assert.Equal("deploy prod", Assert.Single(HistoryQuery.Sessions(index, 1)).Name);
+        // The newest session is read from the index in order, never by sorting the whole table.
+        Assert.Contains("INDEX sessions_newest", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("TEMP B-TREE", plan, StringComparison.Ordinal);
+        Assert.Equal(0L, index.Scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'sessions_start'"));
+    }
+
+    private static List<string> PlanOf(HistoryIndex index, string sql)
+    {
+        using var cmd = index.Command("EXPLAIN QUERY PLAN " + sql);
+        using var reader = cmd.ExecuteReader();
+        var rows = new List<string>();
+        while (reader.Read()) rows.Add(reader.GetString(3));
+        return rows;
     }
 }
