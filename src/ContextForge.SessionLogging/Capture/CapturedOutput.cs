@@ -62,9 +62,9 @@ internal sealed class CapturedOutput : IDisposable
     // A read buffer with less room than this is handed off first: a pipe's read then gets at least this much.
     private const int MinReadRoom = 32 * 1024;
 
-    private BlockingCollection<(byte[]? Buffer, int Length, Action? Marker, bool EndsLine)>? _queue;
+    private BoundedHandOff<(byte[]? Buffer, int Length, Action? Marker, bool EndsLine)>? _queue;
     // The second stage (redaction on): pieces of output (a chunk, or a pooled copy), markers with the tally at them.
-    private BlockingCollection<(byte[]? Buffer, int Offset, int Length, bool Release, Action? Marker, RedactionTally? Tally)>? _storeQueue;
+    private BoundedHandOff<(byte[]? Buffer, int Offset, int Length, bool Release, Action? Marker, RedactionTally? Tally)>? _storeQueue;
     private Thread? _storeWorker;
     private readonly ConcurrentQueue<byte[]> _chunkPool = new();
     private RedactionTally? _tallyAtMarker; // on the store worker: the redaction tally where the running marker was queued
@@ -269,10 +269,10 @@ internal sealed class CapturedOutput : IDisposable
     public void StartPipeline()
     {
         if (_queue is not null || _completed) return;
-        _queue = new BlockingCollection<(byte[]? Buffer, int Length, Action? Marker, bool EndsLine)>(PipelineChunks);
+        _queue = new BoundedHandOff<(byte[]? Buffer, int Length, Action? Marker, bool EndsLine)>(PipelineChunks);
         if (_redactor is not null)
         {
-            _storeQueue = new BlockingCollection<(byte[]? Buffer, int Offset, int Length, bool Release, Action? Marker, RedactionTally? Tally)>(StoreQueueItems);
+            _storeQueue = new BoundedHandOff<(byte[]? Buffer, int Offset, int Length, bool Release, Action? Marker, RedactionTally? Tally)>(StoreQueueItems);
             _forward = Forward;
             _storeWorker = new Thread(DrainStore) { IsBackground = true, Name = $"cfsession store {StreamName}" };
             _storeWorker.Start();
@@ -315,8 +315,9 @@ internal sealed class CapturedOutput : IDisposable
 
     private void Drain()
     {
-        foreach (var (buffer, length, marker, _) in _queue!.GetConsumingEnumerable())
+        while (_queue!.TryTake(out var item))
         {
+            var (buffer, length, marker, _) = item;
             try
             {
                 if (marker is not null) marker(); // a range boundary runs even after an error: its reader waits for it
@@ -341,8 +342,9 @@ internal sealed class CapturedOutput : IDisposable
         var redactor = _redactor!;
         try
         {
-            foreach (var (buffer, length, marker, endsLine) in _queue!.GetConsumingEnumerable())
+            while (_queue!.TryTake(out var item))
             {
+                var (buffer, length, marker, endsLine) = item;
                 try
                 {
                     if (marker is not null)
@@ -430,8 +432,9 @@ internal sealed class CapturedOutput : IDisposable
     // The store stage: hashes, keeps and spills the redacted output, runs markers in stream order.
     private void DrainStore()
     {
-        foreach (var (buffer, offset, length, release, marker, tally) in _storeQueue!.GetConsumingEnumerable())
+        while (_storeQueue!.TryTake(out var item))
         {
+            var (buffer, offset, length, release, marker, tally) = item;
             try
             {
                 if (marker is not null)
@@ -465,9 +468,7 @@ internal sealed class CapturedOutput : IDisposable
         _chunk = null;
         _worker!.Join();
         _storeWorker?.Join();
-        _queue.Dispose();
         _queue = null;
-        _storeQueue?.Dispose();
         _storeQueue = null;
         _storeWorker = null;
         _chunkPool.Clear();
