@@ -6,6 +6,9 @@
 # Usage: benchmarks/run-capture-speed.sh [SIZE_MB] [PTY_MB]   (defaults 212 and 50, the issue's sizes: the pty run uses the
 # first PTY_MB of the corpus). CF=/path/to/cfsession skips the install;
 # CORPUS=FILE uses an existing corpus; BASELINE_CF=/path/to/cfsession adds that binary (redaction on) to both runs. Prints a markdown table (ratios are best/best within this run).
+# Storage is measured after the background recompaction (level 19, 8 MiB window) on the issue's kind of text, each part once (no repetition for a window to find):
+# `ls -lR /usr`, Python sources from /usr/lib/python3*, and BUILD_LOG=FILE (a `dotnet build -v n` log) when given;
+# SPEED_CORPUS_STORAGE=1 also measures it on the speed corpus (a third of it random by construction).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mb="${1:-212}"
@@ -62,8 +65,10 @@ if [ -n "${BASELINE_CF:-}" ]; then
   echo "| pipes | baseline \`$BASELINE_CF run -- cat FILE >/dev/null\` (redaction on) | $p3 | $(ratio "$p3" "$p0") | $(cpu pipe 3) |"
   echo "| pty | baseline \`script -qc '$BASELINE_CF run --pty -- cat FILE'\` (redaction on) | $t3 | $(ratio "$t3" "$t0") | $(cpu pty 3) |"
 fi
-# Storage: one redacted pipe run with the background recompaction on; the blob as captured (store-only), and after the
-# detached recompaction finished (no reindex), with the time it took after run returned.
+# Storage of the speed corpus (SPEED_CORPUS_STORAGE=1; at level 19 its 222 MB take minutes of background CPU): one
+# redacted pipe run with the background recompaction on; the blob as captured (store-only), and after the detached
+# recompaction finished (no reindex), with the time it took after run returned.
+if [ "${SPEED_CORPUS_STORAGE:-0}" = 1 ]; then
 rm -rf "$work/home"
 t0="$(date +%s.%N)"; CFSESSION_RECOMPACT= "$cf" run -- cat "$corpus" > /dev/null; t1="$(date +%s.%N)"
 blob="$(find "$work/home" -path '*/blobs/*.zst' ! -name '.*' | head -1)"
@@ -77,3 +82,19 @@ while ! flock -n "$(dirname "$blob")/.recompact.lock" true; do sleep 0.2; done
 packed="$(stat -c %s "$blob")"
 echo
 echo "storage of one capture: $raw bytes as captured (store-only); $packed after the background recompaction ($(python3 -c "print('%.3f' % ($packed / $(stat -c %s "$corpus")))")x raw), done $(python3 -c "print('%.1f' % ($t2 - $t1))") s after run returned (run itself: $(python3 -c "print('%.2f' % ($t1 - $t0))") s)"
+fi
+# The issue's kind of text, once: ls -lR /usr, Python sources, a build log.
+text="$work/text.txt"
+{ ls -lR /usr 2>/dev/null || true; find /usr/lib/python3* -name '*.py' 2>/dev/null | sort | head -2000 | xargs cat 2>/dev/null || true
+  [ -z "${BUILD_LOG:-}" ] || cat "$BUILD_LOG"; } > "$text"
+rm -rf "$work/home"
+CFSESSION_RECOMPACT= "$cf" run -- cat "$text" > /dev/null 2>&1; t1="$(date +%s.%N)"
+blob="$(find "$work/home" -path '*/blobs/*.zst' ! -name '.*' | head -1)"
+for _ in $(seq 1 2400); do
+  [ "$(head -c 6 "$blob" | od -An -tx1 | tr -d ' \n')" = "28b52ffd0039" ] || break
+  sleep 0.5
+done
+t2="$(date +%s.%N)"
+while ! flock -n "$(dirname "$blob")/.recompact.lock" true; do sleep 0.2; done
+packed="$(stat -c %s "$blob")"
+echo "storage of the issue's kind of text ($(stat -c %s "$text") bytes: ls -lR /usr, Python sources${BUILD_LOG:+, a build log}): $packed after the background recompaction ($(python3 -c "print('%.3f' % ($packed / $(stat -c %s "$text")))")x raw), done $(python3 -c "print('%.1f' % ($t2 - $t1))") s after run returned"

@@ -6,7 +6,8 @@ namespace ContextForge.SessionLogging.Cli.Commands;
 /// <summary>
 /// <c>cfsession __recompact --session ID</c> (hidden): what <c>run</c> starts detached after storing a blob
 /// (<see cref="RecompactionLauncher"/>). At the lowest CPU priority, it compresses the session's store-only blobs
-/// (<see cref="Capture.BlobStore.Recompact"/>: same name, hash and bytes, atomic replace, safe to kill) and repeats
+/// (<see cref="Capture.BlobStore.Recompact"/> at <see cref="Capture.BlobStore.BackgroundCompressionLevel"/>: same
+/// name, hash and bytes, atomic replace, safe to kill) and repeats
 /// while a pass found one, so a blob a concurrent <c>run</c> stored meanwhile is not left behind. Prints nothing;
 /// exits 0 (a blob it could not recompact stays readable and is tried again by the next run, reindex or prune).
 /// </summary>
@@ -31,7 +32,7 @@ internal static class RecompactCommand
             // A second recompactor of the same session waits for the first (it may have missed this run's blob).
             for (int pass = 0; pass < MaxPasses; pass++)
             {
-                if (Capture.BlobStore.Recompact(blobs, TimeSpan.FromMinutes(1)).Recompacted == 0) break;
+                if (Capture.BlobStore.Recompact(blobs, TimeSpan.FromMinutes(1), Capture.BlobStore.BackgroundCompressionLevel).Recompacted == 0) break;
             }
             return (int)ExitCodes.Success;
         });

@@ -104,6 +104,15 @@ internal static class BlobStore
     }
 
     /// <summary>
+    /// The level the background recompaction (<c>cfsession __recompact</c>, nice 19, after <c>run</c> returned) gives
+    /// text: 19 stores the kind of text (<c>ls -lR /usr</c>, Python sources, a build log) at ~0.14x raw where
+    /// level 3 gives ~0.19x, at ~1-2 MB/s of one core (benchmarks/results/capture-speed.md); nobody waits for it.
+    /// <c>reindex</c> and <c>prune</c>, which a user waits for, recompact at <see cref="CompressionLevel"/>. The window
+    /// stays at most 2^<see cref="MaxRecompactionWindowLog"/>, so readers need no more memory for a level-19 blob.
+    /// </summary>
+    public const int BackgroundCompressionLevel = 19;
+
+    /// <summary>
     /// The largest zstd window recompaction uses: 2^23 = 8 MiB, so reading a recompacted blob needs at most 8 MiB of
     /// window memory (before: 128 MiB per open blob, too much for a search or an MCP server reading many at once).
     /// Level 3 alone uses 2 MiB; the wider window lets long-distance matching find output repeated up to 8 MiB apart.
@@ -125,12 +134,13 @@ internal static class BlobStore
     /// so output that repeats itself further apart than level 3's 2 MiB window (a build run twice, a log) is stored
     /// once. Off the capture path, so the extra work costs nobody's command; a reader needs at most the window's memory.
     /// </summary>
-    private static Spill CreateRecompactionSpill(string blobDirectory, ReadOnlySpan<byte> head, long size)
+    private static Spill CreateRecompactionSpill(string blobDirectory, ReadOnlySpan<byte> head, long size, int textLevel)
     {
         int level = ChooseLevel(head);
+        if (level == CompressionLevel) level = textLevel;
         string path = Path.Combine(blobDirectory, $"{RecompactionTempPrefix}{Guid.NewGuid():N}{CompressedSuffix}");
         var spill = new Spill(path, FileSecurity.CreateNewPrivateFile(path, bufferSize: 64 * 1024), level);
-        if (spill.Level != CompressionLevel) return spill;
+        if (spill.Level == FastCompressionLevel) return spill;
         int windowLog = Math.Clamp(64 - BitOperations.LeadingZeroCount((ulong)Math.Max(1, size - 1)), 20, MaxRecompactionWindowLog);
         spill.UseLongDistanceMatching(windowLog);
         return spill;
@@ -152,9 +162,12 @@ internal static class BlobStore
     /// leaves the blob as it was plus a <c>.tmp-recompact-*</c> file, which the next recompaction removes. One process
     /// at a time recompacts a directory (a lock file, <see cref="RecompactionLockName"/>); another waits up to
     /// <paramref name="lockWait"/> (default <see cref="DefaultRecompactionLockWait"/>), then gives up with one error
-    /// line. Other blobs are left alone. Never throws for one blob: its error is listed.
+    /// line. Other blobs are left alone. Never throws for one blob: its error is listed. Text (what
+    /// <see cref="ChooseLevel"/> does not find poorly compressible) is compressed at <paramref name="textLevel"/>
+    /// (<see cref="CompressionLevel"/> by default; the background recompaction passes
+    /// <see cref="BackgroundCompressionLevel"/>).
     /// </summary>
-    public static RecompactionResult Recompact(string blobDirectory, TimeSpan? lockWait = null)
+    public static RecompactionResult Recompact(string blobDirectory, TimeSpan? lockWait = null, int textLevel = CompressionLevel)
     {
         if (!Directory.Exists(blobDirectory)) return RecompactionResult.None;
         using var held = TryLock(blobDirectory, lockWait ?? DefaultRecompactionLockWait, out string? lockError);
@@ -178,7 +191,7 @@ internal static class BlobStore
                     try
                     {
                         int headLength = source.ReadAtLeast(buffer.AsSpan(0, 16 * 1024), 16 * 1024, throwOnEndOfStream: false);
-                        tmp = CreateRecompactionSpill(blobDirectory, buffer.AsSpan(0, headLength), size);
+                        tmp = CreateRecompactionSpill(blobDirectory, buffer.AsSpan(0, headLength), size, textLevel);
                         tmp.Write(buffer.AsSpan(0, headLength));
                         int n;
                         while ((n = source.Read(buffer, 0, buffer.Length)) > 0) tmp.Write(buffer.AsSpan(0, n));

@@ -16,10 +16,16 @@ namespace ContextForge.SessionLogging.Capture;
 /// A null spill directory keeps only the hash, the length and the head (an unrecorded run).
 /// With a <see cref="LineRedactor"/>, secrets are replaced line by line before anything is hashed, kept or spilled:
 /// the stored bytes, <see cref="Length"/> and the hash are those of the redacted stream.
-/// After <see cref="StartPipeline"/> (the capture pumps), <see cref="Write"/> only copies the bytes into chunks of
-/// <see cref="PipelineChunkBytes"/> on a bounded queue (<see cref="PipelineChunks"/> chunks, 1 MiB) and a worker thread redacts, hashes, keeps and spills them, so reading
-/// and showing the output overlap with that work (the spill is a store-only frame: no compression here); everything but
-/// <see cref="ReceivedLength"/> is read after <see cref="Complete"/>, which drains the queue.
+/// After <see cref="StartPipeline"/> (the capture pumps), the producer only fills pooled chunks of
+/// <see cref="PipelineChunkBytes"/> (<see cref="Write"/> copies into one; the pump reads straight into one with
+/// <see cref="GetReadBuffer"/> and <see cref="CommitRead"/>) and queues them, at most <see cref="PipelineChunks"/>
+/// (2 MiB); the rest runs on worker threads, so reading and showing the output overlap with it. Without redaction one
+/// worker hashes, keeps and spills. With redaction there are two stages: a redaction worker, whose output (the chunk
+/// itself where no line changed, a pooled copy of what did) goes on a second bounded queue
+/// (<see cref="StoreQueueItems"/> items) to a store worker that hashes, keeps and spills it, so a capture costs about
+/// its slower stage, not the sum (the spill is a store-only frame: no compression here). Chunks come from the
+/// capture's own pool and go back to it: no allocation per chunk once the queues are full, and memory stays bounded.
+/// Everything but <see cref="ReceivedLength"/> is read after <see cref="Complete"/>, which drains the queues.
 /// With <see cref="UseStreamFile"/> (<c>cfsession shell</c>), every stored byte goes to one raw stream file as it is
 /// processed (no blob), and ranges of it (<see cref="BeginRange"/>, <see cref="EndRange"/>: a command's output) are
 /// measured in place, in stream order: the offset and length in the stored stream, the SHA-256 of the range's stored
@@ -48,9 +54,28 @@ internal sealed class CapturedOutput : IDisposable
     internal const int PipelineChunks = 16;
 
     /// <summary>The size of a chunk handed to the worker.</summary>
-    internal const int PipelineChunkBytes = 64 * 1024;
+    internal const int PipelineChunkBytes = 128 * 1024;
 
-    private BlockingCollection<(byte[]? Buffer, int Length, Action? Marker)>? _queue;
+    /// <summary>The most items (pieces of redacted output, markers) queued between the redaction and store stages.</summary>
+    internal const int StoreQueueItems = 32;
+
+    // A read buffer with less room than this is handed off first: a pipe's read then gets at least this much.
+    private const int MinReadRoom = 32 * 1024;
+
+    private BoundedHandOff<(byte[]? Buffer, int Length, Action? Marker, bool EndsLine)>? _queue;
+    // The second stage (redaction on): pieces of output (a chunk, or a pooled copy), markers with the tally at them.
+    private BoundedHandOff<(byte[]? Buffer, int Offset, int Length, bool Release, Action? Marker, RedactionTally? Tally)>? _storeQueue;
+    private Thread? _storeWorker;
+    private readonly ConcurrentQueue<byte[]> _chunkPool = new();
+    private RedactionTally? _tallyAtMarker; // on the store worker: the redaction tally where the running marker was queued
+    // The redaction worker's output being gathered: a slice of the chunk being redacted, or a pooled copy.
+    private byte[]? _pending;
+    private int _pendingOffset;
+    private int _pendingLength;
+    private bool _pendingIsCopy;
+    private byte[]? _redacting; // the chunk the redaction worker is on
+    private bool _redactingForwarded; // a slice of it went to the store queue
+    private ByteSink? _forward;
     private string? _streamPath;
     private FileStream? _streamFile;
     private IncrementalHash? _rangeHash;
@@ -111,22 +136,24 @@ internal sealed class CapturedOutput : IDisposable
     /// A range of the stored stream starts at this point of the stream (after everything written so far). At most one
     /// range is open; a range begun while one is open ends that one first (its result is lost).
     /// </summary>
-    internal void BeginRange() => Enqueue(BeginRangeNow);
+    internal void BeginRange() => Enqueue(BeginRangeNow, endsLine: true);
 
     /// <summary>
     /// The open range ends at this point of the stream; <paramref name="ended"/> is called with it once every byte
     /// before this point is stored and in the stream file (on the capture's worker, or on the caller's thread when
     /// the capture is not pipelined). With no open range, an empty range at this point.
     /// </summary>
-    internal void EndRange(Action<CapturedRange> ended) => Enqueue(() => ended(EndRangeNow()));
+    internal void EndRange(Action<CapturedRange> ended) => Enqueue(() => ended(EndRangeNow()), endsLine: true);
 
     /// <summary>
     /// Runs <paramref name="action"/> once everything written so far is stored (on the capture's worker, in stream
     /// order with the range boundaries, or on the caller's thread when the capture is not pipelined).
     /// </summary>
-    internal void AfterStored(Action action) => Enqueue(action);
+    internal void AfterStored(Action action) => Enqueue(action, endsLine: false);
 
-    private void Enqueue(Action marker)
+    // endsLine: the marker is a range boundary, which ends the line being redacted (on the redaction worker, which
+    // then passes the marker on with the tally at that point).
+    private void Enqueue(Action marker, bool endsLine)
     {
         if (_completed) throw new InvalidOperationException("The capture is complete.");
         if (_queue is null)
@@ -135,27 +162,30 @@ internal sealed class CapturedOutput : IDisposable
             return;
         }
         HandOff();
-        _queue.Add((null, 0, marker));
+        _queue.Add((null, 0, marker, endsLine));
     }
+
+    // The tally as of the running marker: on the store worker, the one the redaction worker passed with it.
+    private RedactionTally? TallyNow => _storeQueue is not null ? _tallyAtMarker : _redactor?.Tally;
 
     private void BeginRangeNow()
     {
         if (_rangeStart >= 0) EndRangeNow();
-        _redactor?.Flush(_store); // the range starts on a fresh line for redaction
+        if (_storeQueue is null) _redactor?.Flush(_store); // the range starts on a fresh line (two stages: flushed already)
         _rangeStart = Length;
         _rangeHash ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         _rangeHead ??= new byte[RangeHeadBytes];
         _rangeHeadLength = 0;
-        if (_redactor is not null) _rangeTallyBefore = _redactor.Tally.Copy();
+        if (TallyNow is { } tally) _rangeTallyBefore = tally.Copy();
     }
 
     private CapturedRange EndRangeNow()
     {
         if (_rangeStart < 0) BeginRangeNow();
-        _redactor?.Flush(_store);
+        if (_storeQueue is null) _redactor?.Flush(_store);
         FlushStreamFile();
         var range = new CapturedRange(_rangeStart, Length - _rangeStart, Convert.ToHexStringLower(_rangeHash!.GetHashAndReset()),
-            _rangeHead.AsSpan(0, _rangeHeadLength).ToArray(), _redactor is null ? null : _redactor.Tally.Since(_rangeTallyBefore!), SpillError, Truncated);
+            _rangeHead.AsSpan(0, _rangeHeadLength).ToArray(), TallyNow is { } tally ? tally.Since(_rangeTallyBefore!) : null, SpillError, Truncated);
         _rangeStart = -1;
         return range;
     }
@@ -184,7 +214,7 @@ internal sealed class CapturedOutput : IDisposable
             // Small writes (a pty gives ~4 KiB) are gathered into chunks of PipelineChunkBytes: fewer hand-offs.
             while (!bytes.IsEmpty)
             {
-                _chunk ??= ArrayPool<byte>.Shared.Rent(PipelineChunkBytes);
+                _chunk ??= RentChunk();
                 int n = Math.Min(bytes.Length, _chunk.Length - _chunkLength);
                 bytes[..n].CopyTo(_chunk.AsSpan(_chunkLength));
                 _chunkLength += n;
@@ -196,15 +226,62 @@ internal sealed class CapturedOutput : IDisposable
         Process(bytes);
     }
 
+    /// <summary>True after <see cref="StartPipeline"/>, until the pipeline is finished.</summary>
+    public bool IsPipelined => _queue is not null;
+
     /// <summary>
-    /// From now on, redaction, hashing, the head and the spill run on a worker thread fed through a bounded queue.
-    /// Call once, before the first <see cref="Write"/>, from the producer's thread.
+    /// Pipelined only: room in the chunk being filled (at least 32 KiB, at most <see cref="PipelineChunkBytes"/>) for
+    /// the producer to read into; <see cref="CommitRead"/> then counts what was read as written. Saves the copy a
+    /// <see cref="Write"/> makes.
+    /// </summary>
+    public Span<byte> GetReadBuffer()
+    {
+        if (_queue is null || _completed) throw new InvalidOperationException("GetReadBuffer needs a running pipeline.");
+        if (_chunk is not null && _chunk.Length - _chunkLength < MinReadRoom) HandOff();
+        _chunk ??= RentChunk();
+        return _chunk.AsSpan(_chunkLength);
+    }
+
+    /// <summary>The producer put <paramref name="count"/> bytes at the start of the last <see cref="GetReadBuffer"/>.</summary>
+    public void CommitRead(int count)
+    {
+        if (_chunk is null || count < 0 || count > _chunk.Length - _chunkLength) throw new ArgumentOutOfRangeException(nameof(count));
+        if (count == 0) return;
+        if (_workerError is { } error) throw new IOException($"The capture of {StreamName} failed: {error.Message}", error);
+        ReceivedLength += count;
+        _chunkLength += count;
+        if (_chunkLength == _chunk.Length) HandOff();
+    }
+
+    // A chunk from this capture's pool (allocated only while the queues are filling: their bounds bound the pool).
+    private byte[] RentChunk() => _chunkPool.TryDequeue(out var chunk) ? chunk : GC.AllocateUninitializedArray<byte>(PipelineChunkBytes);
+
+    private void ReturnChunk(byte[] chunk)
+    {
+        if (chunk.Length == PipelineChunkBytes) _chunkPool.Enqueue(chunk);
+    }
+
+    /// <summary>
+    /// From now on, redaction, hashing, the head and the spill run on worker threads fed through bounded queues (with
+    /// redaction, two stages: redaction, then hash, head and spill). Call once, before the first <see cref="Write"/>,
+    /// from the producer's thread.
     /// </summary>
     public void StartPipeline()
     {
         if (_queue is not null || _completed) return;
-        _queue = new BlockingCollection<(byte[]? Buffer, int Length, Action? Marker)>(PipelineChunks);
-        _worker = new Thread(Drain) { IsBackground = true, Name = $"cfsession capture {StreamName}" };
+        _queue = new BoundedHandOff<(byte[]? Buffer, int Length, Action? Marker, bool EndsLine)>(PipelineChunks);
+        if (_redactor is not null)
+        {
+            _storeQueue = new BoundedHandOff<(byte[]? Buffer, int Offset, int Length, bool Release, Action? Marker, RedactionTally? Tally)>(StoreQueueItems);
+            _forward = Forward;
+            _storeWorker = new Thread(DrainStore) { IsBackground = true, Name = $"cfsession store {StreamName}" };
+            _storeWorker.Start();
+            _worker = new Thread(DrainRedaction) { IsBackground = true, Name = $"cfsession redact {StreamName}" };
+        }
+        else
+        {
+            _worker = new Thread(Drain) { IsBackground = true, Name = $"cfsession capture {StreamName}" };
+        }
         _worker.Start();
     }
 
@@ -225,7 +302,7 @@ internal sealed class CapturedOutput : IDisposable
     private void HandOff()
     {
         if (_chunk is null || _chunkLength == 0) return;
-        _queue!.Add((_chunk, _chunkLength, null)); // blocks while the queue is full
+        _queue!.Add((_chunk, _chunkLength, null, false)); // blocks while the queue is full
         _chunk = null;
         _chunkLength = 0;
     }
@@ -238,8 +315,9 @@ internal sealed class CapturedOutput : IDisposable
 
     private void Drain()
     {
-        foreach (var (buffer, length, marker) in _queue!.GetConsumingEnumerable())
+        while (_queue!.TryTake(out var item))
         {
+            var (buffer, length, marker, _) = item;
             try
             {
                 if (marker is not null) marker(); // a range boundary runs even after an error: its reader waits for it
@@ -252,7 +330,127 @@ internal sealed class CapturedOutput : IDisposable
             }
             finally
             {
-                if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
+                if (buffer is not null) ReturnChunk(buffer);
+            }
+        }
+    }
+
+    // The redaction stage: redacts each chunk into Forward, passes markers on (a range boundary first ends the line,
+    // and carries the tally at that point); ends the store stage's queue when its own ends.
+    private void DrainRedaction()
+    {
+        var redactor = _redactor!;
+        try
+        {
+            while (_queue!.TryTake(out var item))
+            {
+                var (buffer, length, marker, endsLine) = item;
+                try
+                {
+                    if (marker is not null)
+                    {
+                        if (endsLine && _workerError is null) redactor.Flush(_forward!);
+                        ForwardPending();
+                        _storeQueue!.Add((null, 0, 0, false, marker, endsLine ? redactor.Tally.Copy() : null));
+                    }
+                    else if (_workerError is null)
+                    {
+                        _redacting = buffer;
+                        _redactingForwarded = false;
+                        redactor.Write(buffer.AsSpan(0, length), _forward!);
+                    }
+                }
+                catch (Exception ex)
+                {
+                    _workerError = ex;
+                }
+                finally
+                {
+                    if (buffer is not null) ReleaseRedacted(buffer);
+                }
+            }
+            ForwardPending();
+        }
+        finally
+        {
+            _storeQueue!.CompleteAdding();
+        }
+    }
+
+    // The redaction worker is done with a chunk: the last slice of it that goes on releases it, or a release item
+    // does (after the slices already queued); a chunk nothing was taken from goes back to the pool at once.
+    private void ReleaseRedacted(byte[] chunk)
+    {
+        _redacting = null;
+        if (_pending == chunk && !_pendingIsCopy)
+        {
+            _storeQueue!.Add((chunk, _pendingOffset, _pendingLength, true, null, null));
+            _pending = null;
+        }
+        else if (_redactingForwarded) _storeQueue!.Add((chunk, 0, 0, true, null, null));
+        else ReturnChunk(chunk);
+    }
+
+    // The redaction's output: a slice of the chunk being redacted goes on as it is (contiguous slices joined); any
+    // other bytes (a line gathered across chunks, a redacted line) are copied into a pooled chunk.
+    private void Forward(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.IsEmpty) return;
+        if (_redacting is { } chunk && chunk.AsSpan().Overlaps(bytes, out int offset))
+        {
+            if (_pending == chunk && !_pendingIsCopy && _pendingOffset + _pendingLength == offset)
+            {
+                _pendingLength += bytes.Length;
+                return;
+            }
+            ForwardPending();
+            (_pending, _pendingOffset, _pendingLength, _pendingIsCopy) = (chunk, offset, bytes.Length, false);
+            return;
+        }
+        while (!bytes.IsEmpty)
+        {
+            if (_pending is null || !_pendingIsCopy || _pendingLength == _pending.Length)
+            {
+                ForwardPending();
+                (_pending, _pendingOffset, _pendingLength, _pendingIsCopy) = (RentChunk(), 0, 0, true);
+            }
+            int n = Math.Min(bytes.Length, _pending.Length - _pendingLength);
+            bytes[..n].CopyTo(_pending.AsSpan(_pendingLength));
+            _pendingLength += n;
+            bytes = bytes[n..];
+        }
+    }
+
+    private void ForwardPending()
+    {
+        if (_pending is not { } pending) return;
+        _pending = null;
+        if (pending == _redacting) _redactingForwarded = true;
+        _storeQueue!.Add((pending, _pendingOffset, _pendingLength, _pendingIsCopy, null, null));
+    }
+
+    // The store stage: hashes, keeps and spills the redacted output, runs markers in stream order.
+    private void DrainStore()
+    {
+        while (_storeQueue!.TryTake(out var item))
+        {
+            var (buffer, offset, length, release, marker, tally) = item;
+            try
+            {
+                if (marker is not null)
+                {
+                    _tallyAtMarker = tally;
+                    marker(); // runs even after an error: its reader waits for it
+                }
+                else if (_workerError is null && length > 0) Store(buffer.AsSpan(offset, length));
+            }
+            catch (Exception ex)
+            {
+                _workerError = ex;
+            }
+            finally
+            {
+                if (release && buffer is not null) ReturnChunk(buffer);
             }
         }
     }
@@ -266,11 +464,14 @@ internal sealed class CapturedOutput : IDisposable
             HandOff();
             _queue.CompleteAdding();
         }
-        if (_chunk is not null) ArrayPool<byte>.Shared.Return(_chunk);
+        if (_chunk is not null) ReturnChunk(_chunk);
         _chunk = null;
         _worker!.Join();
-        _queue.Dispose();
+        _storeWorker?.Join();
         _queue = null;
+        _storeQueue = null;
+        _storeWorker = null;
+        _chunkPool.Clear();
     }
 
     private void Store(ReadOnlySpan<byte> bytes)

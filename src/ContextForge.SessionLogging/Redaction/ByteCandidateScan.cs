@@ -14,6 +14,10 @@ namespace ContextForge.SessionLogging.Redaction;
 /// tables of 8 buckets of needles; a position whose three lookups share a bucket is a candidate, checked against that
 /// bucket's needles. The token mask comes from the same loaded vectors. This replaces, on the capture path, two
 /// <c>SearchValues</c> searches over widened chars that each restarted at every hit (see docs/redaction.md).
+/// Where the CPU has AVX-512 (BW), the 64 bytes are one vector (<c>vpshufb</c> on 512 bits) instead of two of 32; the
+/// results are the same (a test compares both paths on one machine). The checks are <c>IsSupported</c> tests: constant
+/// in a NativeAOT build for its instruction set (scripts/install.sh builds for the machine it runs on), so an AVX2-only
+/// machine runs the 256-bit path and one without AVX2 the char searches (<see cref="IsSupported"/>).
 /// </summary>
 internal static class ByteCandidateScan
 {
@@ -48,7 +52,15 @@ internal static class ByteCandidateScan
     internal readonly struct Tables(Vector256<byte> low0, Vector256<byte> high0, Vector256<byte> low1, Vector256<byte> high1, Vector256<byte> low2, Vector256<byte> high2)
     {
         public readonly Vector256<byte> Low0 = low0, High0 = high0, Low1 = low1, High1 = high1, Low2 = low2, High2 = high2;
+
+        // The same tables over 512 bits (vpshufb on AVX-512 also looks up within each 128-bit lane).
+        public readonly Vector512<byte> Wide0Low = Vector512.Create(low0, low0), Wide0High = Vector512.Create(high0, high0),
+            Wide1Low = Vector512.Create(low1, low1), Wide1High = Vector512.Create(high1, high1),
+            Wide2Low = Vector512.Create(low2, low2), Wide2High = Vector512.Create(high2, high2);
     }
+
+    /// <summary>Whether <see cref="Masks"/> takes the 64 bytes as one AVX-512 vector (else two AVX2 vectors).</summary>
+    public static bool UsesAvx512 => Avx512BW.IsSupported;
 
     /// <summary>The nibble tables of the needles.</summary>
     public static Tables NeedleTables { get; }
@@ -99,6 +111,36 @@ internal static class ByteCandidateScan
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Masks(in Tables tables, ref byte at, out ulong tokens, out ulong fingerprints, Span<byte> buckets)
+    {
+        if (Avx512BW.IsSupported) Masks512(in tables, ref at, out tokens, out fingerprints, buckets);
+        else Masks256(in tables, ref at, out tokens, out fingerprints, buckets);
+    }
+
+    /// <summary><see cref="Masks"/> with one AVX-512 vector of 64 bytes (needs <see cref="Avx512BW"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Masks512(in Tables tables, ref byte at, out ulong tokens, out ulong fingerprints, Span<byte> buckets)
+    {
+        var nibble = Vector512.Create((byte)0x0F);
+        var v0 = Vector512.LoadUnsafe(ref at);
+        var v1 = Vector512.LoadUnsafe(ref at, 1);
+        var v2 = Vector512.LoadUnsafe(ref at, 2);
+        var token = Vector512.LessThan((v0 | Vector512.Create((byte)0x20)) - Vector512.Create((byte)'a'), Vector512.Create((byte)26))
+            | Vector512.LessThan(v0 - Vector512.Create((byte)'0'), Vector512.Create((byte)10))
+            | Vector512.Equals(v0, Vector512.Create((byte)'_')) | Vector512.Equals(v0, Vector512.Create((byte)'-'));
+        tokens = token.ExtractMostSignificantBits();
+        var found = Lookup512(v0, tables.Wide0Low, tables.Wide0High, nibble) & Lookup512(v1, tables.Wide1Low, tables.Wide1High, nibble)
+            & Lookup512(v2, tables.Wide2Low, tables.Wide2High, nibble);
+        fingerprints = ~Vector512.Equals(found, Vector512<byte>.Zero).ExtractMostSignificantBits();
+        if (fingerprints != 0) found.StoreUnsafe(ref MemoryMarshal.GetReference(buckets));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> Lookup512(Vector512<byte> v, Vector512<byte> low, Vector512<byte> high, Vector512<byte> nibble) =>
+        Avx512BW.Shuffle(low, v & nibble) & Avx512BW.Shuffle(high, Vector512.ShiftRightLogical(v.AsUInt16(), 4).AsByte() & nibble);
+
+    /// <summary><see cref="Masks"/> with two AVX2 vectors of 32 bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Masks256(in Tables tables, ref byte at, out ulong tokens, out ulong fingerprints, Span<byte> buckets)
     {
         var a = Fingerprint(in tables, ref at, 0, out uint t0);
         var b = Fingerprint(in tables, ref at, 32, out uint t1);

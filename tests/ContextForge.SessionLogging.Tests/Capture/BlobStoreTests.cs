@@ -77,6 +77,29 @@ public sealed class BlobStoreTests : IDisposable
         Assert.Equal(0, BlobStore.Recompact(BlobDirectory).Recompacted); // a compressed blob is left alone
     }
 
+    [Fact]
+    public void The_background_level_stores_text_smaller_than_level_3_and_reads_back_the_same_bytes()
+    {
+        var sb = new StringBuilder();
+        var random = new Random(19);
+        for (int i = 0; i < 12_000; i++)
+            sb.Append($"-rw-r--r-- 1 root root {random.Next(100, 999_999),7} Nov {random.Next(1, 30),2} 12:{random.Next(0, 60):D2} lib{random.Next(0, 5000)}_{(char)('a' + random.Next(26))}.so.{random.Next(1, 9)}\n");
+        byte[] original = Encoding.ASCII.GetBytes(sb.ToString());
+        var (reference, _) = Capture(original, 65_536);
+        string path = Path.Combine(SessionDirectory, reference);
+        string copyDirectory = Path.Combine(_dir.Path, "copy");
+        Directory.CreateDirectory(copyDirectory);
+        File.Copy(path, Path.Combine(copyDirectory, Path.GetFileName(path)));
+
+        Assert.Equal(1, BlobStore.Recompact(BlobDirectory).Recompacted);
+        Assert.Equal(1, BlobStore.Recompact(copyDirectory, textLevel: BlobStore.BackgroundCompressionLevel).Recompacted);
+
+        long level3 = new FileInfo(path).Length;
+        string background = Path.Combine(copyDirectory, Path.GetFileName(path));
+        Assert.True(new FileInfo(background).Length < level3 * 0.95, $"{new FileInfo(background).Length} bytes at level 19, {level3} at 3");
+        Assert.Equal(original, ReadAll(BlobStore.OpenPath(background, original.Length)));
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]

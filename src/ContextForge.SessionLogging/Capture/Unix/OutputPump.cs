@@ -7,8 +7,9 @@ namespace ContextForge.SessionLogging.Capture.Unix;
 /// Copies one output descriptor of a child (a pipe's read end, or a pty master) with raw read() to a display
 /// descriptor (raw write(), every byte as received) and into a <see cref="CapturedOutput"/>, on its own thread.
 /// The terminal comes first: each read is written through to the display before it is handed to the capture, and the
-/// capture is pipelined (<see cref="CapturedOutput.StartPipeline"/>: a write here is a copy into its bounded queue; the
-/// redaction, hash and spill run on the capture's worker). The source is read non-blocking until it is empty, and
+/// capture is pipelined (<see cref="CapturedOutput.StartPipeline"/>: this thread reads straight into the capture's
+/// pooled chunk, <see cref="CapturedOutput.GetReadBuffer"/>, shows it from there and queues it; the redaction, hash
+/// and spill run on the capture's workers). The source is read non-blocking until it is empty, and
 /// poll() is called only then, so while output flows a chunk costs one read and one write; a pipe's buffer is grown to
 /// <see cref="PipeBufferBytes"/> so that the reads are large.
 /// Ends at end of file (read returns 0, or EIO on a pty master whose slave is closed everywhere), or once the child
@@ -56,7 +57,7 @@ internal sealed unsafe class OutputPump
 
     private void Run()
     {
-        byte[] buffer = GC.AllocateUninitializedArray<byte>(BufferSize, pinned: true);
+        byte[]? buffer = null; // this thread's read buffer, when the bytes are not read into the capture's chunks
         bool displaying = _displayFd >= 0;
         long quietSince = -1; // timestamp from which, with the child gone, no data has arrived
         try
@@ -66,11 +67,16 @@ internal sealed unsafe class OutputPump
             // Our end only: the child's end of a pipe stays blocking. (A pty master is opened non-blocking.)
             LibC.SetNonBlocking(_sourceFd);
             LibC.TryGrowPipe(_sourceFd, PipeBufferBytes);
-            fixed (byte* p = buffer)
+            // Read straight into the capture's chunk when nothing looks at the bytes on the way (no copy); the shell
+            // recorder's observer gets them from this thread's buffer.
+            bool direct = _observer is null && _capture.IsPipelined;
+            while (true)
             {
-                while (true)
+                nint n;
+                Span<byte> room = direct ? _capture.GetReadBuffer() : buffer ??= GC.AllocateUninitializedArray<byte>(BufferSize, pinned: true);
+                fixed (byte* p = room)
                 {
-                    nint n = LibC.read(_sourceFd, p, BufferSize);
+                    n = LibC.read(_sourceFd, p, (nuint)room.Length);
                     if (n > 0)
                     {
                         var data = new ReadOnlySpan<byte>(p, (int)n);
@@ -85,32 +91,33 @@ internal sealed unsafe class OutputPump
                             }
                         }
                         // After the display: the user sees the output first.
-                        if (_observer is null) _capture.Write(data);
+                        if (direct) _capture.CommitRead((int)n);
+                        else if (_observer is null) _capture.Write(data);
                         else _observer.Observe(data, _capture);
                         if (_child.HasExited) quietSince = Stopwatch.GetTimestamp();
                         continue;
                     }
-                    if (n == 0) return;
-                    int errno = Marshal.GetLastPInvokeError();
-                    if (errno == LibC.EINTR) continue;
-                    if (errno == LibC.EIO) return; // pty master: no slave left open
-                    if (errno != LibC.EAGAIN) throw new IOException($"read failed: {LibC.ErrorMessage(errno)}", errno);
+                }
+                if (n == 0) return;
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == LibC.EINTR) continue;
+                if (errno == LibC.EIO) return; // pty master: no slave left open
+                if (errno != LibC.EAGAIN) throw new IOException($"read failed: {LibC.ErrorMessage(errno)}", errno);
 
-                    // Nothing to read: wait for more, or, once the child has exited, for IdleAfterExit of quiet.
-                    var pfd = new LibC.PollFd { Fd = _sourceFd, Events = LibC.POLLIN };
-                    int ready = LibC.poll(&pfd, 1, PollIntervalMs);
-                    if (ready < 0)
-                    {
-                        int pollErrno = Marshal.GetLastPInvokeError();
-                        if (pollErrno == LibC.EINTR) continue;
-                        throw new IOException($"poll failed: {LibC.ErrorMessage(pollErrno)}", pollErrno);
-                    }
-                    if (ready == 0)
-                    {
-                        if (!_child.HasExited) continue;
-                        if (quietSince < 0) quietSince = Stopwatch.GetTimestamp();
-                        else if (Stopwatch.GetElapsedTime(quietSince) >= IdleAfterExit) return;
-                    }
+                // Nothing to read: wait for more, or, once the child has exited, for IdleAfterExit of quiet.
+                var pfd = new LibC.PollFd { Fd = _sourceFd, Events = LibC.POLLIN };
+                int ready = LibC.poll(&pfd, 1, PollIntervalMs);
+                if (ready < 0)
+                {
+                    int pollErrno = Marshal.GetLastPInvokeError();
+                    if (pollErrno == LibC.EINTR) continue;
+                    throw new IOException($"poll failed: {LibC.ErrorMessage(pollErrno)}", pollErrno);
+                }
+                if (ready == 0)
+                {
+                    if (!_child.HasExited) continue;
+                    if (quietSince < 0) quietSince = Stopwatch.GetTimestamp();
+                    else if (Stopwatch.GetElapsedTime(quietSince) >= IdleAfterExit) return;
                 }
             }
         }
