@@ -18,7 +18,7 @@ internal static class CliApplication
         context.Verbose = parse.GetValue(verbose);
         if (parse.Errors.Count > 0)
         {
-            return context.Fail(ExitCodes.Usage, $"{ParseErrorText.Of(parse.Errors[0].Message)} (see 'cfsession --help')");
+            return context.Fail(ExitCodes.Usage, $"{ParseErrorText.Of(parse)} (see 'cfsession --help')");
         }
         try
         {

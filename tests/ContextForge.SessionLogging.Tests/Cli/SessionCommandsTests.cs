@@ -178,6 +178,20 @@ public sealed class SessionCommandsTests : IDisposable
         Assert.DoesNotContain("System.", result.Stderr);
     }
 
+    [Theory]
+    [InlineData(new[] { "histroy" }, "unknown command 'histroy' (did you mean 'history'?)")]
+    [InlineData(new[] { "serch", "needle" }, "unknown command 'serch' (did you mean 'search'?)")]
+    [InlineData(new[] { "SESSIONS" }, "unknown command 'SESSIONS' (did you mean 'sessions'?)")]
+    [InlineData(new[] { "frobnicate" }, "unknown command 'frobnicate'")]
+    [InlineData(new[] { "line\nbreak" }, "unknown command 'line\\u000abreak'")]
+    public async Task A_mistyped_command_is_named_with_the_nearest_command_when_one_is_close(string[] args, string expected)
+    {
+        var result = await Cli(null, args);
+
+        Assert.Equal(64, result.ExitCode);
+        Assert.Equal($"cfsession: {expected} (see 'cfsession --help')\n", result.Stderr);
+    }
+
     [Fact]
     public async Task Unknown_option_is_a_usage_error_with_64()
     {
