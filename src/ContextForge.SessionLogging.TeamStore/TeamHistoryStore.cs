@@ -117,9 +117,12 @@ internal sealed class TeamHistoryStore : IHistoryStore
     {
         using var cmd = new NpgsqlCommand { Connection = connection };
         var sql = new StringBuilder($"SELECT {EventColumns} FROM journal_lines l{(NeedsSession(filter) ? " JOIN journal_sessions s ON s.team = l.team AND s.session_id = l.session_id" : "")} WHERE ");
-        // Each term a phrase of the 'simple' configuration (punctuation literal, as the local index quotes each term); all required.
-        var terms = HistoryQuery.SearchTerms(text);
-        sql.Append("l.search @@ (").Append(string.Join(" && ", terms.Select(t => "phraseto_tsquery('simple', " + Param(cmd, t) + ")"))).Append(") AND ");
+        // Each term cut into the local index's words (its FTS5 phrase): all required, each term's words consecutive.
+        using var tokenizer = new SearchTokenizer();
+        var terms = tokenizer.Words(HistoryQuery.SearchTerms(text));
+        string? condition = TeamSearchWords.Condition(terms, "l.search_words", "l.search_tokens", value => Param(cmd, value));
+        if (condition is null) return (IReadOnlyList<IndexedEvent>)[];
+        sql.Append(condition).Append(" AND ");
         Where(filter with { Keywords = SessionKeywords.Terminal }, sql, cmd);
         Page(filter, sql, cmd);
         cmd.CommandText = sql.ToString();
