@@ -297,8 +297,8 @@ internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnectio
         /// <summary>The capture's searchable text (a line pushed without query columns: the text its own fields hold).</summary>
         public string? SearchText => Columns.Fields is null ? Line.SearchText : Columns.SearchText;
 
-        /// <summary>The local tokenizer's words of <see cref="SearchText"/> (set before the batch is sent; null without text).</summary>
-        public IReadOnlyList<string>? Words { get; set; }
+        /// <summary>The local tokenizer's words of <see cref="SearchText"/>: joined in order, and distinct (set before the batch is sent; null without text).</summary>
+        public (string Joined, IReadOnlyList<string> Distinct)? Words { get; set; }
     }
 
     private sealed class Batch
@@ -369,7 +369,7 @@ internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnectio
         var withText = rows.Where(r => r.SearchText is not null).ToList();
         if (withText.Count == 0) return;
         using var tokenizer = new Index.SearchTokenizer();
-        var words = tokenizer.Words(withText.ConvertAll(r => r.SearchText!));
+        var words = tokenizer.JoinedWords(withText.ConvertAll(r => r.SearchText!));
         for (int i = 0; i < withText.Count; i++) withText[i].Words = words[i];
     }
 
@@ -405,8 +405,8 @@ internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnectio
                 await WriteNullable(importer, c.StartTicks, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
                 await WriteNullable(importer, c.Fields, NpgsqlDbType.Json, cancellationToken).ConfigureAwait(false);
                 await WriteNullable(importer, c.WriterProvenance, NpgsqlDbType.Json, cancellationToken).ConfigureAwait(false);
-                await WriteNullable(importer, row.Words is { } words ? TeamSearchWords.Tokens(words) : null, cancellationToken).ConfigureAwait(false);
-                if (row.Words is { } lexemes) await importer.WriteAsync(TeamSearchWords.Lexemes(lexemes), NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await WriteNullable(importer, row.Words?.Joined, cancellationToken).ConfigureAwait(false);
+                if (row.Words is { } words) await importer.WriteAsync(TeamSearchWords.Lexemes(words.Distinct), NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
                 else await importer.WriteNullAsync(cancellationToken).ConfigureAwait(false);
             }
             await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
@@ -466,8 +466,8 @@ internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnectio
             cmd.Parameters.Add(Nullable(c.StartTicks, NpgsqlDbType.Bigint));
             cmd.Parameters.Add(Nullable(c.Fields, NpgsqlDbType.Json));
             cmd.Parameters.Add(Nullable(c.WriterProvenance, NpgsqlDbType.Json));
-            cmd.Parameters.Add(Nullable(row.Words is { } words ? TeamSearchWords.Tokens(words) : null, NpgsqlDbType.Text));
-            cmd.Parameters.Add(Nullable(row.Words is { } lexemes ? TeamSearchWords.Lexemes(lexemes) : null, NpgsqlDbType.Array | NpgsqlDbType.Text));
+            cmd.Parameters.Add(Nullable(row.Words?.Joined, NpgsqlDbType.Text));
+            cmd.Parameters.Add(Nullable(row.Words is { } words ? TeamSearchWords.Lexemes(words.Distinct) : null, NpgsqlDbType.Array | NpgsqlDbType.Text));
             batch.BatchCommands.Add(cmd);
         }
         return await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

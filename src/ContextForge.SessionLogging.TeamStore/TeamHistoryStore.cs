@@ -62,6 +62,53 @@ internal sealed class TeamHistoryStore : IHistoryStore
     public IReadOnlyList<IndexedSession> Sessions(int limit, SessionFilter? filter = null, string? exceptSessionId = null, IReadOnlyCollection<string>? only = null) => Run(connection =>
     {
         using var cmd = new NpgsqlCommand { Connection = connection };
+        var sql = SessionsWhere(cmd, filter, exceptSessionId, only);
+        sql.Append(" ORDER BY s.start_ticks DESC NULLS LAST, s.session_id, s.team LIMIT ").Append(Param(cmd, limit <= 0 ? null : (long?)limit, NpgsqlDbType.Bigint));
+        sql.Append(" OFFSET ").Append(Param(cmd, (long)Math.Max(0, filter?.Offset ?? 0)));
+        cmd.CommandText = sql.ToString();
+        return ReadSessionRows(cmd).Select(row => ToSession(connection, row)).ToList();
+    });
+
+    /// <summary>
+    /// Every session matching <paramref name="filter"/> (its limit and offset ignored), newest start first, read in
+    /// keyset pages of <see cref="SessionPageRows"/> rows (the next page starts after the last row's start time, id and
+    /// team): what is in memory at once is one page, however many sessions the team has.
+    /// </summary>
+    public IEnumerable<IndexedSession> EachSession(SessionFilter? filter)
+    {
+        (long? Ticks, Guid Id, string Team)? after = null;
+        while (true)
+        {
+            var page = Run(connection =>
+            {
+                using var cmd = new NpgsqlCommand { Connection = connection };
+                var sql = SessionsWhere(cmd, filter, null, null);
+                if (after is { } last)
+                {
+                    string id = Param(cmd, last.Id), team = Param(cmd, last.Team);
+                    string tie = $"(s.session_id > {id} OR (s.session_id = {id} AND s.team > {team}))";
+                    sql.Append(last.Ticks is { } ticks
+                        ? $" AND (s.start_ticks < {Param(cmd, ticks)} OR (s.start_ticks = {Param(cmd, ticks)} AND {tie}) OR s.start_ticks IS NULL)"
+                        : $" AND s.start_ticks IS NULL AND {tie}");
+                }
+                sql.Append(" ORDER BY s.start_ticks DESC NULLS LAST, s.session_id, s.team LIMIT ").Append(Param(cmd, (long)SessionPageRows));
+                cmd.CommandText = sql.ToString();
+                var rows = ReadSessionRows(cmd);
+                return (Rows: rows, Sessions: rows.Select(row => ToSession(connection, row)).ToList());
+            });
+            foreach (var session in page.Sessions) yield return session;
+            if (page.Rows.Count < SessionPageRows) yield break;
+            var tail = page.Rows[^1];
+            after = (tail.StartTicks, Guid.Parse(tail.SessionId), tail.Team);
+        }
+    }
+
+    /// <summary>Rows per page of <see cref="EachSession"/> (small in a test, to cross pages).</summary>
+    internal int SessionPageRows { get; init; } = 1000;
+
+    /// <summary>The session rows' SELECT and WHERE: the filters, <c>--host</c>/<c>--user</c>, an excluded id, a list of ids.</summary>
+    private StringBuilder SessionsWhere(NpgsqlCommand cmd, SessionFilter? filter, string? exceptSessionId, IReadOnlyCollection<string>? only)
+    {
         var sql = new StringBuilder($"SELECT {SessionColumns} FROM journal_sessions s WHERE s.first_ticks IS NOT NULL");
         Restrict(sql, cmd, "s.hosts", "s.users", array: true);
         if (filter is not null)
@@ -78,20 +125,20 @@ internal sealed class TeamHistoryStore : IHistoryStore
             var ids = only.Select(o => Guid.TryParseExact(o, "D", out var g) ? g : (Guid?)null).OfType<Guid>().ToArray();
             sql.Append(" AND s.session_id = ANY(").Append(Param(cmd, ids, NpgsqlDbType.Array | NpgsqlDbType.Uuid)).Append(')');
         }
-        sql.Append(" ORDER BY s.start_ticks DESC NULLS LAST, s.session_id LIMIT ").Append(Param(cmd, limit <= 0 ? null : (long?)limit, NpgsqlDbType.Bigint));
-        sql.Append(" OFFSET ").Append(Param(cmd, (long)Math.Max(0, filter?.Offset ?? 0)));
-        cmd.CommandText = sql.ToString();
+        return sql;
+    }
+
+    private static List<SessionRow> ReadSessionRows(NpgsqlCommand cmd)
+    {
         var rows = new List<SessionRow>();
-        using (var r = cmd.ExecuteReader())
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
         {
-            while (r.Read())
-            {
-                rows.Add(new SessionRow(r.GetString(0), Object(r, 1), Object(r, 2), Long(r, 3), Long(r, 4), Long(r, 5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8),
-                    Long(r, 9), r.IsDBNull(10) ? Guid.Empty : r.GetGuid(10), r.GetInt64(11), r.IsDBNull(12) ? null : r.GetString(12), r.GetString(13)));
-            }
+            rows.Add(new SessionRow(r.GetString(0), Object(r, 1), Object(r, 2), Long(r, 3), Long(r, 4), Long(r, 5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8),
+                Long(r, 9), r.IsDBNull(10) ? Guid.Empty : r.GetGuid(10), r.GetInt64(11), r.IsDBNull(12) ? null : r.GetString(12), r.GetString(13)));
         }
-        return rows.Select(row => ToSession(connection, row)).ToList();
-    });
+        return rows;
+    }
 
     public long CountSessionsSince(DateTimeOffset since, string? exceptSessionId) => Run(connection =>
     {

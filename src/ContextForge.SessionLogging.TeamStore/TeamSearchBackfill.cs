@@ -41,7 +41,7 @@ internal static class TeamSearchBackfill
                 }
             }
             if (keys.Count == 0) break;
-            var words = tokenizer.Words(texts);
+            var words = tokenizer.JoinedWords(texts);
             await using (var importer = await connection.BeginBinaryImportAsync("COPY cfsession_backfill_words FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
             {
                 for (int i = 0; i < keys.Count; i++)
@@ -51,8 +51,8 @@ internal static class TeamSearchBackfill
                     await importer.WriteAsync(keys[i].Segment, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
                     await importer.WriteAsync(keys[i].Seq, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
                     await importer.WriteAsync(keys[i].Ts, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
-                    await importer.WriteAsync(TeamSearchWords.Tokens(words[i]), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                    await importer.WriteAsync(TeamSearchWords.Lexemes(words[i]), NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                    await importer.WriteAsync(words[i].Joined, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                    await importer.WriteAsync(TeamSearchWords.Lexemes(words[i].Distinct), NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
                 }
                 await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
             }

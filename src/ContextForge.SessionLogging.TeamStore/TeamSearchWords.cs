@@ -19,10 +19,7 @@ internal static class TeamSearchWords
     /// <summary>A tsvector holds at most 1 MiB of lexemes: a capture's distinct words past about this many bytes are not indexed.</summary>
     public const int MaxLexemeVectorBytes = 1_000_000;
 
-    /// <summary>The <c>search_tokens</c> column: the words in order, joined by single spaces.</summary>
-    public static string Tokens(IReadOnlyList<string> words) => string.Join(' ', words);
-
-    /// <summary>The lexemes of <c>search_words</c>: each distinct word once, in first-seen order, while they fit a tsvector.</summary>
+    /// <summary>The lexemes of <c>search_words</c> (the <c>search_tokens</c> column is the words joined by single spaces): each distinct word once, in first-seen order, while they fit a tsvector.</summary>
     public static string[] Lexemes(IReadOnlyList<string> words)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);

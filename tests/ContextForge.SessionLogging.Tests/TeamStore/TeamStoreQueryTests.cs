@@ -1,4 +1,5 @@
 using ContextForge.SessionLogging.Benchmarks;
+using ContextForge.SessionLogging.Query;
 using ContextForge.SessionLogging.Sessions;
 using ContextForge.SessionLogging.TeamStore;
 using ContextForge.SessionLogging.Tests.Support;
@@ -151,6 +152,36 @@ public sealed class TeamStoreQueryTests : IDisposable
         var search = await Cli(data.Root, db, "search", "text", "--team", "--json");
         using var found = System.Text.Json.JsonDocument.Parse(search.Stdout);
         Assert.Equal(new[] { first, second }.Order(), found.RootElement.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("operation_id").GetString()!).Order());
+    }
+
+    [PostgresFact]
+    public async Task Sessions_read_in_keyset_pages_are_every_session_once_in_the_order_of_the_whole_list_ties_included()
+    {
+        var data = new DataDirectory(_temp.Combine("home"));
+        var generator = new HistoryGenerator(data, seed: 71);
+        var start = Now.AddDays(-3);
+        // 11 sessions, seven of them starting at the same instant: pages of 3 end inside the tie.
+        for (int i = 0; i < 11; i++)
+            generator.Write(new SessionSpec($"paged {i}", "command", i < 7 ? start : start.AddMinutes(i), [new OperationSpec("true", 0, "", "/home/dev")], []));
+        string db = await TeamStoreSyncTests.MigratedDatabase(data.Root);
+        Assert.Equal(0, (await Cli(data.Root, db, "sync")).ExitCode);
+
+        using var store = new TeamHistoryStore(new TeamStoreConnection(TeamStoreAddress.Parse(PostgresServer.Uri(db), "--to")), data, null, null) { SessionPageRows = 3 };
+        var whole = store.Sessions(0).Select(s => s.SessionId).ToList();
+        var paged = store.EachSession(null).Select(s => s.SessionId).ToList();
+        Assert.Equal(11, whole.Count);
+        Assert.Equal(whole, paged);
+        var filtered = store.EachSession(new SessionFilter { Name = "paged 1" }).Select(s => s.SessionId).ToList();
+        Assert.Equal(store.Sessions(0, new SessionFilter { Name = "paged 1" }).Select(s => s.SessionId), filtered);
+        Assert.Equal(2, filtered.Count); // "paged 1" and "paged 10"
+
+        // The streamed JSON is the list's JSON, byte for byte, locally and from the team store.
+        using var local = SessionLogging.Query.SessionQueries.Open(data);
+        var written = new StringWriter();
+        local.WriteSessionsJson(written, new SessionFilter { Limit = 0 });
+        Assert.Equal(local.Sessions(0).ToJson(), written.ToString());
+        var team = await Cli(data.Root, db, "sessions", "--limit", "0", "--json", "--team");
+        Assert.Equal(local.Sessions(0).ToJson() + "\n", team.Stdout.ReplaceLineEndings("\n"));
     }
 
     /// <summary>Outputs whose words the two tokenizers (SQLite FTS5 unicode61, PostgreSQL's parser) used to cut differently.</summary>
