@@ -7,17 +7,24 @@
 # Usage: bash benchmarks/run-team-store-scale.sh DATA [N (default 5)]
 # Appends a section to benchmarks/results/team-store-scale.md. CFSESSION_BENCH_KEEP=1 leaves the server running
 # (its port and directory are printed) for more measurements; stop it with scripts/postgres-test-server.sh stop DIR.
+# CFSESSION_BENCH_REUSE=DIR (a directory a kept run printed) measures the queries again on that server and its data,
+# without a new sync (the sync line of the section then says so).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data="$(cd "$1" && pwd)"; runs="${2:-5}"
 cli="${CFSESSION_CLI:-$(pwd)/artifacts/bin/cfsession}"
 [ -x "$cli" ] || { echo "run scripts/install.sh first (NativeAOT cfsession)" >&2; exit 1; }
 ops=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["operations"])' "$data/generated.json")
-work="${CFSESSION_BENCH_DIR:-${TMPDIR:-/tmp}/cfsession-team-scale-$ops}"
-rm -rf "$work"; mkdir -p "$work"
-pg="$work/pg"
-port="$(bash scripts/postgres-test-server.sh start "$pg")"
-[ "${CFSESSION_BENCH_KEEP:-0}" = 1 ] || trap 'bash scripts/postgres-test-server.sh stop "$pg"' EXIT
+reuse="${CFSESSION_BENCH_REUSE:-}"
+if [ -n "$reuse" ]; then
+  work="$reuse"; pg="$work/pg"; port=$(sed -n 4p "$pg/data/postmaster.pid")
+else
+  work="${CFSESSION_BENCH_DIR:-${TMPDIR:-/tmp}/cfsession-team-scale-$ops}"
+  rm -rf "$work"; mkdir -p "$work"
+  pg="$work/pg"
+  port="$(bash scripts/postgres-test-server.sh start "$pg")"
+fi
+[ "${CFSESSION_BENCH_KEEP:-0}" = 1 ] || [ -n "$reuse" ] || trap 'bash scripts/postgres-test-server.sh stop "$pg"' EXIT
 psql() { command psql -h 127.0.0.1 -p "$port" -U postgres -qAt "$@"; }
 server_cpu() {
   local pm tot; pm=$(head -1 "$pg/data/postmaster.pid"); tot=$(awk '{print $14+$15+$16+$17}' "/proc/$pm/stat")
@@ -25,18 +32,19 @@ server_cpu() {
   awk "BEGIN {printf \"%.1f\", $tot / $(getconf CLK_TCK)}"
 }
 export CFSESSION_HOME="$data"
-psql -c "CREATE DATABASE team" >/dev/null
 url="postgresql://postgres@127.0.0.1:$port/team"
-"$cli" sync --migrate --to "$url" >/dev/null
-rm -f "$data/team-sync.sqlite"*
-
-# 1. The first sync of the whole history.
-s0=$(server_cpu); t0=$(date +%s%N)
-/usr/bin/time -f "%U %S" -o "$work/time" "$cli" sync --to "$url" >/dev/null
-t1=$(date +%s%N); s1=$(server_cpu)
-sync_ms=$(( (t1 - t0) / 1000000 )); sync_client=$(awk '{printf "%.1f", $1 + $2}' "$work/time"); sync_server=$(awk "BEGIN {printf \"%.1f\", $s1 - $s0}")
+if [ -z "$reuse" ]; then
+  psql -c "CREATE DATABASE team" >/dev/null
+  "$cli" sync --migrate --to "$url" >/dev/null
+  rm -f "$data/team-sync.sqlite"*
+  # 1. The first sync of the whole history.
+  s0=$(server_cpu); t0=$(date +%s%N)
+  /usr/bin/time -f "%U %S" -o "$work/time" "$cli" sync --to "$url" >/dev/null
+  t1=$(date +%s%N); s1=$(server_cpu)
+  sync_ms=$(( (t1 - t0) / 1000000 )); sync_client=$(awk '{printf "%.1f", $1 + $2}' "$work/time"); sync_server=$(awk "BEGIN {printf \"%.1f\", $s1 - $s0}")
+  psql -d team -c "VACUUM ANALYZE" >/dev/null
+fi
 lines=$(psql -d team -c "SELECT count(*) FROM journal_lines")
-psql -d team -c "VACUUM ANALYZE" >/dev/null
 server_bytes=$(psql -d team -c "SELECT pg_database_size('team')")
 journal_bytes=$(du -sb "$data/sessions" | cut -f1)
 "$cli" sessions --limit 1 >/dev/null # the local index caught up (built on first use)
@@ -68,7 +76,11 @@ out=benchmarks/results/team-store-scale.md
   echo "$(nproc) cores shared with other engineers' builds and tests: load average $load_before before the queries, $load_after"
   echo "after. Throwaway PostgreSQL 15 on loopback (fsync off), same machine. Best and median of $runs, each a whole process."
   echo
-  echo "- first sync: $lines lines in $sync_ms ms ($(( lines * 1000 / sync_ms )) lines/s); CPU: cfsession $sync_client s, PostgreSQL $sync_server s"
+  if [ -z "$reuse" ]; then
+    echo "- first sync: $lines lines in $sync_ms ms ($(( lines * 1000 / sync_ms )) lines/s); CPU: cfsession $sync_client s, PostgreSQL $sync_server s"
+  else
+    echo "- queries measured again on the server and data of an earlier run ($lines lines; no new sync): \`CFSESSION_BENCH_REUSE=$work\`"
+  fi
   echo "- sizes: journals and blobs $journal_bytes bytes; local index $index_bytes bytes; PostgreSQL database $server_bytes bytes"
   echo
   echo "| query | local best (ms) | local median (ms) | --team best (ms) | --team median (ms) | team/local (median) |"

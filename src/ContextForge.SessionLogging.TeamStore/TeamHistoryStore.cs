@@ -22,9 +22,11 @@ internal sealed class TeamHistoryStore : IHistoryStore
 {
     private const string EventColumns = "l.session_id::text, l.segment, l.seq, l.line_number, l.ts_ticks, l.event, l.level, l.keywords, l.fields::text";
     private const string Captures = "('TerminalCapture', 'TerminalCaptureFailed')";
+    // OFFSET 0 keeps it a per-row probe of the (session_id, operation_id) index: without it, inside an OR, PostgreSQL may
+    // turn it into a hashed subplan that reads every capture of the team (600 ms at 100k operations, linear in the data).
     private const string NoCapture = $"""
         NOT EXISTS (SELECT 1 FROM journal_lines c WHERE c.session_id = l.session_id AND c.team = l.team AND c.operation_id = l.operation_id
-            AND c.event IN {Captures} AND c.fields IS NOT NULL)
+            AND c.event IN {Captures} AND c.fields IS NOT NULL OFFSET 0)
         """;
     private const string SessionColumns = """
         s.session_id::text, s.start_fields::text, s.end_fields::text, s.start_ticks, s.end_ticks, s.last_ticks, s.operation_count,
