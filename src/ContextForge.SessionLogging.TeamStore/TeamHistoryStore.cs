@@ -73,35 +73,46 @@ internal sealed class TeamHistoryStore : IHistoryStore
 
     /// <summary>
     /// Every session matching <paramref name="filter"/> (its limit and offset ignored), newest start first, read in
-    /// keyset pages of <see cref="SessionPageRows"/> rows (the next page starts after the last row's start time, id and
-    /// team): what is in memory at once is one page, however many sessions the team has.
+    /// keyset pages of <see cref="SessionPageRows"/> rows: what is in memory at once is one page, however many sessions
+    /// the team has. Rows with a start time come first, each page bounded by the last row's time in the start-time
+    /// index (<c>start_ticks &lt;= t</c>, then id and team break the tie), so a page costs the same deep in the list
+    /// as at its top; rows without one (NULLS LAST) follow, by id and team.
     /// </summary>
     public IEnumerable<IndexedSession> EachSession(SessionFilter? filter)
     {
-        (long? Ticks, Guid Id, string Team)? after = null;
-        while (true)
+        foreach (bool timed in new[] { true, false })
         {
-            var page = Run(connection =>
+            (long? Ticks, Guid Id, string Team)? after = null;
+            while (true)
             {
-                using var cmd = new NpgsqlCommand { Connection = connection };
-                var sql = SessionsWhere(cmd, filter, null, null);
-                if (after is { } last)
+                var page = Run(connection =>
                 {
-                    string id = Param(cmd, last.Id), team = Param(cmd, last.Team);
-                    string tie = $"(s.session_id > {id} OR (s.session_id = {id} AND s.team > {team}))";
-                    sql.Append(last.Ticks is { } ticks
-                        ? $" AND (s.start_ticks < {Param(cmd, ticks)} OR (s.start_ticks = {Param(cmd, ticks)} AND {tie}) OR s.start_ticks IS NULL)"
-                        : $" AND s.start_ticks IS NULL AND {tie}");
-                }
-                sql.Append(" ORDER BY s.start_ticks DESC NULLS LAST, s.session_id, s.team LIMIT ").Append(Param(cmd, (long)SessionPageRows));
-                cmd.CommandText = sql.ToString();
-                var rows = ReadSessionRows(cmd);
-                return (Rows: rows, Sessions: rows.Select(row => ToSession(connection, row)).ToList());
-            });
-            foreach (var session in page.Sessions) yield return session;
-            if (page.Rows.Count < SessionPageRows) yield break;
-            var tail = page.Rows[^1];
-            after = (tail.StartTicks, Guid.Parse(tail.SessionId), tail.Team);
+                    using var cmd = new NpgsqlCommand { Connection = connection };
+                    var sql = SessionsWhere(cmd, filter, null, null);
+                    sql.Append(timed ? " AND s.start_ticks IS NOT NULL" : " AND s.start_ticks IS NULL");
+                    if (after is { } last)
+                    {
+                        string tie = $"(s.session_id, s.team) > ({Param(cmd, last.Id)}, {Param(cmd, last.Team)})";
+                        if (last.Ticks is { } ticks)
+                        {
+                            string t = Param(cmd, ticks);
+                            sql.Append($" AND s.start_ticks <= {t} AND (s.start_ticks < {t} OR {tie})");
+                        }
+                        else
+                        {
+                            sql.Append(" AND ").Append(tie);
+                        }
+                    }
+                    sql.Append(" ORDER BY s.start_ticks DESC NULLS LAST, s.session_id, s.team LIMIT ").Append(Param(cmd, (long)SessionPageRows));
+                    cmd.CommandText = sql.ToString();
+                    var rows = ReadSessionRows(cmd);
+                    return (Rows: rows, Sessions: rows.Select(row => ToSession(connection, row)).ToList());
+                });
+                foreach (var session in page.Sessions) yield return session;
+                if (page.Rows.Count < SessionPageRows) break;
+                var tail = page.Rows[^1];
+                after = (tail.StartTicks, Guid.Parse(tail.SessionId), tail.Team);
+            }
         }
     }
 
