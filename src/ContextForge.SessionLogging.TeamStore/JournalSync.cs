@@ -52,13 +52,16 @@ internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnectio
     private const string LineColumns = "team, host, user_name, session_id, segment, seq, ts, event, operation_name, search_text, line, "
         + "ts_ticks, line_number, level, keywords, operation_id, cwd, exit_code, failed, achievement_type, activity_id, start_ticks, fields, writer_provenance";
 
+    /// <summary>The search words (schema 3): the staging table holds the distinct words as text[], the line's row their tsvector.</summary>
+    private const string WordColumns = "search_tokens, search_words";
+
     /// <summary>The query columns a line pushed again fills when it lacks them (it was pushed before schema 2).</summary>
     private const string FillQueryColumns = """
         ON CONFLICT (session_id, segment, seq, ts) DO UPDATE SET operation_name = excluded.operation_name, search_text = excluded.search_text,
             ts_ticks = excluded.ts_ticks, line_number = excluded.line_number, level = excluded.level, keywords = excluded.keywords,
             operation_id = excluded.operation_id, cwd = excluded.cwd, exit_code = excluded.exit_code, failed = excluded.failed,
             achievement_type = excluded.achievement_type, activity_id = excluded.activity_id, start_ticks = excluded.start_ticks,
-            fields = excluded.fields, writer_provenance = excluded.writer_provenance
+            fields = excluded.fields, writer_provenance = excluded.writer_provenance, search_tokens = excluded.search_tokens, search_words = excluded.search_words
         WHERE journal_lines.ts_ticks IS NULL
         """;
     private readonly HashSet<DateOnly> _ensuredMonths = [];
@@ -132,7 +135,8 @@ internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnectio
             CREATE TEMP TABLE IF NOT EXISTS cfsession_staging_lines (team text, host text, user_name text, session_id uuid, segment text,
                 seq bigint, ts timestamptz, event text, operation_name text, search_text text, line bytea,
                 ts_ticks bigint, line_number bigint, level integer, keywords bigint, operation_id text, cwd text, exit_code bigint, failed boolean,
-                achievement_type text, activity_id uuid, start_ticks bigint, fields json, writer_provenance json) ON COMMIT DELETE ROWS;
+                achievement_type text, activity_id uuid, start_ticks bigint, fields json, writer_provenance json,
+                search_tokens text, search_words text[]) ON COMMIT DELETE ROWS;
             CREATE TEMP TABLE IF NOT EXISTS cfsession_staging_blobs (team text, name text, content bytea) ON COMMIT DELETE ROWS;
             """, connection))
         {
@@ -145,98 +149,130 @@ internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnectio
         long sent = 0, inserted = 0, blobs = 0, blobBytes = 0, unreadable = 0;
         int segmentsRead = 0, batches = 0;
 
-        async Task Flush()
+        // One batch is on its way to the server (words cut, blobs read, COPY, commit) while the next one is read and
+        // parsed here: the client's work and the server's overlap. A batch's progress is recorded after its commit, in order.
+        Task? inFlight = null;
+        async Task Landed()
         {
-            if (batch.Progress.Count == 0) return;
-            if (batch.Rows.Count > 0)
+            if (inFlight is null) return;
+            var landing = inFlight;
+            inFlight = null;
+            await landing.ConfigureAwait(false);
+        }
+        async Task Flush(bool last)
+        {
+            await Landed().ConfigureAwait(false);
+            if (batch.Progress.Count > 0)
             {
-                var (rows, newBlobs, newBlobBytes) = await SendAsync(connection, batch, cancellationToken).ConfigureAwait(false);
-                sent += batch.Rows.Count;
-                inserted += rows;
-                blobs += newBlobs;
-                blobBytes += newBlobBytes;
-                batches++;
+                var sending = batch;
+                batch = new Batch();
+                inFlight = Task.Run(async () =>
+                {
+                    if (sending.Rows.Count > 0)
+                    {
+                        var (rows, newBlobs, newBlobBytes) = await SendAsync(connection, sending, cancellationToken).ConfigureAwait(false);
+                        sent += sending.Rows.Count;
+                        inserted += rows;
+                        blobs += newBlobs;
+                        blobBytes += newBlobBytes;
+                        batches++;
+                    }
+                    state.Record(sending.Progress.Values);
+                }, cancellationToken);
             }
-            state.Record(batch.Progress.Values);
-            batch = new Batch();
+            if (last) await Landed().ConfigureAwait(false);
         }
 
-        foreach (string file in files.Order(StringComparer.Ordinal))
+        try
         {
-            string path = Path.Combine(data.SessionsDirectory, file);
-            FileStream stream;
-            try
-            {
-                stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                continue; // gone (pruned) or unreadable: validate reports it; the next sync looks again
-            }
-            using (stream)
-            {
-                pushed.TryGetValue(file, out var previous);
-                if (previous is not null && stream.Length == previous.Offset) continue;
-                if (previous is not null && stream.Length < previous.Offset) previous = null; // replaced: the server drops what it has
-                segmentsRead++;
-                string sessionId = file[..36];
-                string segment = Path.GetFileNameWithoutExtension(file);
-                string sessionDirectory = data.SessionDirectory(sessionId);
-                var (host, user) = previous is not null ? (previous.Host, previous.User) : Identity(stream);
-                long offset = previous?.Offset ?? 0, lines = previous?.Lines ?? 0;
-                bool ended = previous?.Ended ?? false;
-                var context = QueryColumns.ContextAt(stream, segment, offset);
-                stream.Seek(offset, SeekOrigin.Begin);
-                foreach (var (line, complete, oversized) in JournalReader.ReadLines(stream, InputLimits.MaxJournalLineBytes))
-                {
-                    if (!complete) break; // a torn tail waits until it is complete
-                    lines++;
-                    if (oversized > 0)
-                    {
-                        unreadable++;
-                        offset += oversized + 1;
-                    }
-                    else
-                    {
-                        offset += line.Length + 1;
-                        if (line.Length > 0 && PushedLine.Read(line.Span) is { } parsed)
-                        {
-                            byte[] bytes = line.ToArray();
-                            var columns = QueryColumns.Of(line.Span, lines, parsed.Timestamp, context, sessionDirectory);
-                            batch.Rows.Add(new Row(sessionId, segment, host, user, parsed, bytes, columns));
-                            batch.Bytes += bytes.Length + (columns.Fields?.Length ?? 0) + (columns.SearchText?.Length ?? 0);
-                            ended |= parsed.Event == "SessionEnd";
-                            foreach (string blob in parsed.Blobs)
-                            {
-                                string blobPath = Path.Combine(sessionDirectory, "blobs", blob);
-                                if (batch.Blobs.ContainsKey(blob) || !File.Exists(blobPath)) continue;
-                                batch.Blobs[blob] = new BlobSource(blobPath, 0, -1);
-                                batch.Bytes += new FileInfo(blobPath).Length;
-                            }
-                            // A shell command's output is a range of the shell's stream file: pushed as its own blob.
-                            if (parsed.Range is { } range && !batch.Blobs.ContainsKey(range.Name))
-                            {
-                                string streamPath = Capture.BlobStore.StreamPath(sessionDirectory, range.Stream);
-                                if (File.Exists(streamPath))
-                                {
-                                    batch.Blobs[range.Name] = new BlobSource(streamPath, range.Offset, range.Length);
-                                    batch.Bytes += range.Length;
-                                }
-                            }
-                        }
-                        else if (line.Length > 0)
-                        {
-                            unreadable++;
-                        }
-                    }
-                    batch.Progress[file] = new PushedSegment(file, offset, lines, ended, host, user);
-                    if (batch.Rows.Count >= options.BatchLines || batch.Bytes >= options.BatchBytes) await Flush().ConfigureAwait(false);
-                }
-            }
+            await ReadAll().ConfigureAwait(false);
         }
-        await Flush().ConfigureAwait(false);
+        catch when (inFlight is not null)
+        {
+            // The batch on its way ends (committed or not) before the connection closes; the first failure is the one reported.
+            try { await inFlight.ConfigureAwait(false); } catch (Exception) { }
+            throw;
+        }
         state.Completed(logConsumed, DateTimeOffset.UtcNow);
         return new SyncResult(sent, inserted, blobs, blobBytes, segmentsRead, unreadable, batches, started.Elapsed);
+
+        async Task ReadAll()
+        {
+            foreach (string file in files.Order(StringComparer.Ordinal))
+            {
+                string path = Path.Combine(data.SessionsDirectory, file);
+                FileStream stream;
+                try
+                {
+                    stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    continue; // gone (pruned) or unreadable: validate reports it; the next sync looks again
+                }
+                using (stream)
+                {
+                    pushed.TryGetValue(file, out var previous);
+                    if (previous is not null && stream.Length == previous.Offset) continue;
+                    if (previous is not null && stream.Length < previous.Offset) previous = null; // replaced: the server drops what it has
+                    segmentsRead++;
+                    string sessionId = file[..36];
+                    string segment = Path.GetFileNameWithoutExtension(file);
+                    string sessionDirectory = data.SessionDirectory(sessionId);
+                    var (host, user) = previous is not null ? (previous.Host, previous.User) : Identity(stream);
+                    long offset = previous?.Offset ?? 0, lines = previous?.Lines ?? 0;
+                    bool ended = previous?.Ended ?? false;
+                    var context = QueryColumns.ContextAt(stream, segment, offset);
+                    stream.Seek(offset, SeekOrigin.Begin);
+                    foreach (var (line, complete, oversized) in JournalReader.ReadLines(stream, InputLimits.MaxJournalLineBytes))
+                    {
+                        if (!complete) break; // a torn tail waits until it is complete
+                        lines++;
+                        if (oversized > 0)
+                        {
+                            unreadable++;
+                            offset += oversized + 1;
+                        }
+                        else
+                        {
+                            offset += line.Length + 1;
+                            if (line.Length > 0 && PushedLine.Read(line.Span) is { } parsed)
+                            {
+                                byte[] bytes = line.ToArray();
+                                var columns = QueryColumns.Of(line.Span, lines, parsed.Timestamp, context, sessionDirectory);
+                                batch.Rows.Add(new Row(sessionId, segment, host, user, parsed, bytes, columns));
+                                batch.Bytes += bytes.Length + (columns.Fields?.Length ?? 0) + (columns.SearchText?.Length ?? 0);
+                                ended |= parsed.Event == "SessionEnd";
+                                foreach (string blob in parsed.Blobs)
+                                {
+                                    string blobPath = Path.Combine(sessionDirectory, "blobs", blob);
+                                    if (batch.Blobs.ContainsKey(blob) || !File.Exists(blobPath)) continue;
+                                    batch.Blobs[blob] = new BlobSource(blobPath, 0, -1);
+                                    batch.Bytes += new FileInfo(blobPath).Length;
+                                }
+                                // A shell command's output is a range of the shell's stream file: pushed as its own blob.
+                                if (parsed.Range is { } range && !batch.Blobs.ContainsKey(range.Name))
+                                {
+                                    string streamPath = Capture.BlobStore.StreamPath(sessionDirectory, range.Stream);
+                                    if (File.Exists(streamPath))
+                                    {
+                                        batch.Blobs[range.Name] = new BlobSource(streamPath, range.Offset, range.Length);
+                                        batch.Bytes += range.Length;
+                                    }
+                                }
+                            }
+                            else if (line.Length > 0)
+                            {
+                                unreadable++;
+                            }
+                        }
+                        batch.Progress[file] = new PushedSegment(file, offset, lines, ended, host, user);
+                        if (batch.Rows.Count >= options.BatchLines || batch.Bytes >= options.BatchBytes) await Flush(last: false).ConfigureAwait(false);
+                    }
+                }
+            }
+            await Flush(last: true).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Where a pushed blob's bytes are: a whole blob file (<paramref name="Length"/> -1), or a range of a shell's stream file.</summary>
@@ -256,7 +292,14 @@ internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnectio
         }
     }
 
-    private sealed record Row(string SessionId, string Segment, string Host, string User, PushedLine Line, byte[] Bytes, QueryColumns Columns);
+    private sealed record Row(string SessionId, string Segment, string Host, string User, PushedLine Line, byte[] Bytes, QueryColumns Columns)
+    {
+        /// <summary>The capture's searchable text (a line pushed without query columns: the text its own fields hold).</summary>
+        public string? SearchText => Columns.Fields is null ? Line.SearchText : Columns.SearchText;
+
+        /// <summary>The local tokenizer's words of <see cref="SearchText"/>: joined in order, and distinct (set before the batch is sent; null without text).</summary>
+        public (string Joined, IReadOnlyList<string> Distinct)? Words { get; set; }
+    }
 
     private sealed class Batch
     {
@@ -311,6 +354,7 @@ internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnectio
                 blobsSent = await move.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
         }
+        CutWords(batch.Rows);
         long inserted = options.Method == SyncMethod.Copy
             ? await CopyLinesAsync(connection, tx, batch.Rows, cancellationToken).ConfigureAwait(false)
             : await InsertLinesAsync(connection, tx, batch.Rows, cancellationToken).ConfigureAwait(false);
@@ -319,9 +363,19 @@ internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnectio
         return (inserted, blobsSent, blobBytes);
     }
 
+    /// <summary>Cuts every row's searchable text into the local index's words, one tokenizer pass for the batch.</summary>
+    private static void CutWords(List<Row> rows)
+    {
+        var withText = rows.Where(r => r.SearchText is not null).ToList();
+        if (withText.Count == 0) return;
+        using var tokenizer = new Index.SearchTokenizer();
+        var words = tokenizer.JoinedWords(withText.ConvertAll(r => r.SearchText!));
+        for (int i = 0; i < withText.Count; i++) withText[i].Words = words[i];
+    }
+
     private async Task<long> CopyLinesAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<Row> rows, CancellationToken cancellationToken)
     {
-        await using (var importer = await connection.BeginBinaryImportAsync($"COPY cfsession_staging_lines ({LineColumns}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
+        await using (var importer = await connection.BeginBinaryImportAsync($"COPY cfsession_staging_lines ({LineColumns}, {WordColumns}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
         {
             foreach (var row in rows)
             {
@@ -335,7 +389,7 @@ internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnectio
                 await importer.WriteAsync(row.Line.Timestamp, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
                 await importer.WriteAsync(row.Line.Event, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
                 await WriteNullable(importer, row.Columns.OperationName ?? row.Line.OperationName, cancellationToken).ConfigureAwait(false);
-                await WriteNullable(importer, row.Columns.Fields is null ? row.Line.SearchText : row.Columns.SearchText, cancellationToken).ConfigureAwait(false);
+                await importer.WriteNullAsync(cancellationToken).ConfigureAwait(false); // search_text: its words are what is kept (schema 3)
                 await importer.WriteAsync(row.Bytes, NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
                 var c = row.Columns;
                 await importer.WriteAsync(c.TsTicks, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
@@ -351,10 +405,13 @@ internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnectio
                 await WriteNullable(importer, c.StartTicks, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
                 await WriteNullable(importer, c.Fields, NpgsqlDbType.Json, cancellationToken).ConfigureAwait(false);
                 await WriteNullable(importer, c.WriterProvenance, NpgsqlDbType.Json, cancellationToken).ConfigureAwait(false);
+                await WriteNullable(importer, row.Words?.Joined, cancellationToken).ConfigureAwait(false);
+                if (row.Words is { } words) await importer.WriteAsync(TeamSearchWords.Lexemes(words.Distinct), NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                else await importer.WriteNullAsync(cancellationToken).ConfigureAwait(false);
             }
             await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
-        await using var move = new NpgsqlCommand($"INSERT INTO journal_lines ({LineColumns}) SELECT {LineColumns} FROM cfsession_staging_lines {FillQueryColumns}", connection, tx);
+        await using var move = new NpgsqlCommand($"INSERT INTO journal_lines ({LineColumns}, {WordColumns}) SELECT {LineColumns}, search_tokens, array_to_tsvector(search_words) FROM cfsession_staging_lines {FillQueryColumns}", connection, tx);
         return await move.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -383,7 +440,7 @@ internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnectio
         await using var batch = new NpgsqlBatch(connection, tx);
         foreach (var row in rows)
         {
-            var cmd = new NpgsqlBatchCommand($"INSERT INTO journal_lines ({LineColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) {FillQueryColumns}");
+            var cmd = new NpgsqlBatchCommand($"INSERT INTO journal_lines ({LineColumns}, {WordColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, array_to_tsvector($26)) {FillQueryColumns}");
             cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = options.Team });
             cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = row.Host });
             cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = row.User });
@@ -394,7 +451,7 @@ internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnectio
             cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = row.Line.Event });
             var c = row.Columns;
             cmd.Parameters.Add(Nullable(c.OperationName ?? row.Line.OperationName, NpgsqlDbType.Text));
-            cmd.Parameters.Add(Nullable(c.Fields is null ? row.Line.SearchText : c.SearchText, NpgsqlDbType.Text));
+            cmd.Parameters.Add(Nullable(null, NpgsqlDbType.Text)); // search_text: its words are what is kept (schema 3)
             cmd.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = row.Bytes });
             cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = c.TsTicks });
             cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = c.LineNumber });
@@ -409,6 +466,8 @@ internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnectio
             cmd.Parameters.Add(Nullable(c.StartTicks, NpgsqlDbType.Bigint));
             cmd.Parameters.Add(Nullable(c.Fields, NpgsqlDbType.Json));
             cmd.Parameters.Add(Nullable(c.WriterProvenance, NpgsqlDbType.Json));
+            cmd.Parameters.Add(Nullable(row.Words?.Joined, NpgsqlDbType.Text));
+            cmd.Parameters.Add(Nullable(row.Words is { } words ? TeamSearchWords.Lexemes(words.Distinct) : null, NpgsqlDbType.Array | NpgsqlDbType.Text));
             batch.BatchCommands.Add(cmd);
         }
         return await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

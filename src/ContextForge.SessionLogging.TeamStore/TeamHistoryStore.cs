@@ -22,9 +22,11 @@ internal sealed class TeamHistoryStore : IHistoryStore
 {
     private const string EventColumns = "l.session_id::text, l.segment, l.seq, l.line_number, l.ts_ticks, l.event, l.level, l.keywords, l.fields::text";
     private const string Captures = "('TerminalCapture', 'TerminalCaptureFailed')";
+    // OFFSET 0 keeps it a per-row probe of the (session_id, operation_id) index: without it, inside an OR, PostgreSQL may
+    // turn it into a hashed subplan that reads every capture of the team (600 ms at 100k operations, linear in the data).
     private const string NoCapture = $"""
         NOT EXISTS (SELECT 1 FROM journal_lines c WHERE c.session_id = l.session_id AND c.team = l.team AND c.operation_id = l.operation_id
-            AND c.event IN {Captures} AND c.fields IS NOT NULL)
+            AND c.event IN {Captures} AND c.fields IS NOT NULL OFFSET 0)
         """;
     private const string SessionColumns = """
         s.session_id::text, s.start_fields::text, s.end_fields::text, s.start_ticks, s.end_ticks, s.last_ticks, s.operation_count,
@@ -62,6 +64,64 @@ internal sealed class TeamHistoryStore : IHistoryStore
     public IReadOnlyList<IndexedSession> Sessions(int limit, SessionFilter? filter = null, string? exceptSessionId = null, IReadOnlyCollection<string>? only = null) => Run(connection =>
     {
         using var cmd = new NpgsqlCommand { Connection = connection };
+        var sql = SessionsWhere(cmd, filter, exceptSessionId, only);
+        sql.Append(" ORDER BY s.start_ticks DESC NULLS LAST, s.session_id, s.team LIMIT ").Append(Param(cmd, limit <= 0 ? null : (long?)limit, NpgsqlDbType.Bigint));
+        sql.Append(" OFFSET ").Append(Param(cmd, (long)Math.Max(0, filter?.Offset ?? 0)));
+        cmd.CommandText = sql.ToString();
+        return ReadSessionRows(cmd).Select(row => ToSession(connection, row)).ToList();
+    });
+
+    /// <summary>
+    /// Every session matching <paramref name="filter"/> (its limit and offset ignored), newest start first, read in
+    /// keyset pages of <see cref="SessionPageRows"/> rows: what is in memory at once is one page, however many sessions
+    /// the team has. Rows with a start time come first, each page bounded by the last row's time in the start-time
+    /// index (<c>start_ticks &lt;= t</c>, then id and team break the tie), so a page costs the same deep in the list
+    /// as at its top; rows without one (NULLS LAST) follow, by id and team.
+    /// </summary>
+    public IEnumerable<IndexedSession> EachSession(SessionFilter? filter)
+    {
+        foreach (bool timed in new[] { true, false })
+        {
+            (long? Ticks, Guid Id, string Team)? after = null;
+            while (true)
+            {
+                var page = Run(connection =>
+                {
+                    using var cmd = new NpgsqlCommand { Connection = connection };
+                    var sql = SessionsWhere(cmd, filter, null, null);
+                    sql.Append(timed ? " AND s.start_ticks IS NOT NULL" : " AND s.start_ticks IS NULL");
+                    if (after is { } last)
+                    {
+                        string tie = $"(s.session_id, s.team) > ({Param(cmd, last.Id)}, {Param(cmd, last.Team)})";
+                        if (last.Ticks is { } ticks)
+                        {
+                            string t = Param(cmd, ticks);
+                            sql.Append($" AND s.start_ticks <= {t} AND (s.start_ticks < {t} OR {tie})");
+                        }
+                        else
+                        {
+                            sql.Append(" AND ").Append(tie);
+                        }
+                    }
+                    sql.Append(" ORDER BY s.start_ticks DESC NULLS LAST, s.session_id, s.team LIMIT ").Append(Param(cmd, (long)SessionPageRows));
+                    cmd.CommandText = sql.ToString();
+                    var rows = ReadSessionRows(cmd);
+                    return (Rows: rows, Sessions: rows.Select(row => ToSession(connection, row)).ToList());
+                });
+                foreach (var session in page.Sessions) yield return session;
+                if (page.Rows.Count < SessionPageRows) break;
+                var tail = page.Rows[^1];
+                after = (tail.StartTicks, Guid.Parse(tail.SessionId), tail.Team);
+            }
+        }
+    }
+
+    /// <summary>Rows per page of <see cref="EachSession"/> (small in a test, to cross pages).</summary>
+    internal int SessionPageRows { get; init; } = 1000;
+
+    /// <summary>The session rows' SELECT and WHERE: the filters, <c>--host</c>/<c>--user</c>, an excluded id, a list of ids.</summary>
+    private StringBuilder SessionsWhere(NpgsqlCommand cmd, SessionFilter? filter, string? exceptSessionId, IReadOnlyCollection<string>? only)
+    {
         var sql = new StringBuilder($"SELECT {SessionColumns} FROM journal_sessions s WHERE s.first_ticks IS NOT NULL");
         Restrict(sql, cmd, "s.hosts", "s.users", array: true);
         if (filter is not null)
@@ -78,20 +138,20 @@ internal sealed class TeamHistoryStore : IHistoryStore
             var ids = only.Select(o => Guid.TryParseExact(o, "D", out var g) ? g : (Guid?)null).OfType<Guid>().ToArray();
             sql.Append(" AND s.session_id = ANY(").Append(Param(cmd, ids, NpgsqlDbType.Array | NpgsqlDbType.Uuid)).Append(')');
         }
-        sql.Append(" ORDER BY s.start_ticks DESC NULLS LAST, s.session_id LIMIT ").Append(Param(cmd, limit <= 0 ? null : (long?)limit, NpgsqlDbType.Bigint));
-        sql.Append(" OFFSET ").Append(Param(cmd, (long)Math.Max(0, filter?.Offset ?? 0)));
-        cmd.CommandText = sql.ToString();
+        return sql;
+    }
+
+    private static List<SessionRow> ReadSessionRows(NpgsqlCommand cmd)
+    {
         var rows = new List<SessionRow>();
-        using (var r = cmd.ExecuteReader())
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
         {
-            while (r.Read())
-            {
-                rows.Add(new SessionRow(r.GetString(0), Object(r, 1), Object(r, 2), Long(r, 3), Long(r, 4), Long(r, 5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8),
-                    Long(r, 9), r.IsDBNull(10) ? Guid.Empty : r.GetGuid(10), r.GetInt64(11), r.IsDBNull(12) ? null : r.GetString(12), r.GetString(13)));
-            }
+            rows.Add(new SessionRow(r.GetString(0), Object(r, 1), Object(r, 2), Long(r, 3), Long(r, 4), Long(r, 5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8),
+                Long(r, 9), r.IsDBNull(10) ? Guid.Empty : r.GetGuid(10), r.GetInt64(11), r.IsDBNull(12) ? null : r.GetString(12), r.GetString(13)));
         }
-        return rows.Select(row => ToSession(connection, row)).ToList();
-    });
+        return rows;
+    }
 
     public long CountSessionsSince(DateTimeOffset since, string? exceptSessionId) => Run(connection =>
     {
@@ -117,9 +177,12 @@ internal sealed class TeamHistoryStore : IHistoryStore
     {
         using var cmd = new NpgsqlCommand { Connection = connection };
         var sql = new StringBuilder($"SELECT {EventColumns} FROM journal_lines l{(NeedsSession(filter) ? " JOIN journal_sessions s ON s.team = l.team AND s.session_id = l.session_id" : "")} WHERE ");
-        // Each term a phrase of the 'simple' configuration (punctuation literal, as the local index quotes each term); all required.
-        var terms = HistoryQuery.SearchTerms(text);
-        sql.Append("l.search @@ (").Append(string.Join(" && ", terms.Select(t => "phraseto_tsquery('simple', " + Param(cmd, t) + ")"))).Append(") AND ");
+        // Each term cut into the local index's words (its FTS5 phrase): all required, each term's words consecutive.
+        using var tokenizer = new SearchTokenizer();
+        var terms = tokenizer.Words(HistoryQuery.SearchTerms(text));
+        string? condition = TeamSearchWords.Condition(terms, "l.search_words", "l.search_tokens", value => Param(cmd, value));
+        if (condition is null) return (IReadOnlyList<IndexedEvent>)[];
+        sql.Append(condition).Append(" AND ");
         Where(filter with { Keywords = SessionKeywords.Terminal }, sql, cmd);
         Page(filter, sql, cmd);
         cmd.CommandText = sql.ToString();

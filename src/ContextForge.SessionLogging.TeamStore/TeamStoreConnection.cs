@@ -81,6 +81,7 @@ internal sealed class TeamStoreConnection : IDisposable
             {
                 if (version <= current) continue;
                 await Execute(connection, tx, sql, cancellationToken).ConfigureAwait(false);
+                if (version == TeamSearchBackfill.Version) await TeamSearchBackfill.RunAsync(connection, tx, cancellationToken).ConfigureAwait(false);
                 await using var record = new NpgsqlCommand("INSERT INTO cfsession_migrations (version, name) VALUES ($1, $2)", connection, tx);
                 record.Parameters.Add(new NpgsqlParameter<int> { TypedValue = version });
                 record.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });

@@ -173,5 +173,17 @@ internal static class TeamStoreMigrations
             GRANT UPDATE (ts_ticks, line_number, level, keywords, operation_id, operation_name, cwd, exit_code, failed, achievement_type,
                 activity_id, start_ticks, fields, writer_provenance, search_text) ON journal_lines TO cfsession_member;
             """),
+        (3, "search words cut by the local index's tokenizer", """
+            -- Search answers as the local index answers (docs/team-store.md "Search"): sync cuts a capture's searchable
+            -- text into the words of the local index's tokenizer (SQLite FTS5 unicode61: case folded, diacritics
+            -- removed, punctuation a separator) and writes them in order (search_tokens: joined by single spaces) and
+            -- as a tsvector of the distinct words (search_words, made by array_to_tsvector: PostgreSQL's own parser
+            -- and dictionaries never see the text). A phrase is checked on search_tokens. The rows already on the
+            -- server are cut by 'cfsession sync --migrate' after this script, in the same transaction.
+            ALTER TABLE journal_lines DROP COLUMN search;
+            ALTER TABLE journal_lines ADD COLUMN search_tokens text, ADD COLUMN search_words tsvector;
+            CREATE INDEX journal_lines_search_words ON journal_lines USING gin (search_words);
+            GRANT UPDATE (search_tokens, search_words) ON journal_lines TO cfsession_member;
+            """),
     ];
 }

@@ -20,13 +20,16 @@ internal static class SessionsCommand
             int max = parse.GetValue(limit);
             if (max < 0) throw new CliUsageException("--limit must be 0 or more");
             using var queries = team.Queries(context, parse);
-            var sessions = queries.Sessions(max);
             if (parse.GetValue(json))
             {
-                context.WriteRaw(sessions.ToJson() + Environment.NewLine);
+                // Written as the rows are read: with --limit 0 the team store's sessions come in pages, never all in memory.
+                var output = context.Output.Profile.Out.Writer;
+                queries.WriteSessionsJson(output, new SessionFilter { Limit = max });
+                output.Write(Environment.NewLine);
+                output.Flush();
                 return (int)ExitCodes.Success;
             }
-            var list = sessions.Sessions;
+            var list = queries.Sessions(max).Sessions;
             if (list.Count == 0)
             {
                 context.Notice($"no sessions recorded in {queries.Source} yet: try 'cfsession run -- echo hello'");

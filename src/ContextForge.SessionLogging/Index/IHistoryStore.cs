@@ -26,6 +26,9 @@ internal interface IHistoryStore : IDisposable
     /// <summary>Sessions with at least one event, newest start first.</summary>
     IReadOnlyList<IndexedSession> Sessions(int limit, SessionFilter? filter = null, string? exceptSessionId = null, IReadOnlyCollection<string>? only = null);
 
+    /// <summary>Every session matching <paramref name="filter"/> (its limit and offset ignored), newest start first, produced as it is read (a backend may read it in pages).</summary>
+    IEnumerable<IndexedSession> EachSession(SessionFilter? filter);
+
     /// <summary>How many other sessions started at or after <paramref name="since"/>.</summary>
     long CountSessionsSince(DateTimeOffset since, string? exceptSessionId);
 
@@ -87,6 +90,9 @@ internal sealed class LocalHistoryStore(HistoryIndex index) : IHistoryStore
 
     public IReadOnlyList<IndexedSession> Sessions(int limit, SessionFilter? filter = null, string? exceptSessionId = null, IReadOnlyCollection<string>? only = null) =>
         HistoryQuery.Sessions(index, limit, exceptSessionId, only, filter);
+
+    public IEnumerable<IndexedSession> EachSession(SessionFilter? filter) =>
+        HistoryQuery.Sessions(index, 0, filter: filter is null ? null : filter with { Offset = 0 });
 
     public long CountSessionsSince(DateTimeOffset since, string? exceptSessionId) => HistoryQuery.CountSessionsSince(index, since, exceptSessionId);
 

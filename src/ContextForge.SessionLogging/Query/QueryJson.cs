@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -20,6 +22,34 @@ internal static class QueryJson
     /// <summary>The document as indented JSON (no trailing newline).</summary>
     public static string Serialize<T>(T document) => JsonSerializer.Serialize(document, TypeInfo<T>());
 
+    /// <summary>
+    /// Items as the indented JSON array <see cref="Serialize{T}"/> gives for a list of them (no trailing newline),
+    /// written to <paramref name="output"/> in chunks as the items are produced: the list is never held whole.
+    /// </summary>
+    public static void WriteArray<T>(TextWriter output, IEnumerable<T> items)
+    {
+        var buffer = new ArrayBufferWriter<byte>(ChunkBytes + 4096);
+        using var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = s_context.Options.Encoder });
+        var info = TypeInfo<T>();
+        void Drain()
+        {
+            writer.Flush();
+            output.Write(Encoding.UTF8.GetString(buffer.WrittenSpan));
+            buffer.ResetWrittenCount();
+        }
+        writer.WriteStartArray();
+        foreach (var item in items)
+        {
+            JsonSerializer.Serialize(writer, item, info);
+            if (writer.BytesPending + buffer.WrittenCount >= ChunkBytes) Drain();
+        }
+        writer.WriteEndArray();
+        Drain();
+        output.Flush();
+    }
+
+    private const int ChunkBytes = 64 * 1024;
+
     /// <summary>A value as a JSON node, for documents that mix typed parts with journal fields.</summary>
     public static JsonNode? ToNode<T>(T value) => JsonSerializer.SerializeToNode(value, TypeInfo<T>());
 
@@ -28,6 +58,7 @@ internal static class QueryJson
 
 [JsonSerializable(typeof(SessionList))]
 [JsonSerializable(typeof(IReadOnlyList<SessionListItem>))]
+[JsonSerializable(typeof(SessionListItem))]
 [JsonSerializable(typeof(InspectionDocument))]
 [JsonSerializable(typeof(HistoryDocument))]
 [JsonSerializable(typeof(GroupedHistoryDocument))]

@@ -78,21 +78,39 @@ public sealed class SessionQueries : IDisposable
     {
         ArgumentNullException.ThrowIfNull(filter);
         var index = CaughtUp();
-        return new SessionList(index.Sessions(filter.Limit, filter: filter).Select(s => new SessionListItem
-        {
-            SessionId = s.SessionId,
-            SessionName = s.Name,
-            SessionType = s.Type,
-            StartTime = s.StartTime is { } t ? SessionManager.FormatTime(t) : null,
-            EndTime = s.EndTime is { } e ? SessionManager.FormatTime(e) : null,
-            DurationMs = s.DurationMs is { } d ? Math.Round(d, 3) : null,
-            Status = s.Status,
-            OperationCount = s.OperationCount,
-            AchievementCount = s.AchievementCount,
-            LastExitCode = s.LastExitCode,
-            InterruptedOperationCount = s.InterruptedOperationCount,
-        }).ToList());
+        return new SessionList(index.Sessions(filter.Limit, filter: filter).Select(ListItem).ToList());
     }
+
+    /// <summary>
+    /// Writes the JSON of <see cref="SessionsMatching"/> (the array <see cref="SessionList.ToJson"/> gives, byte for
+    /// byte) to <paramref name="output"/> as the sessions are read: with no limit, the backend's rows are read in pages
+    /// and written as they come, so memory holds one page however many sessions there are.
+    /// </summary>
+    /// <param name="output">Where the JSON goes (no trailing newline is written).</param>
+    /// <param name="filter">What to match, and the page (limit, offset; a limit of 0 is every session).</param>
+    public void WriteSessionsJson(TextWriter output, SessionFilter filter)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(filter);
+        var index = CaughtUp();
+        var rows = filter.Limit <= 0 && filter.Offset <= 0 ? index.EachSession(filter) : index.Sessions(filter.Limit, filter: filter);
+        QueryJson.WriteArray(output, rows.Select(ListItem));
+    }
+
+    private static SessionListItem ListItem(IndexedSession s) => new()
+    {
+        SessionId = s.SessionId,
+        SessionName = s.Name,
+        SessionType = s.Type,
+        StartTime = s.StartTime is { } t ? SessionManager.FormatTime(t) : null,
+        EndTime = s.EndTime is { } e ? SessionManager.FormatTime(e) : null,
+        DurationMs = s.DurationMs is { } d ? Math.Round(d, 3) : null,
+        Status = s.Status,
+        OperationCount = s.OperationCount,
+        AchievementCount = s.AchievementCount,
+        LastExitCode = s.LastExitCode,
+        InterruptedOperationCount = s.InterruptedOperationCount,
+    };
 
     /// <summary>The inspection document of a session.</summary>
     /// <param name="sessionId">The full session id.</param>

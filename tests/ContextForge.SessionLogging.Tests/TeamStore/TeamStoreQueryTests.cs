@@ -1,4 +1,5 @@
 using ContextForge.SessionLogging.Benchmarks;
+using ContextForge.SessionLogging.Query;
 using ContextForge.SessionLogging.Sessions;
 using ContextForge.SessionLogging.TeamStore;
 using ContextForge.SessionLogging.Tests.Support;
@@ -151,6 +152,173 @@ public sealed class TeamStoreQueryTests : IDisposable
         var search = await Cli(data.Root, db, "search", "text", "--team", "--json");
         using var found = System.Text.Json.JsonDocument.Parse(search.Stdout);
         Assert.Equal(new[] { first, second }.Order(), found.RootElement.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("operation_id").GetString()!).Order());
+    }
+
+    [PostgresFact]
+    public async Task Sessions_read_in_keyset_pages_are_every_session_once_in_the_order_of_the_whole_list_ties_included()
+    {
+        var data = new DataDirectory(_temp.Combine("home"));
+        var generator = new HistoryGenerator(data, seed: 71);
+        var start = Now.AddDays(-3);
+        // 11 sessions, seven of them starting at the same instant: pages of 3 end inside the tie.
+        for (int i = 0; i < 11; i++)
+            generator.Write(new SessionSpec($"paged {i}", "command", i < 7 ? start : start.AddMinutes(i), [new OperationSpec("true", 0, "", "/home/dev")], []));
+        string db = await TeamStoreSyncTests.MigratedDatabase(data.Root);
+        Assert.Equal(0, (await Cli(data.Root, db, "sync")).ExitCode);
+
+        using var store = new TeamHistoryStore(new TeamStoreConnection(TeamStoreAddress.Parse(PostgresServer.Uri(db), "--to")), data, null, null) { SessionPageRows = 3 };
+        var whole = store.Sessions(0).Select(s => s.SessionId).ToList();
+        var paged = store.EachSession(null).Select(s => s.SessionId).ToList();
+        Assert.Equal(11, whole.Count);
+        Assert.Equal(whole, paged);
+        var filtered = store.EachSession(new SessionFilter { Name = "paged 1" }).Select(s => s.SessionId).ToList();
+        Assert.Equal(store.Sessions(0, new SessionFilter { Name = "paged 1" }).Select(s => s.SessionId), filtered);
+        Assert.Equal(2, filtered.Count); // "paged 1" and "paged 10"
+
+        // The streamed JSON is the list's JSON, byte for byte, locally and from the team store.
+        using var local = SessionLogging.Query.SessionQueries.Open(data);
+        var written = new StringWriter();
+        local.WriteSessionsJson(written, new SessionFilter { Limit = 0 });
+        Assert.Equal(local.Sessions(0).ToJson(), written.ToString());
+        var team = await Cli(data.Root, db, "sessions", "--limit", "0", "--json", "--team");
+        Assert.Equal(local.Sessions(0).ToJson() + "\n", team.Stdout.ReplaceLineEndings("\n"));
+    }
+
+    /// <summary>Outputs whose words the two tokenizers (SQLite FTS5 unicode61, PostgreSQL's parser) used to cut differently.</summary>
+    private static readonly string[] TrickyOutputs =
+    [
+        "first-range-text done\n",
+        "Caf\u00e9 na\u00efve r\u00e9sum\u00e9 \u00c9COLE\n",
+        "cafe plain ecole\n",
+        "e\u0301te combining accent\n",
+        "MixedCase LOUD quiet\n",
+        "build 1.5.2 v2 x86_64 0x1F 3rd 42\n",
+        "snake_case_name __dunder__ a_b\n",
+        "System.Text.Json config.yaml ../a/b.c\n",
+        "it's \"quoted\" 'single' `tick`\n",
+        "building builder builds\n",
+        "Stra\u00dfe \u0130stanbul \uff21\uff22\uff23 \u65e5\u672c\u8a9e\u30c6\u30b9\u30c8 \u0394\u03b5\u03bb\u03c4\u03b1\n",
+        "user@example.test https://example.test/x?y=1&z=2\n",
+        "tab\tseparated\u00a0nbsp\u2003emspace\n",
+        "price $5 100% a+b c#d e/f\n",
+        "word-range text range-word\n",
+    ];
+
+    /// <summary>Queries: hyphenated words, accents (é/e), case, digits, underscores, dotted names, quotes, prefix-looking terms.</summary>
+    private static readonly string[] TrickyQueries =
+    [
+        "range-text", "first-range-text", "range text", "text-range", "first", "cafe", "caf\u00e9", "CAF\u00c9", "ecole", "\u00e9cole", "naive", "resume",
+        "ete", "\u00e9t\u00e9", "e", "mixedcase", "MIXEDCASE", "loud", "1.5.2", "1.5", "5.2", "2.5", "x86_64", "x86", "64", "0x1f", "3rd", "42", "4",
+        "snake_case_name", "snake", "case_name", "dunder", "__dunder__", "a_b", "System.Text.Json", "text.json", "json", "config.yaml", "b.c",
+        "it's", "\"quoted\"", "'single'", "`tick`", "s", "buil*", "build*", "building", "builder", "strasse", "stra\u00dfe", "istanbul", "abc",
+        "\u65e5\u672c\u8a9e", "\u65e5\u672c\u8a9e\u30c6\u30b9\u30c8", "\u03b4\u03b5\u03bb\u03c4\u03b1", "user@example.test", "example.test/x",
+        "y=1&z=2", "tab", "separated", "nbsp", "emspace", "$5", "100%", "a+b", "c#d", "e/f", "---", "-", "word-range", "range-word", "range", "word",
+        "\u00e9", "''", "\"\"", "%", "_", "\\", "line of", "of-the", "big log 21-0",
+    ];
+
+    [PostgresFact]
+    public async Task Search_finds_the_same_operations_in_the_team_store_as_the_local_index_for_hyphens_accents_case_digits_underscores_dots_and_quotes()
+    {
+        var data = new DataDirectory(_temp.Combine("home"));
+        var generator = new HistoryGenerator(data, seed: 61);
+        generator.Write(new SessionSpec("tricky", "command", Now.AddDays(-1),
+            TrickyOutputs.Select((output, i) => new OperationSpec($"echo {i}", 0, output, "/home/dev")).ToList(), []));
+        TeamStoreSyncTests.WriteHistory(data, seed: 21, sessions: 1);
+        string db = await TeamStoreSyncTests.MigratedDatabase(data.Root);
+        Assert.Equal(0, (await Cli(data.Root, db, "sync")).ExitCode);
+
+        int found = 0;
+        foreach (string query in TrickyQueries)
+        {
+            var (local, team) = await SearchBoth(data.Root, db, query);
+            Assert.True(local == team, $"search '{query}': the team store answered differently\nlocal: {local}\nteam:  {team}");
+            if (!local.Contains("\"count\": 0", StringComparison.Ordinal)) found++;
+        }
+        // Most of the queries find something (the comparison is not between two empty answers).
+        Assert.True(found >= TrickyQueries.Length * 2 / 3, $"only {found} of {TrickyQueries.Length} queries found anything");
+        // The cases the issue named: a hyphenated word is a phrase of its parts (in "first-range-text" and in
+        // "word-range text"), and accents fold ("Café" and "cafe").
+        Assert.Equal(["echo 0", "echo 14"], Commands((await SearchBoth(data.Root, db, "range-text")).Team));
+        Assert.Equal(["echo 1", "echo 2"], Commands((await SearchBoth(data.Root, db, "cafe")).Team));
+        Assert.Equal(["echo 3"], Commands((await SearchBoth(data.Root, db, "\u00e9t\u00e9")).Team));
+    }
+
+    [PostgresFact]
+    public async Task Search_of_hostile_random_text_answers_the_same_from_the_team_store_as_locally()
+    {
+        var data = new DataDirectory(_temp.Combine("home"));
+        var generator = new HistoryGenerator(data, seed: 62);
+        generator.Write(new SessionSpec("tricky", "command", Now.AddDays(-1),
+            TrickyOutputs.Select((output, i) => new OperationSpec($"echo {i}", 0, output, "/home/dev")).ToList(), []));
+        string db = await TeamStoreSyncTests.MigratedDatabase(data.Root);
+        Assert.Equal(0, (await Cli(data.Root, db, "sync")).ExitCode);
+        long lines = PostgresServer.Count(db, "SELECT count(*) FROM journal_lines");
+
+        // Fragments of the outputs glued with punctuation, SQL and tsquery syntax, controls and random code points.
+        var random = new Random(4242);
+        string[] pieces = [.. TrickyOutputs.SelectMany(o => o.Split(' ', '\n')).Where(p => p.Length > 0),
+            "'", "\"", "\\", "&", "|", "!", "<->", ":*", "(", ")", "*", "%", "_", "-", ".", "'; DROP TABLE journal_lines; --", "$1", "\t", "\u0001"];
+        for (int i = 0; i < 60; i++)
+        {
+            var text = new System.Text.StringBuilder();
+            for (int n = random.Next(1, 5); n > 0; n--)
+            {
+                text.Append(random.Next(4) == 0 ? (char)random.Next(0x21, 0x3000) : pieces[random.Next(pieces.Length)]);
+                if (random.Next(3) > 0) text.Append(random.Next(2) == 0 ? ' ' : pieces[random.Next(pieces.Length)]);
+            }
+            string query = text.ToString();
+            if (char.IsSurrogate(query[^1]) || string.IsNullOrWhiteSpace(query.Replace('\u0001', ' '))) continue;
+            var (local, team) = await SearchBoth(data.Root, db, query);
+            Assert.True(local == team, $"search '{query}': the team store answered differently\nlocal: {local}\nteam:  {team}");
+        }
+        Assert.Equal(lines, PostgresServer.Count(db, "SELECT count(*) FROM journal_lines"));
+    }
+
+    [PostgresFact]
+    public async Task Sync_migrate_cuts_the_words_of_lines_pushed_before_schema_3_and_search_then_answers_as_locally()
+    {
+        var data = new DataDirectory(_temp.Combine("home"));
+        new HistoryGenerator(data, seed: 63).Write(new SessionSpec("tricky", "command", Now.AddDays(-1),
+            TrickyOutputs.Select((output, i) => new OperationSpec($"echo {i}", 0, output, "/home/dev")).ToList(), []));
+        string db = await TeamStoreSyncTests.MigratedDatabase(data.Root);
+        Assert.Equal(0, (await Cli(data.Root, db, "sync")).ExitCode);
+        // The server as schema 2 left it: each capture's searchable text, the 'simple' parser's tsvector, no words.
+        string texts = string.Join(", ", TrickyOutputs.Select((output, i) => $"('echo {i}', $text${output}$text$)"));
+        PostgresServer.Execute(db, $"""
+            UPDATE journal_lines l SET search_text = v.text FROM (VALUES {texts}) v(name, text) WHERE l.operation_name = v.name AND l.event = 'TerminalCapture';
+            ALTER TABLE journal_lines DROP COLUMN search_tokens, DROP COLUMN search_words;
+            ALTER TABLE journal_lines ADD COLUMN search tsvector GENERATED ALWAYS AS (to_tsvector('simple', coalesce(search_text, ''))) STORED;
+            DELETE FROM cfsession_migrations WHERE version = 3;
+            """);
+        var old = await Cli(data.Root, db, "search", "cafe", "--team", "--json");
+        Assert.Equal(78, old.ExitCode);
+
+        var migrate = await TeamStoreSyncTests.Cli(data.Root, PostgresServer.Uri(db), "sync", "--migrate");
+        Assert.True(migrate.ExitCode == 0, migrate.Stderr);
+        Assert.Equal($"applied migrations 3 to the team store at 127.0.0.1:{PostgresServer.Port}/{db} (schema version 3)\n", migrate.Stdout.ReplaceLineEndings("\n"));
+        Assert.Equal(TrickyOutputs.Length, PostgresServer.Count(db, "SELECT count(*) FROM journal_lines WHERE search_tokens IS NOT NULL"));
+        Assert.Equal(0, PostgresServer.Count(db, "SELECT count(*) FROM journal_lines WHERE search_text IS NOT NULL AND search_words IS NULL"));
+        foreach (string query in new[] { "range-text", "cafe", "x86_64", "istanbul", "ete", "mixedcase" })
+        {
+            var (local, team) = await SearchBoth(data.Root, db, query);
+            Assert.True(local == team, $"search '{query}' after the backfill: the team store answered differently\nlocal: {local}\nteam:  {team}");
+            Assert.DoesNotContain("\"count\": 0", team);
+        }
+    }
+
+    /// <summary>The command lines of a search document's results, in order.</summary>
+    private static string[] Commands(string json)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        return [.. document.RootElement.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("operation_name").GetString()!).Order(StringComparer.Ordinal)];
+    }
+
+    private static async Task<(string Local, string Team)> SearchBoth(string home, string db, string query)
+    {
+        var local = await Cli(home, db, "search", "--limit", "0", "--json", "--", query);
+        var team = await Cli(home, db, "search", "--limit", "0", "--json", "--team", "--", query);
+        Assert.True(local.ExitCode == team.ExitCode, $"search '{query}': exit {local.ExitCode} locally ({local.Stderr}), {team.ExitCode} from the team store ({team.Stderr})");
+        return (local.Stdout + local.Stderr, team.Stdout + team.Stderr);
     }
 
     private static async Task<byte[]> Raw(string home, string db, string[] args)

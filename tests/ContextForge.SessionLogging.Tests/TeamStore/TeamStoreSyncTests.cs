@@ -27,7 +27,7 @@ public sealed class TeamStoreSyncTests : IDisposable
         string db = PostgresServer.CreateDatabase();
         var migrate = await Cli(home, PostgresServer.Uri(db), "sync", "--migrate");
         Assert.True(migrate.ExitCode == 0, migrate.Stderr);
-        Assert.Equal("applied migrations 1, 2 to the team store at 127.0.0.1:" + PostgresServer.Port + "/" + db + " (schema version 2)\n", migrate.Stdout.ReplaceLineEndings("\n"));
+        Assert.Equal("applied migrations 1, 2, 3 to the team store at 127.0.0.1:" + PostgresServer.Port + "/" + db + " (schema version 3)\n", migrate.Stdout.ReplaceLineEndings("\n"));
         return db;
     }
 
@@ -170,7 +170,7 @@ public sealed class TeamStoreSyncTests : IDisposable
         string db = PostgresServer.CreateDatabase();
         var early = await Cli(data.Root, PostgresServer.Uri(db), "sync");
         Assert.Equal(78, early.ExitCode);
-        Assert.Equal($"cfsession: the team store at 127.0.0.1:{PostgresServer.Port}/{db} has schema version 0, this cfsession needs 2: run 'cfsession sync --migrate' (as the schema's owner)\n", early.Stderr.ReplaceLineEndings("\n"));
+        Assert.Equal($"cfsession: the team store at 127.0.0.1:{PostgresServer.Port}/{db} has schema version 0, this cfsession needs 3: run 'cfsession sync --migrate' (as the schema's owner)\n", early.Stderr.ReplaceLineEndings("\n"));
 
         string file = Path.Combine(data.Root, TeamStoreAddress.FileName);
         File.WriteAllText(file, PostgresServer.Uri(db));
