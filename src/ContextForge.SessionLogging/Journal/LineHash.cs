@@ -7,13 +7,13 @@ namespace ContextForge.SessionLogging.Journal;
 /// <summary>
 /// The SHA-256 of a journal line, as the hash chain's <c>prev</c> holds it (lowercase hex). A process that hashes
 /// little (<c>inspect</c> or <c>show</c> reading one session's journal) hashes in managed code: loading and
-/// initialising OpenSSL, which <see cref="SHA256"/> uses on Linux, took 3-5 ms of an about 20 ms command, far more
-/// than hashing its few hundred kilobytes. Past <see cref="ManagedBudgetBytes"/> in a process (<c>validate</c>,
+/// initialising OpenSSL, which <see cref="SHA256"/> uses on Linux, took several milliseconds of an about 20 ms command
+/// (about 8 ms under strace), far more than hashing its tens of kilobytes (0.25 ms for 65 KB). Past <see cref="ManagedBudgetBytes"/> in a process (<c>validate</c>,
 /// <c>reindex</c>, a catch-up of many segments) it uses <see cref="SHA256"/>, whose SHA-NI code is several times faster.
 /// </summary>
 internal static class LineHash
 {
-    /// <summary>Bytes a process hashes in managed code before it turns to <see cref="SHA256"/> (about 1-2 ms of hashing).</summary>
+    /// <summary>Bytes a process hashes in managed code before it turns to <see cref="SHA256"/> (about 2 ms of hashing).</summary>
     internal const long ManagedBudgetBytes = 512 << 10;
 
     private static long s_managedBytes;
