@@ -20,6 +20,14 @@ internal sealed record IndexedEvent(long Id, string SessionId, string File, long
 
     public SessionEvent ToSessionEvent(Guid activityId) =>
         new(Name, Timestamp, SessionId, activityId, Level, Keywords, (JsonObject)Fields.DeepClone()) { Sequence = Sequence, Segment = Path.GetFileNameWithoutExtension(File) };
+
+    /// <summary>
+    /// <see cref="ToSessionEvent"/> that hands this event's <see cref="Fields"/> over instead of copying them: for rows
+    /// read for that one use (each row's fields are parsed from its own line, shared with nothing), after which this
+    /// event is not used again. Copying them was 5 % of <c>inspect</c>'s time (its five cross-session summaries).
+    /// </summary>
+    public SessionEvent IntoSessionEvent(Guid activityId) =>
+        new(Name, Timestamp, SessionId, activityId, Level, Keywords, Fields) { Sequence = Sequence, Segment = Path.GetFileNameWithoutExtension(File) };
 }
 
 /// <summary>One session row of the index.</summary>
@@ -162,7 +170,7 @@ internal static class HistoryQuery
 
     /// <summary>A session rebuilt from the index as a <see cref="SessionSummary"/> (for the grouped form).</summary>
     public static SessionSummary Summary(HistoryIndex index, IndexedSession session) =>
-        SessionSummary.FromEvents(session.SessionId, SessionEvents(index, session.SessionId).Select(e => e.ToSessionEvent(session.ActivityId)).ToList())
+        SessionSummary.FromEvents(session.SessionId, SessionEvents(index, session.SessionId).Select(e => e.IntoSessionEvent(session.ActivityId)).ToList())
             .WithIndexedStatus(session.Status);
 
     /// <summary>Finds an operation of a session by its id or a unique prefix of it.</summary>

@@ -1,6 +1,5 @@
 using System.Diagnostics.Tracing;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ContextForge.SessionLogging.Contract;
@@ -221,7 +220,7 @@ public static class JournalReader
                     break;
                 }
                 if (line.Length == 0) continue;
-                string hash = Convert.ToHexStringLower(SHA256.HashData(line.Span));
+                string hash = LineHash.Hex(line.Span);
                 ParsedLine parsed;
                 try
                 {

@@ -76,7 +76,7 @@ public sealed class InspectionDocument
     {
         var summary = SessionSummary.ReadDirectory(sessionId, index.SessionJournals(sessionId));
         var others = index.Sessions(CrossSessionCount, exceptSessionId: sessionId)
-            .Select(s => SessionSummary.FromEvents(s.SessionId, index.SessionEvents(s.SessionId).Select(e => e.ToSessionEvent(s.ActivityId)).ToList()).WithIndexedStatus(s.Status))
+            .Select(s => SessionSummary.FromEvents(s.SessionId, index.SessionEvents(s.SessionId).Select(e => e.IntoSessionEvent(s.ActivityId)).ToList()).WithIndexedStatus(s.Status))
             .ToList();
         long historical = index.CountSessionsSince(now - HistoricalWindow, sessionId);
         var row = index.Sessions(1, only: [sessionId]).FirstOrDefault();
