@@ -68,17 +68,21 @@ fi
 # Storage of the speed corpus (SPEED_CORPUS_STORAGE=1; at level 19 its 222 MB take minutes of background CPU): one
 # redacted pipe run with the background recompaction on; the blob as captured (store-only), and after the detached
 # recompaction finished (no reindex), with the time it took after run returned.
+# Waits (at most $2 half-seconds) until the background recompaction has rewritten blob $1: its first frame is no longer
+# the store-only one the capture wrote (28 b5 2f fd 00 39), and the recompaction's lock is free.
+wait_recompacted() {
+  for _ in $(seq 1 "$2"); do
+    [ "$(head -c 6 "$1" | od -An -tx1 | tr -d ' \n')" = "28b52ffd0039" ] || break
+    sleep 0.5
+  done
+  while ! flock -n "$(dirname "$1")/.recompact.lock" true; do sleep 0.2; done
+}
 if [ "${SPEED_CORPUS_STORAGE:-0}" = 1 ]; then
 rm -rf "$work/home"
 t0="$(date +%s.%N)"; CFSESSION_RECOMPACT= "$cf" run -- cat "$corpus" > /dev/null; t1="$(date +%s.%N)"
 blob="$(find "$work/home" -path '*/blobs/*.zst' ! -name '.*' | head -1)"
 raw="$(stat -c %s "$blob")"
-for _ in $(seq 1 1200); do
-  [ "$(head -c 6 "$blob" | od -An -tx1 | tr -d ' \n')" = "28b52ffd0039" ] || break
-  sleep 0.5
-done
-t2="$(date +%s.%N)"
-while ! flock -n "$(dirname "$blob")/.recompact.lock" true; do sleep 0.2; done
+wait_recompacted "$blob" 1200; t2="$(date +%s.%N)"
 packed="$(stat -c %s "$blob")"
 echo
 echo "storage of one capture: $raw bytes as captured (store-only); $packed after the background recompaction ($(python3 -c "print('%.3f' % ($packed / $(stat -c %s "$corpus")))")x raw), done $(python3 -c "print('%.1f' % ($t2 - $t1))") s after run returned (run itself: $(python3 -c "print('%.2f' % ($t1 - $t0))") s)"
@@ -90,11 +94,6 @@ text="$work/text.txt"
 rm -rf "$work/home"
 CFSESSION_RECOMPACT= "$cf" run -- cat "$text" > /dev/null 2>&1; t1="$(date +%s.%N)"
 blob="$(find "$work/home" -path '*/blobs/*.zst' ! -name '.*' | head -1)"
-for _ in $(seq 1 2400); do
-  [ "$(head -c 6 "$blob" | od -An -tx1 | tr -d ' \n')" = "28b52ffd0039" ] || break
-  sleep 0.5
-done
-t2="$(date +%s.%N)"
-while ! flock -n "$(dirname "$blob")/.recompact.lock" true; do sleep 0.2; done
+wait_recompacted "$blob" 2400; t2="$(date +%s.%N)"
 packed="$(stat -c %s "$blob")"
 echo "storage of the issue's kind of text ($(stat -c %s "$text") bytes: ls -lR /usr, Python sources${BUILD_LOG:+, a build log}): $packed after the background recompaction ($(python3 -c "print('%.3f' % ($packed / $(stat -c %s "$text")))")x raw), done $(python3 -c "print('%.1f' % ($t2 - $t1))") s after run returned"
