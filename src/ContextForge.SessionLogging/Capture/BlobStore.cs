@@ -574,7 +574,16 @@ internal static class BlobStore
         private static ReadOnlySpan<byte> Header => [0x28, 0xB5, 0x2F, 0xFD, 0x00, WindowDescriptor];
 
         private const int BlockHeaderBytes = 3;
+
+        /// <summary>
+        /// Every this many bytes written, the disk write-back of them is started (Linux): the fsync that makes the blob
+        /// durable at its end then waits for the last few MiB, not for the whole capture (81 ms for 222 MB before).
+        /// </summary>
+        internal const long WriteBackBytes = 8L << 20;
+
         private readonly Stream _file;
+        private long _written; // bytes of the frame written to the file
+        private long _writeBackFrom; // where the next write-back starts
         private byte[]? _block = ArrayPool<byte>.Shared.Rent(BlockHeaderBytes + BlockBytes); // header, then the bytes
         private int _length; // bytes in the pending block
         private bool _headerWritten;
@@ -624,8 +633,17 @@ internal static class BlobStore
             block[1] = (byte)(header >> 8);
             block[2] = (byte)(header >> 16);
             _file.Write(block, 0, BlockHeaderBytes + _length);
+            _written += BlockHeaderBytes + _length + (_written == 0 ? Header.Length : 0);
             _length = 0;
+            if (_written - _writeBackFrom >= WriteBackBytes && _file is FileStream { SafeFileHandle: var handle })
+            {
+                if (Unix.LibC.StartWriteBack(handle, _writeBackFrom, _written - _writeBackFrom)) WriteBackRequests++;
+                _writeBackFrom = _written;
+            }
         }
+
+        /// <summary>How many write-backs were started (each of at least <see cref="WriteBackBytes"/>).</summary>
+        internal int WriteBackRequests { get; private set; }
 
         public void Dispose()
         {

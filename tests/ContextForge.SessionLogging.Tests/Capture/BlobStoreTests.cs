@@ -124,6 +124,30 @@ public sealed class BlobStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_store_only_frame_on_a_file_starts_the_disk_write_back_every_8_MiB_and_still_decodes_to_its_bytes()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        byte[] original = new byte[20 << 20];
+        new Random(20).NextBytes(original);
+        Directory.CreateDirectory(BlobDirectory);
+        string path = Path.Combine(BlobDirectory, "frame.zst");
+        int requests;
+        using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 0))
+        {
+            var frame = new BlobStore.StoreOnlyFrame(file);
+            for (int i = 0; i < original.Length; i += 65536) frame.Write(original.AsSpan(i, 65536));
+            requests = frame.WriteBackRequests;
+            frame.Finish();
+            file.Flush(flushToDisk: true);
+        }
+
+        // 20 MiB: the write-back started after the first 8 MiB and after the next 8 MiB; the last 4 MiB wait for the fsync.
+        Assert.Equal(2, requests);
+        using var decoded = new DecompressionStream(File.OpenRead(path), checkEndOfStream: true);
+        Assert.Equal(original, ReadAll(decoded));
+    }
+
+    [Fact]
     public void Recompaction_leaves_legacy_raw_blobs_and_temporary_files_alone()
     {
         byte[] original = TerminalOutput(500);

@@ -291,4 +291,34 @@ internal static unsafe partial class LibC
     }
 
     public static bool SetWindowSize(int fd, WinSize ws) => ioctl(fd, TIOCSWINSZ, &ws) == 0;
+
+    [LibraryImport(Lib, EntryPoint = "sync_file_range", SetLastError = true)]
+    private static partial int sync_file_range(int fd, long offset, long nbytes, uint flags);
+
+    private const uint SYNC_FILE_RANGE_WRITE = 2;
+
+    /// <summary>
+    /// Starts the write-back of <paramref name="length"/> bytes at <paramref name="offset"/> of <paramref name="file"/>
+    /// to the disk without waiting for it (<c>sync_file_range(SYNC_FILE_RANGE_WRITE)</c>): a later fsync then has only
+    /// what was written since left to flush. Advisory: false where it is not available or fails (the fsync that makes
+    /// the file durable still runs and reports any error).
+    /// </summary>
+    public static bool StartWriteBack(Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, long length)
+    {
+        if (!IsSupported || file.IsInvalid || file.IsClosed) return false;
+        bool added = false;
+        try
+        {
+            file.DangerousAddRef(ref added);
+            return sync_file_range((int)file.DangerousGetHandle(), offset, length, SYNC_FILE_RANGE_WRITE) == 0;
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return false;
+        }
+        finally
+        {
+            if (added) file.DangerousRelease();
+        }
+    }
 }
