@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ContextForge.SessionLogging.Sessions;
 
 namespace ContextForge.SessionLogging.Cli;
@@ -19,25 +18,6 @@ internal static class RecompactionLauncher
         !string.Equals(context.GetEnvironment(Variable), "off", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Starts the background recompaction; false (and nothing started) when this process is not cfsession itself or off Unix.</summary>
-    public static bool Start(DataDirectory data, string sessionId)
-    {
-        if (OperatingSystem.IsWindows() || TeamSyncLauncher.SelfCommand() is not { } self) return false;
-        var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("\"$@\" " + Commands.RecompactCommand.Name + " --session \"$CFSESSION_RECOMPACT_ID\" </dev/null >/dev/null 2>&1 &");
-        psi.ArgumentList.Add("cfsession-recompact");
-        foreach (string part in self) psi.ArgumentList.Add(part);
-        psi.Environment[DataDirectory.HomeVariable] = data.Root;
-        psi.Environment["CFSESSION_RECOMPACT_ID"] = sessionId;
-        try
-        {
-            using var shell = Process.Start(psi);
-            shell?.WaitForExit(2000); // the shell only forks and exits
-            return shell is not null;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false;
-        }
-    }
+    public static bool Start(DataDirectory data, string sessionId) =>
+        DetachedCfsession.Start(data, "cfsession-recompact", Commands.RecompactCommand.Name + " --session \"$CFSESSION_RECOMPACT_ID\"", ("CFSESSION_RECOMPACT_ID", sessionId));
 }
