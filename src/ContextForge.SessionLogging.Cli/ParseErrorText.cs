@@ -31,11 +31,12 @@ internal static partial class ParseErrorText
     /// <summary>The name closest to <paramref name="typed"/> by edit distance, when it is close enough to be a typo (at most a third of its letters, and 2).</summary>
     internal static string? Nearest(string typed, IEnumerable<string> names)
     {
+        string lower = typed.ToLowerInvariant();
         string? best = null;
         int bestDistance = int.MaxValue;
         foreach (string name in names)
         {
-            int d = Distance(typed.ToLowerInvariant(), name);
+            int d = Distance(lower, name);
             if (d < bestDistance) (best, bestDistance) = (name, d);
         }
         return best is not null && bestDistance <= Math.Min(2, Math.Max(1, typed.Length / 3)) ? best : null;

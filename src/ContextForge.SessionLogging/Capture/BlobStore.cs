@@ -586,7 +586,6 @@ internal static class BlobStore
         private long _writeBackFrom; // where the next write-back starts
         private byte[]? _block = ArrayPool<byte>.Shared.Rent(BlockHeaderBytes + BlockBytes); // header, then the bytes
         private int _length; // bytes in the pending block
-        private bool _headerWritten;
 
         public StoreOnlyFrame(Stream file) => _file = file;
 
@@ -623,17 +622,17 @@ internal static class BlobStore
         private void WriteBlock(bool last)
         {
             var block = _block!;
-            if (!_headerWritten)
+            if (_written == 0)
             {
                 _file.Write(Header);
-                _headerWritten = true;
+                _written = Header.Length;
             }
             int header = (_length << 3) | (last ? 1 : 0); // Block_Size, Block_Type 0 (raw), Last_Block
             block[0] = (byte)header;
             block[1] = (byte)(header >> 8);
             block[2] = (byte)(header >> 16);
             _file.Write(block, 0, BlockHeaderBytes + _length);
-            _written += BlockHeaderBytes + _length + (_written == 0 ? Header.Length : 0);
+            _written += BlockHeaderBytes + _length;
             _length = 0;
             if (_written - _writeBackFrom >= WriteBackBytes && _file is FileStream { SafeFileHandle: var handle })
             {
