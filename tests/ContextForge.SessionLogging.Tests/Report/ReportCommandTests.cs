@@ -205,9 +205,7 @@ public sealed partial class ReportCommandTests : IDisposable
         await Cli(id, "end");
         using var queries = ContextForge.SessionLogging.Query.SessionQueries.Open(_dir.Path);
         var operations = queries.Timeline(id).Events.Where(e => e.OperationId is not null).Select(e => e.OperationId!).ToList();
-        string timing = Path.Combine(queries.Data.SessionDirectory(id), "timing", operations[0] + ".timing");
-        Directory.CreateDirectory(Path.GetDirectoryName(timing)!);
-        File.WriteAllText(timing, "0.000100 3\n1.250000 3\nnot a line\n");
+        WriteTiming(queries, id, operations[0], "0.000100 3\n1.250000 3\nnot a line\n");
 
         var report = new SessionReportBuilder(queries, new TimingFileSource(), ReportLimits.Default).Build([id], "test", DateTimeOffset.UtcNow);
 
@@ -237,10 +235,8 @@ public sealed partial class ReportCommandTests : IDisposable
         await Cli(id, "end");
         using var queries = ContextForge.SessionLogging.Query.SessionQueries.Open(_dir.Path);
         string operation = queries.Timeline(id).Events.First(e => e.OperationId is not null).OperationId!;
-        string timing = Path.Combine(queries.Data.SessionDirectory(id), "timing", operation + ".timing");
-        Directory.CreateDirectory(Path.GetDirectoryName(timing)!);
         // The shell recorder's format: the start size, chunks, then a resize.
-        File.WriteAllText(timing, "r 0.000000 132 40\n0.000100 2\n0.500000 4\nr 0.600000 100 30\n");
+        WriteTiming(queries, id, operation, "r 0.000000 132 40\n0.000100 2\n0.500000 4\nr 0.600000 100 30\n");
 
         var report = new SessionReportBuilder(queries, new TimingFileSource(), ReportLimits.Default).Build([id], "test", DateTimeOffset.UtcNow);
 
@@ -264,9 +260,7 @@ public sealed partial class ReportCommandTests : IDisposable
         await Cli(id, "end");
         using var queries = ContextForge.SessionLogging.Query.SessionQueries.Open(_dir.Path);
         string operation = queries.Timeline(id).Events.First(e => e.OperationId is not null).OperationId!;
-        string timing = Path.Combine(queries.Data.SessionDirectory(id), "timing", operation + ".timing");
-        Directory.CreateDirectory(Path.GetDirectoryName(timing)!);
-        File.WriteAllText(timing, "r 0.000000 80 40\n0.000100 400\n");
+        WriteTiming(queries, id, operation, "r 0.000000 80 40\n0.000100 400\n");
 
         var report = new SessionReportBuilder(queries, new TimingFileSource(), ReportLimits.Default).Build([id], "test", DateTimeOffset.UtcNow);
         string text = ReportPageData.Parse(ReportHtmlWriter.Write(report)).Text(operation);
@@ -274,5 +268,13 @@ public sealed partial class ReportCommandTests : IDisposable
         Assert.StartsWith("line 01\nTOP\nline 03\n", text);
         Assert.Contains("\nline 18\n", text);
         Assert.DoesNotContain("line 02", text);
+    }
+
+    /// <summary>Writes <paramref name="lines"/> as the recorded timing of <paramref name="operation"/>, where the recorder keeps it.</summary>
+    private static void WriteTiming(ContextForge.SessionLogging.Query.SessionQueries queries, string sessionId, string operation, string lines)
+    {
+        string timing = ContextForge.SessionLogging.Shell.StreamTiming.PathFor(queries.Data.SessionDirectory(sessionId), operation);
+        Directory.CreateDirectory(Path.GetDirectoryName(timing)!);
+        File.WriteAllText(timing, lines);
     }
 }
