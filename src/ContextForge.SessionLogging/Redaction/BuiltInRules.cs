@@ -330,7 +330,7 @@ internal static partial class BuiltInRules
     private static bool AtSignInWord(ReadOnlySpan<char> s, int at)
     {
         var rest = s[at..];
-        int end = rest.IndexOfAny(" \t\r\n\"'");
+        int end = rest.IndexOfAny(s_wordEnd);
         return (end < 0 ? rest : rest[..end]).Contains('@');
     }
 
@@ -393,6 +393,10 @@ internal static partial class BuiltInRules
     // --password, -token ... (a dash before the name, or "client-"), mysql..., ssh|pass|.
     private static bool OptionOrClient(ReadOnlySpan<char> s, int at) =>
         (at > 0 && s[at - 1] is '-' or '_')
-        || s[at..].StartsWith("mysql", StringComparison.OrdinalIgnoreCase)
-        || (at >= 3 && s[(at - 3)..at].Equals("ssh", StringComparison.Ordinal));
+        || s_mysql.IsAt(s, at)
+        || (at >= 3 && s[(at - 3)..at].SequenceEqual("ssh"));
+
+    private static readonly AsciiKeyword s_mysql = new("mysql");
+
+    private static readonly System.Buffers.SearchValues<char> s_wordEnd = System.Buffers.SearchValues.Create(" \t\r\n\"'");
 }

@@ -107,7 +107,7 @@ internal static class ByteCandidateScan
     /// The masks of the 64 bytes at <paramref name="at"/> (which must have <see cref="Overhang"/> readable bytes past
     /// them): bit i of <paramref name="tokens"/> is set when byte i is a token character, bit i of
     /// <paramref name="fingerprints"/> when a needle's first three bytes may start at byte i; the lookup result per byte
-    /// (its bucket bits) goes to <paramref name="buckets"/> when any fingerprint bit is set.
+    /// (its bucket bits) goes to <paramref name="buckets"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Masks(in Tables tables, ref byte at, out ulong tokens, out ulong fingerprints, Span<byte> buckets)
@@ -131,7 +131,7 @@ internal static class ByteCandidateScan
         var found = Lookup512(v0, tables.Wide0Low, tables.Wide0High, nibble) & Lookup512(v1, tables.Wide1Low, tables.Wide1High, nibble)
             & Lookup512(v2, tables.Wide2Low, tables.Wide2High, nibble);
         fingerprints = ~Vector512.Equals(found, Vector512<byte>.Zero).ExtractMostSignificantBits();
-        if (fingerprints != 0) found.StoreUnsafe(ref MemoryMarshal.GetReference(buckets));
+        found.StoreUnsafe(ref MemoryMarshal.GetReference(buckets)); // always: a branch on the data mispredicted (10 % of the scan)
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -148,11 +148,8 @@ internal static class ByteCandidateScan
         uint f0 = ~Vector256.Equals(a, Vector256<byte>.Zero).ExtractMostSignificantBits();
         uint f1 = ~Vector256.Equals(b, Vector256<byte>.Zero).ExtractMostSignificantBits();
         fingerprints = f0 | ((ulong)f1 << 32);
-        if (fingerprints != 0)
-        {
-            a.StoreUnsafe(ref MemoryMarshal.GetReference(buckets));
-            b.StoreUnsafe(ref MemoryMarshal.GetReference(buckets), 32);
-        }
+        a.StoreUnsafe(ref MemoryMarshal.GetReference(buckets));
+        b.StoreUnsafe(ref MemoryMarshal.GetReference(buckets), 32);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

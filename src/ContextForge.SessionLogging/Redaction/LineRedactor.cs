@@ -86,11 +86,11 @@ internal sealed class LineRedactor
     }
 
     // The fast path: whole lines at the start of bytes, in blocks of at most MaxLineBytes that end at a newline (so no
-    // line in a block is over the bound and no keyword straddles two blocks). A block is widened to chars once and
-    // scanned for candidates (SecretRedactor.IndexOfFirstMatch); only a line holding a match is redacted, in place, without a copy
-    // into the line buffer (the scan stops at the first position where a rule matches; that line is redacted whole).
-    // Runs of lines with no match are passed on in one piece. Returns the bytes passed on;
-    // stops at a line with no newline within the bound (the slow path buffers it) or at an unterminated key block.
+    // line in a block is over the bound and no keyword straddles two blocks). A block is scanned for candidates over its
+    // bytes (SecretRedactor.IndexOfFirstMatch, which widens to chars only the lines it must check); only a line holding a
+    // match is redacted, in place, without a copy into the line buffer (the scan stops at the first position where a rule
+    // matches; that line is redacted whole). Runs of lines with no match are passed on in one piece. Returns the bytes
+    // passed on; stops at a line with no newline within the bound (the slow path buffers it) or at an unterminated key block.
     private int PassWholeLines(ReadOnlySpan<byte> bytes, ByteSink sink)
     {
         int pos = 0, emitted = 0;
@@ -101,16 +101,17 @@ internal sealed class LineRedactor
             if (last < 0) break;
             block = block[..(last + 1)];
             var chars = _chars.AsSpan(0, block.Length);
-            Encoding.Latin1.GetChars(block, chars);
             int scan = 0;
-            while (scan < chars.Length)
+            while (scan < block.Length)
             {
                 int hit = _redactor.IndexOfFirstMatch(block[scan..], chars[scan..]);
                 if (hit < 0) break;
                 hit += scan;
-                int lineStart = chars[..hit].LastIndexOf('\n') + 1;
-                int lineEnd = hit + chars[hit..].IndexOf('\n') + 1;
-                string? redacted = _redactor.Redact(chars[lineStart..lineEnd], Tally, capturedBytes: true);
+                int lineStart = block[..hit].LastIndexOf((byte)'\n') + 1;
+                int lineEnd = hit + block[hit..].IndexOf((byte)'\n') + 1;
+                var line = chars[lineStart..lineEnd];
+                Encoding.Latin1.GetChars(block[lineStart..lineEnd], line);
+                string? redacted = _redactor.Redact(line, Tally, capturedBytes: true);
                 if (redacted is not null)
                 {
                     if (pos + lineStart > emitted) sink(bytes[emitted..(pos + lineStart)]);

@@ -100,7 +100,7 @@ internal sealed class SecretRedactor
     /// <summary>The match timeout of a user rule (a built-in rule is linear in its input).</summary>
     internal static readonly TimeSpan UserRuleTimeout = TimeSpan.FromSeconds(2);
 
-    private readonly record struct KeywordEntry(string Keyword, int Rule);
+    private readonly record struct KeywordEntry(AsciiKeyword Keyword, int Rule);
 
     private readonly record struct Edit(int Start, int Length, string Id);
 
@@ -112,10 +112,13 @@ internal sealed class SecretRedactor
     // on two such sets than on one set of all of them, whose buckets fill up (measured: benchmarks/results/capture-speed.md).
     private static readonly SearchValues<string> s_wordsA = SearchValues.Create(BuiltInRules.WordNeedles[..BuiltInRules.FirstNeedleSet], StringComparison.OrdinalIgnoreCase);
     private static readonly SearchValues<string> s_wordsB = SearchValues.Create(BuiltInRules.WordNeedles[BuiltInRules.FirstNeedleSet..], StringComparison.OrdinalIgnoreCase);
-    private readonly (int Offset, string Keyword)[] _offsets; // the keywords of the anchored rules that start after their match
+    private readonly (int Offset, AsciiKeyword Keyword)[] _offsets; // the keywords of the anchored rules that start after their match
+    private static readonly AsciiKeyword s_sshpass = new("sshpass");
     private static readonly SearchValues<string> s_lookBack = SearchValues.Create(BuiltInRules.LookBackNeedles, StringComparison.OrdinalIgnoreCase);
     private static readonly SearchValues<char> s_tokenChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-");
+    private static readonly SearchValues<byte> s_tokenBytes = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"u8);
     private readonly KeywordEntry[]?[] _byPrefix = new KeywordEntry[128 * 128][]; // by the first two characters, lower-cased
+    private readonly ulong[] _hasPrefix = new ulong[128 * 128 / 64]; // a bit per _byPrefix entry that is set (2 KiB: stays in L1)
     private readonly bool _prefilter;
     private readonly IReadOnlyList<RuleAllowlist> _allowlists;
     private readonly Regex _privateKeyEnd = BuiltInRules.PrivateKeyEnd();
@@ -135,15 +138,19 @@ internal sealed class SecretRedactor
             {
                 if (k.Length < 2 || PrefixKey(k[0], k[1]) is not int key) continue;
                 if (!lists.TryGetValue(key, out var list)) lists[key] = list = [];
-                list.Add(new(k, i));
+                list.Add(new(new AsciiKeyword(k), i));
             }
         }
-        foreach (var (key, list) in lists) _byPrefix[key] = [.. list.OrderBy(e => e.Rule)];
+        foreach (var (key, list) in lists)
+        {
+            _byPrefix[key] = [.. list.OrderBy(e => e.Rule)];
+            _hasPrefix[key >> 6] |= 1UL << (key & 63);
+        }
         var user = _rules.Where(r => !r.Anchored).ToList();
         _userEveryLine = !usePrefilter || user.Any(r => r.Keywords.Count == 0);
         _userNeedles = user.Count == 0 || _userEveryLine ? null
             : SearchValues.Create([.. user.SelectMany(r => r.Keywords).Distinct(StringComparer.OrdinalIgnoreCase)], StringComparison.OrdinalIgnoreCase);
-        _offsets = [.. _rules.Where(r => r.Anchored && r.KeywordOffset > 0).SelectMany(r => r.Keywords.Select(k => (r.KeywordOffset, k)))];
+        _offsets = [.. _rules.Where(r => r.Anchored && r.KeywordOffset > 0).SelectMany(r => r.Keywords.Select(k => (r.KeywordOffset, new AsciiKeyword(k))))];
     }
 
 
@@ -368,28 +375,62 @@ internal sealed class SecretRedactor
     }
 
     /// <summary>
-    /// <see cref="IndexOfFirstMatch(ReadOnlySpan{char}, bool)"/> over a block of captured bytes and the same bytes widened to
-    /// chars (Latin-1: <paramref name="chars"/>[i] is <paramref name="bytes"/>[i]): the candidate positions come from one
-    /// vectorised pass over the bytes (<see cref="ByteCandidateScan"/>) instead of two char searches; the same positions,
-    /// in the same order, go to the same checks, so the result is the same.
+    /// The capture path's probe over a block of captured bytes (read as Latin-1: char i is byte i), one line at a time:
+    /// the position in <paramref name="bytes"/> of the first match of any rule within its line, or -1. The candidate
+    /// positions come from one vectorised pass over the bytes (<see cref="ByteCandidateScan"/>); a run of token
+    /// characters that no rule could start at, follow or hold (checked on the bytes) is passed over, and only the lines
+    /// holding the other candidates are widened into <paramref name="chars"/> (scratch, at least as long as the bytes)
+    /// and checked there, each seen as <see cref="Redact(ReadOnlySpan{char}, RedactionTally?, bool)"/> sees it when the
+    /// line is redacted alone. Without the vector pass the whole block is widened and scanned as chars.
     /// </summary>
-    internal int IndexOfFirstMatch(ReadOnlySpan<byte> bytes, ReadOnlySpan<char> chars)
+    internal int IndexOfFirstMatch(ReadOnlySpan<byte> bytes, Span<char> chars)
     {
-        if (!_prefilter || _userEveryLine || _userNeedles is not null || !ByteCandidateScan.IsSupported) return IndexOfFirstMatch(chars, capturedBytes: true);
+        if (!_prefilter || _userEveryLine || _userNeedles is not null || !ByteCandidateScan.IsSupported)
+        {
+            Encoding.Latin1.GetChars(bytes, chars);
+            return IndexOfFirstMatch(chars[..bytes.Length], capturedBytes: true);
+        }
         var state = new PassState { Probe = true, Found = -1, CapturedBytes = true };
         ScanBytes(bytes, chars, ref state);
         return state.Found;
     }
 
+    // The line of a block whose candidates are being checked: [Start, End), End past its '\n' (or the block's end),
+    // widened into the chars when entered. Lines are entered in order; one with no candidate to check is never widened.
+    private ref struct CandidateLine(ReadOnlySpan<byte> bytes, Span<char> chars)
+    {
+        private readonly ReadOnlySpan<byte> _bytes = bytes;
+        private readonly Span<char> _chars = chars;
+        public int Start;
+        public int End;
+
+        // The line holding position p as chars (p - Start in it); widened and entered when p is past the current one.
+        public ReadOnlySpan<char> Enter(int p, ref PassState state)
+        {
+            if (p >= End)
+            {
+                int back = _bytes[End..p].LastIndexOf((byte)'\n');
+                Start = back < 0 ? End : End + back + 1;
+                int ahead = _bytes[p..].IndexOf((byte)'\n');
+                End = ahead < 0 ? _bytes.Length : p + ahead + 1;
+                Encoding.Latin1.GetChars(_bytes[Start..End], _chars[Start..End]);
+                state.Text = null; // a rule's groups are read from the string of this line
+            }
+            return _chars[Start..End];
+        }
+    }
+
     // Scan's candidate positions found over bytes, 64 at a time: word needles (fingerprint, then checked) and starts of
-    // maximal runs of at least MinRun token characters (from the token masks of this window and the next), in order.
-    private void ScanBytes(ReadOnlySpan<byte> bytes, ReadOnlySpan<char> s, ref PassState state)
+    // maximal runs of at least MinRun token characters (from the token masks of this window and the next), in order;
+    // each checked within its line.
+    private void ScanBytes(ReadOnlySpan<byte> bytes, Span<char> chars, ref PassState state)
     {
         var tables = ByteCandidateScan.NeedleTables;
         Span<byte> buckets = stackalloc byte[64];
         Span<byte> nextBuckets = stackalloc byte[64];
         Span<byte> tail = stackalloc byte[64 + ByteCandidateScan.Overhang];
         int n = bytes.Length;
+        var line = new CandidateLine(bytes, chars);
         ref byte start = ref MemoryMarshal.GetReference(bytes);
         LoadMasks(in tables, bytes, 0, tail, buckets, out ulong tokens, out ulong fingerprints);
         ulong previousTop = 0; // the token bit of the byte before the window
@@ -399,16 +440,19 @@ internal sealed class SecretRedactor
             if (w + 128 + ByteCandidateScan.Overhang <= n)
                 ByteCandidateScan.Masks(in tables, ref Unsafe.Add(ref start, w + 64), out nextTokens, out nextFingerprints, nextBuckets);
             else LoadMasks(in tables, bytes, w + 64, tail, nextBuckets, out nextTokens, out nextFingerprints);
-            // Runs of MinRun token characters starting in this window, over this window and the next (128 bits).
+            // Runs of MinRun (16) token characters starting in this window, over this window and the next (128 bits):
+            // four shift-and steps, written out (the loop's branch cost 4 % of the scan).
             ulong lo = tokens, hi = nextTokens;
-            for (int k = 1; k < BuiltInRules.MinRun; k <<= 1)
-            {
-                lo &= (lo >> k) | (hi << (64 - k));
-                hi &= hi >> k;
-            }
+            lo &= (lo >> 1) | (hi << 63);
+            hi &= hi >> 1;
+            lo &= (lo >> 2) | (hi << 62);
+            hi &= hi >> 2;
+            lo &= (lo >> 4) | (hi << 60);
+            hi &= hi >> 4;
+            lo &= (lo >> 8) | (hi << 56);
             ulong runStarts = lo & ~((tokens << 1) | previousTop);
             ulong events = fingerprints | runStarts;
-            while (events != 0 && state.Found < 0)
+            while (events != 0)
             {
                 int b = BitOperations.TrailingZeroCount(events);
                 ulong bit = 1UL << b;
@@ -416,10 +460,18 @@ internal sealed class SecretRedactor
                 int p = w + b;
                 if ((fingerprints & bit) != 0 && p < n && ByteCandidateScan.IsNeedleAt(bytes, p, buckets[b]))
                 {
-                    OnWord(s, p, ref state);
+                    OnWord(line.Enter(p, ref state), p - line.Start, ref state);
                     if (state.Found >= 0) break;
                 }
-                if ((runStarts & bit) != 0) OnRun(s, p, RunEndFrom(s, w, b, tokens, nextTokens), ref state);
+                if ((runStarts & bit) != 0)
+                {
+                    int runEnd = RunEndFrom(bytes, w, b, tokens, nextTokens);
+                    if (RunMayMatch(bytes, p, runEnd))
+                    {
+                        OnRun(line.Enter(p, ref state), p - line.Start, runEnd - line.Start, ref state);
+                        if (state.Found >= 0) break;
+                    }
+                }
             }
             previousTop = tokens >> 63;
             tokens = nextTokens;
@@ -428,6 +480,51 @@ internal sealed class SecretRedactor
             buckets = nextBuckets;
             nextBuckets = swap;
         }
+        if (state.Found >= 0) state.Found += line.Start;
+    }
+
+    // Whether OnRun could try a rule for the run of token bytes [run, runEnd): a keyword of a rule at its start (its
+    // first two bytes) or at a rule's keyword offset inside it, or an assignment before it (then the look-back needles
+    // are searched). Most runs (file names, identifiers, hashes: 1.5 million in the 222 MB benchmark corpus) are none.
+    private bool RunMayMatch(ReadOnlySpan<byte> bytes, int run, int runEnd)
+    {
+        if (HasKeywordAt(bytes, run) || FollowsAssignment(bytes, run)) return true;
+        foreach (var (offset, keyword) in _offsets)
+        {
+            if (run + offset <= runEnd && keyword.IsAt(bytes, run + offset)) return true;
+        }
+        return false;
+    }
+
+    // Whether a keyword of an anchored rule starts at q (TryAt would try a rule there): the prefix table by its first
+    // two bytes (ASCII, letters lower-cased), then the keywords of that entry.
+    private bool HasKeywordAt(ReadOnlySpan<byte> bytes, int q)
+    {
+        if ((uint)(q + 1) >= (uint)bytes.Length) return false;
+        int a = bytes[q], b = bytes[q + 1];
+        if ((a | b) >= 128) return false;
+        // ASCII upper-case letters to lower case: 0x20 added where the byte is in 'A'..'Z'.
+        a |= (int)((uint)(a - 'A') < 26 ? 0x20u : 0u);
+        b |= (int)((uint)(b - 'A') < 26 ? 0x20u : 0u);
+        int key = (a << 7) | b;
+        if ((_hasPrefix[key >> 6] & (1UL << (key & 63))) == 0) return false;
+        foreach (var e in _byPrefix[key]!)
+        {
+            if (e.Keyword.IsAt(bytes, q)) return true;
+        }
+        return false;
+    }
+
+    // FollowsAssignment over bytes (the same characters: all ASCII).
+    private static bool FollowsAssignment(ReadOnlySpan<byte> s, int runStart)
+    {
+        for (int i = runStart - 1, skipped = 0; i >= 0 && skipped <= 4; i--, skipped++)
+        {
+            byte c = s[i];
+            if (c is (byte)'=' or (byte)':' or (byte)'>' or (byte)'.' or (byte)'$') return true;
+            if (c is not ((byte)' ' or (byte)'\t' or (byte)'"' or (byte)'\'' or (byte)'`')) return false;
+        }
+        return false;
     }
 
     // The masks of the window at w: read in place when its bytes and the overhang are there, else from a zero-padded
@@ -450,7 +547,7 @@ internal sealed class SecretRedactor
     }
 
     // The end of the run starting at bit b of the window at w: from the two windows' token masks, or past them by search.
-    private static int RunEndFrom(ReadOnlySpan<char> s, int w, int b, ulong tokens, ulong nextTokens)
+    private static int RunEndFrom(ReadOnlySpan<byte> s, int w, int b, ulong tokens, ulong nextTokens)
     {
         ulong lo = b == 0 ? tokens : (tokens >> b) | (nextTokens << (64 - b));
         int length = BitOperations.TrailingZeroCount(~lo);
@@ -458,7 +555,9 @@ internal sealed class SecretRedactor
         ulong hi = nextTokens >> b;
         int more = BitOperations.TrailingZeroCount(~hi);
         if (more < 64 - b) return Math.Min(w + b + 64 + more, s.Length);
-        return RunEnd(s, Math.Min(w + 128, s.Length));
+        int from = Math.Min(w + 128, s.Length);
+        int past = s[from..].IndexOfAnyExcept(s_tokenBytes);
+        return past < 0 ? s.Length : from + past;
     }
 
     // Visits the candidate positions in order: word needles, and for each run of token characters its start, the
@@ -493,7 +592,7 @@ internal sealed class SecretRedactor
         TryAt(s, word, ref state, offsetRulesOnly: false);
         // "_key", "-key", "_pass", "-pass": the keyword is one further; "sshpass": three further.
         if (s[word] is '_' or '-') TryAt(s, word + 1, ref state, offsetRulesOnly: false);
-        else if (s[word] is 's' or 'S' && s[word..].StartsWith("sshpass", StringComparison.OrdinalIgnoreCase)) TryAt(s, word + 3, ref state, offsetRulesOnly: false);
+        else if (s_sshpass.IsAt(s, word)) TryAt(s, word + 3, ref state, offsetRulesOnly: false);
     }
 
     // A run of token characters from run to runEnd: a keyword before it (after an assignment), at its start, or at an offset.
@@ -516,7 +615,7 @@ internal sealed class SecretRedactor
             // A keyword at an offset inside the run (mailchimp's -us after 32 hex digits, New Relic's NRAL after 36)
             // or just past its end (Azure's Q~): a shorter run cannot hold it.
             if (run + offset > runEnd || run + offset >= s.Length) continue;
-            if (s[(run + offset)..].StartsWith(keyword, StringComparison.OrdinalIgnoreCase))
+            if (keyword.IsAt(s, run + offset))
                 TryAt(s, run + offset, ref state, offsetRulesOnly: true);
         }
     }
@@ -552,13 +651,13 @@ internal sealed class SecretRedactor
     private void TryAt(ReadOnlySpan<char> s, int q, ref PassState state, bool offsetRulesOnly)
     {
         if (q < state.ResumeAt) return;
-        if (q + 1 >= s.Length || PrefixKey(s[q], s[q + 1]) is not int key || _byPrefix[key] is not { } entries) return;
+        if (q + 1 >= s.Length || PrefixKey(s[q], s[q + 1]) is not int key || (_hasPrefix[key >> 6] & (1UL << (key & 63))) == 0 || _byPrefix[key] is not { } entries) return;
         int lastRule = -1;
         foreach (var e in entries)
         {
             var rule = _rules[e.Rule];
             if (e.Rule == lastRule || (!state.Probe && rule.Generic != state.Generic) || !rule.Anchored || (offsetRulesOnly && rule.KeywordOffset == 0)) continue;
-            if (!s[q..].StartsWith(e.Keyword, StringComparison.OrdinalIgnoreCase)) continue;
+            if (!e.Keyword.IsAt(s, q)) continue;
             lastRule = e.Rule;
             int start = q - rule.KeywordOffset;
             if (start < state.ResumeAt) continue;

@@ -10,8 +10,9 @@ namespace ContextForge.SessionLogging.Tests.Capture;
 
 /// <summary>
 /// The capture's pipeline (the pump's thread fills pooled chunks; with redaction, a redaction stage and a store stage
-/// on their own threads) stores exactly what the capture stores without it: the same bytes, hash, length and
-/// redaction counts, whatever the sizes of the writes and of the reads into the capture's chunks.
+/// on their own threads, or the redaction on the pump's thread as a pipe's reader runs it) stores exactly what the
+/// capture stores without it: the same bytes, hash, length and redaction counts, whatever the sizes of the writes and
+/// of the reads into the capture's chunks.
 /// </summary>
 public sealed class CapturePipelineTests : IDisposable
 {
@@ -40,11 +41,11 @@ public sealed class CapturePipelineTests : IDisposable
         return [.. Encoding.Latin1.GetBytes(text.ToString()), 0xFF, (byte)'\n', 0xC3];
     }
 
-    private (byte[] Stored, string Hash, long Length, RedactionTally Tally) Capture(byte[] input, int chunk, string mode)
+    private (byte[] Stored, string Hash, long Length, RedactionTally Tally) Capture(byte[] input, int chunk, string mode, bool redactOnProducer = false)
     {
         string blobs = _dir.Combine(Guid.NewGuid().ToString("N"));
         using var capture = new CapturedOutput("stdout", blobs, SecretRedactor.BuiltIn.CreateLineRedactor(256));
-        if (mode != "direct") capture.StartPipeline();
+        if (mode != "direct") capture.StartPipeline(redactOnProducer);
         var random = new Random(chunk);
         for (int i = 0; i < input.Length;)
         {
@@ -74,8 +75,10 @@ public sealed class CapturePipelineTests : IDisposable
         return (stored, hash, capture.Length, capture.Redactions!);
     }
 
-    [Fact]
-    public void A_redacted_capture_through_the_two_stage_pipeline_stores_the_same_bytes_hash_and_counts_for_any_split()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_redacted_capture_through_the_pipeline_stores_the_same_bytes_hash_and_counts_for_any_split(bool redactOnProducer)
     {
         byte[] input = MixedOutput();
         Assert.True(input.Length > 3 * CapturedOutput.PipelineChunkBytes, $"{input.Length} bytes");
@@ -86,7 +89,7 @@ public sealed class CapturePipelineTests : IDisposable
         {
             foreach (string mode in new[] { "writes", "reads" })
             {
-                var (stored, hash, length, tally) = Capture(input, chunk, mode);
+                var (stored, hash, length, tally) = Capture(input, chunk, mode, redactOnProducer);
                 Assert.True(expected.AsSpan().SequenceEqual(stored), $"{mode} of {chunk}: stored bytes differ");
                 Assert.Equal(expectedHash, hash);
                 Assert.Equal(expectedLength, length);
