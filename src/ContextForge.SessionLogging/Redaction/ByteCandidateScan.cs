@@ -69,6 +69,26 @@ internal static class ByteCandidateScan
             Narrow1Low = low1.GetLower(), Narrow1High = high1.GetLower(),
             Narrow2Low = low2.GetLower(), Narrow2High = high2.GetLower();
 
+        // The token characters by nibble, for the 128-bit path: entry h (0-7) of TokenHigh is bit h, entry l of TokenLow
+        // has bit h when byte 16h+l is a token character; a byte is one when its two entries share a bit. Two lookups
+        // on the nibbles the fingerprint already has, where SSE has no unsigned byte compare for the range tests.
+        public readonly Vector128<byte> TokenLow = TokenTable(low: true), TokenHigh = TokenTable(low: false);
+
+        private static Vector128<byte> TokenTable(bool low)
+        {
+            Span<byte> entries = stackalloc byte[16];
+            for (int h = 0; h < 8; h++)
+            {
+                if (!low) { entries[h] = (byte)(1 << h); continue; }
+                for (int l = 0; l < 16; l++)
+                {
+                    char c = (char)(16 * h + l);
+                    if (char.IsAsciiLetterOrDigit(c) || c is '_' or '-') entries[l] |= (byte)(1 << h);
+                }
+            }
+            return Vector128.Create<byte>(entries);
+        }
+
         // The same tables over 512 bits (vpshufb on AVX-512 also looks up within each 128-bit lane).
         public readonly Vector512<byte> Wide0Low = Vector512.Create(low0, low0), Wide0High = Vector512.Create(high0, high0),
             Wide1Low = Vector512.Create(low1, low1), Wide1High = Vector512.Create(high1, high1),
@@ -193,56 +213,97 @@ internal static class ByteCandidateScan
 
     /// <summary>
     /// <see cref="Masks"/> with four vectors of 16 bytes: the portable path (SSSE3 <c>pshufb</c>, arm64 <c>tbl</c>;
-    /// <c>Vector128.Shuffle</c> elsewhere, correct but slow). Each 16-byte part's bucket bits are stored unconditionally: four
-    /// stores cost less than keeping four vectors live for one conditional store.
+    /// <c>Vector128.Shuffle</c> elsewhere, correct but slow). Each 16-byte part's bucket bits are stored unconditionally:
+    /// four stores cost less than keeping four vectors live for one conditional store.
     /// </summary>
+    /// <remarks>
+    /// The SDK's default x64 NativeAOT instruction set has SSE2 only: SSSE3 is used behind a run-time test of
+    /// <see cref="Ssse3.IsSupported"/>. One test per window here, not one per lookup: a test at each lookup, whose
+    /// other branch calls the software shuffle, made the compiler keep every vector on the stack (the masks alone: 2.0 against 5.3 GB/s).
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Masks128(in Tables tables, ref byte at, out ulong tokens, out ulong fingerprints, Span<byte> buckets)
     {
-        ref byte into = ref MemoryMarshal.GetReference(buckets);
-        _ = buckets[63];
-        var f0 = Fingerprint128(in tables, ref at, 0, out uint t0);
-        f0.StoreUnsafe(ref into);
-        var f1 = Fingerprint128(in tables, ref at, 16, out uint t1);
-        f1.StoreUnsafe(ref into, 16);
-        var f2 = Fingerprint128(in tables, ref at, 32, out uint t2);
-        f2.StoreUnsafe(ref into, 32);
-        var f3 = Fingerprint128(in tables, ref at, 48, out uint t3);
-        f3.StoreUnsafe(ref into, 48);
-        tokens = t0 | ((ulong)t1 << 16) | ((ulong)t2 << 32) | ((ulong)t3 << 48);
-        ulong found = Vector128.Equals(f0, Vector128<byte>.Zero).ExtractMostSignificantBits()
-            | ((ulong)Vector128.Equals(f1, Vector128<byte>.Zero).ExtractMostSignificantBits() << 16)
-            | ((ulong)Vector128.Equals(f2, Vector128<byte>.Zero).ExtractMostSignificantBits() << 32)
-            | ((ulong)Vector128.Equals(f3, Vector128<byte>.Zero).ExtractMostSignificantBits() << 48);
-        fingerprints = ~found;
+        if (Ssse3.IsSupported) Masks128<Ssse3Lookup>(in tables, ref at, out tokens, out fingerprints, buckets);
+        else if (AdvSimd.Arm64.IsSupported) Masks128<ArmLookup>(in tables, ref at, out tokens, out fingerprints, buckets);
+        else Masks128<SoftwareLookup>(in tables, ref at, out tokens, out fingerprints, buckets);
     }
 
+    /// <summary><see cref="Masks128"/> with the software shuffle, as an x64 CPU without SSSE3 runs it (for the tests).</summary>
+    internal static void Masks128Software(in Tables tables, ref byte at, out ulong tokens, out ulong fingerprints, Span<byte> buckets) =>
+        Masks128<SoftwareLookup>(in tables, ref at, out tokens, out fingerprints, buckets);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<byte> Fingerprint128(in Tables tables, ref byte at, nuint offset, out uint tokens)
+    private static void Masks128<TLookup>(in Tables tables, ref byte at, out ulong tokens, out ulong fingerprints, Span<byte> buckets)
+        where TLookup : struct, ITableLookup
+    {
+        ref byte into = ref MemoryMarshal.GetReference(buckets);
+        _ = buckets[63];
+        var f0 = Fingerprint128<TLookup>(in tables, ref at, 0, out uint t0);
+        f0.StoreUnsafe(ref into);
+        var f1 = Fingerprint128<TLookup>(in tables, ref at, 16, out uint t1);
+        f1.StoreUnsafe(ref into, 16);
+        var f2 = Fingerprint128<TLookup>(in tables, ref at, 32, out uint t2);
+        f2.StoreUnsafe(ref into, 32);
+        var f3 = Fingerprint128<TLookup>(in tables, ref at, 48, out uint t3);
+        f3.StoreUnsafe(ref into, 48);
+        tokens = ~(t0 | ((ulong)t1 << 16) | ((ulong)t2 << 32) | ((ulong)t3 << 48));
+        fingerprints = ~(Vector128.Equals(f0, Vector128<byte>.Zero).ExtractMostSignificantBits()
+            | ((ulong)Vector128.Equals(f1, Vector128<byte>.Zero).ExtractMostSignificantBits() << 16)
+            | ((ulong)Vector128.Equals(f2, Vector128<byte>.Zero).ExtractMostSignificantBits() << 32)
+            | ((ulong)Vector128.Equals(f3, Vector128<byte>.Zero).ExtractMostSignificantBits() << 48));
+    }
+
+    // The bucket bits of the 16 positions at offset, and (inverted: bit i set when byte i is NOT one) their token mask.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> Fingerprint128<TLookup>(in Tables tables, ref byte at, nuint offset, out uint notTokens)
+        where TLookup : struct, ITableLookup
     {
         var nibble = Vector128.Create((byte)0x0F);
         var v0 = Vector128.LoadUnsafe(ref at, offset);
         var v1 = Vector128.LoadUnsafe(ref at, offset + 1);
         var v2 = Vector128.LoadUnsafe(ref at, offset + 2);
-        var token = Vector128.LessThan((v0 | Vector128.Create((byte)0x20)) - Vector128.Create((byte)'a'), Vector128.Create((byte)26))
-            | Vector128.LessThan(v0 - Vector128.Create((byte)'0'), Vector128.Create((byte)10))
-            | Vector128.Equals(v0, Vector128.Create((byte)'_')) | Vector128.Equals(v0, Vector128.Create((byte)'-'));
-        tokens = token.ExtractMostSignificantBits();
-        return Lookup128(v0, tables.Narrow0Low, tables.Narrow0High, nibble) & Lookup128(v1, tables.Narrow1Low, tables.Narrow1High, nibble)
-            & Lookup128(v2, tables.Narrow2Low, tables.Narrow2High, nibble);
+        var low = v0 & nibble;
+        var high = Vector128.ShiftRightLogical(v0.AsUInt16(), 4).AsByte() & nibble;
+        notTokens = Vector128.Equals(TLookup.Lookup(tables.TokenLow, low) & TLookup.Lookup(tables.TokenHigh, high), Vector128<byte>.Zero).ExtractMostSignificantBits();
+        return TLookup.Lookup(tables.Narrow0Low, low) & TLookup.Lookup(tables.Narrow0High, high)
+            & Lookup128<TLookup>(v1, tables.Narrow1Low, tables.Narrow1High, nibble) & Lookup128<TLookup>(v2, tables.Narrow2Low, tables.Narrow2High, nibble);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<byte> Lookup128(Vector128<byte> v, Vector128<byte> low, Vector128<byte> high, Vector128<byte> nibble) =>
-        TableLookup(low, v & nibble) & TableLookup(high, Vector128.ShiftRightLogical(v.AsUInt16(), 4).AsByte() & nibble);
+    private static Vector128<byte> Lookup128<TLookup>(Vector128<byte> v, Vector128<byte> low, Vector128<byte> high, Vector128<byte> nibble)
+        where TLookup : struct, ITableLookup =>
+        TLookup.Lookup(low, v & nibble) & TLookup.Lookup(high, Vector128.ShiftRightLogical(v.AsUInt16(), 4).AsByte() & nibble);
 
-    // Entry index[i] of table. The indices are nibbles (0-15), where pshufb, tbl and Vector128.Shuffle agree (they differ
-    // only past 15). Vector128.ShuffleUnsafe, which picks the instruction itself, is not public in .NET 10.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<byte> TableLookup(Vector128<byte> table, Vector128<byte> index) =>
-        Ssse3.IsSupported ? Ssse3.Shuffle(table, index)
-        : AdvSimd.Arm64.IsSupported ? AdvSimd.Arm64.VectorTableLookup(table, index)
-        : Vector128.Shuffle(table, index);
+    /// <summary>
+    /// Entry index[i] of a 16-byte table, for indices 0-15 (nibbles), where <c>pshufb</c>, <c>tbl</c> and
+    /// <c>Vector128.Shuffle</c> agree (they differ only past 15). <c>Vector128.ShuffleUnsafe</c>, which would pick the
+    /// instruction itself, is not public in .NET 10.
+    /// </summary>
+    private interface ITableLookup
+    {
+        static abstract Vector128<byte> Lookup(Vector128<byte> table, Vector128<byte> index);
+    }
+
+    // Reached only behind Ssse3.IsSupported (Masks128).
+    private readonly struct Ssse3Lookup : ITableLookup
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<byte> Lookup(Vector128<byte> table, Vector128<byte> index) => Ssse3.Shuffle(table, index);
+    }
+
+    // Reached only behind AdvSimd.Arm64.IsSupported (Masks128).
+    private readonly struct ArmLookup : ITableLookup
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<byte> Lookup(Vector128<byte> table, Vector128<byte> index) => AdvSimd.Arm64.VectorTableLookup(table, index);
+    }
+
+    private readonly struct SoftwareLookup : ITableLookup
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<byte> Lookup(Vector128<byte> table, Vector128<byte> index) => Vector128.Shuffle(table, index);
+    }
 
     /// <summary>
     /// Whether a needle of the buckets in <paramref name="bucketBits"/> starts at <paramref name="at"/> of
