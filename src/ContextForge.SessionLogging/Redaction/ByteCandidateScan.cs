@@ -213,13 +213,14 @@ internal static class ByteCandidateScan
 
     /// <summary>
     /// <see cref="Masks"/> with four vectors of 16 bytes: the portable path (SSSE3 <c>pshufb</c>, arm64 <c>tbl</c>;
-    /// <c>Vector128.Shuffle</c> elsewhere, correct but slow). Each 16-byte part's bucket bits are stored unconditionally:
-    /// four stores cost less than keeping four vectors live for one conditional store.
+    /// <c>Vector128.Shuffle</c> elsewhere, correct but slow). Each 16-byte part's bucket bits are stored as soon as they
+    /// are known, without a branch, so no part is kept in a register for a conditional store at the end.
     /// </summary>
     /// <remarks>
-    /// The SDK's default x64 NativeAOT instruction set has SSE2 only: SSSE3 is used behind a run-time test of
-    /// <see cref="Ssse3.IsSupported"/>. One test per window here, not one per lookup: a test at each lookup, whose
-    /// other branch calls the software shuffle, made the compiler keep every vector on the stack (the masks alone: 2.0 against 5.3 GB/s).
+    /// The SDK's default x64 NativeAOT instruction set (.NET 10: x86-64-v1) has SSE2 only: SSSE3 is used behind a
+    /// run-time test of <see cref="Ssse3.IsSupported"/>. One test per window here, not one per lookup: a test at each
+    /// lookup, whose other branch called the software shuffle, made the compiler keep every vector on the stack (the
+    /// masks alone: 2.0 against 5.3 GB/s on 222 MB, benchmarks/results/redaction-scan.md).
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Masks128(in Tables tables, ref byte at, out ulong tokens, out ulong fingerprints, Span<byte> buckets)
