@@ -65,7 +65,7 @@ double redact = Best(() =>
 double cpuSeconds = bestCpu;
 double mb = input.Length / 1e6;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"input {mb:F1} MB; pass-through {mb / copy:F0} MB/s; built-in rules ({BuiltInRules.All.Count}) {mb / redact:F0} MB/s wall ({redact:F3} s), {mb / cpuSeconds:F0} MB/s per CPU second ({cpuSeconds:F3} s); replacements {t!.Count}{(t.Count > 0 ? " (" + string.Join(", ", t.ByPattern.Select(p => p.Key + " " + p.Value)) + ")" : "")}; output {sunk} bytes"));
+    $"input {mb:F1} MB; byte pass {ByteCandidateScan.PathName}; pass-through {mb / copy:F0} MB/s; built-in rules ({BuiltInRules.All.Count}) {mb / redact:F0} MB/s wall ({redact:F3} s), {mb / cpuSeconds:F0} MB/s per CPU second ({cpuSeconds:F3} s); replacements {t!.Count}{(t.Count > 0 ? " (" + string.Join(", ", t.ByPattern.Select(p => p.Key + " " + p.Value)) + ")" : "")}; output {sunk} bytes"));
 return 0;
 
 // The CPU time of this process since the last restart (another process competing for the cores inflates it less than wall time).
@@ -174,7 +174,7 @@ static class Parts
             }
             double masks = sw.Elapsed.TotalSeconds;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"per CPU second: byte masks alone {mb / masks:F0} MB/s ({fingerprints} fingerprints, {tokenBytes} token bytes); first match over bytes {mb / fb:F0} MB/s ({byteFound} blocks)"));
+                $"per CPU second: byte masks alone ({ByteCandidateScan.PathName}) {mb / masks:F0} MB/s ({fingerprints} fingerprints, {tokenBytes} token bytes); first match over bytes {mb / fb:F0} MB/s ({byteFound} blocks)"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"per CPU second: widen to chars {mb / latin:F0} MB/s; word needles {mb / w:F0} MB/s ({hits} hits), as two sets {mb / w2:F0} MB/s ({hitsA} + {hitsB}); runs {mb / r:F0} MB/s ({runs}); first match {mb / f:F0} MB/s ({found} blocks)"));
         }
