@@ -113,11 +113,61 @@ internal static class BlobStore
     public const int BackgroundCompressionLevel = 19;
 
     /// <summary>
+    /// zstd settings of a recompaction: a level, and advanced parameters that override the level's defaults (null:
+    /// the level's own). Frames at any setting decode the same (standard zstd); only the compressor's CPU and the
+    /// ratio differ.
+    /// </summary>
+    internal sealed record RecompactionSettings(int Level, ZstdSharp.Unsafe.ZSTD_strategy? Strategy = null, int? SearchLog = null, int? TargetLength = null,
+        int? ChainLog = null, int? HashLog = null, int? MinMatch = null)
+    {
+        /// <summary>What <c>reindex</c> and <c>prune</c> use, which a user waits for: <see cref="CompressionLevel"/>.</summary>
+        public static RecompactionSettings Interactive { get; } = new(CompressionLevel);
+
+        /// <summary>
+        /// Sets the level, then the advanced parameters, through <paramref name="set"/> (a compressor's
+        /// <c>SetParameter</c>, before its first write).
+        /// </summary>
+        public void Apply(Action<ZstdSharp.Unsafe.ZSTD_cParameter, int> set)
+        {
+            set(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_compressionLevel, Level);
+            if (Strategy is { } strategy) set(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_strategy, (int)strategy);
+            if (SearchLog is { } searchLog) set(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_searchLog, searchLog);
+            if (TargetLength is { } targetLength) set(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_targetLength, targetLength);
+            if (ChainLog is { } chainLog) set(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_chainLog, chainLog);
+            if (HashLog is { } hashLog) set(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_hashLog, hashLog);
+            if (MinMatch is { } minMatch) set(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_minMatch, minMatch);
+        }
+
+        /// <summary>As the benchmark names it: <c>LEVEL[:strategy=S,search=N,target=N,chain=N,hash=N,minmatch=N]</c>.</summary>
+        public override string ToString()
+        {
+            var parts = new List<string>();
+            if (Strategy is { } strategy) parts.Add("strategy=" + strategy.ToString()["ZSTD_".Length..]);
+            if (SearchLog is { } searchLog) parts.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"search={searchLog}"));
+            if (TargetLength is { } targetLength) parts.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"target={targetLength}"));
+            if (ChainLog is { } chainLog) parts.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"chain={chainLog}"));
+            if (HashLog is { } hashLog) parts.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"hash={hashLog}"));
+            if (MinMatch is { } minMatch) parts.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"minmatch={minMatch}"));
+            string level = Level.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return parts.Count == 0 ? level : level + ":" + string.Join(',', parts);
+        }
+    }
+
+    /// <summary>The settings the background recompaction gives text.</summary>
+    internal static class BackgroundRecompaction
+    {
+        /// <summary>The settings for a blob of <paramref name="size"/> bytes.</summary>
+        public static RecompactionSettings For(long size) => new(BackgroundCompressionLevel);
+    }
+
+    /// <summary>
     /// The largest zstd window recompaction uses: 2^23 = 8 MiB, so reading a recompacted blob needs at most 8 MiB of
     /// window memory (before: 128 MiB per open blob, too much for a search or an MCP server reading many at once).
     /// Level 3 alone uses 2 MiB; the wider window lets long-distance matching find output repeated up to 8 MiB apart.
     /// </summary>
     public const int MaxRecompactionWindowLog = 23;
+
+    private static RecompactionSettings InteractiveSettings(long size) => RecompactionSettings.Interactive;
 
     /// <summary>The prefix of a recompaction's temporary file; one left by a killed recompaction is removed by the next.</summary>
     internal const string RecompactionTempPrefix = ".tmp-recompact-";
@@ -134,23 +184,27 @@ internal static class BlobStore
     /// so output that repeats itself further apart than level 3's 2 MiB window (a build run twice, a log) is stored
     /// once. Off the capture path, so the extra work costs nobody's command; a reader needs at most the window's memory.
     /// </summary>
-    private static Spill CreateRecompactionSpill(string blobDirectory, ReadOnlySpan<byte> head, long size, int textLevel)
+    private static Spill CreateRecompactionSpill(string blobDirectory, ReadOnlySpan<byte> head, long size, RecompactionSettings text)
     {
-        int level = ChooseLevel(head);
-        if (level == CompressionLevel) level = textLevel;
+        bool fast = ChooseLevel(head) == FastCompressionLevel;
         string path = Path.Combine(blobDirectory, $"{RecompactionTempPrefix}{Guid.NewGuid():N}{CompressedSuffix}");
-        var spill = new Spill(path, FileSecurity.CreateNewPrivateFile(path, bufferSize: 64 * 1024), level);
-        if (spill.Level == FastCompressionLevel) return spill;
+        var spill = new Spill(path, FileSecurity.CreateNewPrivateFile(path, bufferSize: 64 * 1024), fast ? FastCompressionLevel : text.Level);
+        if (fast) return spill;
+        spill.Use(text);
         int windowLog = Math.Clamp(64 - BitOperations.LeadingZeroCount((ulong)Math.Max(1, size - 1)), 20, MaxRecompactionWindowLog);
         spill.UseLongDistanceMatching(windowLog);
         return spill;
     }
 
-    /// <summary>Recompacts the blobs of every session in <paramref name="data"/> (<see cref="Recompact"/>).</summary>
+    /// <summary>
+    /// Recompacts the blobs (<see cref="Recompact"/>) and the finished shell streams (<see cref="RecompactStreams"/>)
+    /// of every session in <paramref name="data"/>, at <see cref="RecompactionSettings.Interactive"/> (a user waits).
+    /// </summary>
     public static RecompactionResult RecompactAll(DataDirectory data)
     {
         var total = RecompactionResult.None;
-        foreach (string id in data.EnumerateSessionIds()) total = total.Add(Recompact(data.BlobDirectory(id)));
+        foreach (string id in data.EnumerateSessionIds())
+            total = total.Add(Recompact(data.BlobDirectory(id))).Add(RecompactStreams(data.StreamDirectory(id)));
         return total;
     }
 
@@ -163,11 +217,11 @@ internal static class BlobStore
     /// at a time recompacts a directory (a lock file, <see cref="RecompactionLockName"/>); another waits up to
     /// <paramref name="lockWait"/> (default <see cref="DefaultRecompactionLockWait"/>), then gives up with one error
     /// line. Other blobs are left alone. Never throws for one blob: its error is listed. Text (what
-    /// <see cref="ChooseLevel"/> does not find poorly compressible) is compressed at <paramref name="textLevel"/>
-    /// (<see cref="CompressionLevel"/> by default; the background recompaction passes
-    /// <see cref="BackgroundCompressionLevel"/>).
+    /// <see cref="ChooseLevel"/> does not find poorly compressible) is compressed with the settings
+    /// <paramref name="textSettings"/> gives for the blob's size (<see cref="RecompactionSettings.Interactive"/> by
+    /// default; the background recompaction passes <see cref="BackgroundRecompaction.For"/>).
     /// </summary>
-    public static RecompactionResult Recompact(string blobDirectory, TimeSpan? lockWait = null, int textLevel = CompressionLevel)
+    public static RecompactionResult Recompact(string blobDirectory, TimeSpan? lockWait = null, Func<long, RecompactionSettings>? textSettings = null)
     {
         if (!Directory.Exists(blobDirectory)) return RecompactionResult.None;
         using var held = TryLock(blobDirectory, lockWait ?? DefaultRecompactionLockWait, out string? lockError);
@@ -191,7 +245,7 @@ internal static class BlobStore
                     try
                     {
                         int headLength = source.ReadAtLeast(buffer.AsSpan(0, 16 * 1024), 16 * 1024, throwOnEndOfStream: false);
-                        tmp = CreateRecompactionSpill(blobDirectory, buffer.AsSpan(0, headLength), size, textLevel);
+                        tmp = CreateRecompactionSpill(blobDirectory, buffer.AsSpan(0, headLength), size, (textSettings ?? InteractiveSettings)(size));
                         tmp.Write(buffer.AsSpan(0, headLength));
                         int n;
                         while ((n = source.Read(buffer, 0, buffer.Length)) > 0) tmp.Write(buffer.AsSpan(0, n));
@@ -221,6 +275,79 @@ internal static class BlobStore
             }
         }
         return new RecompactionResult(examined, recompacted, before, after, errors);
+    }
+
+    /// <summary>
+    /// Re-encodes every finished raw shell stream of <paramref name="streamDirectory"/> (<c>streams/&lt;id&gt;</c>, what
+    /// <c>cfsession shell</c> writes as the shell's output arrives) as a <see cref="SeekableStreamFile"/>,
+    /// <c>streams/&lt;id&gt;.zst</c>, with the settings <paramref name="textSettings"/> gives for its size
+    /// (<see cref="RecompactionSettings.Interactive"/> by default): written to a temporary file, made durable, renamed
+    /// into place, and only then the raw file removed, so every command's range (<c>output_offset</c>,
+    /// <c>output_length</c>) reads the same bytes before, during and after (<see cref="OpenStreamRange"/> reads either).
+    /// A stream still being written is left alone: its writer (the shell's capture) holds the file open with a shared
+    /// lock, and the exclusive lock this takes first fails while it does (a stream whose shell was killed is final and
+    /// is recompacted). Same locking, leftovers and error handling as <see cref="Recompact"/>.
+    /// </summary>
+    public static RecompactionResult RecompactStreams(string streamDirectory, TimeSpan? lockWait = null, Func<long, RecompactionSettings>? textSettings = null)
+    {
+        if (!Directory.Exists(streamDirectory)) return RecompactionResult.None;
+        using var held = TryLock(streamDirectory, lockWait ?? DefaultRecompactionLockWait, out string? lockError);
+        if (held is null) return new RecompactionResult(0, 0, 0, 0, [$"{streamDirectory}: not recompacted ({lockError})"]);
+        RemoveLeftovers(streamDirectory);
+        int examined = 0, recompacted = 0;
+        long before = 0, after = 0;
+        var errors = new List<string>();
+        foreach (string path in Directory.EnumerateFiles(streamDirectory))
+        {
+            string name = Path.GetFileName(path);
+            if (name.Length != 36 || !Guid.TryParseExact(name, "D", out _) || name.Any(char.IsAsciiLetterUpper)) continue; // raw streams only
+            examined++;
+            if (!IsFinished(path)) continue;
+            string tmp = Path.Combine(streamDirectory, $"{RecompactionTempPrefix}{Guid.NewGuid():N}{CompressedSuffix}");
+            try
+            {
+                long size;
+                using (var source = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1))
+                {
+                    size = source.Length;
+                    byte[] head = new byte[(int)Math.Min(size, 16 * 1024)];
+                    source.ReadExactly(head);
+                    source.Position = 0;
+                    var settings = ChooseLevel(head) == FastCompressionLevel ? new RecompactionSettings(FastCompressionLevel) : (textSettings ?? InteractiveSettings)(size);
+                    using var file = FileSecurity.CreateNewPrivateFile(tmp, bufferSize: 64 * 1024);
+                    SeekableStreamFile.Write(source, file, settings);
+                    file.Flush(flushToDisk: true);
+                }
+                string compressed = CompressedStreamPath(path);
+                File.Move(tmp, compressed, overwrite: true);
+                File.Delete(path);
+                recompacted++;
+                before += size;
+                after += new FileInfo(compressed).Length;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ZstdException)
+            {
+                errors.Add($"{path}: not recompacted ({ex.Message})");
+                try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
+        }
+        return new RecompactionResult(examined, recompacted, before, after, errors);
+    }
+
+    // Whether no process writes the stream file any more: its writer holds it open with a shared lock (FileStream's
+    // advisory lock on Unix), so an exclusive one is refused while it does. Taken and released at once: readers (which
+    // take a shared lock too) are never kept out by the recompaction.
+    private static bool IsFinished(string streamPath)
+    {
+        try
+        {
+            using (new FileStream(streamPath, FileMode.Open, FileAccess.Read, FileShare.None, 1)) { }
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     // The directory's recompaction lock (an exclusive advisory lock on the lock file, released when the process ends,
@@ -346,7 +473,16 @@ internal static class BlobStore
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        var file = new FileStream(streamPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024);
+        FileStream file;
+        try
+        {
+            file = new FileStream(streamPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024);
+        }
+        catch (FileNotFoundException) when (File.Exists(CompressedStreamPath(streamPath)))
+        {
+            // Recompacted (the raw file is removed once its compressed copy is in place).
+            return SeekableStreamFile.OpenRange(CompressedStreamPath(streamPath), offset, length);
+        }
         try
         {
             file.Seek(offset, SeekOrigin.Begin);
@@ -358,6 +494,15 @@ internal static class BlobStore
             throw;
         }
     }
+
+    /// <summary>
+    /// The recompacted form of the stream file <paramref name="streamPath"/>: <c>streams/&lt;id&gt;.zst</c>, a
+    /// <see cref="SeekableStreamFile"/>. <see cref="OpenStreamRange"/> reads whichever of the two exists.
+    /// </summary>
+    public static string CompressedStreamPath(string streamPath) => streamPath + CompressedSuffix;
+
+    /// <summary>True when the stream <paramref name="streamPath"/> is stored, raw or recompacted.</summary>
+    public static bool StreamExists(string streamPath) => File.Exists(streamPath) || File.Exists(CompressedStreamPath(streamPath));
 
     /// <summary>True when the blob file is zstd-compressed (its name ends in <c>.zst</c>).</summary>
     public static bool IsCompressed(string blobPath) => blobPath.EndsWith(CompressedSuffix, StringComparison.Ordinal);
@@ -385,6 +530,13 @@ internal static class BlobStore
             throw;
         }
     }
+
+    /// <summary>The zstd frames of <paramref name="file"/> from where it stands, decoded (a bad frame fails the read with an <see cref="IOException"/>).</summary>
+    internal static Stream OpenFrames(Stream file, string path) =>
+        new DecodingStream(new DecompressionStream(file, bufferSize: 64 * 1024, checkEndOfStream: true, leaveOpen: false), path);
+
+    /// <summary>At most <paramref name="length"/> bytes of <paramref name="inner"/> from where it stands (disposed with it).</summary>
+    internal static Stream Range(Stream inner, long length) => new RangeStream(inner, length);
 
     /// <summary>
     /// Opens a resolved blob file like <see cref="OpenPath(string)"/>, but never gives more than
@@ -437,6 +589,13 @@ internal static class BlobStore
             Path = path;
             _file = file;
             _stored = new StoreOnlyFrame(file);
+        }
+
+        /// <summary>Applies <paramref name="settings"/> (its level is this spill's); before the first write.</summary>
+        internal void Use(RecompactionSettings settings)
+        {
+            var compressor = _compressor ?? throw new InvalidOperationException("A store-only spill does not compress.");
+            settings.Apply(compressor.SetParameter);
         }
 
         /// <summary>Turns on zstd's long-distance matching with a window of 2^<paramref name="windowLog"/>; before the first write.</summary>

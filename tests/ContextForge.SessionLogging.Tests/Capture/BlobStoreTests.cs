@@ -92,7 +92,7 @@ public sealed class BlobStoreTests : IDisposable
         File.Copy(path, Path.Combine(copyDirectory, Path.GetFileName(path)));
 
         Assert.Equal(1, BlobStore.Recompact(BlobDirectory).Recompacted);
-        Assert.Equal(1, BlobStore.Recompact(copyDirectory, textLevel: BlobStore.BackgroundCompressionLevel).Recompacted);
+        Assert.Equal(1, BlobStore.Recompact(copyDirectory, textSettings: BlobStore.BackgroundRecompaction.For).Recompacted);
 
         long level3 = new FileInfo(path).Length;
         string background = Path.Combine(copyDirectory, Path.GetFileName(path));
