@@ -148,23 +148,23 @@ internal static class BlobStore
     /// The settings the background recompaction (<c>cfsession __recompact</c>, nice 19, after <c>run</c> or <c>shell</c>
     /// returned; nobody waits for it) gives text, by the blob's (or shell stream's) size. Measured on the kind
     /// of text (<c>ls -lR /usr</c> and Python sources, 39 MB, one zstd frame with the 8 MiB window; NativeAOT;
-    /// benchmarks/results/recompaction.md): level 19 stored it at 0.134x raw for ~0.53 CPU s per MB (a 1 GB capture:
-    /// ~9 minutes of background CPU); level 16 (zstd's btopt) at 0.140x for ~0.23, level 14 at 0.150x for ~0.12,
+    /// benchmarks/results/recompaction.md): level 19 stored it at 0.134x raw for ~0.55 CPU s per MB (a 1 GB capture:
+    /// ~9 minutes of background CPU); level 16 (zstd's btopt) at 0.140x for ~0.24, level 14 at 0.150x for ~0.10,
     /// level 12 at 0.152x for ~0.05. Tuning the advanced parameters of levels 15-17 (searchLog, targetLength,
     /// chainLog, hashLog, minMatch) moved along the same curve without beating it. So: <see cref="Small"/> (level 16)
     /// up to <see cref="LargeBytes"/>, where the ratio costs seconds, and <see cref="Large"/> (level 14) above, where
-    /// level 16's CPU would run into minutes (1 GB: ~2 minutes instead of ~4, or ~9 at level 19), still at ~0.15x.
+    /// level 16's CPU would run into minutes (1 GB: ~1.7 minutes instead of ~4, or ~9 at level 19), still at 0.15x.
     /// The window never grows (at most 2^<see cref="MaxRecompactionWindowLog"/>), so readers need no more memory.
     /// </summary>
     internal static class BackgroundRecompaction
     {
-        /// <summary>The largest blob or stream compressed with <see cref="Small"/>: 64 MiB (~15 CPU s at level 16).</summary>
+        /// <summary>The largest blob or stream compressed with <see cref="Small"/>: 64 MiB (~16 CPU s at level 16).</summary>
         public const long LargeBytes = 64L << 20;
 
         /// <summary>Level 16 (btopt): 0.140x raw on the text (0.147x in a shell stream's 8 MiB frames), ~2.3x less CPU than level 19.</summary>
         public static RecompactionSettings Small { get; } = new(16);
 
-        /// <summary>Level 14 (btlazy2): 0.150x raw on the text, about half level 16's CPU.</summary>
+        /// <summary>Level 14 (btlazy2): 0.150x raw on the text, ~0.4x level 16's CPU.</summary>
         public static RecompactionSettings Large { get; } = new(14);
 
         /// <summary>The settings for a blob or stream of <paramref name="size"/> bytes.</summary>
