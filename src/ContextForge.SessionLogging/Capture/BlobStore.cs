@@ -14,11 +14,12 @@ namespace ContextForge.SessionLogging.Capture;
 /// bytes), stay readable. The journal's reference names the encoding by its suffix: <c>.zst</c> = zstd, none = raw.
 /// The capture path writes a store-only frame (<see cref="CreateCaptureSpill"/>: raw blocks, no compression, so a
 /// capture costs what writing its bytes costs), and <see cref="Recompact"/> re-encodes such blobs later (in the
-/// background after <c>run</c>, and at <c>reindex</c> and <c>prune</c>) at the level <see cref="ChooseLevel"/> picks
-/// from their first bytes: 3 for text (with long-distance matching over a window as large as the blob, up to
-/// 2^<see cref="MaxRecompactionWindowLog"/> = 8 MiB, which is also the most window memory a reader needs), -1 (no
-/// entropy coding) for output that barely compresses. A zstd frame decodes the same whatever its level, so the
-/// blob's name, its journal reference and the hash never change.
+/// background after <c>run</c> with <see cref="BackgroundRecompaction"/>'s settings, and at <c>reindex</c> and
+/// <c>prune</c> at level 3): text with long-distance matching over a window as large as the blob, up to
+/// 2^<see cref="MaxRecompactionWindowLog"/> = 8 MiB, which is also the most window memory a reader needs; -1 (no
+/// entropy coding) for output whose first bytes barely compress (<see cref="ChooseLevel"/>). A zstd frame decodes the
+/// same whatever its settings, so the blob's name, its journal reference and the hash never change. A shell's raw
+/// stream file is recompacted the same way into a <see cref="SeekableStreamFile"/> (<see cref="RecompactStreams"/>).
 /// </summary>
 internal static class BlobStore
 {
