@@ -6,7 +6,7 @@
 # Usage: benchmarks/run-capture-speed.sh [SIZE_MB] [PTY_MB]   (defaults 212 and 50, the issue's sizes: the pty run uses the
 # first PTY_MB of the corpus). CF=/path/to/cfsession skips the install;
 # CORPUS=FILE uses an existing corpus; BASELINE_CF=/path/to/cfsession adds that binary (redaction on) to both runs. Prints a markdown table (ratios are best/best within this run).
-# Storage is measured after the background recompaction (level 19, 8 MiB window) on the issue's kind of text, each part once (no repetition for a window to find):
+# Storage is measured after the background recompaction (level 16 up to 64 MiB, else 14; 8 MiB window) on the issue's kind of text, each part once (no repetition for a window to find):
 # `ls -lR /usr`, Python sources from /usr/lib/python3*, and BUILD_LOG=FILE (a `dotnet build -v n` log) when given;
 # SPEED_CORPUS_STORAGE=1 also measures it on the speed corpus (a third of it random by construction).
 set -euo pipefail
@@ -65,7 +65,7 @@ if [ -n "${BASELINE_CF:-}" ]; then
   echo "| pipes | baseline \`$BASELINE_CF run -- cat FILE >/dev/null\` (redaction on) | $p3 | $(ratio "$p3" "$p0") | $(cpu pipe 3) |"
   echo "| pty | baseline \`script -qc '$BASELINE_CF run --pty -- cat FILE'\` (redaction on) | $t3 | $(ratio "$t3" "$t0") | $(cpu pty 3) |"
 fi
-# Storage of the speed corpus (SPEED_CORPUS_STORAGE=1; at level 19 its 222 MB take minutes of background CPU): one
+# Storage of the speed corpus (SPEED_CORPUS_STORAGE=1; its 222 MB take minutes of background CPU): one
 # redacted pipe run with the background recompaction on; the blob as captured (store-only), and after the detached
 # recompaction finished (no reindex), with the time it took after run returned.
 # Waits (at most $2 half-seconds) until the background recompaction has rewritten blob $1: its first frame is no longer

@@ -3,11 +3,11 @@ using ContextForge.SessionLogging.Sessions;
 namespace ContextForge.SessionLogging.Cli;
 
 /// <summary>
-/// After a <c>run</c> that stored a blob: starts <c>cfsession __recompact --session ID</c> detached (through
-/// <c>sh -c '… &amp;'</c>, its stdio on /dev/null, at the lowest CPU priority) and returns at once, so the blob the
-/// capture path stored without compression is compressed without waiting for <c>reindex</c> or <c>prune</c>, and the
-/// command never waits for it. <c>CFSESSION_RECOMPACT=off</c> turns it off (blobs then stay uncompressed until
-/// <c>reindex</c> or <c>prune</c>).
+/// After a <c>run</c> that stored a blob, and after a <c>shell</c> that wrote a stream file: starts
+/// <c>cfsession __recompact --session ID</c> detached (through <c>sh -c '… &amp;'</c>, its stdio on /dev/null, at the
+/// lowest CPU priority) and returns at once, so the blob the capture path stored without compression, or the shell's
+/// raw stream, is compressed without waiting for <c>reindex</c> or <c>prune</c>, and the command never waits for it. <c>CFSESSION_RECOMPACT=off</c> turns it off (blobs and streams then stay uncompressed
+/// until <c>reindex</c> or <c>prune</c>).
 /// </summary>
 internal static class RecompactionLauncher
 {

@@ -254,7 +254,7 @@ internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnectio
                                 if (parsed.Range is { } range && !batch.Blobs.ContainsKey(range.Name))
                                 {
                                     string streamPath = Capture.BlobStore.StreamPath(sessionDirectory, range.Stream);
-                                    if (File.Exists(streamPath))
+                                    if (Capture.BlobStore.StreamExists(streamPath))
                                     {
                                         batch.Blobs[range.Name] = new BlobSource(streamPath, range.Offset, range.Length);
                                         batch.Bytes += range.Length;
@@ -278,17 +278,16 @@ internal sealed partial class JournalSync(DataDirectory data, TeamStoreConnectio
     /// <summary>Where a pushed blob's bytes are: a whole blob file (<paramref name="Length"/> -1), or a range of a shell's stream file.</summary>
     private sealed record BlobSource(string Path, long Offset, long Length)
     {
-        /// <summary>The bytes; null when the file is gone or shorter than the range (not pushed, retried next sync).</summary>
+        /// <summary>The bytes; null when the stream is shorter than the range (not pushed, retried next sync).</summary>
         public async Task<byte[]?> ReadAsync(CancellationToken cancellationToken)
         {
             if (Length < 0) return await File.ReadAllBytesAsync(Path, cancellationToken).ConfigureAwait(false);
             if (Length > Array.MaxLength) return null;
-            await using var file = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, useAsync: false);
-            if (file.Length < Offset + Length) return null;
-            file.Position = Offset;
+            // The shell's stream file, raw or recompacted (Capture.BlobStore.OpenStreamRange reads either).
+            await using var range = Capture.BlobStore.OpenStreamRange(Path, Offset, Length);
             byte[] bytes = new byte[Length];
-            await file.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
-            return bytes;
+            int read = await range.ReadAtLeastAsync(bytes, bytes.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            return read < bytes.Length ? null : bytes;
         }
     }
 

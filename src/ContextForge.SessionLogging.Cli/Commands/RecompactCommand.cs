@@ -4,10 +4,11 @@ using System.Diagnostics;
 namespace ContextForge.SessionLogging.Cli.Commands;
 
 /// <summary>
-/// <c>cfsession __recompact --session ID</c> (hidden): what <c>run</c> starts detached after storing a blob
-/// (<see cref="RecompactionLauncher"/>). At the lowest CPU priority, it compresses the session's store-only blobs
-/// (<see cref="Capture.BlobStore.Recompact"/> at <see cref="Capture.BlobStore.BackgroundCompressionLevel"/>: same
-/// name, hash and bytes, atomic replace, safe to kill) and repeats
+/// <c>cfsession __recompact --session ID</c> (hidden): what <c>run</c> starts detached after storing a blob, and
+/// <c>shell</c> after the shell exited (<see cref="RecompactionLauncher"/>). At the lowest CPU priority, it compresses
+/// the session's store-only blobs (<see cref="Capture.BlobStore.Recompact"/>) and finished shell streams
+/// (<see cref="Capture.BlobStore.RecompactStreams"/>) with <see cref="Capture.BlobStore.BackgroundRecompaction"/>'s
+/// settings (same name, hash and bytes, atomic replace, safe to kill) and repeats
 /// while a pass found one, so a blob a concurrent <c>run</c> stored meanwhile is not left behind. Prints nothing;
 /// exits 0 (a blob it could not recompact stays readable and is tried again by the next run, reindex or prune).
 /// </summary>
@@ -21,7 +22,7 @@ internal static class RecompactCommand
     public static Command Create(CliContext context)
     {
         var session = new Option<string>("--session") { Description = "The session whose blobs to compress", Required = true };
-        var command = new Command(Name, "Compress a session's store-only blobs (started by run, in the background)") { session };
+        var command = new Command(Name, "Compress a session's store-only blobs and finished shell streams (started by run and shell, in the background)") { session };
         command.Hidden = true;
         command.SetAction(parse =>
         {
@@ -29,10 +30,13 @@ internal static class RecompactCommand
             string id = manager.ResolveSessionId(parse.GetValue(session)!);
             LowerPriority();
             string blobs = manager.Data.BlobDirectory(id);
+            string streams = manager.Data.StreamDirectory(id);
             // A second recompactor of the same session waits for the first (it may have missed this run's blob).
             for (int pass = 0; pass < MaxPasses; pass++)
             {
-                if (Capture.BlobStore.Recompact(blobs, TimeSpan.FromMinutes(1), Capture.BlobStore.BackgroundCompressionLevel).Recompacted == 0) break;
+                int done = Capture.BlobStore.Recompact(blobs, TimeSpan.FromMinutes(1), Capture.BlobStore.BackgroundRecompaction.For).Recompacted
+                    + Capture.BlobStore.RecompactStreams(streams, TimeSpan.FromMinutes(1), Capture.BlobStore.BackgroundRecompaction.For).Recompacted;
+                if (done == 0) break;
             }
             return (int)ExitCodes.Success;
         });

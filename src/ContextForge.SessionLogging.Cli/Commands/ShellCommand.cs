@@ -49,6 +49,10 @@ internal static class ShellCommand
                     var recorder = new ShellRecorder(session, program, cwd);
                     var result = await CommandRecorder.RunAsync(session, new ShellCommandRunner(recorder, launch), spec, parentOperation, cancellationToken).ConfigureAwait(false);
                     if (!joined) session.End();
+                    // The shell's stream file is finished: compress it in the background, as run's blobs are.
+                    if (recorder.ShellOperationId is { } shellId && File.Exists(BlobStore.StreamPath(manager.Data.SessionDirectory(session.Id), shellId))
+                        && RecompactionLauncher.IsWanted(context))
+                        RecompactionLauncher.Start(manager.Data, session.Id);
                     foreach (string loss in recorder.Problems) context.Notice(loss);
                     if (Redaction.RedactionSummary.Format(result.Redactions) is { } summary) context.Notice(summary);
                     RunCommand.ReportDrops(context, session, result);

@@ -14,11 +14,12 @@ namespace ContextForge.SessionLogging.Capture;
 /// bytes), stay readable. The journal's reference names the encoding by its suffix: <c>.zst</c> = zstd, none = raw.
 /// The capture path writes a store-only frame (<see cref="CreateCaptureSpill"/>: raw blocks, no compression, so a
 /// capture costs what writing its bytes costs), and <see cref="Recompact"/> re-encodes such blobs later (in the
-/// background after <c>run</c>, and at <c>reindex</c> and <c>prune</c>) at the level <see cref="ChooseLevel"/> picks
-/// from their first bytes: 3 for text (with long-distance matching over a window as large as the blob, up to
-/// 2^<see cref="MaxRecompactionWindowLog"/> = 8 MiB, which is also the most window memory a reader needs), -1 (no
-/// entropy coding) for output that barely compresses. A zstd frame decodes the same whatever its level, so the
-/// blob's name, its journal reference and the hash never change.
+/// background after <c>run</c> with <see cref="BackgroundRecompaction"/>'s settings, and at <c>reindex</c> and
+/// <c>prune</c> at level 3): text with long-distance matching over a window as large as the blob, up to
+/// 2^<see cref="MaxRecompactionWindowLog"/> = 8 MiB, which is also the most window memory a reader needs; -1 (no
+/// entropy coding) for output whose first bytes barely compress (<see cref="ChooseLevel"/>). A zstd frame decodes the
+/// same whatever its settings, so the blob's name, its journal reference and the hash never change. A shell's raw
+/// stream file is recompacted the same way into a <see cref="SeekableStreamFile"/> (<see cref="RecompactStreams"/>).
 /// </summary>
 internal static class BlobStore
 {
@@ -104,13 +105,72 @@ internal static class BlobStore
     }
 
     /// <summary>
-    /// The level the background recompaction (<c>cfsession __recompact</c>, nice 19, after <c>run</c> returned) gives
-    /// text: 19 stores the kind of text (<c>ls -lR /usr</c>, Python sources, a build log) at ~0.14x raw where
-    /// level 3 gives ~0.19x, at ~1-2 MB/s of one core (benchmarks/results/capture-speed.md); nobody waits for it.
-    /// <c>reindex</c> and <c>prune</c>, which a user waits for, recompact at <see cref="CompressionLevel"/>. The window
-    /// stays at most 2^<see cref="MaxRecompactionWindowLog"/>, so readers need no more memory for a level-19 blob.
+    /// zstd settings of a recompaction: a level, and advanced parameters that override the level's defaults (null:
+    /// the level's own). Frames at any setting decode the same (standard zstd); only the compressor's CPU and the
+    /// ratio differ.
     /// </summary>
-    public const int BackgroundCompressionLevel = 19;
+    internal sealed record RecompactionSettings(int Level, ZstdSharp.Unsafe.ZSTD_strategy? Strategy = null, int? SearchLog = null, int? TargetLength = null,
+        int? ChainLog = null, int? HashLog = null, int? MinMatch = null)
+    {
+        /// <summary>What <c>reindex</c> and <c>prune</c> use, which a user waits for: <see cref="CompressionLevel"/>.</summary>
+        public static RecompactionSettings Interactive { get; } = new(CompressionLevel);
+
+        /// <summary>
+        /// Sets the level, then the advanced parameters, through <paramref name="set"/> (a compressor's
+        /// <c>SetParameter</c>, before its first write).
+        /// </summary>
+        public void Apply(Action<ZstdSharp.Unsafe.ZSTD_cParameter, int> set)
+        {
+            set(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_compressionLevel, Level);
+            if (Strategy is { } strategy) set(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_strategy, (int)strategy);
+            if (SearchLog is { } searchLog) set(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_searchLog, searchLog);
+            if (TargetLength is { } targetLength) set(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_targetLength, targetLength);
+            if (ChainLog is { } chainLog) set(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_chainLog, chainLog);
+            if (HashLog is { } hashLog) set(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_hashLog, hashLog);
+            if (MinMatch is { } minMatch) set(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_minMatch, minMatch);
+        }
+
+        /// <summary>As the benchmark names it: <c>LEVEL[:strategy=S,search=N,target=N,chain=N,hash=N,minmatch=N]</c>.</summary>
+        public override string ToString()
+        {
+            var parts = new List<string>();
+            if (Strategy is { } strategy) parts.Add("strategy=" + strategy.ToString()["ZSTD_".Length..]);
+            if (SearchLog is { } searchLog) parts.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"search={searchLog}"));
+            if (TargetLength is { } targetLength) parts.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"target={targetLength}"));
+            if (ChainLog is { } chainLog) parts.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"chain={chainLog}"));
+            if (HashLog is { } hashLog) parts.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"hash={hashLog}"));
+            if (MinMatch is { } minMatch) parts.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"minmatch={minMatch}"));
+            string level = Level.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return parts.Count == 0 ? level : level + ":" + string.Join(',', parts);
+        }
+    }
+
+    /// <summary>
+    /// The settings the background recompaction (<c>cfsession __recompact</c>, nice 19, after <c>run</c> or <c>shell</c>
+    /// returned; nobody waits for it) gives text, by the blob's (or shell stream's) size. Measured on the kind
+    /// of text (<c>ls -lR /usr</c> and Python sources, 39 MB, one zstd frame with the 8 MiB window; NativeAOT;
+    /// benchmarks/results/recompaction.md): level 19 stored it at 0.134x raw for ~0.55 CPU s per MB (a 1 GB capture:
+    /// ~9 minutes of background CPU); level 16 (zstd's btopt) at 0.140x for ~0.24, level 14 at 0.150x for ~0.10,
+    /// level 12 at 0.152x for ~0.05. Tuning the advanced parameters of levels 15-17 (searchLog, targetLength,
+    /// chainLog, hashLog, minMatch) moved along the same curve without beating it. So: <see cref="Small"/> (level 16)
+    /// up to <see cref="LargeBytes"/>, where the ratio costs seconds, and <see cref="Large"/> (level 14) above, where
+    /// level 16's CPU would run into minutes (1 GB: ~1.7 minutes instead of ~4, or ~9 at level 19), still at 0.15x.
+    /// The window never grows (at most 2^<see cref="MaxRecompactionWindowLog"/>), so readers need no more memory.
+    /// </summary>
+    internal static class BackgroundRecompaction
+    {
+        /// <summary>The largest blob or stream compressed with <see cref="Small"/>: 64 MiB (~16 CPU s at level 16).</summary>
+        public const long LargeBytes = 64L << 20;
+
+        /// <summary>Level 16 (btopt): 0.140x raw on the text (0.147x in a shell stream's 8 MiB frames), ~2.3x less CPU than level 19.</summary>
+        public static RecompactionSettings Small { get; } = new(16);
+
+        /// <summary>Level 14 (btlazy2): 0.150x raw on the text, ~0.4x level 16's CPU.</summary>
+        public static RecompactionSettings Large { get; } = new(14);
+
+        /// <summary>The settings for a blob or stream of <paramref name="size"/> bytes.</summary>
+        public static RecompactionSettings For(long size) => size <= LargeBytes ? Small : Large;
+    }
 
     /// <summary>
     /// The largest zstd window recompaction uses: 2^23 = 8 MiB, so reading a recompacted blob needs at most 8 MiB of
@@ -118,6 +178,8 @@ internal static class BlobStore
     /// Level 3 alone uses 2 MiB; the wider window lets long-distance matching find output repeated up to 8 MiB apart.
     /// </summary>
     public const int MaxRecompactionWindowLog = 23;
+
+    private static RecompactionSettings InteractiveSettings(long size) => RecompactionSettings.Interactive;
 
     /// <summary>The prefix of a recompaction's temporary file; one left by a killed recompaction is removed by the next.</summary>
     internal const string RecompactionTempPrefix = ".tmp-recompact-";
@@ -134,23 +196,27 @@ internal static class BlobStore
     /// so output that repeats itself further apart than level 3's 2 MiB window (a build run twice, a log) is stored
     /// once. Off the capture path, so the extra work costs nobody's command; a reader needs at most the window's memory.
     /// </summary>
-    private static Spill CreateRecompactionSpill(string blobDirectory, ReadOnlySpan<byte> head, long size, int textLevel)
+    private static Spill CreateRecompactionSpill(string blobDirectory, ReadOnlySpan<byte> head, long size, RecompactionSettings text)
     {
-        int level = ChooseLevel(head);
-        if (level == CompressionLevel) level = textLevel;
+        bool fast = ChooseLevel(head) == FastCompressionLevel;
         string path = Path.Combine(blobDirectory, $"{RecompactionTempPrefix}{Guid.NewGuid():N}{CompressedSuffix}");
-        var spill = new Spill(path, FileSecurity.CreateNewPrivateFile(path, bufferSize: 64 * 1024), level);
-        if (spill.Level == FastCompressionLevel) return spill;
+        var spill = new Spill(path, FileSecurity.CreateNewPrivateFile(path, bufferSize: 64 * 1024), fast ? FastCompressionLevel : text.Level);
+        if (fast) return spill;
+        spill.Use(text);
         int windowLog = Math.Clamp(64 - BitOperations.LeadingZeroCount((ulong)Math.Max(1, size - 1)), 20, MaxRecompactionWindowLog);
         spill.UseLongDistanceMatching(windowLog);
         return spill;
     }
 
-    /// <summary>Recompacts the blobs of every session in <paramref name="data"/> (<see cref="Recompact"/>).</summary>
+    /// <summary>
+    /// Recompacts the blobs (<see cref="Recompact"/>) and the finished shell streams (<see cref="RecompactStreams"/>)
+    /// of every session in <paramref name="data"/>, at <see cref="RecompactionSettings.Interactive"/> (a user waits).
+    /// </summary>
     public static RecompactionResult RecompactAll(DataDirectory data)
     {
         var total = RecompactionResult.None;
-        foreach (string id in data.EnumerateSessionIds()) total = total.Add(Recompact(data.BlobDirectory(id)));
+        foreach (string id in data.EnumerateSessionIds())
+            total = total.Add(Recompact(data.BlobDirectory(id))).Add(RecompactStreams(data.StreamDirectory(id)));
         return total;
     }
 
@@ -163,11 +229,11 @@ internal static class BlobStore
     /// at a time recompacts a directory (a lock file, <see cref="RecompactionLockName"/>); another waits up to
     /// <paramref name="lockWait"/> (default <see cref="DefaultRecompactionLockWait"/>), then gives up with one error
     /// line. Other blobs are left alone. Never throws for one blob: its error is listed. Text (what
-    /// <see cref="ChooseLevel"/> does not find poorly compressible) is compressed at <paramref name="textLevel"/>
-    /// (<see cref="CompressionLevel"/> by default; the background recompaction passes
-    /// <see cref="BackgroundCompressionLevel"/>).
+    /// <see cref="ChooseLevel"/> does not find poorly compressible) is compressed with the settings
+    /// <paramref name="textSettings"/> gives for the blob's size (<see cref="RecompactionSettings.Interactive"/> by
+    /// default; the background recompaction passes <see cref="BackgroundRecompaction.For"/>).
     /// </summary>
-    public static RecompactionResult Recompact(string blobDirectory, TimeSpan? lockWait = null, int textLevel = CompressionLevel)
+    public static RecompactionResult Recompact(string blobDirectory, TimeSpan? lockWait = null, Func<long, RecompactionSettings>? textSettings = null)
     {
         if (!Directory.Exists(blobDirectory)) return RecompactionResult.None;
         using var held = TryLock(blobDirectory, lockWait ?? DefaultRecompactionLockWait, out string? lockError);
@@ -191,7 +257,7 @@ internal static class BlobStore
                     try
                     {
                         int headLength = source.ReadAtLeast(buffer.AsSpan(0, 16 * 1024), 16 * 1024, throwOnEndOfStream: false);
-                        tmp = CreateRecompactionSpill(blobDirectory, buffer.AsSpan(0, headLength), size, textLevel);
+                        tmp = CreateRecompactionSpill(blobDirectory, buffer.AsSpan(0, headLength), size, (textSettings ?? InteractiveSettings)(size));
                         tmp.Write(buffer.AsSpan(0, headLength));
                         int n;
                         while ((n = source.Read(buffer, 0, buffer.Length)) > 0) tmp.Write(buffer.AsSpan(0, n));
@@ -221,6 +287,79 @@ internal static class BlobStore
             }
         }
         return new RecompactionResult(examined, recompacted, before, after, errors);
+    }
+
+    /// <summary>
+    /// Re-encodes every finished raw shell stream of <paramref name="streamDirectory"/> (<c>streams/&lt;id&gt;</c>, what
+    /// <c>cfsession shell</c> writes as the shell's output arrives) as a <see cref="SeekableStreamFile"/>,
+    /// <c>streams/&lt;id&gt;.zst</c>, with the settings <paramref name="textSettings"/> gives for its size
+    /// (<see cref="RecompactionSettings.Interactive"/> by default): written to a temporary file, made durable, renamed
+    /// into place, and only then the raw file removed, so every command's range (<c>output_offset</c>,
+    /// <c>output_length</c>) reads the same bytes before, during and after (<see cref="OpenStreamRange"/> reads either).
+    /// A stream still being written is left alone: its writer (the shell's capture) holds the file open with a shared
+    /// lock, and the exclusive lock this takes first fails while it does (a stream whose shell was killed is final and
+    /// is recompacted). Same locking, leftovers and error handling as <see cref="Recompact"/>.
+    /// </summary>
+    public static RecompactionResult RecompactStreams(string streamDirectory, TimeSpan? lockWait = null, Func<long, RecompactionSettings>? textSettings = null)
+    {
+        if (!Directory.Exists(streamDirectory)) return RecompactionResult.None;
+        using var held = TryLock(streamDirectory, lockWait ?? DefaultRecompactionLockWait, out string? lockError);
+        if (held is null) return new RecompactionResult(0, 0, 0, 0, [$"{streamDirectory}: not recompacted ({lockError})"]);
+        RemoveLeftovers(streamDirectory);
+        int examined = 0, recompacted = 0;
+        long before = 0, after = 0;
+        var errors = new List<string>();
+        foreach (string path in Directory.EnumerateFiles(streamDirectory))
+        {
+            string name = Path.GetFileName(path);
+            if (name.Length != 36 || !Guid.TryParseExact(name, "D", out _) || name.Any(char.IsAsciiLetterUpper)) continue; // raw streams only
+            examined++;
+            if (!IsFinished(path)) continue;
+            string tmp = Path.Combine(streamDirectory, $"{RecompactionTempPrefix}{Guid.NewGuid():N}{CompressedSuffix}");
+            try
+            {
+                long size;
+                using (var source = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1))
+                {
+                    size = source.Length;
+                    byte[] head = new byte[(int)Math.Min(size, 16 * 1024)];
+                    source.ReadExactly(head);
+                    source.Position = 0;
+                    var settings = ChooseLevel(head) == FastCompressionLevel ? new RecompactionSettings(FastCompressionLevel) : (textSettings ?? InteractiveSettings)(size);
+                    using var file = FileSecurity.CreateNewPrivateFile(tmp, bufferSize: 64 * 1024);
+                    SeekableStreamFile.Write(source, file, settings);
+                    file.Flush(flushToDisk: true);
+                }
+                string compressed = CompressedStreamPath(path);
+                File.Move(tmp, compressed, overwrite: true);
+                File.Delete(path);
+                recompacted++;
+                before += size;
+                after += new FileInfo(compressed).Length;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ZstdException)
+            {
+                errors.Add($"{path}: not recompacted ({ex.Message})");
+                try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
+        }
+        return new RecompactionResult(examined, recompacted, before, after, errors);
+    }
+
+    // Whether no process writes the stream file any more: its writer holds it open with a shared lock (FileStream's
+    // advisory lock on Unix), so an exclusive one is refused while it does. Taken and released at once: readers (which
+    // take a shared lock too) are never kept out by the recompaction.
+    private static bool IsFinished(string streamPath)
+    {
+        try
+        {
+            using (new FileStream(streamPath, FileMode.Open, FileAccess.Read, FileShare.None, 1)) { }
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     // The directory's recompaction lock (an exclusive advisory lock on the lock file, released when the process ends,
@@ -346,7 +485,16 @@ internal static class BlobStore
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        var file = new FileStream(streamPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024);
+        FileStream file;
+        try
+        {
+            file = new FileStream(streamPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024);
+        }
+        catch (FileNotFoundException) when (File.Exists(CompressedStreamPath(streamPath)))
+        {
+            // Recompacted (the raw file is removed once its compressed copy is in place).
+            return SeekableStreamFile.OpenRange(CompressedStreamPath(streamPath), offset, length);
+        }
         try
         {
             file.Seek(offset, SeekOrigin.Begin);
@@ -358,6 +506,15 @@ internal static class BlobStore
             throw;
         }
     }
+
+    /// <summary>
+    /// The recompacted form of the stream file <paramref name="streamPath"/>: <c>streams/&lt;id&gt;.zst</c>, a
+    /// <see cref="SeekableStreamFile"/>. <see cref="OpenStreamRange"/> reads whichever of the two exists.
+    /// </summary>
+    public static string CompressedStreamPath(string streamPath) => streamPath + CompressedSuffix;
+
+    /// <summary>True when the stream <paramref name="streamPath"/> is stored, raw or recompacted.</summary>
+    public static bool StreamExists(string streamPath) => File.Exists(streamPath) || File.Exists(CompressedStreamPath(streamPath));
 
     /// <summary>True when the blob file is zstd-compressed (its name ends in <c>.zst</c>).</summary>
     public static bool IsCompressed(string blobPath) => blobPath.EndsWith(CompressedSuffix, StringComparison.Ordinal);
@@ -385,6 +542,13 @@ internal static class BlobStore
             throw;
         }
     }
+
+    /// <summary>The zstd frames of <paramref name="file"/> from where it stands, decoded (a bad frame fails the read with an <see cref="IOException"/>).</summary>
+    internal static Stream OpenFrames(Stream file, string path) =>
+        new DecodingStream(new DecompressionStream(file, bufferSize: 64 * 1024, checkEndOfStream: true, leaveOpen: false), path);
+
+    /// <summary>At most <paramref name="length"/> bytes of <paramref name="inner"/> from where it stands (disposed with it).</summary>
+    internal static Stream Range(Stream inner, long length) => new RangeStream(inner, length);
 
     /// <summary>
     /// Opens a resolved blob file like <see cref="OpenPath(string)"/>, but never gives more than
@@ -437,6 +601,13 @@ internal static class BlobStore
             Path = path;
             _file = file;
             _stored = new StoreOnlyFrame(file);
+        }
+
+        /// <summary>Applies <paramref name="settings"/> (its level is this spill's); before the first write.</summary>
+        internal void Use(RecompactionSettings settings)
+        {
+            var compressor = _compressor ?? throw new InvalidOperationException("A store-only spill does not compress.");
+            settings.Apply(compressor.SetParameter);
         }
 
         /// <summary>Turns on zstd's long-distance matching with a window of 2^<paramref name="windowLog"/>; before the first write.</summary>

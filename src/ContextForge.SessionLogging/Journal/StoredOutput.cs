@@ -65,8 +65,8 @@ public sealed class StoredOutput
     /// </summary>
     public string? RejectedBlobReference { get; }
 
-    /// <summary>True when the bytes are stored: inline, or a blob file that exists.</summary>
-    public bool Exists => Inline is not null || (BlobPath is not null && File.Exists(BlobPath)) || (StreamPath is not null && File.Exists(StreamPath));
+    /// <summary>True when the bytes are stored: inline, or a blob file or stream file (raw or recompacted) that exists.</summary>
+    public bool Exists => Inline is not null || (BlobPath is not null && File.Exists(BlobPath)) || (StreamPath is not null && BlobStore.StreamExists(StreamPath));
 
     /// <summary>
     /// The exact captured bytes, in memory (for small outputs and tests; <c>show --output</c> streams with

@@ -57,6 +57,9 @@ public sealed class DataDirectory
     /// <summary>The blob directory of a session.</summary>
     public string BlobDirectory(string sessionId) => Path.Combine(SessionDirectory(sessionId), "blobs");
 
+    /// <summary>The directory of a session's shell stream files (<c>cfsession shell</c>).</summary>
+    internal string StreamDirectory(string sessionId) => Path.Combine(SessionDirectory(sessionId), "streams");
+
     internal string AchievementCounterDirectory(string sessionId) => Path.Combine(SessionDirectory(sessionId), "achievements");
 
     /// <summary>A new segment path for this process: timestamp, pid and a random part, so no two writers share a file.</summary>

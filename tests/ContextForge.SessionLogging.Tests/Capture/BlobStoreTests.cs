@@ -77,8 +77,52 @@ public sealed class BlobStoreTests : IDisposable
         Assert.Equal(0, BlobStore.Recompact(BlobDirectory).Recompacted); // a compressed blob is left alone
     }
 
+    // The original bytes of a zstd file, read by a decoder allowed at most an 8 MiB window (what readers rely on).
+    private static byte[] DecodeWithin8MiBWindow(string path)
+    {
+        using var decoder = new DecompressionStream(File.OpenRead(path));
+        decoder.SetParameter(ZstdSharp.Unsafe.ZSTD_dParameter.ZSTD_d_windowLogMax, BlobStore.MaxRecompactionWindowLog);
+        using var copy = new MemoryStream();
+        decoder.CopyTo(copy);
+        return copy.ToArray();
+    }
+
     [Fact]
-    public void The_background_level_stores_text_smaller_than_level_3_and_reads_back_the_same_bytes()
+    public void The_background_recompaction_uses_level_16_up_to_64_MiB_and_level_14_above()
+    {
+        Assert.Equal(64L << 20, BlobStore.BackgroundRecompaction.LargeBytes);
+        Assert.Equal(new BlobStore.RecompactionSettings(16), BlobStore.BackgroundRecompaction.For(0));
+        Assert.Equal(new BlobStore.RecompactionSettings(16), BlobStore.BackgroundRecompaction.For(64L << 20));
+        Assert.Equal(new BlobStore.RecompactionSettings(14), BlobStore.BackgroundRecompaction.For((64L << 20) + 1));
+        Assert.Equal(new BlobStore.RecompactionSettings(14), BlobStore.BackgroundRecompaction.For(1L << 40));
+        Assert.Equal("16", BlobStore.BackgroundRecompaction.Small.ToString());
+        Assert.Equal("17:strategy=btopt,search=3,target=32,chain=20,hash=20,minmatch=4",
+            new BlobStore.RecompactionSettings(17, ZstdSharp.Unsafe.ZSTD_strategy.ZSTD_btopt, 3, 32, 20, 20, 4).ToString());
+    }
+
+    [Fact]
+    public void Advanced_parameters_change_the_frame_but_not_its_bytes()
+    {
+        byte[] original = TerminalOutput(40_000);
+        var (reference, _) = Capture(original, 65_536);
+        string path = Path.Combine(SessionDirectory, reference);
+        string copyDirectory = Path.Combine(_dir.Path, "copy");
+        Directory.CreateDirectory(copyDirectory);
+        File.Copy(path, Path.Combine(copyDirectory, Path.GetFileName(path)));
+        var fast = new BlobStore.RecompactionSettings(16, ZstdSharp.Unsafe.ZSTD_strategy.ZSTD_fast);
+
+        Assert.Equal(1, BlobStore.Recompact(BlobDirectory, textSettings: _ => new BlobStore.RecompactionSettings(16)).Recompacted);
+        Assert.Equal(1, BlobStore.Recompact(copyDirectory, textSettings: _ => fast).Recompacted);
+
+        // The strategy given overrides the level's (btopt): a different, larger frame, the same bytes.
+        string overridden = Path.Combine(copyDirectory, Path.GetFileName(path));
+        Assert.True(new FileInfo(overridden).Length > new FileInfo(path).Length, $"{new FileInfo(overridden).Length} bytes with the fast strategy, {new FileInfo(path).Length} with btopt");
+        Assert.Equal(original, DecodeWithin8MiBWindow(path));
+        Assert.Equal(original, DecodeWithin8MiBWindow(overridden));
+    }
+
+    [Fact]
+    public void The_background_settings_store_text_smaller_than_level_3_within_the_8_MiB_window_and_read_back_the_same_bytes()
     {
         var sb = new StringBuilder();
         var random = new Random(19);
@@ -92,12 +136,13 @@ public sealed class BlobStoreTests : IDisposable
         File.Copy(path, Path.Combine(copyDirectory, Path.GetFileName(path)));
 
         Assert.Equal(1, BlobStore.Recompact(BlobDirectory).Recompacted);
-        Assert.Equal(1, BlobStore.Recompact(copyDirectory, textLevel: BlobStore.BackgroundCompressionLevel).Recompacted);
+        Assert.Equal(1, BlobStore.Recompact(copyDirectory, textSettings: BlobStore.BackgroundRecompaction.For).Recompacted);
 
         long level3 = new FileInfo(path).Length;
         string background = Path.Combine(copyDirectory, Path.GetFileName(path));
-        Assert.True(new FileInfo(background).Length < level3 * 0.95, $"{new FileInfo(background).Length} bytes at level 19, {level3} at 3");
+        Assert.True(new FileInfo(background).Length < level3 * 0.95, $"{new FileInfo(background).Length} bytes at the background settings, {level3} at 3");
         Assert.Equal(original, ReadAll(BlobStore.OpenPath(background, original.Length)));
+        Assert.Equal(original, DecodeWithin8MiBWindow(background));
     }
 
     [Theory]

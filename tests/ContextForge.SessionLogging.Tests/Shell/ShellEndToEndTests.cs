@@ -25,8 +25,11 @@ public sealed class ShellEndToEndTests : IDisposable
 
     private string Work => _dir.Combine("work");
 
-    /// <summary>Starts tmux (an outer bash) and in it <c>cfsession shell -- SHELL</c> with a user home whose rc file sets the prompt.</summary>
-    private async Task<TmuxSession> StartShellAsync(string shell, string? dataDirectory = null)
+    /// <summary>
+    /// Starts tmux (an outer bash) and in it <c>cfsession shell -- SHELL</c> with a user home whose rc file sets the
+    /// prompt (<paramref name="environment"/>: <c>NAME=value </c> assignments before it).
+    /// </summary>
+    private async Task<TmuxSession> StartShellAsync(string shell, string? dataDirectory = null, string environment = "")
     {
         Directory.CreateDirectory(Home);
         Directory.CreateDirectory(Work);
@@ -41,7 +44,7 @@ public sealed class ShellEndToEndTests : IDisposable
         try
         {
             string data = dataDirectory is null ? string.Empty : $"CFSESSION_HOME='{dataDirectory}' ";
-            tmux.TypeLine($"cd '{Work}' && {data}HOME='{UserHome}' XDG_CONFIG_HOME='{UserHome}/.config' cfsession shell -- {shell}");
+            tmux.TypeLine($"cd '{Work}' && {data}{environment}HOME='{UserHome}' XDG_CONFIG_HOME='{UserHome}/.config' cfsession shell -- {shell}");
             await WaitForPromptAsync(tmux, 1);
             return tmux;
         }
@@ -367,6 +370,40 @@ public sealed class ShellEndToEndTests : IDisposable
         Assert.NotEqual(0, invalid.ExitCode);
         Assert.Contains("capture_hash_mismatch", invalid.StdoutText + invalid.Stderr, StringComparison.Ordinal);
         Assert.True(File.Exists(segment));
+    }
+
+    [TmuxFact]
+    public async Task After_the_shell_exits_its_stream_is_recompacted_in_the_background_and_every_command_reads_back_its_bytes_under_its_hash()
+    {
+        // The background recompaction on (the tmux server turns it off for the other tests).
+        using var tmux = await StartShellAsync("bash", environment: "CFSESSION_RECOMPACT=on ");
+        // Its output scrolls the earlier prompts away: wait for its last line and the prompt after it.
+        tmux.TypeLine("seq -f 'line %g of compressible shell output' 1 40000");
+        await tmux.WaitForScreenAsync(s => TmuxSession.Normalize(s).TrimEnd('\n').EndsWith($"line 40000 of compressible shell output\n{InnerPrompt}", StringComparison.Ordinal),
+            "the end of seq's output and the next prompt", timeout: TimeSpan.FromSeconds(60));
+        await TypeCommandAsync(tmux, "echo needle-after");
+        await ExitShellAsync(tmux, 0);
+        var (shell, commands) = ShellAndCommands();
+        string shellId = shell.GetString(JournalFields.OperationId)!;
+        string streamFile = Path.Combine(Home, "sessions", shell.SessionId, "streams", shellId);
+        long streamLength = shell.GetInt64(JournalFields.OutputLength)!.Value;
+
+        // No reindex, no prune: the detached recompactor replaces the raw file (JIT start-up on a loaded machine: two minutes).
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (File.Exists(streamFile) && clock.Elapsed < TimeSpan.FromMinutes(2)) await Task.Delay(200);
+        Assert.False(File.Exists(streamFile), "the raw stream is still there two minutes after the shell exited");
+        string compressed = BlobStore.CompressedStreamPath(streamFile);
+        Assert.True(new FileInfo(compressed).Length < streamLength / 5, $"{new FileInfo(compressed).Length} bytes on disk for a {streamLength}-byte stream");
+
+        string expected = string.Concat(Enumerable.Range(1, 40000).Select(i => $"line {i} of compressible shell output\r\n"));
+        Assert.Equal(expected, OutputOf(commands[0]));
+        Assert.Equal("needle-after\r\n", OutputOf(commands[1]));
+        var raw = await CfSessionProcess.RunAsync(Home, ["show", shell.SessionId, "--output", commands[1].GetString(JournalFields.OperationId)!, "--raw"], workingDirectory: _dir.Path);
+        Assert.Equal(0, raw.ExitCode);
+        Assert.Equal("needle-after\r\n", raw.StdoutText);
+        // validate reads every range (and the whole stream) back and checks its recorded hash.
+        var valid = await CfSessionProcess.RunAsync(Home, ["validate"], workingDirectory: _dir.Path);
+        Assert.True(valid.ExitCode == 0, valid.StdoutText + valid.Stderr);
     }
 
     [TmuxFact]

@@ -155,6 +155,36 @@ public sealed class TeamStoreQueryTests : IDisposable
     }
 
     [PostgresFact]
+    public async Task A_range_of_a_recompacted_shell_stream_is_pushed_by_sync_with_the_bytes_the_command_printed()
+    {
+        // The stream is recompacted (reindex) before sync: the range is read from streams/<id>.zst, not the raw file.
+        var data = new DataDirectory(_temp.Combine("home"));
+        var shell = await CfSessionProcess.RunAsync(data.Root, ["shell", "--name", "recompacted", "--", "bash"],
+            stdin: System.Text.Encoding.UTF8.GetBytes("seq -f 'line %g of a recompacted stream' 1 20000\nexit 0\n"),
+            environment: new Dictionary<string, string?> { ["CFSESSION_ID"] = null }, timeout: TimeSpan.FromSeconds(60));
+        Assert.True(shell.ExitCode == 0, shell.Stderr);
+        string session = (await Cli(data.Root, "unused", "sessions", "--format", "{session}")).Stdout.Trim();
+        var reindex = await Cli(data.Root, "unused", "reindex");
+        Assert.True(reindex.ExitCode == 0, reindex.Stderr);
+        string stream = Assert.Single(Directory.GetFiles(data.StreamDirectory(session)), f => !Path.GetFileName(f).StartsWith('.'));
+        Assert.EndsWith(".zst", stream, StringComparison.Ordinal);
+        var history = await Cli(data.Root, "unused", "history", "--limit", "0", "--format", "{operation}\t{command}");
+        string seq = history.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('\t')).Single(c => c[1].StartsWith("seq", StringComparison.Ordinal))[0];
+        string db = await TeamStoreSyncTests.MigratedDatabase(data.Root);
+
+        var sync = await Cli(data.Root, db, "sync", "--json");
+        Assert.True(sync.ExitCode == 0, sync.Stderr);
+
+        string[] args = ["show", session, "--output", seq, "--raw"];
+        byte[] local = await Raw(data.Root, db, args);
+        byte[] team = await Raw(data.Root, db, [.. args, "--team"]);
+        Assert.Equal(string.Concat(Enumerable.Range(1, 20000).Select(i => $"line {i} of a recompacted stream\r\n")), System.Text.Encoding.UTF8.GetString(local));
+        Assert.Equal(local, team);
+        var validate = await Cli(data.Root, db, "validate", session, "--team", "--json");
+        Assert.True(validate.ExitCode == 0, validate.Stdout + validate.Stderr);
+    }
+
+    [PostgresFact]
     public async Task Sessions_read_in_keyset_pages_are_every_session_once_in_the_order_of_the_whole_list_ties_included()
     {
         var data = new DataDirectory(_temp.Combine("home"));
