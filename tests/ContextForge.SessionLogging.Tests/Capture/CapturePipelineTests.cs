@@ -27,7 +27,8 @@ public sealed class CapturePipelineTests : IDisposable
         var samples = new SecretSamples(123);
         var random = new Random(123);
         var text = new StringBuilder();
-        for (int round = 0; round < 4; round++)
+        // Rounds until the output spans several of the pipeline's chunks (about 250 KB per round).
+        for (int round = 0; round < 4 * CapturedOutput.PipelineChunkBytes / (128 * 1024); round++)
         {
             foreach (var p in samples.OneOfEach())
             {
