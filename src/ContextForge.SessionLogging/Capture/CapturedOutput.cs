@@ -51,17 +51,29 @@ internal sealed class CapturedOutput : IDisposable
     private readonly long _maxStoredBytes;
 
     /// <summary>The most chunks queued for the worker: memory stays bounded.</summary>
-    internal const int PipelineChunks = 4;
+    internal const int PipelineChunks = 16;
 
-    /// <summary>
-    /// The size of a chunk handed to the worker: 1 MiB, a pipe's whole buffer (<c>OutputPump.PipeBufferBytes</c>) in one
-    /// read. Against 128 KiB, a redacted 222 MB pipe capture took 0.283 instead of 0.293 s, best of 20 in one run
-    /// (benchmarks/results/capture-speed.md): eight times fewer reads, hand-offs and wake-ups.
-    /// </summary>
-    internal const int PipelineChunkBytes = 1024 * 1024;
+    /// <summary>The size of a chunk handed to the worker.</summary>
+    internal const int PipelineChunkBytes = 128 * 1024;
 
     /// <summary>The most items (pieces of redacted output, markers) queued between the redaction and store stages.</summary>
-    internal const int StoreQueueItems = 8;
+    internal const int StoreQueueItems = 32;
+
+    /// <summary>
+    /// The chunk of a pipe's reader (<c>StartPipeline(pipeReader: true)</c>): 1 MiB, a pipe's whole buffer
+    /// (<c>OutputPump.PipeBufferBytes</c>) in one read. Against 128 KiB, a redacted 222 MB pipe capture took 0.283
+    /// instead of 0.293 s, best of 20 in one run (benchmarks/results/capture-speed.md): eight times fewer reads,
+    /// redaction calls, hand-offs and wake-ups. At most <see cref="PipeStoreQueueItems"/> pieces are queued to the store.
+    /// </summary>
+    internal const int PipeChunkBytes = 1024 * 1024;
+
+    /// <summary>The store stage's queue of a pipe's reader (pieces of 1 MiB chunks).</summary>
+    internal const int PipeStoreQueueItems = 8;
+
+    /// <summary>The chunks of a pipe's reader queued for the worker (without redaction): 4 MiB.</summary>
+    internal const int PipeChunks = 4;
+
+    private int _chunkBytes = PipelineChunkBytes;
 
     // A read buffer with less room than this is handed off first: a pipe's read then gets at least this much.
     private const int MinReadRoom = 32 * 1024;
@@ -216,7 +228,7 @@ internal sealed class CapturedOutput : IDisposable
         if (_queue is not null)
         {
             if (_workerError is { } error) throw new IOException($"The capture of {StreamName} failed: {error.Message}", error);
-            // Small writes (a pty gives ~4 KiB) are gathered into chunks of PipelineChunkBytes: fewer hand-offs.
+            // Small writes (a pty gives ~4 KiB) are gathered into chunks: fewer hand-offs.
             while (!bytes.IsEmpty)
             {
                 _chunk ??= RentChunk();
@@ -235,7 +247,8 @@ internal sealed class CapturedOutput : IDisposable
     public bool IsPipelined => _queue is not null;
 
     /// <summary>
-    /// Pipelined only: room in the chunk being filled (at least 32 KiB, at most <see cref="PipelineChunkBytes"/>) for
+    /// Pipelined only: room in the chunk being filled (at least 32 KiB, at most a chunk: <see cref="PipelineChunkBytes"/>,
+    /// or <see cref="PipeChunkBytes"/> for a pipe's reader) for
     /// the producer to read into; <see cref="CommitRead"/> then counts what was read as written. Saves the copy a
     /// <see cref="Write"/> makes.
     /// </summary>
@@ -259,32 +272,35 @@ internal sealed class CapturedOutput : IDisposable
     }
 
     // A chunk from this capture's pool (allocated only while the queues are filling: their bounds bound the pool).
-    private byte[] RentChunk() => _chunkPool.TryDequeue(out var chunk) ? chunk : GC.AllocateUninitializedArray<byte>(PipelineChunkBytes);
+    private byte[] RentChunk() => _chunkPool.TryDequeue(out var chunk) ? chunk : GC.AllocateUninitializedArray<byte>(_chunkBytes);
 
     private void ReturnChunk(byte[] chunk)
     {
-        if (chunk.Length == PipelineChunkBytes) _chunkPool.Enqueue(chunk);
+        if (chunk.Length == _chunkBytes) _chunkPool.Enqueue(chunk);
     }
 
     /// <summary>
     /// From now on, redaction, hashing, the head and the spill run on worker threads fed through bounded queues (with
     /// redaction, two stages: redaction, then hash, head and spill). Call once, before the first <see cref="Write"/>,
-    /// from the producer's thread. <paramref name="redactOnProducer"/>: with redaction on, the producer redacts each
-    /// chunk itself as it hands it off, and only hashing, the head and the spill run on a worker. A pipe's reader does
-    /// this: the chunk it has just read is still in its core's cache, the pipe's 1 MiB buffer keeps the child writing
-    /// meanwhile, and one hand-off (a thread wake-up per chunk) is saved; measured in benchmarks/results/capture-speed.md.
+    /// from the producer's thread. <paramref name="pipeReader"/>: the producer reads a pipe. Its chunks are a pipe
+    /// buffer's size (<see cref="PipeChunkBytes"/>) and, with redaction on, it redacts each chunk itself as it hands it
+    /// off, so only hashing, the head and the spill run on a worker: the chunk it has just read is still in its core's
+    /// cache, the pipe's 1 MiB buffer keeps the child writing meanwhile, and one hand-off (a thread wake-up per chunk) is
+    /// saved; measured in benchmarks/results/capture-speed.md. A pty's reader keeps 128 KiB chunks and the redaction
+    /// worker: its buffer is small, and the child would wait while the reader redacts.
     /// </summary>
-    public void StartPipeline(bool redactOnProducer = false)
+    public void StartPipeline(bool pipeReader = false)
     {
         if (_queue is not null || _completed) return;
-        _queue = new BoundedHandOff<(byte[]? Buffer, int Length, Action? Marker, bool EndsLine)>(PipelineChunks);
+        _chunkBytes = pipeReader ? PipeChunkBytes : PipelineChunkBytes;
+        _queue = new BoundedHandOff<(byte[]? Buffer, int Length, Action? Marker, bool EndsLine)>(pipeReader ? PipeChunks : PipelineChunks);
         if (_redactor is not null)
         {
-            _storeQueue = new BoundedHandOff<(byte[]? Buffer, int Offset, int Length, bool Release, Action? Marker, RedactionTally? Tally)>(StoreQueueItems);
+            _storeQueue = new BoundedHandOff<(byte[]? Buffer, int Offset, int Length, bool Release, Action? Marker, RedactionTally? Tally)>(pipeReader ? PipeStoreQueueItems : StoreQueueItems);
             _forward = Forward;
             _storeWorker = new Thread(DrainStore) { IsBackground = true, Name = $"cfsession store {StreamName}" };
             _storeWorker.Start();
-            if (redactOnProducer)
+            if (pipeReader)
             {
                 _redactsOnProducer = true;
                 return;
@@ -312,7 +328,7 @@ internal sealed class CapturedOutput : IDisposable
         }
     }
 
-    private bool _redactsOnProducer; // StartPipeline(redactOnProducer: true): HandOff redacts on the producer's thread
+    private bool _redactsOnProducer; // StartPipeline(pipeReader: true) with redaction: HandOff redacts on the producer's thread
 
     private void HandOff()
     {

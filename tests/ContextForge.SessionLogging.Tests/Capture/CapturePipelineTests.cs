@@ -28,7 +28,7 @@ public sealed class CapturePipelineTests : IDisposable
         var random = new Random(123);
         var text = new StringBuilder();
         // Rounds until the output spans several of the pipeline's chunks (about 250 KB per round).
-        for (int round = 0; round < 4 * CapturedOutput.PipelineChunkBytes / (128 * 1024); round++)
+        for (int round = 0; round < 4 * CapturedOutput.PipeChunkBytes / (128 * 1024); round++)
         {
             foreach (var p in samples.OneOfEach())
             {
@@ -42,11 +42,11 @@ public sealed class CapturePipelineTests : IDisposable
         return [.. Encoding.Latin1.GetBytes(text.ToString()), 0xFF, (byte)'\n', 0xC3];
     }
 
-    private (byte[] Stored, string Hash, long Length, RedactionTally Tally) Capture(byte[] input, int chunk, string mode, bool redactOnProducer = false)
+    private (byte[] Stored, string Hash, long Length, RedactionTally Tally) Capture(byte[] input, int chunk, string mode, bool pipeReader = false)
     {
         string blobs = _dir.Combine(Guid.NewGuid().ToString("N"));
         using var capture = new CapturedOutput("stdout", blobs, SecretRedactor.BuiltIn.CreateLineRedactor(256));
-        if (mode != "direct") capture.StartPipeline(redactOnProducer);
+        if (mode != "direct") capture.StartPipeline(pipeReader);
         var random = new Random(chunk);
         for (int i = 0; i < input.Length;)
         {
@@ -79,18 +79,18 @@ public sealed class CapturePipelineTests : IDisposable
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void A_redacted_capture_through_the_pipeline_stores_the_same_bytes_hash_and_counts_for_any_split(bool redactOnProducer)
+    public void A_redacted_capture_through_the_pipeline_stores_the_same_bytes_hash_and_counts_for_any_split(bool pipeReader)
     {
         byte[] input = MixedOutput();
-        Assert.True(input.Length > 3 * CapturedOutput.PipelineChunkBytes, $"{input.Length} bytes");
+        Assert.True(input.Length > 3 * CapturedOutput.PipeChunkBytes, $"{input.Length} bytes");
         var (expected, expectedHash, expectedLength, expectedTally) = Capture(input, input.Length, "direct");
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(expected)), expectedHash);
         Assert.True(expectedTally.Count > 100, $"{expectedTally.Count} redactions");
-        foreach (int chunk in new[] { 1, 7, 4096, 65_536, CapturedOutput.PipelineChunkBytes + 1, input.Length })
+        foreach (int chunk in new[] { 1, 7, 4096, 65_536, CapturedOutput.PipelineChunkBytes + 1, CapturedOutput.PipeChunkBytes + 1, input.Length })
         {
             foreach (string mode in new[] { "writes", "reads" })
             {
-                var (stored, hash, length, tally) = Capture(input, chunk, mode, redactOnProducer);
+                var (stored, hash, length, tally) = Capture(input, chunk, mode, pipeReader);
                 Assert.True(expected.AsSpan().SequenceEqual(stored), $"{mode} of {chunk}: stored bytes differ");
                 Assert.Equal(expectedHash, hash);
                 Assert.Equal(expectedLength, length);

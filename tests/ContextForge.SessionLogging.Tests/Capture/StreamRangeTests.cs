@@ -21,13 +21,13 @@ public sealed class StreamRangeTests : IDisposable
     [InlineData(false, false)]
     [InlineData(true, false)]
     [InlineData(true, true)]
-    public void Ranges_are_offsets_into_the_redacted_stream_file_with_the_hash_and_redactions_of_their_own_bytes(bool pipelined, bool redactOnProducer)
+    public void Ranges_are_offsets_into_the_redacted_stream_file_with_the_hash_and_redactions_of_their_own_bytes(bool pipelined, bool pipeReader)
     {
         string token = "ghp_" + new SecretSamples(16).Chars("ABCDEFabcdef0123456789", 36);
         string path = _dir.Combine("streams", Guid.NewGuid().ToString("D"));
         var capture = new CapturedOutput("pty", _dir.Combine("blobs"), SecretRedactor.BuiltIn.CreateLineRedactor(LineRedactor.DefaultMaxLineBytes));
         capture.UseStreamFile(path);
-        if (pipelined) capture.StartPipeline(redactOnProducer);
+        if (pipelined) capture.StartPipeline(pipeReader);
         var ranges = new List<CapturedRange>();
 
         capture.Write("in$ echo "u8); // a prompt whose line the range cuts: redaction starts afresh in the range

@@ -66,9 +66,9 @@ internal sealed unsafe class OutputPump
             // Our end only: the child's end of a pipe stays blocking. (A pty master is opened non-blocking.)
             LibC.SetNonBlocking(_sourceFd);
             bool pipe = LibC.TryGrowPipe(_sourceFd, PipeBufferBytes);
-            // A pipe's reader redacts each chunk it hands off (the pipe's buffer lets the child write meanwhile); a
-            // pty's keeps the redaction worker (its buffer is small: the child would wait).
-            _capture.StartPipeline(redactOnProducer: pipe);
+            // A pipe's reader reads 1 MiB chunks and redacts each as it hands it off (the pipe's buffer lets the child
+            // write meanwhile); a pty's keeps 128 KiB chunks and the redaction worker (its buffer is small).
+            _capture.StartPipeline(pipeReader: pipe);
             // Read straight into the capture's chunk when nothing looks at the bytes on the way (no copy); the shell
             // recorder's observer gets them from this thread's buffer.
             bool direct = _observer is null && _capture.IsPipelined;
