@@ -113,6 +113,8 @@ internal sealed class SecretRedactor
     private static readonly SearchValues<string> s_wordsA = SearchValues.Create(BuiltInRules.WordNeedles[..BuiltInRules.FirstNeedleSet], StringComparison.OrdinalIgnoreCase);
     private static readonly SearchValues<string> s_wordsB = SearchValues.Create(BuiltInRules.WordNeedles[BuiltInRules.FirstNeedleSet..], StringComparison.OrdinalIgnoreCase);
     private readonly (int Offset, AsciiKeyword Keyword)[] _offsets; // the keywords of the anchored rules that start after their match
+    // Per _offsets entry: where in the keyword its first character that is not a token character is, or -1 (RunMayMatch).
+    private readonly int[] _offsetBreaks;
     private static readonly AsciiKeyword s_sshpass = new("sshpass");
     private static readonly SearchValues<string> s_lookBack = SearchValues.Create(BuiltInRules.LookBackNeedles, StringComparison.OrdinalIgnoreCase);
     private static readonly SearchValues<char> s_tokenChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-");
@@ -151,6 +153,7 @@ internal sealed class SecretRedactor
         _userNeedles = user.Count == 0 || _userEveryLine ? null
             : SearchValues.Create([.. user.SelectMany(r => r.Keywords).Distinct(StringComparer.OrdinalIgnoreCase)], StringComparison.OrdinalIgnoreCase);
         _offsets = [.. _rules.Where(r => r.Anchored && r.KeywordOffset > 0).SelectMany(r => r.Keywords.Select(k => (r.KeywordOffset, new AsciiKeyword(k))))];
+        _offsetBreaks = [.. _offsets.Select(o => o.Keyword.Text.AsSpan().IndexOfAnyExcept(s_tokenChars))];
     }
 
 
@@ -489,9 +492,13 @@ internal sealed class SecretRedactor
     private bool RunMayMatch(ReadOnlySpan<byte> bytes, int run, int runEnd)
     {
         if (HasKeywordAt(bytes, run) || FollowsAssignment(bytes, run)) return true;
-        foreach (var (offset, keyword) in _offsets)
+        for (int i = 0; i < _offsets.Length; i++)
         {
-            if (run + offset <= runEnd && keyword.IsAt(bytes, run + offset)) return true;
+            var (offset, keyword) = _offsets[i];
+            // A keyword with a character that is not a token character (Azure's "Q~") can only be where that character
+            // ends the run: checked before the comparison, which every run would otherwise pay.
+            if (run + offset > runEnd || (_offsetBreaks[i] >= 0 && run + offset + _offsetBreaks[i] != runEnd)) continue;
+            if (keyword.IsAt(bytes, run + offset)) return true;
         }
         return false;
     }
