@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -45,7 +46,7 @@ internal sealed class AsciiKeyword
     public bool IsAt(ReadOnlySpan<char> s, int at)
     {
         if ((uint)at > (uint)s.Length || s.Length - at < Text.Length) return false;
-        if (s.Length - at < 4 * _value.Length || !BitConverter.IsLittleEndian) return IsAtNearEnd(s[at..]);
+        if (s.Length - at < 4 * _value.Length || !BitConverter.IsLittleEndian) return IsAtOneByOne(s[at..]);
         ref byte start = ref Unsafe.As<char, byte>(ref Unsafe.Add(ref MemoryMarshal.GetReference(s), at));
         for (int i = 0; i < _value.Length; i++)
         {
@@ -56,26 +57,18 @@ internal sealed class AsciiKeyword
     }
 
     /// <summary>Whether <paramref name="s"/> (bytes read as Latin-1) holds the keyword at <paramref name="at"/>, ignoring ASCII case.</summary>
-    public bool IsAt(ReadOnlySpan<byte> s, int at)
-    {
-        if ((uint)at > (uint)s.Length || s.Length - at < Text.Length) return false;
-        for (int i = 0; i < Text.Length; i++)
-        {
-            byte k = (byte)(_value[i / 4] >> (16 * (i % 4)));
-            byte c = s[at + i];
-            if (c != k && !(k is >= (byte)'a' and <= (byte)'z' && c == k - 32)) return false;
-        }
-        return true;
-    }
+    public bool IsAt(ReadOnlySpan<byte> s, int at) =>
+        (uint)at <= (uint)s.Length && s.Length - at >= Text.Length && IsAtOneByOne(s[at..]);
 
-    // The last few characters of the text, where a 64-bit read would pass its end: one character at a time.
-    private bool IsAtNearEnd(ReadOnlySpan<char> rest)
+    // One character at a time (bytes; or the last few chars of a text, where a 64-bit read would pass its end): the
+    // lower-cased keyword's character, or its upper case for a letter. rest holds at least Text.Length items.
+    private bool IsAtOneByOne<T>(ReadOnlySpan<T> rest) where T : unmanaged, IBinaryInteger<T>
     {
         for (int i = 0; i < Text.Length; i++)
         {
-            char k = (char)(_value[i / 4] >> (16 * (i % 4)));
-            char c = rest[i];
-            if (c != k && !(char.IsAsciiLetterLower(k) && c == k - 32)) return false;
+            int k = (int)(ushort)(_value[i / 4] >> (16 * (i % 4)));
+            int c = int.CreateTruncating(rest[i]);
+            if (c != k && !(char.IsAsciiLetterLower((char)k) && c == k - 32)) return false;
         }
         return true;
     }

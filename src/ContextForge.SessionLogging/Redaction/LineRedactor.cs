@@ -109,9 +109,8 @@ internal sealed class LineRedactor
                 hit += scan;
                 int lineStart = block[..hit].LastIndexOf((byte)'\n') + 1;
                 int lineEnd = hit + block[hit..].IndexOf((byte)'\n') + 1;
-                var line = chars[lineStart..lineEnd];
-                Encoding.Latin1.GetChars(block[lineStart..lineEnd], line);
-                string? redacted = _redactor.Redact(line, Tally, capturedBytes: true);
+                // The probe widened the line holding its hit into chars.
+                string? redacted = _redactor.Redact(chars[lineStart..lineEnd], Tally, capturedBytes: true);
                 if (redacted is not null)
                 {
                     if (pos + lineStart > emitted) sink(bytes[emitted..(pos + lineStart)]);

@@ -297,11 +297,12 @@ internal sealed class SecretRedactor
 
     // Whether a run at runStart follows an assignment (= : >) or a '.' or '$' (after at most 4 spaces or quotes):
     // then a keyword up to LookBack characters before it may name it (a provider's variable, "SG.", "hvs.").
-    private static bool FollowsAssignment(ReadOnlySpan<char> s, int runStart)
+    // The text is chars, or captured bytes (Latin-1: byte b is char b; the characters tested are ASCII).
+    private static bool FollowsAssignment<T>(ReadOnlySpan<T> s, int runStart) where T : unmanaged, IBinaryInteger<T>
     {
         for (int i = runStart - 1, skipped = 0; i >= 0 && skipped <= 4; i--, skipped++)
         {
-            char c = s[i];
+            int c = int.CreateTruncating(s[i]);
             if (c is '=' or ':' or '>' or '.' or '$') return true;
             if (c is not (' ' or '\t' or '"' or '\'' or '`')) return false;
         }
@@ -384,7 +385,8 @@ internal sealed class SecretRedactor
     /// characters that no rule could start at, follow or hold (checked on the bytes) is passed over, and only the lines
     /// holding the other candidates are widened into <paramref name="chars"/> (scratch, at least as long as the bytes)
     /// and checked there, each seen as <see cref="Redact(ReadOnlySpan{char}, RedactionTally?, bool)"/> sees it when the
-    /// line is redacted alone. Without the vector pass the whole block is widened and scanned as chars.
+    /// line is redacted alone. Without the vector pass the whole block is widened and scanned as chars. Either way the
+    /// line holding the position returned is widened: the caller redacts it from <paramref name="chars"/> as it is.
     /// </summary>
     internal int IndexOfFirstMatch(ReadOnlySpan<byte> bytes, Span<char> chars)
     {
@@ -507,29 +509,10 @@ internal sealed class SecretRedactor
     // two bytes (ASCII, letters lower-cased), then the keywords of that entry.
     private bool HasKeywordAt(ReadOnlySpan<byte> bytes, int q)
     {
-        if ((uint)(q + 1) >= (uint)bytes.Length) return false;
-        int a = bytes[q], b = bytes[q + 1];
-        if ((a | b) >= 128) return false;
-        // ASCII upper-case letters to lower case: 0x20 added where the byte is in 'A'..'Z'.
-        a |= (int)((uint)(a - 'A') < 26 ? 0x20u : 0u);
-        b |= (int)((uint)(b - 'A') < 26 ? 0x20u : 0u);
-        int key = (a << 7) | b;
-        if ((_hasPrefix[key >> 6] & (1UL << (key & 63))) == 0) return false;
-        foreach (var e in _byPrefix[key]!)
+        if (q + 1 >= bytes.Length || EntriesAt((char)bytes[q], (char)bytes[q + 1]) is not { } entries) return false;
+        foreach (var e in entries)
         {
             if (e.Keyword.IsAt(bytes, q)) return true;
-        }
-        return false;
-    }
-
-    // FollowsAssignment over bytes (the same characters: all ASCII).
-    private static bool FollowsAssignment(ReadOnlySpan<byte> s, int runStart)
-    {
-        for (int i = runStart - 1, skipped = 0; i >= 0 && skipped <= 4; i--, skipped++)
-        {
-            byte c = s[i];
-            if (c is (byte)'=' or (byte)':' or (byte)'>' or (byte)'.' or (byte)'$') return true;
-            if (c is not ((byte)' ' or (byte)'\t' or (byte)'"' or (byte)'\'' or (byte)'`')) return false;
         }
         return false;
     }
@@ -651,14 +634,26 @@ internal sealed class SecretRedactor
     }
 
     // The index of two ASCII characters in _byPrefix (letters lower-cased), or null.
-    private static int? PrefixKey(char a, char b) =>
-        a < 128 && b < 128 ? (char.ToLowerInvariant(a) << 7) | char.ToLowerInvariant(b) : null;
+    // The keywords starting with the characters a, b (ignoring ASCII case), or null: the 2 KiB bit table first, which
+    // answers most candidate positions without reading the 128 KiB table of entries.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private KeywordEntry[]? EntriesAt(char a, char b)
+    {
+        if ((a | b) >= 128) return null;
+        int key = (LowerAscii(a) << 7) | LowerAscii(b);
+        return (_hasPrefix[key >> 6] & (1UL << (key & 63))) != 0 ? _byPrefix[key] : null;
+    }
+
+    private static int? PrefixKey(char a, char b) => a < 128 && b < 128 ? (LowerAscii(a) << 7) | LowerAscii(b) : null;
+
+    // An ASCII character with 'A'-'Z' lower-cased (what char.ToLowerInvariant does below 128), without a branch.
+    private static int LowerAscii(char c) => c | ((uint)(c - 'A') < 26 ? 0x20 : 0);
 
     // Tries, at position q, every rule of the pass with a keyword there (a rule with an offset starts before it).
     private void TryAt(ReadOnlySpan<char> s, int q, ref PassState state, bool offsetRulesOnly)
     {
         if (q < state.ResumeAt) return;
-        if (q + 1 >= s.Length || PrefixKey(s[q], s[q + 1]) is not int key || (_hasPrefix[key >> 6] & (1UL << (key & 63))) == 0 || _byPrefix[key] is not { } entries) return;
+        if (q + 1 >= s.Length || EntriesAt(s[q], s[q + 1]) is not { } entries) return;
         int lastRule = -1;
         foreach (var e in entries)
         {
