@@ -595,12 +595,13 @@ internal static class BlobStore
             _compressor = new CompressionStream(file, level, bufferSize: 64 * 1024, leaveOpen: true);
         }
 
-        // A store-only spill: raw blocks, written on the caller's thread.
+        // A store-only spill: raw blocks, written past the page cache behind the caller where the file system allows
+        // it (DirectFileWriter), through it on the caller's thread otherwise.
         internal Spill(string path, FileStream file)
         {
             Path = path;
             _file = file;
-            _stored = new StoreOnlyFrame(file);
+            _stored = new StoreOnlyFrame(file, DirectFileWriter.TryStart(file.SafeFileHandle, offset: 0));
         }
 
         /// <summary>Applies <paramref name="settings"/> (its level is this spill's); before the first write.</summary>
@@ -623,6 +624,9 @@ internal static class BlobStore
 
         /// <summary>True when the blob is a store-only frame (raw blocks), to be recompacted later.</summary>
         public bool IsStoreOnly => _stored is not null;
+
+        /// <summary>Bytes of a store-only spill that went to the disk past the page cache (<see cref="DirectFileWriter"/>).</summary>
+        internal long DirectBytes => _stored?.DirectBytes ?? 0;
 
         /// <summary>The temporary file.</summary>
         public string Path { get; }
@@ -730,7 +734,10 @@ internal static class BlobStore
     /// A zstd frame of raw (uncompressed) blocks, written as the bytes come: any zstd decoder reads it. Layout (RFC
     /// 8878): the magic number, a frame header descriptor of 0 (no content size, no checksum, no dictionary), the
     /// window descriptor <see cref="WindowDescriptor"/>, then blocks of at most 128 KiB, each a 3-byte header (last
-    /// block flag, type 0 = raw, size) and the bytes. The window descriptor is the mark of a store-only blob: 128 KiB
+    /// block flag, type 0 = raw, size) and the bytes: every full block as soon as it is full, then the last block, with
+    /// what is left (empty when the stream ends on a block boundary, as zstd's own encoder ends such a frame). Written
+    /// through a <see cref="DirectFileWriter"/>, a full block goes straight from the caller's bytes to the writer's
+    /// buffer. The window descriptor is the mark of a store-only blob: 128 KiB
     /// plus one eighth (mantissa 1), which zstd's encoder never writes (its windows are powers of two), so
     /// <see cref="IsStoreOnly(string)"/> tells from the first 6 bytes which blobs <see cref="Recompact"/> re-encodes.
     /// </summary>
@@ -746,6 +753,9 @@ internal static class BlobStore
 
         private const int BlockHeaderBytes = 3;
 
+        // The header of a full block that is not the last (SetBlockHeader(BlockBytes, last: false)).
+        private static ReadOnlySpan<byte> FullBlockHeader => [(BlockBytes << 3) & 0xFF, ((BlockBytes << 3) >> 8) & 0xFF, (BlockBytes << 3) >> 16];
+
         /// <summary>
         /// Every this many bytes written, the disk write-back of them is started (Linux): the fsync that makes the blob
         /// durable at its end then waits for the last few MiB, not for the whole capture (81 ms for 222 MB before).
@@ -753,12 +763,24 @@ internal static class BlobStore
         internal const long WriteBackBytes = 8L << 20;
 
         private readonly Stream _file;
+        private readonly DirectFileWriter? _direct;
         private long _written; // bytes of the frame written to the file
         private long _writeBackFrom; // where the next write-back starts
         private byte[]? _block = ArrayPool<byte>.Shared.Rent(BlockHeaderBytes + BlockBytes); // header, then the bytes
         private int _length; // bytes in the pending block
 
-        public StoreOnlyFrame(Stream file) => _file = file;
+        /// <summary>
+        /// A frame written to <paramref name="file"/>, through <paramref name="direct"/> (past the page cache) when
+        /// given: the same bytes either way.
+        /// </summary>
+        public StoreOnlyFrame(Stream file, DirectFileWriter? direct = null)
+        {
+            _file = file;
+            _direct = direct;
+        }
+
+        /// <summary>Bytes of the frame that went to the disk by direct writes (<see cref="DirectFileWriter.DirectBytes"/>).</summary>
+        internal long DirectBytes => _direct?.DirectBytes ?? 0;
 
         /// <summary>Whether the file at <paramref name="path"/> starts as a store-only frame does.</summary>
         public static bool IsStoreOnly(string path)
@@ -773,43 +795,66 @@ internal static class BlobStore
             var block = _block ?? throw new ObjectDisposedException(nameof(StoreOnlyFrame));
             while (!bytes.IsEmpty)
             {
-                // A full block is written only when more bytes follow: the last block carries the last-block flag.
-                if (_length == BlockBytes) WriteBlock(last: false);
+                if (_length == 0 && _direct is not null && bytes.Length >= BlockBytes)
+                {
+                    // A whole block goes from the caller's bytes to the direct writer's buffer: one copy, as a write
+                    // through the page cache makes.
+                    Emit(FullBlockHeader);
+                    Emit(bytes[..BlockBytes]);
+                    bytes = bytes[BlockBytes..];
+                    continue;
+                }
                 int n = Math.Min(bytes.Length, BlockBytes - _length);
                 bytes[..n].CopyTo(block.AsSpan(BlockHeaderBytes + _length));
                 _length += n;
                 bytes = bytes[n..];
+                if (_length == BlockBytes) WriteBlock(last: false);
             }
         }
 
-        /// <summary>Writes the last block (possibly empty) and ends the frame.</summary>
+        /// <summary>Writes the last block (possibly empty) and ends the frame (with a direct writer, waits for its writes).</summary>
         public void Finish()
         {
             if (_block is null) throw new ObjectDisposedException(nameof(StoreOnlyFrame));
             WriteBlock(last: true);
+            _direct?.Finish();
             Dispose();
         }
 
         private void WriteBlock(bool last)
         {
             var block = _block!;
-            if (_written == 0)
-            {
-                _file.Write(Header);
-                _written = Header.Length;
-            }
-            int header = (_length << 3) | (last ? 1 : 0); // Block_Size, Block_Type 0 (raw), Last_Block
-            block[0] = (byte)header;
-            block[1] = (byte)(header >> 8);
-            block[2] = (byte)(header >> 16);
-            _file.Write(block, 0, BlockHeaderBytes + _length);
-            _written += BlockHeaderBytes + _length;
+            SetBlockHeader(block, _length, last);
+            Emit(block.AsSpan(0, BlockHeaderBytes + _length));
             _length = 0;
-            if (_written - _writeBackFrom >= WriteBackBytes && _file is FileStream { SafeFileHandle: var handle })
+        }
+
+        // Block_Size, Block_Type 0 (raw), Last_Block.
+        private static void SetBlockHeader(Span<byte> header, int length, bool last)
+        {
+            int value = (length << 3) | (last ? 1 : 0);
+            header[0] = (byte)value;
+            header[1] = (byte)(value >> 8);
+            header[2] = (byte)(value >> 16);
+        }
+
+        // The frame's next bytes (its header first).
+        private void Emit(ReadOnlySpan<byte> bytes)
+        {
+            if (_written == 0) Put(Header);
+            Put(bytes);
+            if (_direct is null && _written - _writeBackFrom >= WriteBackBytes && _file is FileStream { SafeFileHandle: var handle })
             {
                 if (Unix.LibC.StartWriteBack(handle, _writeBackFrom, _written - _writeBackFrom)) WriteBackRequests++;
                 _writeBackFrom = _written;
             }
+        }
+
+        private void Put(ReadOnlySpan<byte> bytes)
+        {
+            if (_direct is not null) _direct.Write(bytes);
+            else _file.Write(bytes);
+            _written += bytes.Length;
         }
 
         /// <summary>How many write-backs were started (each of at least <see cref="WriteBackBytes"/>).</summary>
@@ -817,6 +862,7 @@ internal static class BlobStore
 
         public void Dispose()
         {
+            _direct?.Dispose();
             if (_block is not null) ArrayPool<byte>.Shared.Return(_block);
             _block = null;
         }

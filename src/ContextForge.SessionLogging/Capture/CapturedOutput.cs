@@ -515,7 +515,24 @@ internal sealed class CapturedOutput : IDisposable
         _chunkPool.Clear();
     }
 
+    /// <summary>
+    /// <see cref="Store"/> takes its bytes in pieces that end on multiples of this in the stored stream: the frame's
+    /// blocks (<see cref="BlobStore.StoreOnlyFrame.BlockBytes"/>). A piece is still in the core's cache when it is
+    /// copied to the spill after hashing, and a whole block goes to a direct writer in one copy.
+    /// </summary>
+    internal const int StorePieceBytes = BlobStore.StoreOnlyFrame.BlockBytes;
+
     private void Store(ReadOnlySpan<byte> bytes)
+    {
+        while (!bytes.IsEmpty)
+        {
+            int piece = (int)Math.Min(bytes.Length, StorePieceBytes - Length % StorePieceBytes);
+            StorePiece(bytes[..piece]);
+            bytes = bytes[piece..];
+        }
+    }
+
+    private void StorePiece(ReadOnlySpan<byte> bytes)
     {
         if (bytes.IsEmpty) return;
         if (Length + bytes.Length > _maxStoredBytes)
@@ -608,6 +625,7 @@ internal sealed class CapturedOutput : IDisposable
             _completed = true;
             _digest = _hash.GetHashAndReset();
             try { _spill?.Finish(); } catch (IOException ex) { SpillError ??= ex.Message; }
+            SpillDirectBytes = _spill?.DirectBytes ?? 0;
             CloseStreamFile(flushToDisk: true);
             DisposeSpill();
         }
@@ -619,6 +637,9 @@ internal sealed class CapturedOutput : IDisposable
 
     /// <summary>True when the whole stream is in <see cref="Head"/>.</summary>
     public bool IsWhollyInHead => Length == _headLength;
+
+    /// <summary>Bytes of the spill that went to the disk past the page cache (<see cref="DirectFileWriter"/>), after <see cref="Complete"/>.</summary>
+    internal long SpillDirectBytes { get; private set; }
 
     /// <summary>The temporary (compressed) file holding the whole stream when it outgrew the head; null otherwise.</summary>
     public string? SpillPath => _spillPath;
