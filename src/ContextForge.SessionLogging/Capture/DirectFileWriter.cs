@@ -24,7 +24,11 @@ internal sealed unsafe class DirectFileWriter : IDisposable
     /// <summary>The alignment of the buffers and of every direct write's offset and length (a page: above any disk's sector).</summary>
     internal const int Alignment = 4096;
 
-    /// <summary>Buffers: one being filled while the others are written.</summary>
+    /// <summary>
+    /// Buffers: one being filled while the others are written. One writer thread, so one write in flight: two (a second
+    /// writer) raised this machine's virtio disk from 1.3-1.6 to 1.9-2.0 GB/s (dd) but not the capture, whose median
+    /// went from 0.283 to 0.295 s with more CPU (benchmarks/results/capture-speed.md, round 5).
+    /// </summary>
     internal const int Buffers = 3;
 
     private readonly SafeFileHandle _file;
