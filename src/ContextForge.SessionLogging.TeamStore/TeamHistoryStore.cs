@@ -431,7 +431,7 @@ internal sealed class TeamHistoryStore : IHistoryStore
             file.Position = range.Offset;
             file.Write(content);
         }
-        File.WriteAllBytes(RangeMarker(directory, name), []);
+        FileSecurity.WriteAllTextPrivate(RangeMarker(directory, name), "");
     });
 
     private sealed record SessionRow(string SessionId, JsonObject? Start, JsonObject? End, long? StartTicks, long? EndTicks, long? LastTicks, long Operations,

@@ -59,7 +59,7 @@ internal static class McpCommand
         string path = DefaultTokenPath(server);
         if (!File.Exists(path))
         {
-            Directory.CreateDirectory(server.DataRoot);
+            FileSecurity.CreatePrivateDirectory(server.DataRoot);
             BearerTokenFile.Create(path);
             context.Notice($"mcp: wrote a new bearer token to {path} (mode 0600)");
         }

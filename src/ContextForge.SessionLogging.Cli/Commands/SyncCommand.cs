@@ -169,9 +169,7 @@ internal static class SyncCommand
         {
             try
             {
-                var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
-                if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-                return new FileStream(path, options);
+                return FileSecurity.OpenPrivateLockFile(path);
             }
             catch (IOException) when (!wait || DateTime.UtcNow < deadline)
             {

@@ -128,14 +128,14 @@ internal sealed class HookRecorder(CliContext context, SessionManager manager)
     private FileStream Lock(string sessionId)
     {
         string directory = Path.Combine(manager.Data.SessionsDirectory, ".locks");
-        Directory.CreateDirectory(directory);
+        FileSecurity.CreatePrivateDirectory(directory);
         string path = Path.Combine(directory, $"hook-{sessionId[..2]}.lock");
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(2);
         while (true)
         {
             try
             {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1);
+                return FileSecurity.OpenPrivateLockFile(path);
             }
             catch (IOException) when (DateTime.UtcNow < deadline)
             {

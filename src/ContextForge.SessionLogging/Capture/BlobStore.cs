@@ -373,7 +373,7 @@ internal static class BlobStore
             try
             {
                 error = null;
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1);
+                return FileSecurity.OpenPrivateLockFile(path);
             }
             catch (IOException ex) when (DateTime.UtcNow < deadline && File.Exists(path))
             {

@@ -602,7 +602,7 @@ internal sealed class CapturedOutput : IDisposable
         {
             if (_streamFile is null)
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(_streamPath)!);
+                FileSecurity.CreatePrivateDirectory(Path.GetDirectoryName(_streamPath)!);
                 var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.Read | FileShare.Delete, BufferSize = 256 * 1024 };
                 if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite; // 0600, as blobs
                 _streamFile = new FileStream(_streamPath!, options);

@@ -95,7 +95,7 @@ internal static class ShellIntegration
     private static string Write(string directory, string name, string content)
     {
         string path = Path.Combine(directory, name);
-        File.WriteAllText(path, content);
+        FileSecurity.WriteAllTextPrivate(path, content);
         return path;
     }
 

@@ -98,7 +98,7 @@ internal static class ShellSpool
                 }
             }
         }
-        File.WriteAllText(offsetPath + ".tmp", (offset + complete).ToString(CultureInfo.InvariantCulture));
+        FileSecurity.WriteAllTextPrivate(offsetPath + ".tmp", (offset + complete).ToString(CultureInfo.InvariantCulture));
         File.Move(offsetPath + ".tmp", offsetPath, overwrite: true);
         if (ended)
         {
@@ -115,7 +115,7 @@ internal static class ShellSpool
         {
             try
             {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                return FileSecurity.OpenPrivateLockFile(path);
             }
             catch (IOException) when (DateTime.UtcNow < deadline)
             {
@@ -131,8 +131,8 @@ internal static class ShellSpool
     /// <summary>Starts a spool: its first line names the shell.</summary>
     public static void Create(DataDirectory data, string sessionId, string shell)
     {
-        Directory.CreateDirectory(DirectoryOf(data));
-        File.WriteAllText(PathFor(data, sessionId), $"H\t{shell}\n");
+        FileSecurity.CreatePrivateDirectory(DirectoryOf(data));
+        FileSecurity.WriteAllTextPrivate(PathFor(data, sessionId), $"H\t{shell}\n");
     }
 
     private static string ShellName(string spool)

@@ -71,8 +71,8 @@ internal sealed class StreamTiming : IDisposable
         {
             if (_writer is null)
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-                _writer = new StreamWriter(new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read, 4096), new UTF8Encoding(false));
+                FileSecurity.CreatePrivateDirectory(Path.GetDirectoryName(_path)!);
+                _writer = new StreamWriter(FileSecurity.OpenAppendPrivateFile(_path, 4096), new UTF8Encoding(false));
             }
             _writer.Write(line);
             _writer.Write('\n');

@@ -117,6 +117,14 @@ public sealed class HookCommandTests : IDisposable
         Assert.StartsWith("blobs/", capture.Fields["output_blob"]!.GetValue<string>());
         Assert.Equal(Sha(big), capture.Fields["integrity_hash"]!.GetValue<string>());
         Assert.Equal("line 3999", Assert.Single(queries.Search("3999", new HistoryFilter()).Results).Matches[0].Text);
+        if (!OperatingSystem.IsWindows())
+        {
+            // The hook's lock file (sessions/.locks/hook-*.lock) and its directory are private, as every data file is.
+            string locks = Path.Combine(_dir.Path, "sessions", ".locks");
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(locks));
+            string hookLock = Assert.Single(Directory.EnumerateFiles(locks, "hook-*.lock"));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(hookLock));
+        }
     }
 
     [Fact]

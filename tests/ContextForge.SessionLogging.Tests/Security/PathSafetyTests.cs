@@ -86,13 +86,15 @@ public sealed class PathSafetyTests : IDisposable
     }
 
     [Fact]
-    public async Task Every_directory_is_0700_and_every_file_0600_including_the_index_wal_and_shm()
+    public async Task Every_directory_is_0700_and_every_file_0600_including_the_index_wal_and_shm_and_the_recompaction_lock()
     {
         if (OperatingSystem.IsWindows()) return;
         var run = await CfSessionProcess.RunAsync(_dir.Path, ["run", "--", "sh", "-c", "i=0; while [ $i -lt 900 ]; do echo \"line $i of a blob-sized output\"; i=$((i+1)); done"]);
         Assert.Equal(0, run.ExitCode);
         Assert.Equal(0, (await CfSessionProcess.RunAsync(_dir.Path, ["achievement", "tests_passed", "all green", "--session", JournalFiles.SessionIds(_dir.Path).Single(), "-e", "count=3"])).ExitCode);
         Assert.Equal(0, (await CfSessionProcess.RunAsync(_dir.Path, ["history"])).ExitCode);
+        // reindex recompacts the store-only blob, as the background recompaction does: under its lock file.
+        Assert.Equal(0, (await CfSessionProcess.RunAsync(_dir.Path, ["reindex"])).ExitCode);
         using var index = HistoryIndex.Open(new DataDirectory(_dir.Path)); // open: its -wal and -shm exist now
         index.CatchUp(full: true);
 
@@ -101,6 +103,7 @@ public sealed class PathSafetyTests : IDisposable
         Assert.True(files.Any(f => f.EndsWith("-wal", StringComparison.Ordinal)), string.Join(", ", files));
         Assert.True(files.Any(f => f.EndsWith("-shm", StringComparison.Ordinal)), string.Join(", ", files));
         Assert.Contains(files, f => f.Contains("/blobs/", StringComparison.Ordinal));
+        Assert.Contains(files, f => f.EndsWith("/blobs/.recompact.lock", StringComparison.Ordinal));
         foreach (string f in files) Assert.True(File.GetUnixFileMode(f) == (UnixFileMode.UserRead | UnixFileMode.UserWrite), $"{f} is {File.GetUnixFileMode(f)}");
         foreach (string d in Directory.EnumerateDirectories(root, "*", SearchOption.AllDirectories).Append(root))
             Assert.True(File.GetUnixFileMode(d) == (UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute), $"{d} is {File.GetUnixFileMode(d)}");

@@ -354,6 +354,15 @@ public sealed class ShellEndToEndTests : IDisposable
         var valid = await CfSessionProcess.RunAsync(Home, ["validate"], workingDirectory: _dir.Path);
         Assert.True(valid.ExitCode == 0, valid.StdoutText + valid.Stderr);
 
+        // The stream, its timing and the shell's spool are as private as every other data file: 0600 files in 0700 directories.
+        if (!OperatingSystem.IsWindows()) // always true here (tmux)
+        {
+            foreach (string f in Directory.EnumerateFiles(Home, "*", SearchOption.AllDirectories))
+                Assert.True(File.GetUnixFileMode(f) == (UnixFileMode.UserRead | UnixFileMode.UserWrite), $"{f} is {File.GetUnixFileMode(f)}");
+            foreach (string d in Directory.EnumerateDirectories(Home, "*", SearchOption.AllDirectories))
+                Assert.True(File.GetUnixFileMode(d) == (UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute), $"{d} is {File.GetUnixFileMode(d)}");
+        }
+
         // A search finds the command once: the shell's whole stream holds the same bytes but is not searched as a whole.
         var found = await CfSessionProcess.RunAsync(Home, ["search", "needle-two", "--json"], workingDirectory: _dir.Path);
         Assert.Equal(0, found.ExitCode);
