@@ -31,6 +31,9 @@ internal static class ShowCommand
         team.AddTo(command);
         command.SetAction(parse =>
         {
+            // An option where the id should be (`show --output --raw`): the parser took it as the id.
+            if (parse.GetValue(output) is { } given && given.StartsWith('-'))
+                throw new CliUsageException($"--output expects an operation id, got '{given}' ('cfsession show' lists a session's operations)");
             using var queries = team.Queries(context, parse);
             string id = context.ResolveSession(queries, parse.GetValue(session));
             if (parse.GetValue(plain) && parse.GetValue(raw)) throw new CliUsageException("--plain and --raw exclude each other");

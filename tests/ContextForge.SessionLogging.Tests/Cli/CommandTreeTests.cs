@@ -71,4 +71,15 @@ public sealed class CommandTreeTests : IDisposable
         Assert.Equal(64, badOption.ExitCode);
         Assert.Equal("cfsession: --limit expects a whole number, got 'x' (see 'cfsession --help')", badOption.Stderr.TrimEnd());
     }
+
+    [Fact]
+    public async Task Show_output_followed_by_an_option_instead_of_an_operation_id_says_so_in_one_line_and_exits_64()
+    {
+        var run = await InProcessCli.RunAsync(_root, null, "show", "--output", "--raw");
+
+        Assert.Equal(64, run.ExitCode);
+        Assert.StartsWith("cfsession: --output expects an operation id, got '--raw' ('cfsession show' lists a session's operations)", run.Stderr.TrimEnd(), StringComparison.Ordinal);
+        Assert.Single(run.Stderr.TrimEnd().Split('\n'));
+        Assert.Empty(run.Stdout);
+    }
 }
