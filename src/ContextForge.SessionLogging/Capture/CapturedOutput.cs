@@ -603,9 +603,7 @@ internal sealed class CapturedOutput : IDisposable
             if (_streamFile is null)
             {
                 FileSecurity.CreatePrivateDirectory(Path.GetDirectoryName(_streamPath)!);
-                var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.Read | FileShare.Delete, BufferSize = 256 * 1024 };
-                if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite; // 0600, as blobs
-                _streamFile = new FileStream(_streamPath!, options);
+                _streamFile = FileSecurity.OpenAppendPrivateFile(_streamPath!, 256 * 1024, deletable: true); // 0600, as blobs
             }
             _streamFile.Write(bytes);
         }

@@ -90,26 +90,23 @@ internal sealed unsafe class DirectFileWriter : IDisposable
         ObjectDisposedException.ThrowIf(_finished, this);
         try
         {
-            if (_writer is null)
+            // The aligned bytes of the last buffer go as the others did (none when nothing was written yet: a file
+            // smaller than one buffer goes through the page cache whole); the rest, under 4 KiB, waits for them. It
+            // stays in the buffer, which the writer only reads and Dispose frees.
+            byte* tail = (byte*)_current;
+            int tailLength = _currentLength;
+            if (_writer is not null && tailLength > 0)
             {
-                // Smaller than one buffer: nothing was written yet, and it all goes through the page cache.
-                LibC.SetDirect(_file, on: false);
-                if (_current != 0) WriteAll((byte*)_current, _currentLength, _offset, direct: false);
-                return;
-            }
-            // The last aligned bytes go as the others did; only the rest (under 4 KiB) waits for them.
-            byte[] rest = [];
-            if (_current != 0)
-            {
-                int aligned = _currentLength & ~(Alignment - 1);
-                rest = new ReadOnlySpan<byte>((byte*)_current + aligned, _currentLength - aligned).ToArray();
+                int aligned = tailLength & ~(Alignment - 1);
+                tail += aligned;
+                tailLength -= aligned;
                 _currentLength = aligned;
                 if (aligned > 0) Submit();
             }
             StopWriter();
             ThrowIfFailed();
             LibC.SetDirect(_file, on: false);
-            fixed (byte* bytes = rest) WriteAll(bytes, rest.Length, _offset, direct: false);
+            WriteAll(tail, tailLength, _offset, direct: false);
         }
         finally
         {

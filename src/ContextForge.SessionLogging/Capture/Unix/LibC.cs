@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace ContextForge.SessionLogging.Capture.Unix;
 
@@ -302,49 +303,34 @@ internal static unsafe partial class LibC
     /// caller's buffer to the disk, past the page cache, and must be aligned. Returns 0, or the errno (EINVAL where the
     /// file system has no direct I/O); -1 where <see cref="IsSupported"/> is false.
     /// </summary>
-    public static int SetDirect(Microsoft.Win32.SafeHandles.SafeFileHandle file, bool on)
+    public static int SetDirect(SafeFileHandle file, bool on)
     {
         if (!IsSupported) return -1;
-        bool added = false;
-        try
-        {
-            file.DangerousAddRef(ref added);
-            int fd = (int)file.DangerousGetHandle();
-            int flags = fcntl(fd, F_GETFL, 0);
-            if (flags < 0) return Marshal.GetLastPInvokeError();
-            int wanted = on ? flags | O_DIRECT : flags & ~O_DIRECT;
-            return wanted == flags || fcntl(fd, F_SETFL, wanted) == 0 ? 0 : Marshal.GetLastPInvokeError();
-        }
-        finally
-        {
-            if (added) file.DangerousRelease();
-        }
+        int flags = fcntl(file, F_GETFL, 0);
+        if (flags < 0) return Marshal.GetLastPInvokeError();
+        int wanted = on ? flags | O_DIRECT : flags & ~O_DIRECT;
+        return wanted == flags || fcntl(file, F_SETFL, wanted) == 0 ? 0 : Marshal.GetLastPInvokeError();
     }
 
+    // The file-handle overloads: the generated marshaller holds a reference on the handle for the call.
+    [LibraryImport(Lib, EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int fcntl(SafeFileHandle fd, int cmd, int arg);
+
     [LibraryImport(Lib, EntryPoint = "pwrite", SetLastError = true)]
-    private static partial nint pwrite(int fd, byte* buffer, nint count, long offset);
+    private static partial nint pwrite(SafeFileHandle fd, byte* buffer, nint count, long offset);
 
     /// <summary>
     /// One pwrite(2) of <paramref name="count"/> bytes at <paramref name="buffer"/> to <paramref name="offset"/> of
     /// <paramref name="file"/>: the bytes written (possibly fewer), or -errno.
     /// </summary>
-    public static long PWrite(Microsoft.Win32.SafeHandles.SafeFileHandle file, byte* buffer, int count, long offset)
+    public static long PWrite(SafeFileHandle file, byte* buffer, int count, long offset)
     {
-        bool added = false;
-        try
-        {
-            file.DangerousAddRef(ref added);
-            nint written = pwrite((int)file.DangerousGetHandle(), buffer, count, offset);
-            return written >= 0 ? written : -Marshal.GetLastPInvokeError();
-        }
-        finally
-        {
-            if (added) file.DangerousRelease();
-        }
+        nint written = pwrite(file, buffer, count, offset);
+        return written >= 0 ? written : -Marshal.GetLastPInvokeError();
     }
 
     [LibraryImport(Lib, EntryPoint = "sync_file_range", SetLastError = true)]
-    private static partial int sync_file_range(int fd, long offset, long nbytes, uint flags);
+    private static partial int sync_file_range(SafeFileHandle fd, long offset, long nbytes, uint flags);
 
     private const uint SYNC_FILE_RANGE_WRITE = 2;
 
@@ -354,22 +340,16 @@ internal static unsafe partial class LibC
     /// what was written since left to flush. Advisory: false where it is not available or fails (the fsync that makes
     /// the file durable still runs and reports any error).
     /// </summary>
-    public static bool StartWriteBack(Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, long length)
+    public static bool StartWriteBack(SafeFileHandle file, long offset, long length)
     {
         if (!IsSupported || file.IsInvalid || file.IsClosed) return false;
-        bool added = false;
         try
         {
-            file.DangerousAddRef(ref added);
-            return sync_file_range((int)file.DangerousGetHandle(), offset, length, SYNC_FILE_RANGE_WRITE) == 0;
+            return sync_file_range(file, offset, length, SYNC_FILE_RANGE_WRITE) == 0;
         }
         catch (EntryPointNotFoundException)
         {
             return false;
-        }
-        finally
-        {
-            if (added) file.DangerousRelease();
         }
     }
 }
