@@ -101,14 +101,35 @@ internal static class ByteCandidateScan
     /// <summary>The nibble tables of the needles.</summary>
     public static Tables NeedleTables { get; }
 
+    /// <summary>
+    /// The nibble tables of <see cref="BuiltInRules.LookBackNeedles"/> for <see cref="FingerprintMask"/>, grouped by first
+    /// letter (the largest group first, into the emptiest of 8 buckets): in the realistic corpus 0.09 % of positions are
+    /// candidates.
+    /// </summary>
+    public static Tables LookBackTables { get; }
+
     static ByteCandidateScan()
+    {
+        NeedleTables = TablesOf(s_buckets);
+        if (s_buckets.SelectMany(b => b).Order(StringComparer.OrdinalIgnoreCase).SequenceEqual(BuiltInRules.WordNeedles.Order(StringComparer.OrdinalIgnoreCase)) is false)
+            throw new InvalidOperationException("ByteCandidateScan's buckets must hold exactly BuiltInRules.WordNeedles.");
+        var lookBack = new List<string>[8];
+        for (int i = 0; i < lookBack.Length; i++) lookBack[i] = [];
+        foreach (var group in BuiltInRules.LookBackNeedles.GroupBy(n => char.ToLowerInvariant(n[0])).OrderByDescending(g => g.Count()).ThenBy(g => g.Key))
+            lookBack.MinBy(b => b.Count)!.AddRange(group);
+        LookBackTables = TablesOf(lookBack);
+    }
+
+    // The nibble tables of up to 8 buckets of ASCII needles (letters in either case; a needle shorter than 3 admits every
+    // byte past its end).
+    private static Tables TablesOf(IReadOnlyList<IReadOnlyList<string>> buckets)
     {
         var low = new byte[3, 16];
         var high = new byte[3, 16];
-        for (int bucket = 0; bucket < s_buckets.Length; bucket++)
+        for (int bucket = 0; bucket < buckets.Count; bucket++)
         {
             byte bit = (byte)(1 << bucket);
-            foreach (string needle in s_buckets[bucket])
+            foreach (string needle in buckets[bucket])
             {
                 for (int k = 0; k < 3; k++)
                 {
@@ -134,9 +155,30 @@ internal static class ByteCandidateScan
             tables[2 * k] = Vector256.Create(l);
             tables[2 * k + 1] = Vector256.Create(h);
         }
-        NeedleTables = new Tables(tables[0], tables[1], tables[2], tables[3], tables[4], tables[5]);
-        if (s_buckets.SelectMany(b => b).Order(StringComparer.OrdinalIgnoreCase).SequenceEqual(BuiltInRules.WordNeedles.Order(StringComparer.OrdinalIgnoreCase)) is false)
-            throw new InvalidOperationException("ByteCandidateScan's buckets must hold exactly BuiltInRules.WordNeedles.");
+        return new Tables(tables[0], tables[1], tables[2], tables[3], tables[4], tables[5]);
+    }
+
+    /// <summary>
+    /// The fingerprints alone of the 64 bytes at <paramref name="at"/> (which must have <see cref="Overhang"/> readable
+    /// bytes past them): bit i set when a needle of <paramref name="tables"/> may start at byte i. The same bits as
+    /// <see cref="Masks"/>' fingerprints on every path; computed only where the scan needs them (the look-back needles
+    /// before a run that follows an assignment).
+    /// </summary>
+    public static ulong FingerprintMask(in Tables tables, ref byte at)
+    {
+        if (Avx512BW.IsSupported)
+        {
+            var nibble = Vector512.Create((byte)0x0F);
+            var found = Lookup512(Vector512.LoadUnsafe(ref at), tables.Wide0Low, tables.Wide0High, nibble)
+                & Lookup512(Vector512.LoadUnsafe(ref at, 1), tables.Wide1Low, tables.Wide1High, nibble)
+                & Lookup512(Vector512.LoadUnsafe(ref at, 2), tables.Wide2Low, tables.Wide2High, nibble);
+            return ~Vector512.Equals(found, Vector512<byte>.Zero).ExtractMostSignificantBits();
+        }
+        Span<byte> buckets = stackalloc byte[64];
+        ulong fingerprints;
+        if (Avx2.IsSupported) Masks256(in tables, ref at, out _, out fingerprints, buckets);
+        else Masks128(in tables, ref at, out _, out fingerprints, buckets);
+        return fingerprints;
     }
 
     /// <summary>

@@ -115,6 +115,12 @@ internal sealed class SecretRedactor
     private readonly (int Offset, AsciiKeyword Keyword)[] _offsets; // the keywords of the anchored rules that start after their match
     // Per _offsets entry: where in the keyword its first character that is not a token character is, or -1 (RunMayMatch).
     private readonly int[] _offsetBreaks;
+    // MayHoldKeyword's tables: per position 0-2 of a run (256 entries each), the buckets whose keywords may have that byte
+    // there. Buckets 0-62 hold the keywords of _byPrefix by their first two characters, bucket 63 (OffsetBucket) those
+    // of _offsets a run of MinRun can hold, at _offsetShifts from its start.
+    private readonly ulong[] _runKeywords = new ulong[3 * 256];
+    private readonly int[] _offsetShifts;
+    private const ulong OffsetBucket = 1UL << 63;
     private static readonly AsciiKeyword s_sshpass = new("sshpass");
     private static readonly SearchValues<string> s_lookBack = SearchValues.Create(BuiltInRules.LookBackNeedles, StringComparison.OrdinalIgnoreCase);
     private static readonly SearchValues<char> s_tokenChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-");
@@ -154,6 +160,34 @@ internal sealed class SecretRedactor
             : SearchValues.Create([.. user.SelectMany(r => r.Keywords).Distinct(StringComparer.OrdinalIgnoreCase)], StringComparison.OrdinalIgnoreCase);
         _offsets = [.. _rules.Where(r => r.Anchored && r.KeywordOffset > 0).SelectMany(r => r.Keywords.Select(k => (r.KeywordOffset, new AsciiKeyword(k))))];
         _offsetBreaks = [.. _offsets.Select(o => o.Keyword.Text.AsSpan().IndexOfAnyExcept(s_tokenChars))];
+        // An offset keyword with a character that is not a token character must end the run there (RunMayMatch): Azure's
+        // "Q~" at 4 + 1, which a run of MinRun never does.
+        var reachable = Enumerable.Range(0, _offsets.Length).Where(i => _offsetBreaks[i] < 0 || _offsets[i].Offset + _offsetBreaks[i] >= BuiltInRules.MinRun).ToList();
+        _offsetShifts = [.. reachable.Select(i => _offsets[i].Offset).Distinct().Order()];
+        var buckets = new List<string>[63];
+        for (int i = 0; i < buckets.Length; i++) buckets[i] = [];
+        var prefixes = lists.Values.SelectMany(list => list.Select(e => e.Keyword.Text.ToLowerInvariant()))
+            .Select(k => k.Length > 3 ? k[..3] : k).Distinct(StringComparer.Ordinal);
+        foreach (var group in prefixes.GroupBy(k => k[..2]).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal))
+            buckets.MinBy(b => b.Count)!.AddRange(group);
+        for (int bucket = 0; bucket < buckets.Length; bucket++)
+            foreach (string keyword in buckets[bucket]) AddRunKeyword(keyword, 1UL << bucket);
+        foreach (int i in reachable) AddRunKeyword(_offsets[i].Keyword.Text, OffsetBucket);
+    }
+
+    // Admits keyword's first three characters (either case; every byte past its end) into the bucket of bit.
+    private void AddRunKeyword(string keyword, ulong bit)
+    {
+        for (int k = 0; k < 3; k++)
+        {
+            if (k >= keyword.Length)
+            {
+                for (int b = 0; b < 256; b++) _runKeywords[256 * k + b] |= bit;
+                continue;
+            }
+            _runKeywords[256 * k + char.ToLowerInvariant(keyword[k])] |= bit;
+            _runKeywords[256 * k + char.ToUpperInvariant(keyword[k])] |= bit;
+        }
     }
 
 
@@ -439,6 +473,9 @@ internal sealed class SecretRedactor
         ref byte start = ref MemoryMarshal.GetReference(bytes);
         LoadMasks(in tables, bytes, 0, tail, buckets, out ulong tokens, out ulong fingerprints);
         ulong previousTop = 0; // the token bit of the byte before the window
+        var lookBacks = ByteCandidateScan.LookBackTables;
+        ulong lookBackMask = 0, lookBackBefore = 0; // the look-back fingerprints of the window at lookBackWindow and the one before
+        int lookBackWindow = int.MinValue;
         for (int w = 0; w < n && state.Found < 0; w += 64)
         {
             ulong nextTokens, nextFingerprints;
@@ -470,10 +507,24 @@ internal sealed class SecretRedactor
                 }
                 if ((runStarts & bit) != 0)
                 {
-                    int runEnd = RunEndFrom(bytes, w, b, tokens, nextTokens);
-                    if (RunMayMatch(bytes, p, runEnd))
+                    // A run that follows an assignment may be named by a look-back needle before it: its fingerprints in
+                    // this window and the one before, computed when the first such run of the window needs them.
+                    bool lookBack = false;
+                    if (FollowsAssignment(bytes, p))
                     {
-                        OnRun(line.Enter(p, ref state), p - line.Start, runEnd - line.Start, ref state);
+                        if (lookBackWindow != w)
+                        {
+                            lookBackBefore = lookBackWindow == w - 64 ? lookBackMask : LookBackMaskAt(bytes, w - 64, in lookBacks);
+                            lookBackMask = LookBackMaskAt(bytes, w, in lookBacks);
+                            lookBackWindow = w;
+                        }
+                        lookBack = (LookBackNear(lookBackMask, lookBackBefore) & bit) != 0;
+                    }
+                    if (!lookBack && !MayHoldKeyword(bytes, p)) continue;
+                    int runEnd = RunEndFrom(bytes, w, b, tokens, nextTokens);
+                    if (RunMayMatch(bytes, p, runEnd, lookBack))
+                    {
+                        OnRun(line.Enter(p, ref state), p - line.Start, runEnd - line.Start, ref state, lookBack);
                         if (state.Found >= 0) break;
                     }
                 }
@@ -488,12 +539,54 @@ internal sealed class SecretRedactor
         if (state.Found >= 0) state.Found += line.Start;
     }
 
+    // Whether a keyword of _byPrefix may start at the run at p, or one of the offset keywords at its offset from it: the
+    // first three bytes there in a common bucket of _runKeywords (about 0.2 % of the runs of the benchmark corpus; a
+    // run costs 3 table reads here, where RunEndFrom and RunMayMatch cost it about 40 ns). p + MinRun <= bytes.Length.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool MayHoldKeyword(ReadOnlySpan<byte> bytes, int p)
+    {
+        ref ulong table = ref MemoryMarshal.GetArrayDataReference(_runKeywords);
+        ref byte at = ref Unsafe.Add(ref MemoryMarshal.GetReference(bytes), p);
+        if ((Unsafe.Add(ref table, at) & Unsafe.Add(ref table, 256 + Unsafe.Add(ref at, 1)) & Unsafe.Add(ref table, 512 + Unsafe.Add(ref at, 2))) != 0) return true;
+        foreach (int shift in _offsetShifts)
+        {
+            int q = p + shift;
+            if (q + 2 >= bytes.Length) return true; // near the end of the block: not worth a closer look
+            ref byte o = ref Unsafe.Add(ref at, shift);
+            if ((Unsafe.Add(ref table, o) & Unsafe.Add(ref table, 256 + Unsafe.Add(ref o, 1)) & Unsafe.Add(ref table, 512 + Unsafe.Add(ref o, 2)) & OffsetBucket) != 0) return true;
+        }
+        return false;
+    }
+
+    // The look-back fingerprints of the 64 bytes at `at` (zero-padded past the block's end; none before its start).
+    private static ulong LookBackMaskAt(ReadOnlySpan<byte> bytes, int at, in ByteCandidateScan.Tables lookBacks)
+    {
+        if (at < 0 || at >= bytes.Length) return 0;
+        if (at + 64 + ByteCandidateScan.Overhang <= bytes.Length) return ByteCandidateScan.FingerprintMask(in lookBacks, ref Unsafe.AsRef(in bytes[at]));
+        Span<byte> padded = stackalloc byte[64 + ByteCandidateScan.Overhang];
+        padded.Clear();
+        bytes[at..].CopyTo(padded);
+        return ByteCandidateScan.FingerprintMask(in lookBacks, ref padded[0]);
+    }
+
+    // Bit p set when a look-back fingerprint starts in the LookBack (64) bytes before byte p of a window: before p in
+    // the window (mask), or at or after p in the one before (before).
+    internal static ulong LookBackNear(ulong mask, ulong before)
+    {
+        const int OneWindow = 1 / (BuiltInRules.LookBack == 64 ? 1 : 0); // a compile error if LookBack is not one window
+        _ = OneWindow;
+        ulong afterFirst = mask == 0 ? 0 : ~0UL << BitOperations.TrailingZeroCount(mask) << 1;
+        ulong upToLast = before == 0 ? 0 : ~0UL >> BitOperations.LeadingZeroCount(before);
+        return afterFirst | upToLast;
+    }
+
     // Whether OnRun could try a rule for the run of token bytes [run, runEnd): a keyword of a rule at its start (its
     // first two bytes) or at a rule's keyword offset inside it, or an assignment before it (then the look-back needles
     // are searched). Most runs (file names, identifiers, hashes: 1.5 million in the 222 MB benchmark corpus) are none.
-    private bool RunMayMatch(ReadOnlySpan<byte> bytes, int run, int runEnd)
+    // lookBack false: no look-back needle starts before the run, so an assignment before it alone tries nothing.
+    private bool RunMayMatch(ReadOnlySpan<byte> bytes, int run, int runEnd, bool lookBack)
     {
-        if (HasKeywordAt(bytes, run) || FollowsAssignment(bytes, run)) return true;
+        if (HasKeywordAt(bytes, run) || (lookBack && FollowsAssignment(bytes, run))) return true;
         for (int i = 0; i < _offsets.Length; i++)
         {
             var (offset, keyword) = _offsets[i];
@@ -586,9 +679,10 @@ internal sealed class SecretRedactor
     }
 
     // A run of token characters from run to runEnd: a keyword before it (after an assignment), at its start, or at an offset.
-    private void OnRun(ReadOnlySpan<char> s, int run, int runEnd, ref PassState state)
+    // lookBack false: no look-back needle starts in the LookBack characters before the run (ScanBytes' fingerprints).
+    private void OnRun(ReadOnlySpan<char> s, int run, int runEnd, ref PassState state, bool lookBack = true)
     {
-        if (FollowsAssignment(s, run))
+        if (lookBack && FollowsAssignment(s, run))
         {
             int from = Math.Max(state.ResumeAt, run - BuiltInRules.LookBack);
             while (from < run && state.Found < 0)

@@ -114,6 +114,37 @@ public sealed class ByteCandidateScanTests
         }
     }
 
+    [Fact]
+    public void The_look_back_fingerprint_mask_is_every_paths_fingerprints_and_holds_every_look_back_needle()
+    {
+        var tables = ByteCandidateScan.LookBackTables;
+        byte[] bytes = Text();
+        Span<byte> buckets = stackalloc byte[64];
+        for (int at = 0; at + 64 + ByteCandidateScan.Overhang <= bytes.Length; at += 5)
+        {
+            ulong expected = 0;
+            for (int i = 0; i < 64; i++)
+                if ((Entry(tables.Low0, tables.High0, bytes[at + i]) & Entry(tables.Low1, tables.High1, bytes[at + i + 1]) & Entry(tables.Low2, tables.High2, bytes[at + i + 2])) != 0)
+                    expected |= 1UL << i;
+            Assert.True(expected == ByteCandidateScan.FingerprintMask(in tables, ref bytes[at]), $"fingerprint mask at {at}");
+            foreach (var (name, masks) in Paths())
+            {
+                masks(in tables, ref bytes[at], out _, out ulong fingerprints, buckets);
+                Assert.True(expected == fingerprints, $"{name} look-back fingerprints at {at}");
+            }
+        }
+        foreach (string needle in BuiltInRules.LookBackNeedles)
+        {
+            foreach (string spelled in new[] { needle.ToLowerInvariant(), needle.ToUpperInvariant() })
+            {
+                byte[] line = new byte[64 + ByteCandidateScan.Overhang + 16];
+                Array.Fill(line, (byte)'~');
+                Encoding.Latin1.GetBytes(spelled).CopyTo(line, 50);
+                Assert.True((ByteCandidateScan.FingerprintMask(in tables, ref line[0]) >> 50 & 1) != 0, $"'{spelled}' is not a look-back fingerprint");
+            }
+        }
+    }
+
     // The bucket bits of byte b at one fingerprint position: its low nibble's entry AND its high nibble's.
     private static int Entry(System.Runtime.Intrinsics.Vector256<byte> low, System.Runtime.Intrinsics.Vector256<byte> high, byte b) =>
         low[b & 15] & high[b >> 4];

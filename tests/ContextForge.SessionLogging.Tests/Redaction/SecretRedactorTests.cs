@@ -164,19 +164,57 @@ public sealed class SecretRedactorTests(ITestOutputHelper output)
             }
         }
         Assert.True(hits > 70 * 50, $"{hits} hits in {compared} probes");
+    }
 
-        static int FirstMatchLineByLine(ReadOnlySpan<char> text)
+    [Fact]
+    public void Byte_scan_finds_a_secret_named_by_a_look_back_keyword_at_every_distance_from_it_and_every_alignment()
+    {
+        // The byte scan checks a run after an assignment only where a look-back needle's fingerprint starts in the 64
+        // bytes before it, possibly in the window before; and a run's keywords and offset keywords by a table of their
+        // first three bytes. Every look-back keyword, then 0-40 name characters, then the value; a Mailchimp key (-us at
+        // 32) and a New Relic licence key (NRAL at 36); each shifted against the windows and cut at every end.
+        var random = new Random(17);
+        string Hex(int n) => string.Concat(Enumerable.Range(0, n).Select(_ => "0123456789abcdef"[random.Next(16)]));
+        var text = new StringBuilder();
+        foreach (string keyword in BuiltInRules.LookBackNeedles.Concat(["dd_api_key", "co_api_key", "DATADOG"]))
+            for (int k = 0; k <= 40; k += 3)
+                text.Append("  ").Append(keyword).Append(new string('X', k)).Append(k % 2 == 0 ? "=" : "\": \"").Append(Hex(40)).Append('\n');
+        text.Append("mailchimp ").Append(Hex(32)).Append("-us12\n").Append(Hex(36)).Append("NRAL\n");
+        string body = text.ToString();
+        int hits = 0, far = 0;
+        for (int shift = 0; shift < 70; shift++)
         {
-            for (int lineStart = 0; lineStart < text.Length;)
+            string block = new string(' ', shift) + body;
+            byte[] bytes = Encoding.Latin1.GetBytes(block);
+            char[] scratch = new char[block.Length];
+            for (int from = 0; from < block.Length;)
             {
-                int newline = text[lineStart..].IndexOf('\n');
-                int lineEnd = newline < 0 ? text.Length : lineStart + newline + 1;
-                int hit = Redactor.IndexOfFirstMatch(text[lineStart..lineEnd], capturedBytes: true);
-                if (hit >= 0) return lineStart + hit;
-                lineStart = lineEnd;
+                int expected = FirstMatchLineByLine(block.AsSpan(from));
+                int actual = Redactor.IndexOfFirstMatch(bytes.AsSpan(from), scratch.AsSpan(from));
+                Assert.True(expected == actual, $"shift {shift}, from {from}: char scan {expected}, byte scan {actual}");
+                if (expected < 0) break;
+                hits++;
+                int lineEnd = block.IndexOf('\n', from + expected);
+                if (block.IndexOf('=', from + expected) is int equals and >= 0 && equals < lineEnd && block.LastIndexOf(' ', equals) < equals - 30) far++;
+                from = lineEnd < 0 ? block.Length : lineEnd + 1;
             }
-            return -1;
         }
+        Assert.True(hits > 70 * 40, $"{hits} hits");
+        Assert.True(far > 70, $"{far} hits with the keyword 30 or more bytes before the assignment");
+    }
+
+    // The first match of the char scan of each line alone (the line the redaction then rewrites), or -1.
+    private static int FirstMatchLineByLine(ReadOnlySpan<char> text)
+    {
+        for (int lineStart = 0; lineStart < text.Length;)
+        {
+            int newline = text[lineStart..].IndexOf('\n');
+            int lineEnd = newline < 0 ? text.Length : lineStart + newline + 1;
+            int hit = Redactor.IndexOfFirstMatch(text[lineStart..lineEnd], capturedBytes: true);
+            if (hit >= 0) return lineStart + hit;
+            lineStart = lineEnd;
+        }
+        return -1;
     }
 
     [Theory]
