@@ -16,6 +16,9 @@ internal sealed class AsciiKeyword
     private readonly ulong[] _value;
     private readonly ulong[] _mask;
     private readonly ulong[] _fold;
+    private readonly ulong[] _byteValue; // the same over bytes: eight characters per 64-bit compare
+    private readonly ulong[] _byteMask;
+    private readonly ulong[] _byteFold;
 
     public AsciiKeyword(string keyword)
     {
@@ -32,6 +35,18 @@ internal sealed class AsciiKeyword
             _value[i / 4] |= (ulong)c << shift;
             _mask[i / 4] |= 0xFFFFUL << shift;
             if (char.IsAsciiLetterLower(c)) _fold[i / 4] |= 0x20UL << shift;
+        }
+        int byteChunks = (keyword.Length + 7) / 8;
+        _byteValue = new ulong[byteChunks];
+        _byteMask = new ulong[byteChunks];
+        _byteFold = new ulong[byteChunks];
+        for (int i = 0; i < keyword.Length; i++)
+        {
+            char c = char.ToLowerInvariant(keyword[i]);
+            int shift = 8 * (i % 8);
+            _byteValue[i / 8] |= (ulong)c << shift;
+            _byteMask[i / 8] |= 0xFFUL << shift;
+            if (char.IsAsciiLetterLower(c)) _byteFold[i / 8] |= 0x20UL << shift;
         }
     }
 
@@ -57,7 +72,21 @@ internal sealed class AsciiKeyword
     }
 
     /// <summary>Whether <paramref name="s"/> (bytes read as Latin-1) holds the keyword at <paramref name="at"/>, ignoring ASCII case.</summary>
-    public bool IsAt(ReadOnlySpan<byte> s, int at) =>
+    public bool IsAt(ReadOnlySpan<byte> s, int at)
+    {
+        if ((uint)at > (uint)s.Length || s.Length - at < Text.Length) return false;
+        if (s.Length - at < 8 * _byteValue.Length || !BitConverter.IsLittleEndian) return IsAtOneByOne(s[at..]);
+        ref byte start = ref Unsafe.Add(ref MemoryMarshal.GetReference(s), at);
+        for (int i = 0; i < _byteValue.Length; i++)
+        {
+            ulong w = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, 8 * i));
+            if (((w | _byteFold[i]) & _byteMask[i]) != _byteValue[i]) return false;
+        }
+        return true;
+    }
+
+    /// <summary>Whether <paramref name="s"/> (chars, or bytes read as Latin-1) holds the keyword at <paramref name="at"/>, ignoring ASCII case, one character at a time.</summary>
+    public bool IsAt<T>(ReadOnlySpan<T> s, int at) where T : unmanaged, IBinaryInteger<T> =>
         (uint)at <= (uint)s.Length && s.Length - at >= Text.Length && IsAtOneByOne(s[at..]);
 
     // One character at a time (bytes; or the last few chars of a text, where a 64-bit read would pass its end): the

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Text.RegularExpressions;
 
 namespace ContextForge.SessionLogging.Redaction;
@@ -250,6 +251,12 @@ internal static partial class BuiltInRules
     /// <summary>How far before a run that follows an assignment, '.' or '$' a keyword is looked for.</summary>
     public const int LookBack = 64;
 
+    // The prechecks, before All (static fields are initialised in the order they are written).
+    private static readonly RulePrecheck AtSignInWord = new RulePrecheck<AtSignInWordTest>();
+    private static readonly RulePrecheck SemicolonAssignment = new RulePrecheck<SemicolonAssignmentTest>();
+    private static readonly RulePrecheck OptionOrClient = new RulePrecheck<OptionOrClientTest>();
+    private static readonly RulePrecheck RandomValueAssigned = new RulePrecheck<RandomValueAssignedTest>();
+
     /// <summary>The built-in rules, in the order they are tried (the specific ones, then the generic ones).</summary>
     public static IReadOnlyList<SecretRule> All { get; } =
     [
@@ -326,77 +333,111 @@ internal static partial class BuiltInRules
             MinEntropy = entropy, Generic = generic, Aliases = aliases ?? [], AllowEmptySecret = allowEmpty, Precheck = precheck,
         };
 
+    // The character at i of text (chars, or bytes read as Latin-1).
+    private static char At<T>(ReadOnlySpan<T> s, int i) where T : unmanaged, IBinaryInteger<T> => (char)ushort.CreateTruncating(s[i]);
+
     // "scheme://user:password@host" and a Sentry DSN: an '@' before the next space or quote.
-    private static bool AtSignInWord(ReadOnlySpan<char> s, int at)
+    private readonly struct AtSignInWordTest : IPrecheckTest
     {
-        var rest = s[at..];
-        int end = rest.IndexOfAny(s_wordEnd);
-        return (end < 0 ? rest : rest[..end]).Contains('@');
+        public static bool At<T>(ReadOnlySpan<T> s, int at) where T : unmanaged, IBinaryInteger<T>
+        {
+            // The first '@' or word end, by a vectorised search for bytes and chars (a URL's path is tens of characters).
+            if (typeof(T) == typeof(byte)) return IsAtSign(s, at, Bytes(s)[at..].IndexOfAny(s_wordEndOrAtBytes));
+            if (typeof(T) == typeof(char)) return IsAtSign(s, at, Chars(s)[at..].IndexOfAny(s_wordEndOrAt));
+            for (int i = at; i < s.Length; i++)
+            {
+                if (BuiltInRules.At(s, i) is ' ' or '\t' or '\r' or '\n' or '"' or '\'' or '@') return IsAtSign(s, at, i - at);
+            }
+            return false;
+        }
+
+        private static bool IsAtSign<T>(ReadOnlySpan<T> s, int at, int found) where T : unmanaged, IBinaryInteger<T> =>
+            found >= 0 && BuiltInRules.At(s, at + found) == '@';
     }
 
     // NAME = value: after the rest of the name and an optional quote, spaces, then '=' or ':'.
-    private static bool AssignmentAfterName(ReadOnlySpan<char> s, int at)
+    private static bool AssignmentAfterName<T>(ReadOnlySpan<T> s, int at) where T : unmanaged, IBinaryInteger<T>
     {
         int i = at;
-        while (i < s.Length && (char.IsAsciiLetterOrDigit(s[i]) || s[i] is '_' or '.' or '-')) i++;
-        if (i < s.Length && s[i] is '"' or '\'') i++;
-        while (i < s.Length && s[i] is ' ' or '\t') i++;
-        return i < s.Length && s[i] is '=' or ':';
+        while (i < s.Length && (char.IsAsciiLetterOrDigit(At(s, i)) || At(s, i) is '_' or '.' or '-')) i++;
+        if (i < s.Length && At(s, i) is '"' or '\'') i++;
+        while (i < s.Length && At(s, i) is ' ' or '\t') i++;
+        return i < s.Length && At(s, i) is '=' or ':';
     }
 
     // The value part of secret_assignment, checked as its regex and entropy test would (most code fails here, before
     // the regex's look-behind): NAME ["']? \s* [:=] \s* ["']? VALUE, VALUE 8-512 characters up to a terminator, not a
     // $VAR / ${...} / [..] / {..} / <..> / (..) reference, and random-looking.
-    private static bool RandomValueAssigned(ReadOnlySpan<char> s, int at)
+    private readonly struct RandomValueAssignedTest : IPrecheckTest
     {
-        int i = at;
-        while (i < s.Length && (char.IsAsciiLetterOrDigit(s[i]) || s[i] is '_' or '.' or '-')) i++;
-        if (i < s.Length && s[i] is '"' or '\'') i++;
-        while (i < s.Length && char.IsWhiteSpace(s[i])) i++;
-        if (i >= s.Length || s[i] is not ('=' or ':')) return false;
-        i++;
-        while (i < s.Length && char.IsWhiteSpace(s[i])) i++;
-        if (i < s.Length && s[i] is '"' or '\'') i++;
-        int v = i;
-        while (i < s.Length && !char.IsWhiteSpace(s[i]) && s[i] is not ('"' or '\'' or '`' or ',' or ';' or '(' or ')')) i++;
-        var value = s[v..i];
-        if (value.Length < 8 || value[0] is '$' or '[' or '{' or '<' or '(') return false;
-        if (value.Length > 512 || (i < s.Length && s[i] == '(')) return false;
-        return SecretRedactor.LooksRandom(value, 3.0);
+        public static bool At<T>(ReadOnlySpan<T> s, int at) where T : unmanaged, IBinaryInteger<T>
+        {
+            int i = at;
+            while (i < s.Length && (char.IsAsciiLetterOrDigit(BuiltInRules.At(s, i)) || BuiltInRules.At(s, i) is '_' or '.' or '-')) i++;
+            if (i < s.Length && BuiltInRules.At(s, i) is '"' or '\'') i++;
+            while (i < s.Length && char.IsWhiteSpace(BuiltInRules.At(s, i))) i++;
+            if (i >= s.Length || BuiltInRules.At(s, i) is not ('=' or ':')) return false;
+            i++;
+            while (i < s.Length && char.IsWhiteSpace(BuiltInRules.At(s, i))) i++;
+            if (i < s.Length && BuiltInRules.At(s, i) is '"' or '\'') i++;
+            int v = i;
+            while (i < s.Length && !char.IsWhiteSpace(BuiltInRules.At(s, i)) && BuiltInRules.At(s, i) is not ('"' or '\'' or '`' or ',' or ';' or '(' or ')')) i++;
+            int length = i - v;
+            if (length < 8 || BuiltInRules.At(s, v) is '$' or '[' or '{' or '<' or '(') return false;
+            if (length > 512 || (i < s.Length && BuiltInRules.At(s, i) == '(')) return false;
+            Span<char> value = stackalloc char[length];
+            for (int k = 0; k < length; k++) value[k] = BuiltInRules.At(s, v + k);
+            return SecretRedactor.LooksRandom(value, 3.0);
+        }
     }
 
     // Password=/Pwd= in a connection string: a ';' before the name or after the value.
-    private static bool SemicolonAssignment(ReadOnlySpan<char> s, int at)
+    private readonly struct SemicolonAssignmentTest : IPrecheckTest
     {
-        if (!AssignmentAfterName(s, at)) return false;
-        int b = at - 1;
-        while (b >= 0 && char.IsWhiteSpace(s[b])) b--;
-        if (b >= 0 && s[b] == ';') return true;
-        int eq = s[at..].IndexOf('=');
-        if (eq < 0) return false;
-        int i = at + eq + 1;
-        while (i < s.Length && char.IsWhiteSpace(s[i])) i++;
-        if (i < s.Length && s[i] is '"' or '\'')
+        public static bool At<T>(ReadOnlySpan<T> s, int at) where T : unmanaged, IBinaryInteger<T>
         {
-            char quote = s[i];
-            int close = s[(i + 1)..].IndexOfAny(quote, '\n');
-            i = close < 0 ? s.Length : i + 1 + close + 1;
+            if (!AssignmentAfterName(s, at)) return false;
+            int b = at - 1;
+            while (b >= 0 && char.IsWhiteSpace(BuiltInRules.At(s, b))) b--;
+            if (b >= 0 && BuiltInRules.At(s, b) == ';') return true;
+            int i = at;
+            while (i < s.Length && BuiltInRules.At(s, i) != '=') i++;
+            if (i >= s.Length) return false;
+            i++;
+            while (i < s.Length && char.IsWhiteSpace(BuiltInRules.At(s, i))) i++;
+            if (i < s.Length && BuiltInRules.At(s, i) is '"' or '\'')
+            {
+                char quote = BuiltInRules.At(s, i);
+                i++;
+                while (i < s.Length && BuiltInRules.At(s, i) != quote && BuiltInRules.At(s, i) != '\n') i++;
+                i = i < s.Length ? i + 1 : s.Length;
+            }
+            else
+            {
+                while (i < s.Length && !char.IsWhiteSpace(BuiltInRules.At(s, i)) && BuiltInRules.At(s, i) is not (';' or '"' or '\'')) i++;
+            }
+            while (i < s.Length && char.IsWhiteSpace(BuiltInRules.At(s, i))) i++;
+            return i < s.Length && BuiltInRules.At(s, i) == ';';
         }
-        else
-        {
-            while (i < s.Length && !char.IsWhiteSpace(s[i]) && s[i] is not (';' or '"' or '\'')) i++;
-        }
-        while (i < s.Length && char.IsWhiteSpace(s[i])) i++;
-        return i < s.Length && s[i] == ';';
     }
 
     // --password, -token ... (a dash before the name, or "client-"), mysql..., ssh|pass|.
-    private static bool OptionOrClient(ReadOnlySpan<char> s, int at) =>
-        (at > 0 && s[at - 1] is '-' or '_')
-        || s_mysql.IsAt(s, at)
-        || (at >= 3 && s[(at - 3)..at].SequenceEqual("ssh"));
+    private readonly struct OptionOrClientTest : IPrecheckTest
+    {
+        public static bool At<T>(ReadOnlySpan<T> s, int at) where T : unmanaged, IBinaryInteger<T> =>
+            (at > 0 && BuiltInRules.At(s, at - 1) is '-' or '_')
+            || s_mysql.IsAt(s, at)
+            || (at >= 3 && BuiltInRules.At(s, at - 3) == 's' && BuiltInRules.At(s, at - 2) == 's' && BuiltInRules.At(s, at - 1) == 'h');
+    }
 
     private static readonly AsciiKeyword s_mysql = new("mysql");
+    private static readonly System.Buffers.SearchValues<char> s_wordEndOrAt = System.Buffers.SearchValues.Create(" \t\r\n\"'@");
+    private static readonly System.Buffers.SearchValues<byte> s_wordEndOrAtBytes = System.Buffers.SearchValues.Create(" \t\r\n\"'@"u8);
 
-    private static readonly System.Buffers.SearchValues<char> s_wordEnd = System.Buffers.SearchValues.Create(" \t\r\n\"'");
+    // A span of T known to be bytes, or chars, as that span.
+    private static ReadOnlySpan<byte> Bytes<T>(ReadOnlySpan<T> s) where T : unmanaged =>
+        System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref System.Runtime.CompilerServices.Unsafe.As<T, byte>(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(s)), s.Length);
+
+    private static ReadOnlySpan<char> Chars<T>(ReadOnlySpan<T> s) where T : unmanaged =>
+        System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref System.Runtime.CompilerServices.Unsafe.As<T, char>(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(s)), s.Length);
 }

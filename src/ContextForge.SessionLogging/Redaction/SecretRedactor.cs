@@ -100,7 +100,8 @@ internal sealed class SecretRedactor
     /// <summary>The match timeout of a user rule (a built-in rule is linear in its input).</summary>
     internal static readonly TimeSpan UserRuleTimeout = TimeSpan.FromSeconds(2);
 
-    private readonly record struct KeywordEntry(AsciiKeyword Keyword, int Rule);
+    // A keyword of an anchored rule, with what MayTryAt needs of the rule (read without going to _rules).
+    private readonly record struct KeywordEntry(AsciiKeyword Keyword, int Rule, RulePrecheck? Precheck);
 
     private readonly record struct Edit(int Start, int Length, string Id);
 
@@ -146,7 +147,7 @@ internal sealed class SecretRedactor
             {
                 if (k.Length < 2 || PrefixKey(k[0], k[1]) is not int key) continue;
                 if (!lists.TryGetValue(key, out var list)) lists[key] = list = [];
-                list.Add(new(new AsciiKeyword(k), i));
+                list.Add(new(new AsciiKeyword(k), i, _rules[i].Precheck));
             }
         }
         foreach (var (key, list) in lists)
@@ -332,6 +333,7 @@ internal sealed class SecretRedactor
     // Whether a run at runStart follows an assignment (= : >) or a '.' or '$' (after at most 4 spaces or quotes):
     // then a keyword up to LookBack characters before it may name it (a provider's variable, "SG.", "hvs.").
     // The text is chars, or captured bytes (Latin-1: byte b is char b; the characters tested are ASCII).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool FollowsAssignment<T>(ReadOnlySpan<T> s, int runStart) where T : unmanaged, IBinaryInteger<T>
     {
         for (int i = runStart - 1, skipped = 0; i >= 0 && skipped <= 4; i--, skipped++)
@@ -500,7 +502,7 @@ internal sealed class SecretRedactor
                 ulong bit = 1UL << b;
                 events &= events - 1;
                 int p = w + b;
-                if ((fingerprints & bit) != 0 && p < n && ByteCandidateScan.IsNeedleAt(bytes, p, buckets[b]))
+                if ((fingerprints & bit) != 0 && p < n && ByteCandidateScan.IsNeedleAt(bytes, p, buckets[b]) && WordMayMatch(bytes, p))
                 {
                     OnWord(line.Enter(p, ref state), p - line.Start, ref state);
                     if (state.Found >= 0) break;
@@ -537,6 +539,33 @@ internal sealed class SecretRedactor
             nextBuckets = swap;
         }
         if (state.Found >= 0) state.Found += line.Start;
+    }
+
+    // Whether OnWord could match at the word needle at p: TryAt's keywords and prechecks at the positions OnWord tries,
+    // on the bytes (RulePrecheck.At over bytes is true wherever it is on the needle's line). Most needle hits are code
+    // or logs that name a token ("CancellationToken token)", "GET http://host/api/..."): they stop here, before their
+    // line is widened to chars (a third of the scan went to those lines).
+    private bool WordMayMatch(ReadOnlySpan<byte> bytes, int p)
+    {
+        if (MayTryAt(bytes, p)) return true;
+        if (bytes[p] is (byte)'_' or (byte)'-') return MayTryAt(bytes, p + 1);
+        return s_sshpass.IsAt(bytes, p) && MayTryAt(bytes, p + 3);
+    }
+
+    // Whether TryAt at q could try a rule's regex: an anchored rule's keyword there whose precheck (if any) passes on the bytes.
+    private bool MayTryAt(ReadOnlySpan<byte> bytes, int q)
+    {
+        if (q + 1 >= bytes.Length || EntriesAt((char)bytes[q], (char)bytes[q + 1]) is not { } entries) return false;
+        RulePrecheck? failed = null; // a precheck shared by two rules (url_password, sentry_dsn) is run once
+        foreach (var e in entries)
+        {
+            if (!e.Keyword.IsAt(bytes, q)) continue;
+            if (e.Precheck is not { } precheck) return true;
+            if (precheck == failed) continue;
+            if (precheck.At(bytes, q)) return true;
+            failed = precheck;
+        }
+        return false;
     }
 
     // Whether a keyword of _byPrefix may start at the run at p, or one of the offset keywords at its offset from it: the
@@ -757,7 +786,7 @@ internal sealed class SecretRedactor
             lastRule = e.Rule;
             int start = q - rule.KeywordOffset;
             if (start < state.ResumeAt) continue;
-            if (rule.Precheck is { } precheck && !precheck(s, q)) continue;
+            if (rule.Precheck is { } precheck && !precheck.At(s, q)) continue;
             if (TryMatch(e.Rule, s, start, ref state)) return;
         }
     }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Text.RegularExpressions;
 
 namespace ContextForge.SessionLogging.Redaction;
@@ -56,7 +57,32 @@ internal sealed class SecretRule
 }
 
 /// <summary>A cheap test at a keyword, before the regex: false when no match can start there.</summary>
-internal delegate bool RulePrecheck(ReadOnlySpan<char> text, int keywordAt);
+internal abstract class RulePrecheck
+{
+    /// <summary>Whether a match may start at the keyword at <paramref name="keywordAt"/> of <paramref name="text"/> (a line).</summary>
+    public abstract bool At(ReadOnlySpan<char> text, int keywordAt);
+
+    /// <summary>
+    /// The same test on captured bytes read as Latin-1 (a block of lines, before any is widened to chars): true wherever
+    /// <see cref="At(ReadOnlySpan{char}, int)"/> on the keyword's line is true, and possibly elsewhere (the bytes go on
+    /// past the line's ends).
+    /// </summary>
+    public abstract bool At(ReadOnlySpan<byte> bytes, int keywordAt);
+}
+
+/// <summary>A precheck written once over chars or bytes (<see cref="IPrecheckTest"/>).</summary>
+internal sealed class RulePrecheck<TTest> : RulePrecheck where TTest : IPrecheckTest
+{
+    public override bool At(ReadOnlySpan<char> text, int keywordAt) => TTest.At(text, keywordAt);
+
+    public override bool At(ReadOnlySpan<byte> bytes, int keywordAt) => TTest.At(bytes, keywordAt);
+}
+
+/// <summary>The test of a <see cref="RulePrecheck{TTest}"/>, over chars or over bytes read as Latin-1 (byte b is char b).</summary>
+internal interface IPrecheckTest
+{
+    static abstract bool At<T>(ReadOnlySpan<T> text, int keywordAt) where T : unmanaged, IBinaryInteger<T>;
+}
 
 /// <summary>gitleaks' allowlist: a finding is kept (not redacted) when a regex matches its secret or it holds a stopword.</summary>
 internal sealed class RuleAllowlist
