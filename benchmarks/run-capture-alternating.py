@@ -9,6 +9,8 @@ measure), and the minimum and median CPU (user+sys of the whole command, childre
 
 Usage: benchmarks/run-capture-alternating.py CORPUS BINARY [BINARY...]
   N=30 rounds by default. A BINARY may carry environment assignments: "CFSESSION_X=1 /path/cfsession".
+  MODE=pty: the pty mode instead, as run-capture-speed.sh runs it: `script -qc "script -qc 'cat FILE'"` (two ptys)
+  against `script -qc 'BINARY run --pty -- cat FILE'` (use a corpus of about 50 MB: a pty moves some 60 MB/s).
   Each run has a fresh CFSESSION_HOME and CFSESSION_RECOMPACT=off (the background recompaction would overlap the next
   run); `cat | tee`'s copy is deleted before each run, as its `--prepare` does in run-capture-speed.sh.
 """
@@ -31,12 +33,17 @@ def main() -> int:
         print(f"run-capture-alternating: no corpus at {corpus}", file=sys.stderr)
         return 66
     rounds = int(os.environ.get("N", "30"))
+    pty = os.environ.get("MODE", "pipes") == "pty"
     work = tempfile.mkdtemp(prefix="cf-alternating-")
     try:
         env = dict(os.environ, CFSESSION_RECOMPACT="off", CFSESSION_HOME=os.path.join(work, "home"))
         copy = os.path.join(work, "copy")
-        commands = [f"cat '{corpus}' | tee '{copy}' > /dev/null"]
-        commands += [f"{b} run -- cat '{corpus}' > /dev/null" for b in binaries]
+        if pty:
+            commands = [f"script -q -c \"script -q -c 'cat {corpus}' /dev/null\" /dev/null > /dev/null"]
+            commands += [f"script -q -c '{b} run --pty -- cat {corpus}' /dev/null > /dev/null" for b in binaries]
+        else:
+            commands = [f"cat '{corpus}' | tee '{copy}' > /dev/null"]
+            commands += [f"{b} run -- cat '{corpus}' > /dev/null" for b in binaries]
         results = {k: [] for k in range(len(commands))}
         for i in range(rounds + 1):  # round 0 warms the page cache and is not counted
             for k, command in enumerate(commands):
@@ -57,7 +64,9 @@ def main() -> int:
     print(f"{rounds} alternating rounds, corpus {os.path.getsize(corpus):,} bytes, load {os.getloadavg()[0]:.2f}")
     print("| command | wall min | wall median | ratio of minima | ratio of medians | best of 3 / best of 3 | CPU min | CPU median |")
     print("|---|---|---|---|---|---|---|---|")
-    for k, command in enumerate(["cat FILE | tee copy"] + [f"{b} run -- cat FILE" for b in binaries]):
+    names = ["script -qc \"script -qc 'cat FILE'\""] + [f"script -qc '{b} run --pty -- cat FILE'" for b in binaries] if pty \
+        else ["cat FILE | tee copy"] + [f"{b} run -- cat FILE" for b in binaries]
+    for k, command in enumerate(names):
         walls = [w for w, _ in results[k]]
         cpus = [c for _, c in results[k]]
         triples = [min(walls[j:j + 3]) / min(base[j:j + 3]) for j in range(0, rounds - 2, 3)]
