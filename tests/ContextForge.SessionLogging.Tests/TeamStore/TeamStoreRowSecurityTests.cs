@@ -69,7 +69,7 @@ public sealed class TeamStoreRowSecurityTests : IDisposable
         Assert.Equal([[(long)2]], PostgresServer.Query(db, "SELECT count(*) FROM journal_sessions", alice));
 
         // Not around the policy either: a partition is not granted to anyone. One that holds this history's rows (the
-        // sessions are 25-40 days old: the current month has none before its 26th day, and no partition).
+        // sessions are 28-45 days old: the current month has none before its 29th day, and no partition).
         const string Partitions = "SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'journal_lines'::regclass ORDER BY 1";
         var partitions = PostgresServer.Query(db, Partitions).Select(row => (string)row[0]!).ToList();
         Assert.NotEmpty(partitions);

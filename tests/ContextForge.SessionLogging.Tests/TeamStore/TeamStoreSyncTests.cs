@@ -31,14 +31,18 @@ public sealed class TeamStoreSyncTests : IDisposable
         return db;
     }
 
-    /// <summary>Sessions with inline outputs, a 64 KiB output (a blob), a failure and an achievement, over two months.</summary>
+    /// <summary>
+    /// Sessions with inline outputs, a 64 KiB output (a blob), a failure and an achievement, over two months: 45, 28 and
+    /// 11 days old, 34 days apart, so two calendar months on any day (40 to 10 days old fell in one 31-day month when
+    /// the oldest was on its 1st: on 10 January, 10 February ...).
+    /// </summary>
     internal static IReadOnlyList<WrittenSession> WriteHistory(DataDirectory data, int seed, string host = Host, int sessions = 3)
     {
         var generator = new HistoryGenerator(data, seed);
         var written = new List<WrittenSession>();
         for (int s = 0; s < sessions; s++)
         {
-            written.Add(generator.Write(new SessionSpec($"session {s}", "command", Now.AddDays(-40 + 15 * s),
+            written.Add(generator.Write(new SessionSpec($"session {s}", "command", Now.AddDays(-45 + 17 * s),
             [
                 new OperationSpec("dotnet build", 0, "Build succeeded.\n", "/home/dev/api"),
                 new OperationSpec("dotnet test", 1, "Failed: 1\nerror: expected 4 got 5\n", "/home/dev/api/tests"),
